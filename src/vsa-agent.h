@@ -1,0 +1,32 @@
+#pragma once
+
+#include <gio/gio.h>
+
+#include "vsa-config.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  VSA_AGENT_STATE_WAITING,
+  VSA_AGENT_STATE_NEGOTIATING,
+  VSA_AGENT_STATE_STREAMING,
+  VSA_AGENT_STATE_ENDED,
+} VsaAgentState;
+
+const char *vsa_agent_state_to_string (VsaAgentState state);
+
+/* The state machine: waiting → negotiating → streaming → ended → waiting.
+ * Signal "state-changed" (VsaAgentState) on every change. */
+#define VSA_TYPE_AGENT (vsa_agent_get_type ())
+G_DECLARE_FINAL_TYPE (VsaAgent, vsa_agent, VSA, AGENT, GObject)
+
+VsaAgent *vsa_agent_new (const VsaConfig *config);
+void vsa_agent_start (VsaAgent *self);
+/* Cancels every request and tears the session down. */
+void vsa_agent_stop (VsaAgent *self);
+VsaAgentState vsa_agent_get_state (VsaAgent *self);
+/* Sessions answered since start. */
+guint vsa_agent_get_answered_count (VsaAgent *self);
+
+G_END_DECLS

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <glib.h>
+#include <gst/sdp/sdp.h>
+
+G_BEGIN_DECLS
+
+#define VSA_CODEC_ERROR (vsa_codec_error_quark ())
+GQuark vsa_codec_error_quark (void);
+
+typedef enum
+{
+  VSA_CODEC_ERROR_NO_VIDEO,
+  VSA_CODEC_ERROR_UNSUPPORTED,
+} VsaCodecError;
+
+typedef enum
+{
+  VSA_CODEC_H264,
+  VSA_CODEC_VP8,
+  VSA_CODEC_VP9,
+} VsaCodec;
+
+/* What to send, read off the offer's video m-line. */
+typedef struct
+{
+  VsaCodec codec;
+  guint payload_type;
+  guint mline_index;
+  char *profile_level_id; /* H264 only: the offered profile-level-id */
+  guint packetization_mode; /* H264 only */
+  guint vp9_profile;        /* VP9 only */
+} VsaCodecChoice;
+
+void vsa_codec_choice_free (VsaCodecChoice *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaCodecChoice, vsa_codec_choice_free)
+
+const char *vsa_codec_to_string (VsaCodec codec);
+gboolean vsa_codec_from_string (const char *name, VsaCodec *out_codec);
+
+/* TRUE when the GStreamer elements needed to send @codec are installed. */
+gboolean vsa_codec_is_available (VsaCodec codec);
+
+/* Picks the first codec of @preference (names as for vsa_codec_from_string) that the
+ * offer's first video m-line carries in a form we can send and that @available accepts
+ * (NULL: vsa_codec_is_available). The error names what was offered. */
+typedef gboolean (*VsaCodecAvailableFunc) (VsaCodec codec);
+VsaCodecChoice *vsa_codec_choose (const GstSDPMessage *offer, const char *const *preference,
+                                  VsaCodecAvailableFunc available, GError **error);
+
+G_END_DECLS

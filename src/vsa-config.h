@@ -1,0 +1,53 @@
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define VSA_CONFIG_ERROR (vsa_config_error_quark ())
+GQuark vsa_config_error_quark (void);
+
+typedef enum
+{
+  VSA_CONFIG_ERROR_MISSING,
+  VSA_CONFIG_ERROR_INVALID,
+} VsaConfigError;
+
+typedef enum
+{
+  VSA_SOURCE_X11,
+  VSA_SOURCE_TEST,
+} VsaSourceKind;
+
+/* Everything the agent is told from outside. Filled by vsa_config_load() from,
+ * highest precedence first: flags, environment, key file, defaults. */
+typedef struct
+{
+  char *session_id;
+  char *controller_url; /* scheme://host[:port][/prefix], no trailing slash */
+  char *display;
+  VsaSourceKind source;
+  char **codecs; /* preference order, lower case: "h264", "vp8", "vp9" */
+  guint fps;
+  guint bitrate_kbps;
+  guint poll_fast_ms;    /* offer poll during the fast window */
+  guint poll_slow_ms;    /* offer poll afterwards, and while streaming */
+  guint fast_window_s;   /* how long after start or a session end to poll fast */
+  guint answer_window_ms;  /* longest wait for ICE gathering before posting the answer */
+  guint request_timeout_s; /* per HTTP request */
+  gboolean verbose;
+  gboolean show_version;
+  char *config_file; /* the file that was read, or NULL */
+} VsaConfig;
+
+VsaConfig *vsa_config_new (void);
+void vsa_config_free (VsaConfig *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaConfig, vsa_config_free)
+
+/* args: a NULL-terminated argv (args[0] is the program name); envp: an environment as
+ * from g_get_environ(). --help prints and exits 0 (GOption's behaviour). */
+gboolean vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error);
+
+const char *vsa_source_kind_to_string (VsaSourceKind kind);
+
+G_END_DECLS

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <gst/gst.h>
+
+#include "vsa-codec.h"
+#include "vsa-config.h"
+
+G_BEGIN_DECLS
+
+/* The media half of a session: capture → convert → encode → payload, as a bin with one
+ * "src" ghost pad producing RTP with the chosen payload type. */
+GstElement *vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choice,
+                                        GError **error);
+
+/* The elements the configured source and encoders need that are not installed, or NULL. */
+char *vsa_pipeline_missing_elements (const VsaConfig *config);
+
+G_END_DECLS

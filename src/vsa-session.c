@@ -1,0 +1,1 @@
+#include "vsa-session.h"

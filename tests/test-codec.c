@@ -1,0 +1,7 @@
+/* placeholder: being written */
+#include <glib.h>
+int
+main (void)
+{
+  return 77;
+}
