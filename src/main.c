@@ -1,6 +1,82 @@
-#include <glib.h>
+#include "config.h"
+
+#include <glib-unix.h>
+#include <gst/gst.h>
+#include <stdio.h>
+
+#include "vsa-agent.h"
+#include "vsa-config.h"
+#include "vsa-pipeline.h"
+
+static gboolean verbose;
+
+/* One plain line per message on stderr; debug lines only with --verbose. */
+static GLogWriterOutput
+write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+  const char *message = NULL;
+  const char *prefix = "";
+
+  if ((level & G_LOG_LEVEL_DEBUG) && !verbose)
+    return G_LOG_WRITER_HANDLED;
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+      message = fields[i].value;
+  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+    prefix = "error: ";
+  else if (level & G_LOG_LEVEL_WARNING)
+    prefix = "warning: ";
+  fprintf (stderr, "vm-stream-agent: %s%s\n", prefix, message != NULL ? message : "");
+  return G_LOG_WRITER_HANDLED;
+}
+
+static gboolean
+on_quit_signal (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_CONTINUE;
+}
+
 int
 main (int argc, char **argv)
 {
+  g_autoptr (VsaConfig) config = vsa_config_new ();
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) environment = g_get_environ ();
+  g_autoptr (GMainLoop) loop = NULL;
+  g_autoptr (VsaAgent) agent = NULL;
+  g_autofree char *missing = NULL;
+
+  g_log_set_writer_func (write_log, NULL, NULL);
+  if (!vsa_config_load (config, argv, environment, &error))
+    {
+      fprintf (stderr, "vm-stream-agent: %s\n", error->message);
+      return 2;
+    }
+  if (config->show_version)
+    {
+      printf ("vm-stream-agent %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  verbose = config->verbose;
+
+  gst_init (NULL, NULL);
+  missing = vsa_pipeline_missing_elements (config);
+  if (missing != NULL)
+    {
+      fprintf (stderr, "vm-stream-agent: missing GStreamer elements: %s\n", missing);
+      return 2;
+    }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
+  g_unix_signal_add (SIGINT, on_quit_signal, loop);
+
+  agent = vsa_agent_new (config);
+  vsa_agent_start (agent);
+  g_main_loop_run (loop);
+
+  g_message ("session %s: stopping", config->session_id);
+  vsa_agent_stop (agent);
   return 0;
 }

@@ -1,1 +1,478 @@
 #include "vsa-agent.h"
+
+#include "vsa-backoff.h"
+#include "vsa-controller.h"
+#include "vsa-session.h"
+
+#define BACKOFF_MAX_MS 5000
+#define BROWSER_CANDIDATES_POLL_MS 500
+#define ANSWER_POST_ATTEMPTS 5
+
+struct _VsaAgent
+{
+  GObject parent_instance;
+
+  const VsaConfig *config;
+  VsaController *controller;
+  GCancellable *cancellable; /* every request; cancelled by stop */
+  GRand *rand;
+  VsaBackoff backoff;
+
+  VsaAgentState state;
+  guint poll_id;
+  gboolean poll_in_flight;
+  gint64 fast_poll_until; /* monotonic µs */
+  char *last_problem;     /* the last error logged, so a repeated one is logged once */
+
+  /* The offer being answered or streamed; never answered twice. */
+  char *offer_sdp;
+  gint64 offer_seen_at;
+  VsaOffer *pending_offer; /* while its ICE servers are fetched */
+  VsaSession *session;
+  GCancellable *session_cancellable;
+  VsaCodecChoice *choice;
+  gboolean answer_posted;
+  guint answer_attempts;
+  char *answer_sdp;
+  GPtrArray *answer_candidates;
+  GPtrArray *unposted_candidates; /* local candidates waiting for the answer POST */
+  guint candidates_poll_id;
+  guint answer_retry_id;
+  guint answered_count;
+};
+
+G_DEFINE_FINAL_TYPE (VsaAgent, vsa_agent, G_TYPE_OBJECT)
+
+enum
+{
+  SIGNAL_STATE_CHANGED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+static void schedule_poll (VsaAgent *self, guint delay_ms);
+static void end_session (VsaAgent *self, const char *reason);
+
+const char *
+vsa_agent_state_to_string (VsaAgentState state)
+{
+  static const char *const names[] = { "waiting", "negotiating", "streaming", "ended" };
+
+  return names[state];
+}
+
+static void
+vsa_agent_dispose (GObject *object)
+{
+  vsa_agent_stop (VSA_AGENT (object));
+  G_OBJECT_CLASS (vsa_agent_parent_class)->dispose (object);
+}
+
+static void
+vsa_agent_finalize (GObject *object)
+{
+  VsaAgent *self = VSA_AGENT (object);
+
+  g_clear_object (&self->controller);
+  g_clear_object (&self->cancellable);
+  g_rand_free (self->rand);
+  g_free (self->last_problem);
+  g_free (self->offer_sdp);
+  G_OBJECT_CLASS (vsa_agent_parent_class)->finalize (object);
+}
+
+static void
+vsa_agent_class_init (VsaAgentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = vsa_agent_dispose;
+  object_class->finalize = vsa_agent_finalize;
+  signals[SIGNAL_STATE_CHANGED] = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 1, G_TYPE_INT);
+}
+
+static void
+vsa_agent_init (VsaAgent *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->rand = g_rand_new ();
+  vsa_backoff_init (&self->backoff, 250, BACKOFF_MAX_MS);
+}
+
+VsaAgent *
+vsa_agent_new (const VsaConfig *config)
+{
+  VsaAgent *self = g_object_new (VSA_TYPE_AGENT, NULL);
+
+  self->config = config;
+  self->controller = vsa_controller_new (config->controller_url, config->session_id,
+                                         config->request_timeout_s);
+  return self;
+}
+
+VsaAgentState
+vsa_agent_get_state (VsaAgent *self)
+{
+  return self->state;
+}
+
+guint
+vsa_agent_get_answered_count (VsaAgent *self)
+{
+  return self->answered_count;
+}
+
+static void
+set_state (VsaAgent *self, VsaAgentState state, const char *detail)
+{
+  if (self->state == state && detail == NULL)
+    return;
+  self->state = state;
+  g_message ("session %s: %s%s%s", self->config->session_id, vsa_agent_state_to_string (state),
+             detail != NULL ? ": " : "", detail != NULL ? detail : "");
+  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (int) state);
+}
+
+/* Errors that repeat on every poll are logged once, until something else happens. */
+static void
+report_problem (VsaAgent *self, const char *what, const GError *error)
+{
+  g_autofree char *line = g_strdup_printf ("%s: %s", what, error->message);
+
+  if (g_strcmp0 (line, self->last_problem) == 0)
+    return;
+  g_warning ("session %s: %s", self->config->session_id, line);
+  g_free (self->last_problem);
+  self->last_problem = g_steal_pointer (&line);
+}
+
+static gint64
+ms_since (gint64 start)
+{
+  return (g_get_monotonic_time () - start) / 1000;
+}
+
+/* --- the session's signals ------------------------------------------------------------ */
+
+static void
+on_candidate_posted (GObject *source, GAsyncResult *result, gpointer data)
+{
+  VsaAgent *self = data;
+  g_autoptr (GError) error = NULL;
+
+  if (!vsa_controller_post_candidate_finish (VSA_CONTROLLER (source), result, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    report_problem (self, "posting a candidate", error);
+}
+
+static void
+post_candidate (VsaAgent *self, const VsaCandidate *candidate)
+{
+  vsa_controller_post_candidate_async (self->controller, candidate, self->session_cancellable,
+                                       on_candidate_posted, self);
+}
+
+static void
+on_browser_candidates (GObject *source, GAsyncResult *result, gpointer data)
+{
+  VsaAgent *self = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) candidates = NULL;
+
+  candidates = vsa_controller_get_browser_candidates_finish (VSA_CONTROLLER (source), result,
+                                                             &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (candidates == NULL)
+    report_problem (self, "fetching browser candidates", error);
+  for (guint i = 0; candidates != NULL && i < candidates->len; i++)
+    vsa_session_add_remote_candidate (self->session, g_ptr_array_index (candidates, i));
+}
+
+static gboolean
+poll_browser_candidates (gpointer data)
+{
+  VsaAgent *self = data;
+
+  vsa_controller_get_browser_candidates_async (self->controller, self->session_cancellable,
+                                               on_browser_candidates, self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void post_answer (VsaAgent *self);
+
+static gboolean
+retry_answer (gpointer data)
+{
+  VsaAgent *self = data;
+
+  self->answer_retry_id = 0;
+  post_answer (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_answer_posted (GObject *source, GAsyncResult *result, gpointer data)
+{
+  VsaAgent *self = data;
+  g_autoptr (GError) error = NULL;
+
+  if (!vsa_controller_post_answer_finish (VSA_CONTROLLER (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      report_problem (self, "posting the answer", error);
+      if (vsa_controller_error_is_transient (error) && self->answer_attempts < ANSWER_POST_ATTEMPTS)
+        self->answer_retry_id = g_timeout_add (vsa_backoff_next_ms (&self->backoff, self->rand),
+                                               retry_answer, self);
+      else
+        end_session (self, "the controller did not take the answer");
+      return;
+    }
+
+  self->answer_posted = TRUE;
+  self->answered_count++;
+  g_message ("session %s: answer stored %" G_GINT64_FORMAT " ms after the offer (%s, payload type "
+             "%u, %u candidates)",
+             self->config->session_id, ms_since (self->offer_seen_at),
+             vsa_codec_to_string (self->choice->codec), self->choice->payload_type,
+             self->answer_candidates->len);
+
+  /* The answer replaced the controller's VM candidates: only now do later ones stick. */
+  for (guint i = 0; i < self->unposted_candidates->len; i++)
+    post_candidate (self, g_ptr_array_index (self->unposted_candidates, i));
+  g_ptr_array_set_size (self->unposted_candidates, 0);
+
+  poll_browser_candidates (self);
+  self->candidates_poll_id = g_timeout_add (BROWSER_CANDIDATES_POLL_MS, poll_browser_candidates,
+                                            self);
+}
+
+static void
+post_answer (VsaAgent *self)
+{
+  self->answer_attempts++;
+  vsa_controller_post_answer_async (self->controller, self->answer_sdp, self->answer_candidates,
+                                    self->session_cancellable, on_answer_posted, self);
+}
+
+static void
+on_answer_ready (VsaSession *session, const char *sdp, GPtrArray *candidates, VsaAgent *self)
+{
+  self->answer_sdp = g_strdup (sdp);
+  self->answer_candidates = g_ptr_array_ref (candidates);
+  vsa_backoff_reset (&self->backoff);
+  post_answer (self);
+}
+
+static void
+on_local_candidate (VsaSession *session, VsaCandidate *candidate, VsaAgent *self)
+{
+  if (self->answer_posted)
+    post_candidate (self, candidate);
+  else
+    g_ptr_array_add (self->unposted_candidates,
+                     vsa_candidate_new (candidate->candidate, candidate->mline_index,
+                                        candidate->mid));
+}
+
+static void
+on_connected (VsaSession *session, VsaAgent *self)
+{
+  g_autofree char *detail = NULL;
+  const char *resolution = vsa_session_get_resolution (session);
+
+  g_clear_handle_id (&self->candidates_poll_id, g_source_remove);
+  detail = g_strdup_printf ("%s %s, payload type %u, connected %" G_GINT64_FORMAT
+                            " ms after the offer",
+                            resolution != NULL ? resolution : "", vsa_codec_to_string (self->choice->codec),
+                            self->choice->payload_type, ms_since (self->offer_seen_at));
+  set_state (self, VSA_AGENT_STATE_STREAMING, g_strstrip (detail));
+}
+
+static void
+on_session_ended (VsaSession *session, const char *reason, VsaAgent *self)
+{
+  end_session (self, reason);
+}
+
+/* --- sessions -------------------------------------------------------------------------- */
+
+static void
+clear_session (VsaAgent *self)
+{
+  g_cancellable_cancel (self->session_cancellable);
+  g_clear_object (&self->session_cancellable);
+  g_clear_handle_id (&self->candidates_poll_id, g_source_remove);
+  g_clear_handle_id (&self->answer_retry_id, g_source_remove);
+  if (self->session != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->session, self);
+      vsa_session_stop (self->session);
+      g_clear_object (&self->session);
+    }
+  g_clear_pointer (&self->choice, vsa_codec_choice_free);
+  g_clear_pointer (&self->answer_sdp, g_free);
+  g_clear_pointer (&self->answer_candidates, g_ptr_array_unref);
+  g_clear_pointer (&self->unposted_candidates, g_ptr_array_unref);
+  self->answer_posted = FALSE;
+  self->answer_attempts = 0;
+}
+
+static void
+end_session (VsaAgent *self, const char *reason)
+{
+  clear_session (self);
+  set_state (self, VSA_AGENT_STATE_ENDED, reason);
+  self->fast_poll_until = g_get_monotonic_time () + self->config->fast_window_s * G_USEC_PER_SEC;
+  set_state (self, VSA_AGENT_STATE_WAITING, NULL);
+}
+
+static void
+start_session (VsaAgent *self, VsaOffer *offer, GPtrArray *ice_servers)
+{
+  g_autoptr (GstSDPMessage) sdp = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *detail = NULL;
+
+  if (gst_sdp_message_new_from_text (offer->sdp, &sdp) != GST_SDP_OK)
+    {
+      g_set_error_literal (&error, VSA_CODEC_ERROR, VSA_CODEC_ERROR_NO_VIDEO,
+                           "the offer's SDP does not parse");
+      end_session (self, error->message);
+      return;
+    }
+  self->choice = vsa_codec_choose (sdp, (const char *const *) self->config->codecs, NULL, &error);
+  if (self->choice == NULL)
+    {
+      report_problem (self, "offer not answered", error);
+      end_session (self, "offer not answered");
+      return;
+    }
+
+  self->session_cancellable = g_cancellable_new ();
+  self->unposted_candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
+  self->session = vsa_session_new (self->config, self->choice);
+  g_signal_connect (self->session, "answer-ready", G_CALLBACK (on_answer_ready), self);
+  g_signal_connect (self->session, "local-candidate", G_CALLBACK (on_local_candidate), self);
+  g_signal_connect (self->session, "connected", G_CALLBACK (on_connected), self);
+  g_signal_connect (self->session, "ended", G_CALLBACK (on_session_ended), self);
+  if (!vsa_session_start (self->session, sdp, offer->candidates, ice_servers, &error))
+    {
+      report_problem (self, "cannot start streaming", error);
+      end_session (self, "cannot start streaming");
+      return;
+    }
+  if (self->config->verbose)
+    g_message ("session %s: sending %s with payload type %u", self->config->session_id,
+               vsa_codec_to_string (self->choice->codec), self->choice->payload_type);
+}
+
+static void
+on_ice_servers (GObject *source, GAsyncResult *result, gpointer data)
+{
+  VsaAgent *self = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) servers = NULL;
+  g_autoptr (VsaOffer) offer = NULL;
+
+  servers = vsa_controller_get_ice_servers_finish (VSA_CONTROLLER (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (servers == NULL)
+    report_problem (self, "no ICE servers from the controller, going on without", error);
+  offer = g_steal_pointer (&self->pending_offer);
+  if (offer != NULL)
+    start_session (self, offer, servers);
+}
+
+static void
+negotiate (VsaAgent *self, VsaOffer *offer)
+{
+  if (self->state != VSA_AGENT_STATE_WAITING)
+    end_session (self, "a newer offer arrived");
+
+  g_free (self->offer_sdp);
+  self->offer_sdp = g_strdup (offer->sdp);
+  self->offer_seen_at = g_get_monotonic_time ();
+  g_clear_pointer (&self->last_problem, g_free);
+  set_state (self, VSA_AGENT_STATE_NEGOTIATING, NULL);
+
+  g_clear_pointer (&self->pending_offer, vsa_offer_free);
+  self->pending_offer = offer;
+  vsa_controller_get_ice_servers_async (self->controller, self->cancellable, on_ice_servers, self);
+}
+
+/* --- polling the offer ----------------------------------------------------------------- */
+
+static guint
+poll_interval_ms (VsaAgent *self)
+{
+  if (self->state != VSA_AGENT_STATE_STREAMING && g_get_monotonic_time () < self->fast_poll_until)
+    return self->config->poll_fast_ms;
+  return self->config->poll_slow_ms;
+}
+
+static void
+on_offer (GObject *source, GAsyncResult *result, gpointer data)
+{
+  VsaAgent *self = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaOffer) offer = NULL;
+
+  offer = vsa_controller_get_offer_finish (VSA_CONTROLLER (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self->poll_in_flight = FALSE;
+
+  if (error != NULL && vsa_controller_error_is_transient (error))
+    {
+      report_problem (self, "controller unreachable, retrying", error);
+      schedule_poll (self, vsa_backoff_next_ms (&self->backoff, self->rand));
+      return;
+    }
+  vsa_backoff_reset (&self->backoff);
+  if (error != NULL)
+    report_problem (self, "unusable offer", error);
+  else if (offer != NULL && g_strcmp0 (offer->sdp, self->offer_sdp) != 0)
+    negotiate (self, g_steal_pointer (&offer));
+  schedule_poll (self, poll_interval_ms (self));
+}
+
+static gboolean
+poll_offer (gpointer data)
+{
+  VsaAgent *self = data;
+
+  self->poll_id = 0;
+  self->poll_in_flight = TRUE;
+  vsa_controller_get_offer_async (self->controller, self->cancellable, on_offer, self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_poll (VsaAgent *self, guint delay_ms)
+{
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  self->poll_id = g_timeout_add (delay_ms, poll_offer, self);
+}
+
+void
+vsa_agent_start (VsaAgent *self)
+{
+  self->fast_poll_until = g_get_monotonic_time () + self->config->fast_window_s * G_USEC_PER_SEC;
+  g_message ("session %s: waiting for an offer from %s", self->config->session_id,
+             self->config->controller_url);
+  schedule_poll (self, 0);
+}
+
+void
+vsa_agent_stop (VsaAgent *self)
+{
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  g_clear_pointer (&self->pending_offer, vsa_offer_free);
+  clear_session (self);
+}

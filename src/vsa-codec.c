@@ -1,1 +1,253 @@
 #include "vsa-codec.h"
+
+#include <gst/gst.h>
+#include <string.h>
+
+G_DEFINE_QUARK (vsa-codec-error-quark, vsa_codec_error)
+
+static const struct
+{
+  VsaCodec codec;
+  const char *name;          /* configuration name */
+  const char *encoding_name; /* SDP rtpmap name */
+  const char *encoder;
+  const char *payloader;
+} codecs[] = {
+  { VSA_CODEC_H264, "h264", "H264", "x264enc", "rtph264pay" },
+  { VSA_CODEC_VP8, "vp8", "VP8", "vp8enc", "rtpvp8pay" },
+  { VSA_CODEC_VP9, "vp9", "VP9", "vp9enc", "rtpvp9pay" },
+};
+
+void
+vsa_codec_choice_free (VsaCodecChoice *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->profile_level_id);
+  g_free (self);
+}
+
+const char *
+vsa_codec_to_string (VsaCodec codec)
+{
+  return codecs[codec].name;
+}
+
+gboolean
+vsa_codec_from_string (const char *name, VsaCodec *out_codec)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (codecs); i++)
+    if (g_ascii_strcasecmp (name, codecs[i].name) == 0)
+      {
+        *out_codec = codecs[i].codec;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+gboolean
+vsa_codec_is_available (VsaCodec codec)
+{
+  g_autoptr (GstElementFactory) encoder = gst_element_factory_find (codecs[codec].encoder);
+  g_autoptr (GstElementFactory) payloader = gst_element_factory_find (codecs[codec].payloader);
+
+  return encoder != NULL && payloader != NULL;
+}
+
+/* The value of @key in an "a=fmtp:<pt> k=v;k=v" line for @pt, or NULL. */
+static char *
+fmtp_value (const GstSDPMedia *media, guint pt, const char *key)
+{
+  g_autofree char *prefix = g_strdup_printf ("%u ", pt);
+
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++)
+    {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
+      g_auto (GStrv) params = NULL;
+
+      if (g_strcmp0 (attr->key, "fmtp") != 0 || attr->value == NULL
+          || !g_str_has_prefix (attr->value, prefix))
+        continue;
+      params = g_strsplit (attr->value + strlen (prefix), ";", -1);
+      for (guint j = 0; params[j] != NULL; j++)
+        {
+          char *param = g_strstrip (params[j]);
+          gsize key_length = strlen (key);
+
+          if (g_ascii_strncasecmp (param, key, key_length) == 0 && param[key_length] == '=')
+            return g_strdup (param + key_length + 1);
+        }
+    }
+  return NULL;
+}
+
+/* Lower is better; G_MAXUINT: we cannot send this H264 format. We always send a constrained
+ * baseline stream, which every H264 profile's decoder accepts, so the profile only ranks. */
+static guint
+h264_rank (const GstSDPMedia *media, guint pt, char **out_profile)
+{
+  g_autofree char *mode = fmtp_value (media, pt, "packetization-mode");
+  g_autofree char *profile = fmtp_value (media, pt, "profile-level-id");
+  guint rank;
+
+  if (g_strcmp0 (mode, "1") != 0) /* rtph264pay fragments NAL units: mode 1 only */
+    return G_MAXUINT;
+  if (profile == NULL)
+    profile = g_strdup ("42e01f");
+  if (strlen (profile) != 6 || !g_ascii_isxdigit (profile[0]))
+    return G_MAXUINT;
+  if (g_ascii_strncasecmp (profile, "42e0", 4) == 0)
+    rank = 0;
+  else if (g_ascii_strncasecmp (profile, "42", 2) == 0)
+    rank = 1;
+  else if (g_ascii_strncasecmp (profile, "4d", 2) == 0)
+    rank = 2;
+  else if (g_ascii_strncasecmp (profile, "64", 2) == 0)
+    rank = 3;
+  else
+    return G_MAXUINT;
+  *out_profile = g_steal_pointer (&profile);
+  return rank;
+}
+
+/* The encoding of @pt ("VP8/90000") from its a=rtpmap line, or NULL. */
+static const char *
+rtpmap_for (const GstSDPMedia *media, guint pt)
+{
+  g_autofree char *prefix = g_strdup_printf ("%u ", pt);
+
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++)
+    {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
+
+      if (g_strcmp0 (attr->key, "rtpmap") == 0 && attr->value != NULL
+          && g_str_has_prefix (attr->value, prefix))
+        return attr->value + strlen (prefix);
+    }
+  return NULL;
+}
+
+/* The best payload type in @media for @codec, or NULL. */
+static VsaCodecChoice *
+choose_in_media (const GstSDPMedia *media, VsaCodec codec)
+{
+  g_autofree char *encoding = g_strconcat (codecs[codec].encoding_name, "/90000", NULL);
+  g_autoptr (VsaCodecChoice) best = NULL;
+  guint best_rank = G_MAXUINT;
+
+  for (guint i = 0; i < gst_sdp_media_formats_len (media); i++)
+    {
+      g_autofree char *profile = NULL;
+      g_autofree char *vp9_profile = NULL;
+      const char *rtpmap;
+      guint64 pt;
+      guint rank = 0;
+
+      if (!g_ascii_string_to_unsigned (gst_sdp_media_get_format (media, i), 10, 0, 127, &pt, NULL)
+          || (rtpmap = rtpmap_for (media, (guint) pt)) == NULL
+          || g_ascii_strcasecmp (rtpmap, encoding) != 0)
+        continue;
+
+      if (codec == VSA_CODEC_H264)
+        rank = h264_rank (media, (guint) pt, &profile);
+      else if (codec == VSA_CODEC_VP9)
+        {
+          /* vp9enc here sends profile 0 (8-bit 4:2:0) */
+          vp9_profile = fmtp_value (media, (guint) pt, "profile-id");
+          rank = vp9_profile == NULL || g_strcmp0 (vp9_profile, "0") == 0 ? 0 : G_MAXUINT;
+        }
+      if (rank >= best_rank)
+        continue;
+
+      best_rank = rank;
+      g_clear_pointer (&best, vsa_codec_choice_free);
+      best = g_new0 (VsaCodecChoice, 1);
+      best->codec = codec;
+      best->payload_type = (guint) pt;
+      best->profile_level_id = g_steal_pointer (&profile);
+      best->packetization_mode = codec == VSA_CODEC_H264 ? 1 : 0;
+    }
+  return g_steal_pointer (&best);
+}
+
+/* "VP8, VP9, AV1": the media codecs of @media, for error messages. */
+static char *
+offered_codecs (const GstSDPMedia *media)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < gst_sdp_media_formats_len (media); i++)
+    {
+      guint64 pt;
+      const char *rtpmap;
+      g_autofree char *name = NULL;
+
+      if (!g_ascii_string_to_unsigned (gst_sdp_media_get_format (media, i), 10, 0, 127, &pt, NULL)
+          || (rtpmap = rtpmap_for (media, (guint) pt)) == NULL)
+        continue;
+      name = g_strndup (rtpmap, strcspn (rtpmap, "/"));
+      /* resilience formats are not codecs */
+      if (g_ascii_strcasecmp (name, "rtx") == 0 || g_ascii_strcasecmp (name, "red") == 0
+          || g_ascii_strcasecmp (name, "ulpfec") == 0
+          || g_ascii_strncasecmp (name, "flexfec", 7) == 0
+          || g_ptr_array_find_with_equal_func (names, name, g_str_equal, NULL))
+        continue;
+      g_ptr_array_add (names, g_steal_pointer (&name));
+    }
+  if (names->len == 0)
+    return g_strdup ("none");
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (", ", (char **) names->pdata);
+}
+
+VsaCodecChoice *
+vsa_codec_choose (const GstSDPMessage *offer, const char *const *preference,
+                  VsaCodecAvailableFunc available, GError **error)
+{
+  const GstSDPMedia *video = NULL;
+  guint mline_index = 0;
+  g_autofree char *offered = NULL;
+  g_autofree char *wanted = NULL;
+
+  if (available == NULL)
+    available = vsa_codec_is_available;
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (offer) && video == NULL; i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (offer, i);
+
+      if (g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0)
+        {
+          video = media;
+          mline_index = i;
+        }
+    }
+  if (video == NULL)
+    {
+      g_set_error_literal (error, VSA_CODEC_ERROR, VSA_CODEC_ERROR_NO_VIDEO,
+                           "the offer has no video m-line");
+      return NULL;
+    }
+
+  for (guint i = 0; preference[i] != NULL; i++)
+    {
+      VsaCodecChoice *choice;
+      VsaCodec codec;
+
+      if (!vsa_codec_from_string (preference[i], &codec) || !available (codec))
+        continue;
+      choice = choose_in_media (video, codec);
+      if (choice != NULL)
+        {
+          choice->mline_index = mline_index;
+          return choice;
+        }
+    }
+
+  offered = offered_codecs (video);
+  wanted = g_strjoinv (", ", (char **) preference);
+  g_set_error (error, VSA_CODEC_ERROR, VSA_CODEC_ERROR_UNSUPPORTED,
+               "the offer's video codecs (%s) include none of ours that are installed (preference: %s)", offered,
+               wanted);
+  return NULL;
+}

@@ -1,1 +1,344 @@
+#include "config.h"
+
 #include "vsa-config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+
+#include "vsa-codec.h"
+
+#define GROUP "agent"
+
+G_DEFINE_QUARK (vsa-config-error-quark, vsa_config_error)
+
+VsaConfig *
+vsa_config_new (void)
+{
+  VsaConfig *self = g_new0 (VsaConfig, 1);
+
+  self->display = g_strdup (":0");
+  self->source = VSA_SOURCE_X11;
+  self->codecs = g_strsplit ("h264,vp8,vp9", ",", -1);
+  self->fps = 30;
+  self->bitrate_kbps = 2500;
+  self->poll_fast_ms = 250;
+  self->poll_slow_ms = 1000;
+  self->fast_window_s = 60;
+  self->answer_window_ms = 300;
+  self->request_timeout_s = 5;
+  return self;
+}
+
+void
+vsa_config_free (VsaConfig *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->session_id);
+  g_free (self->controller_url);
+  g_free (self->display);
+  g_strfreev (self->codecs);
+  g_free (self->config_file);
+  g_free (self);
+}
+
+const char *
+vsa_source_kind_to_string (VsaSourceKind kind)
+{
+  return kind == VSA_SOURCE_TEST ? "test" : "x11";
+}
+
+/* Raw string values of every setting, as one layer (flags, environment or file) gives them.
+ * NULL means "not set by this layer". */
+typedef struct
+{
+  char *session_id;
+  char *controller_url;
+  char *display;
+  char *source;
+  char *codecs;
+  char *fps;
+  char *bitrate;
+  char *poll_interval;
+  char *fast_poll_interval;
+  char *fast_poll_window;
+  char *answer_window;
+  char *request_timeout;
+} Layer;
+
+static void
+layer_clear (Layer *layer)
+{
+  char **fields = (char **) layer;
+
+  for (gsize i = 0; i < sizeof (Layer) / sizeof (char *); i++)
+    g_free (fields[i]);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Layer, layer_clear)
+
+/* Key-file names, in Layer's field order. */
+static const char *const layer_keys[] = {
+  "session-id", "controller-url", "display", "source", "codecs", "fps",
+  "bitrate", "poll-interval", "fast-poll-interval", "fast-poll-window", "answer-window",
+  "request-timeout",
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (layer_keys) == sizeof (Layer) / sizeof (char *));
+
+static void
+replace_string (char **field, const char *value)
+{
+  g_free (*field);
+  *field = g_strdup (value);
+}
+
+/* Later layers win: copy every setting @top has over @base. */
+static void
+layer_overlay (Layer *base, Layer *top)
+{
+  char **base_fields = (char **) base;
+  char **top_fields = (char **) top;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (layer_keys); i++)
+    if (top_fields[i] != NULL)
+      replace_string (&base_fields[i], top_fields[i]);
+}
+
+/* Reads @path into @layer; a missing file is fine unless @must_exist. *out_read tells
+ * whether a file was read. */
+static gboolean
+layer_from_file (Layer *layer, const char *path, gboolean must_exist, gboolean *out_read,
+                 GError **error)
+{
+  g_autoptr (GKeyFile) file = g_key_file_new ();
+  g_autoptr (GError) local_error = NULL;
+  char **fields = (char **) layer;
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
+    {
+      *out_read = FALSE;
+      if (!must_exist && g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID, "config: cannot read %s: %s",
+                   path, local_error->message);
+      return FALSE;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (layer_keys); i++)
+    {
+      g_autofree char *value = g_key_file_get_string (file, GROUP, layer_keys[i], NULL);
+
+      if (value != NULL)
+        fields[i] = g_strdup (g_strstrip (value));
+    }
+  *out_read = TRUE;
+  return TRUE;
+}
+
+static gboolean
+parse_uint (const char *key, const char *text, guint min, guint max, guint *out, GError **error)
+{
+  guint64 value;
+
+  if (text == NULL)
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (text, 10, min, max, &value, NULL))
+    {
+      g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+                   "%s: \"%s\" is not a whole number from %u to %u", key, text, min, max);
+      return FALSE;
+    }
+  *out = (guint) value;
+  return TRUE;
+}
+
+static char *
+normalise_url (const char *text, GError **error)
+{
+  g_autoptr (GUri) uri = NULL;
+  const char *scheme;
+  gsize length;
+
+  uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+  scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
+  if (uri == NULL || (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0)
+      || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0'
+      || g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
+    {
+      g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+                   "controller-url: \"%s\" is not an http:// or https:// URL with a host", text);
+      return NULL;
+    }
+  length = strlen (text);
+  while (length > 0 && text[length - 1] == '/')
+    length--;
+  return g_strndup (text, length);
+}
+
+static gboolean
+apply_layer (VsaConfig *self, const Layer *layer, GError **error)
+{
+  if (layer->session_id != NULL && *layer->session_id != '\0')
+    replace_string (&self->session_id, layer->session_id);
+
+  if (layer->controller_url != NULL)
+    {
+      char *url = normalise_url (layer->controller_url, error);
+
+      if (url == NULL)
+        return FALSE;
+      g_free (self->controller_url);
+      self->controller_url = url;
+    }
+
+  if (layer->display != NULL && *layer->display != '\0')
+    replace_string (&self->display, layer->display);
+
+  if (layer->source != NULL)
+    {
+      if (g_strcmp0 (layer->source, "x11") == 0)
+        self->source = VSA_SOURCE_X11;
+      else if (g_strcmp0 (layer->source, "test") == 0)
+        self->source = VSA_SOURCE_TEST;
+      else
+        {
+          g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+                       "source: \"%s\" is neither x11 nor test", layer->source);
+          return FALSE;
+        }
+    }
+
+  if (layer->codecs != NULL)
+    {
+      g_auto (GStrv) names = g_strsplit (layer->codecs, ",", -1);
+      g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+      for (guint i = 0; names[i] != NULL; i++)
+        {
+          VsaCodec codec;
+
+          if (!vsa_codec_from_string (g_strstrip (names[i]), &codec))
+            {
+              g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+                           "codecs: \"%s\" is not one of h264, vp8, vp9", names[i]);
+              return FALSE;
+            }
+          g_strv_builder_add (builder, vsa_codec_to_string (codec));
+        }
+      g_strfreev (self->codecs);
+      self->codecs = g_strv_builder_end (builder);
+      if (self->codecs[0] == NULL)
+        {
+          g_set_error_literal (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+                               "codecs: the list is empty");
+          return FALSE;
+        }
+    }
+
+  return parse_uint ("fps", layer->fps, 1, 120, &self->fps, error)
+         && parse_uint ("bitrate", layer->bitrate, 100, 100000, &self->bitrate_kbps, error)
+         && parse_uint ("poll-interval", layer->poll_interval, 50, 60000, &self->poll_slow_ms, error)
+         && parse_uint ("fast-poll-interval", layer->fast_poll_interval, 50, 60000,
+                        &self->poll_fast_ms, error)
+         && parse_uint ("fast-poll-window", layer->fast_poll_window, 0, 86400, &self->fast_window_s,
+                        error)
+         && parse_uint ("answer-window", layer->answer_window, 0, 10000, &self->answer_window_ms,
+                        error)
+         && parse_uint ("request-timeout", layer->request_timeout, 1, 300,
+                        &self->request_timeout_s, error);
+}
+
+gboolean
+vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
+{
+  g_auto (Layer) flags = { 0 };
+  g_auto (Layer) merged = { 0 };
+  g_auto (Layer) environment = { 0 };
+  g_autofree char *config_path = NULL;
+  g_auto (GStrv) argv = g_strdupv (args);
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) local_error = NULL;
+  gboolean verbose = FALSE;
+  gboolean version = FALSE;
+  const GOptionEntry entries[] = {
+    { "session-id", 0, 0, G_OPTION_ARG_STRING, &flags.session_id,
+      "Session to serve (env SESSION_ID)", "ID" },
+    { "controller-url", 0, 0, G_OPTION_ARG_STRING, &flags.controller_url,
+      "Controller base URL (env MASTER_CONTROLLER_URL)", "URL" },
+    { "display", 0, 0, G_OPTION_ARG_STRING, &flags.display,
+      "X display to capture (env DISPLAY; default :0)", "DISPLAY" },
+    { "source", 0, 0, G_OPTION_ARG_STRING, &flags.source,
+      "Video source: x11 (the screen) or test (a test pattern)", "x11|test" },
+    { "codec", 0, 0, G_OPTION_ARG_STRING, &flags.codecs,
+      "Codec preference, first offered one wins (default h264,vp8,vp9)", "LIST" },
+    { "fps", 0, 0, G_OPTION_ARG_STRING, &flags.fps, "Frames per second (default 30)", "N" },
+    { "bitrate", 0, 0, G_OPTION_ARG_STRING, &flags.bitrate,
+      "Video bitrate in kbit/s (default 2500)", "KBPS" },
+    { "poll-interval", 0, 0, G_OPTION_ARG_STRING, &flags.poll_interval,
+      "Offer poll interval after the first minute and while streaming (default 1000)", "MS" },
+    { "fast-poll-interval", 0, 0, G_OPTION_ARG_STRING, &flags.fast_poll_interval,
+      "Offer poll interval in the first minute after start or a session end (default 250)",
+      "MS" },
+    { "answer-window", 0, 0, G_OPTION_ARG_STRING, &flags.answer_window,
+      "Longest wait for ICE gathering before posting the answer (default 300)", "MS" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+      "Key file with an [agent] group (default " VSA_DEFAULT_CONFIG_FILE ")", "FILE" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log negotiation details", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    { NULL },
+  };
+  g_auto (Layer) file = { 0 };
+  const char *file_path;
+  gboolean file_read = FALSE;
+
+  context = g_option_context_new ("- stream this VM's screen to a browser over WebRTC");
+  g_option_context_set_summary (
+    context, "Polls the controller for the browser's WebRTC offer, answers it and streams the\n"
+             "X screen. Settings come from flags, then the environment (SESSION_ID,\n"
+             "MASTER_CONTROLLER_URL, DISPLAY), then the [agent] group of the config file.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse_strv (context, &argv, &local_error))
+    {
+      g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID, "%s", local_error->message);
+      return FALSE;
+    }
+  if (argv[1] != NULL)
+    {
+      g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+                   "unexpected argument \"%s\" (see --help)", argv[1]);
+      return FALSE;
+    }
+  self->verbose = self->verbose || verbose;
+  self->show_version = version;
+  if (version)
+    return TRUE;
+
+  file_path = config_path != NULL ? config_path : VSA_DEFAULT_CONFIG_FILE;
+  if (!layer_from_file (&file, file_path, config_path != NULL, &file_read, error))
+    return FALSE;
+  replace_string (&self->config_file, file_read ? file_path : NULL);
+
+  environment.session_id = g_strdup (g_environ_getenv (envp, "SESSION_ID"));
+  environment.controller_url = g_strdup (g_environ_getenv (envp, "MASTER_CONTROLLER_URL"));
+  environment.display = g_strdup (g_environ_getenv (envp, "DISPLAY"));
+
+  layer_overlay (&merged, &file);
+  layer_overlay (&merged, &environment);
+  layer_overlay (&merged, &flags);
+  if (!apply_layer (self, &merged, error))
+    return FALSE;
+
+  if (self->session_id == NULL)
+    {
+      g_set_error_literal (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_MISSING,
+                           "session-id: not set (use --session-id, SESSION_ID or session-id "
+                           "in the config file)");
+      return FALSE;
+    }
+  if (self->controller_url == NULL)
+    {
+      g_set_error_literal (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_MISSING,
+                           "controller-url: not set (use --controller-url, MASTER_CONTROLLER_URL "
+                           "or controller-url in the config file)");
+      return FALSE;
+    }
+  return TRUE;
+}

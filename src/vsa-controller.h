@@ -9,10 +9,7 @@ G_BEGIN_DECLS
 #define VSA_CONTROLLER_ERROR (vsa_controller_error_quark ())
 GQuark vsa_controller_error_quark (void);
 
-typedef enum
-{
-  VSA_CONTROLLER_ERROR_HTTP, /* the controller answered with an unexpected status */
-} VsaControllerError;
+/* In the VSA_CONTROLLER_ERROR domain the error code is the unexpected HTTP status. */
 
 /* The controller's HTTP API for one session. libsoup, async, main context only. */
 #define VSA_TYPE_CONTROLLER (vsa_controller_get_type ())

@@ -1,1 +1,172 @@
 #include "vsa-pipeline.h"
+
+/* Encoders tuned for latency: no B-frames or lookahead, CBR with a VBV of about one and a
+ * half frames, a very long GOP (the browser's PLI/FIR asks for keyframes), threads sized
+ * to the machine. */
+static GstElement *
+make_encoder (const VsaConfig *config, const VsaCodecChoice *choice)
+{
+  guint threads = MAX (1, g_get_num_processors ());
+  guint gop = config->fps * 300;
+  guint vbv_ms = MAX (1, 1500 / config->fps);
+
+  switch (choice->codec)
+    {
+    case VSA_CODEC_H264:
+      return gst_element_factory_make_full (
+        "x264enc", "name", "encoder", "bitrate", config->bitrate_kbps, "speed-preset", 1 /* ultrafast */,
+        "tune", 4 /* zerolatency */, "bframes", 0, "rc-lookahead", 0, "mb-tree", FALSE,
+        "sliced-threads", TRUE, "threads", threads, "vbv-buf-capacity", vbv_ms, "key-int-max", gop,
+        "pass", 0 /* cbr */, "b-adapt", FALSE, NULL);
+    case VSA_CODEC_VP8:
+      return gst_element_factory_make_full (
+        "vp8enc", "name", "encoder", "target-bitrate", config->bitrate_kbps * 1000, "deadline",
+        (gint64) 1, "cpu-used", 16, "end-usage", 1 /* cbr */, "lag-in-frames", 0,
+        "error-resilient", 1 /* default */, "keyframe-max-dist", gop, "threads", threads,
+        "buffer-size", vbv_ms, "buffer-initial-size", vbv_ms, "buffer-optimal-size", vbv_ms,
+        NULL);
+    case VSA_CODEC_VP9:
+      return gst_element_factory_make_full (
+        "vp9enc", "name", "encoder", "target-bitrate", config->bitrate_kbps * 1000, "deadline",
+        (gint64) 1, "cpu-used", 8, "end-usage", 1 /* cbr */, "lag-in-frames", 0,
+        "error-resilient", 1, "keyframe-max-dist", gop, "threads", threads, "row-mt", TRUE,
+        "tile-columns", 2, "buffer-size", vbv_ms, "buffer-initial-size", vbv_ms,
+        "buffer-optimal-size", vbv_ms, NULL);
+    }
+  g_return_val_if_reached (NULL);
+}
+
+static GstElement *
+make_payloader (const VsaCodecChoice *choice)
+{
+  switch (choice->codec)
+    {
+    case VSA_CODEC_H264:
+      return gst_element_factory_make_full ("rtph264pay", "pt", choice->payload_type, "mtu", 1200,
+                                            "config-interval", -1, "aggregate-mode",
+                                            1 /* zero-latency */, NULL);
+    case VSA_CODEC_VP8:
+      return gst_element_factory_make_full ("rtpvp8pay", "pt", choice->payload_type, "mtu", 1200,
+                                            "picture-id-mode", 2 /* 15-bit */, NULL);
+    case VSA_CODEC_VP9:
+      return gst_element_factory_make_full ("rtpvp9pay", "pt", choice->payload_type, "mtu", 1200,
+                                            "picture-id-mode", 2 /* 15-bit */, NULL);
+    }
+  g_return_val_if_reached (NULL);
+}
+
+static GstElement *
+make_source (const VsaConfig *config)
+{
+  if (config->source == VSA_SOURCE_TEST)
+    return gst_element_factory_make_full ("videotestsrc", "name", "source", "is-live", TRUE,
+                                          "pattern", 18 /* ball: moving content */, NULL);
+  return gst_element_factory_make_full ("ximagesrc", "name", "source", "display-name",
+                                        config->display, "use-damage", FALSE, "show-pointer",
+                                        TRUE, NULL);
+}
+
+static GstCaps *
+source_caps (const VsaConfig *config)
+{
+  GstCaps *caps = gst_caps_new_simple ("video/x-raw", "framerate", GST_TYPE_FRACTION, config->fps,
+                                       1, NULL);
+
+  /* ximagesrc captures the screen's own size; the test pattern needs one. */
+  if (config->source == VSA_SOURCE_TEST)
+    gst_caps_set_simple (caps, "width", G_TYPE_INT, 1280, "height", G_TYPE_INT, 720, NULL);
+  return caps;
+}
+
+/* Caps the encoder output must have, and what webrtcbin must see on its pad: the offer's
+ * payload type and H264 profile, so the answer is not "inactive". */
+static GstCaps *
+rtp_caps_override (const VsaCodecChoice *choice)
+{
+  GstCaps *caps = gst_caps_new_simple ("application/x-rtp", "payload", G_TYPE_INT,
+                                       (int) choice->payload_type, NULL);
+
+  if (choice->codec == VSA_CODEC_H264)
+    gst_caps_set_simple (caps, "profile-level-id", G_TYPE_STRING, choice->profile_level_id,
+                         "packetization-mode", G_TYPE_STRING, "1", NULL);
+  return caps;
+}
+
+GstElement *
+vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choice, GError **error)
+{
+  g_autoptr (GstElement) bin = gst_bin_new ("video");
+  g_autoptr (GstCaps) raw_caps = source_caps (config);
+  g_autoptr (GstCaps) rtp_caps = rtp_caps_override (choice);
+  g_autoptr (GstCaps) encoded_caps = NULL;
+  GstElement *elements[8] = { 0 };
+  g_autoptr (GstPad) src = NULL;
+  guint n = 0;
+
+  if (choice->codec == VSA_CODEC_H264)
+    encoded_caps = gst_caps_from_string (
+      "video/x-h264,profile=constrained-baseline,stream-format=byte-stream");
+
+  elements[n++] = make_source (config);
+  elements[n++] = gst_element_factory_make_full ("capsfilter", "caps", raw_caps, NULL);
+  /* one leaky buffer: the encoder always takes the newest frame, never a backlog */
+  elements[n++] = gst_element_factory_make_full ("queue", "max-size-buffers", 1,
+                                                 "max-size-bytes", 0, "max-size-time",
+                                                 (guint64) 0, "leaky", 2 /* downstream */, NULL);
+  elements[n++] = gst_element_factory_make_full ("videoconvert", "name", "convert", NULL);
+  elements[n++] = make_encoder (config, choice);
+  if (encoded_caps != NULL)
+    elements[n++] = gst_element_factory_make_full ("capsfilter", "caps", encoded_caps, NULL);
+  elements[n++] = make_payloader (choice);
+  elements[n++] = gst_element_factory_make_full ("capssetter", "caps", rtp_caps, "join", TRUE,
+                                                 "replace", FALSE, NULL);
+
+  for (guint i = 0; i < n; i++)
+    if (elements[i] == NULL)
+      {
+        for (guint j = 0; j < n; j++)
+          if (elements[j] != NULL)
+            gst_object_unref (gst_object_ref_sink (elements[j]));
+        g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+                     "cannot create the %s pipeline: GStreamer element %u is missing",
+                     vsa_codec_to_string (choice->codec), i);
+        return NULL;
+      }
+
+  for (guint i = 0; i < n; i++)
+    gst_bin_add (GST_BIN (bin), elements[i]);
+  for (guint i = 0; i + 1 < n; i++)
+    if (!gst_element_link (elements[i], elements[i + 1]))
+      {
+        g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+                     "cannot link %s to %s", GST_OBJECT_NAME (elements[i]),
+                     GST_OBJECT_NAME (elements[i + 1]));
+        return NULL;
+      }
+
+  src = gst_element_get_static_pad (elements[n - 1], "src");
+  gst_element_add_pad (bin, gst_ghost_pad_new ("src", src));
+  return g_steal_pointer (&bin);
+}
+
+char *
+vsa_pipeline_missing_elements (const VsaConfig *config)
+{
+  const char *const required[] = {
+    config->source == VSA_SOURCE_TEST ? "videotestsrc" : "ximagesrc",
+    "videoconvert", "queue", "capssetter", "webrtcbin", "nicesrc", "dtlssrtpenc",
+  };
+  g_autoptr (GPtrArray) missing = g_ptr_array_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (required); i++)
+    {
+      g_autoptr (GstElementFactory) factory = gst_element_factory_find (required[i]);
+
+      if (factory == NULL)
+        g_ptr_array_add (missing, (gpointer) required[i]);
+    }
+  if (missing->len == 0)
+    return NULL;
+  g_ptr_array_add (missing, NULL);
+  return g_strjoinv (", ", (char **) missing->pdata);
+}

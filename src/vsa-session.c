@@ -1,1 +1,661 @@
 #include "vsa-session.h"
+
+#define GST_USE_UNSTABLE_API
+#include <gst/webrtc/webrtc.h>
+
+#include "vsa-pipeline.h"
+
+#define CONNECT_TIMEOUT_S 30
+#define DISCONNECT_TIMEOUT_S 10
+
+struct _VsaSession
+{
+  GObject parent_instance;
+
+  const VsaConfig *config;
+  VsaCodecChoice choice;
+  GMainContext *context; /* where signals are emitted */
+
+  GstElement *pipeline;
+  GstElement *webrtc;
+  GStrv mids; /* the offer's a=mid per m-line, "" when absent */
+  GHashTable *remote_seen;  /* candidate strings already given to webrtcbin */
+  GPtrArray *gathered;      /* local candidates before "answer-ready" */
+  char *resolution;
+
+  guint answer_timeout_id;
+  guint connect_timeout_id;
+  guint disconnect_timeout_id;
+  gboolean have_answer; /* set-local-description done */
+  gboolean gathering_done;
+  gboolean answer_emitted;
+  gboolean connected;
+  gboolean stopped;
+};
+
+G_DEFINE_FINAL_TYPE (VsaSession, vsa_session, G_TYPE_OBJECT)
+
+enum
+{
+  SIGNAL_ANSWER_READY,
+  SIGNAL_LOCAL_CANDIDATE,
+  SIGNAL_CONNECTED,
+  SIGNAL_ENDED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+static void
+vsa_session_dispose (GObject *object)
+{
+  vsa_session_stop (VSA_SESSION (object));
+  G_OBJECT_CLASS (vsa_session_parent_class)->dispose (object);
+}
+
+static void
+vsa_session_finalize (GObject *object)
+{
+  VsaSession *self = VSA_SESSION (object);
+
+  g_free (self->choice.profile_level_id);
+  g_main_context_unref (self->context);
+  g_strfreev (self->mids);
+  g_hash_table_unref (self->remote_seen);
+  g_ptr_array_unref (self->gathered);
+  g_free (self->resolution);
+  G_OBJECT_CLASS (vsa_session_parent_class)->finalize (object);
+}
+
+static void
+vsa_session_class_init (VsaSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = vsa_session_dispose;
+  object_class->finalize = vsa_session_finalize;
+
+  signals[SIGNAL_ANSWER_READY] = g_signal_new ("answer-ready", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                               2, G_TYPE_STRING, G_TYPE_PTR_ARRAY);
+  signals[SIGNAL_LOCAL_CANDIDATE] = g_signal_new ("local-candidate", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                  G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SIGNAL_CONNECTED] = g_signal_new ("connected", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_ENDED] = g_signal_new ("ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+vsa_session_init (VsaSession *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+  self->remote_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->gathered = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
+}
+
+VsaSession *
+vsa_session_new (const VsaConfig *config, const VsaCodecChoice *choice)
+{
+  VsaSession *self = g_object_new (VSA_TYPE_SESSION, NULL);
+
+  self->config = config;
+  self->choice = *choice;
+  self->choice.profile_level_id = g_strdup (choice->profile_level_id);
+  return self;
+}
+
+static void
+end (VsaSession *self, const char *reason)
+{
+  if (self->stopped)
+    return;
+  g_signal_emit (self, signals[SIGNAL_ENDED], 0, reason);
+}
+
+/* --- webrtcbin's thread → main context ------------------------------------------------ */
+
+typedef enum
+{
+  EVENT_ANSWER_SET,
+  EVENT_LOCAL_CANDIDATE,
+  EVENT_GATHERING_DONE,
+  EVENT_ICE_STATE,
+  EVENT_FAILED,
+} EventKind;
+
+typedef struct
+{
+  VsaSession *self;
+  EventKind kind;
+  guint mline;
+  int state;
+  char *text;
+} Event;
+
+static void
+event_free (Event *event)
+{
+  g_object_unref (event->self);
+  g_free (event->text);
+  g_free (event);
+}
+
+static gboolean dispatch_event (gpointer data);
+
+/* Always through an idle source, so nothing runs re-entrantly inside a caller. */
+static void
+post_event (VsaSession *self, EventKind kind, guint mline, int state, const char *text)
+{
+  g_autoptr (GSource) source = g_idle_source_new ();
+  Event *event = g_new0 (Event, 1);
+
+  event->self = g_object_ref (self);
+  event->kind = kind;
+  event->mline = mline;
+  event->state = state;
+  event->text = g_strdup (text);
+  g_source_set_callback (source, dispatch_event, event, (GDestroyNotify) event_free);
+  g_source_set_name (source, "vsa-session-event");
+  g_source_attach (source, self->context);
+}
+
+static void
+emit_answer_ready (VsaSession *self)
+{
+  GstWebRTCSessionDescription *local = NULL;
+  g_autofree char *sdp = NULL;
+
+  if (self->answer_emitted || self->stopped)
+    return;
+  self->answer_emitted = TRUE;
+  g_clear_handle_id (&self->answer_timeout_id, g_source_remove);
+
+  /* webrtcbin writes the candidates gathered so far into its local description */
+  g_object_get (self->webrtc, "local-description", &local, NULL);
+  sdp = gst_sdp_message_as_text (local->sdp);
+  gst_webrtc_session_description_free (local);
+  g_signal_emit (self, signals[SIGNAL_ANSWER_READY], 0, sdp, self->gathered);
+}
+
+static gboolean
+on_answer_window_passed (gpointer data)
+{
+  VsaSession *self = data;
+
+  self->answer_timeout_id = 0;
+  if (self->config->verbose)
+    g_message ("answer window passed with %u local candidates", self->gathered->len);
+  emit_answer_ready (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_connect_timeout (gpointer data)
+{
+  VsaSession *self = data;
+
+  self->connect_timeout_id = 0;
+  end (self, "not connected within " G_STRINGIFY (CONNECT_TIMEOUT_S) " s");
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_disconnect_timeout (gpointer data)
+{
+  VsaSession *self = data;
+
+  self->disconnect_timeout_id = 0;
+  end (self, "disconnected for " G_STRINGIFY (DISCONNECT_TIMEOUT_S) " s");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
+{
+  switch (state)
+    {
+    case GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED:
+    case GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED:
+      g_clear_handle_id (&self->disconnect_timeout_id, g_source_remove);
+      g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
+      if (!self->connected)
+        {
+          self->connected = TRUE;
+          g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
+        }
+      break;
+    case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED:
+      end (self, "ICE failed");
+      break;
+    case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
+      if (self->disconnect_timeout_id == 0)
+        self->disconnect_timeout_id = g_timeout_add_seconds (DISCONNECT_TIMEOUT_S,
+                                                             on_disconnect_timeout, self);
+      break;
+    default:
+      break;
+    }
+}
+
+static gboolean
+dispatch_event (gpointer data)
+{
+  Event *event = data;
+  VsaSession *self = event->self;
+
+  if (self->stopped)
+    return G_SOURCE_REMOVE;
+
+  switch (event->kind)
+    {
+    case EVENT_ANSWER_SET:
+      self->have_answer = TRUE;
+      if (self->gathering_done)
+        emit_answer_ready (self);
+      else
+        self->answer_timeout_id = g_timeout_add (self->config->answer_window_ms,
+                                                 on_answer_window_passed, self);
+      break;
+    case EVENT_LOCAL_CANDIDATE:
+      {
+        const char *mid = event->mline < g_strv_length (self->mids) ? self->mids[event->mline] : "";
+        g_autoptr (VsaCandidate) candidate =
+          vsa_candidate_new (event->text, (int) event->mline, *mid != '\0' ? mid : NULL);
+
+        if (self->config->verbose)
+          g_message ("local candidate %s", candidate->candidate);
+        if (self->answer_emitted)
+          g_signal_emit (self, signals[SIGNAL_LOCAL_CANDIDATE], 0, candidate);
+        else
+          g_ptr_array_add (self->gathered, g_steal_pointer (&candidate));
+      }
+      break;
+    case EVENT_GATHERING_DONE:
+      self->gathering_done = TRUE;
+      if (self->have_answer)
+        emit_answer_ready (self);
+      break;
+    case EVENT_ICE_STATE:
+      if (self->config->verbose)
+        g_message ("ICE connection state %d", event->state);
+      handle_ice_state (self, event->state);
+      break;
+    case EVENT_FAILED:
+      end (self, event->text);
+      break;
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* These run on webrtcbin's threads: they only post events. */
+
+static void
+on_ice_candidate (GstElement *webrtc, guint mline, const char *candidate, VsaSession *self)
+{
+  post_event (self, EVENT_LOCAL_CANDIDATE, mline, 0, candidate);
+}
+
+static void
+on_ice_gathering_state (GstElement *webrtc, GParamSpec *pspec, VsaSession *self)
+{
+  GstWebRTCICEGatheringState state;
+
+  g_object_get (webrtc, "ice-gathering-state", &state, NULL);
+  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+    post_event (self, EVENT_GATHERING_DONE, 0, 0, NULL);
+}
+
+static void
+on_ice_connection_state (GstElement *webrtc, GParamSpec *pspec, VsaSession *self)
+{
+  GstWebRTCICEConnectionState state;
+
+  g_object_get (webrtc, "ice-connection-state", &state, NULL);
+  post_event (self, EVENT_ICE_STATE, 0, (int) state, NULL);
+}
+
+/* The reply's error, if the promise carries one. */
+static char *
+promise_error (GstPromise *promise, const char *what)
+{
+  const GstStructure *reply;
+  g_autoptr (GError) error = NULL;
+
+  if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED)
+    return g_strdup_printf ("%s: no reply from webrtcbin", what);
+  reply = gst_promise_get_reply (promise);
+  if (reply != NULL && gst_structure_has_field (reply, "error"))
+    {
+      gst_structure_get (reply, "error", G_TYPE_ERROR, &error, NULL);
+      return g_strdup_printf ("%s: %s", what, error != NULL ? error->message : "failed");
+    }
+  return NULL;
+}
+
+/* The answer must send video on the chosen m-line: webrtcbin answers "inactive" or
+ * "recvonly" when our pad's caps did not match the offer, which is a black screen. */
+static char *
+check_answer (const GstSDPMessage *answer, guint mline)
+{
+  const GstSDPMedia *media;
+
+  if (mline >= gst_sdp_message_medias_len (answer))
+    return g_strdup ("webrtcbin's answer has no video m-line");
+  media = gst_sdp_message_get_media (answer, mline);
+  if (gst_sdp_media_get_attribute_val (media, "sendonly") == NULL
+      && gst_sdp_media_get_attribute_val (media, "sendrecv") == NULL)
+    return g_strdup ("webrtcbin's answer does not send video (codec caps mismatch)");
+  return NULL;
+}
+
+static void
+on_local_description_set (GstPromise *promise, gpointer data)
+{
+  VsaSession *self = data;
+  g_autofree char *error = promise_error (promise, "set-local-description");
+
+  gst_promise_unref (promise);
+  if (error != NULL)
+    post_event (self, EVENT_FAILED, 0, 0, error);
+  else
+    post_event (self, EVENT_ANSWER_SET, 0, 0, NULL);
+}
+
+static void
+on_answer_created (GstPromise *promise, gpointer data)
+{
+  VsaSession *self = data;
+  GstWebRTCSessionDescription *answer = NULL;
+  g_autofree char *error = promise_error (promise, "create-answer");
+
+  if (error == NULL)
+    {
+      gst_structure_get (gst_promise_get_reply (promise), "answer",
+                         GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
+      if (answer == NULL)
+        error = g_strdup ("create-answer: no answer");
+      else
+        error = check_answer (answer->sdp, self->choice.mline_index);
+    }
+  gst_promise_unref (promise);
+
+  if (error == NULL)
+    g_signal_emit_by_name (self->webrtc, "set-local-description", answer,
+                           gst_promise_new_with_change_func (on_local_description_set,
+                                                             g_object_ref (self), g_object_unref));
+  else
+    post_event (self, EVENT_FAILED, 0, 0, error);
+  g_clear_pointer (&answer, gst_webrtc_session_description_free);
+}
+
+static void
+on_remote_description_set (GstPromise *promise, gpointer data)
+{
+  VsaSession *self = data;
+  g_autofree char *error = promise_error (promise, "set-remote-description");
+
+  gst_promise_unref (promise);
+  if (error != NULL)
+    post_event (self, EVENT_FAILED, 0, 0, error);
+  else
+    g_signal_emit_by_name (self->webrtc, "create-answer", NULL,
+                           gst_promise_new_with_change_func (on_answer_created, g_object_ref (self),
+                                                             g_object_unref));
+}
+
+/* --- main context --------------------------------------------------------------------- */
+
+static gboolean
+on_bus_message (GstBus *bus, GstMessage *message, gpointer data)
+{
+  VsaSession *self = data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *debug = NULL;
+  g_autofree char *reason = NULL;
+
+  if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ERROR)
+    return G_SOURCE_CONTINUE;
+  gst_message_parse_error (message, &error, &debug);
+  if (self->config->verbose)
+    g_message ("pipeline error details: %s", debug != NULL ? debug : "none");
+  reason = g_strdup_printf ("pipeline error from %s: %s", GST_OBJECT_NAME (message->src),
+                            error->message);
+  end (self, reason);
+  return G_SOURCE_CONTINUE;
+}
+
+/* "stun:host:port" → "stun://host:port"; "turn:host:port?q" → "turn://user:pass@host:port?q" */
+static char *
+ice_server_uri (const char *url, const VsaIceServer *server)
+{
+  const char *rest = strchr (url, ':') + 1;
+  g_autofree char *scheme = g_strndup (url, (gsize) (rest - 1 - url));
+  g_autofree char *user = NULL;
+  g_autofree char *password = NULL;
+
+  if (g_str_has_prefix (rest, "//"))
+    rest += 2;
+  if (!g_str_has_prefix (scheme, "turn"))
+    return g_strdup_printf ("%s://%s", scheme, rest);
+  user = g_uri_escape_string (server->username != NULL ? server->username : "", NULL, FALSE);
+  password = g_uri_escape_string (server->credential != NULL ? server->credential : "", NULL,
+                                  FALSE);
+  return g_strdup_printf ("%s://%s:%s@%s", scheme, user, password, rest);
+}
+
+static void
+configure_ice_servers (VsaSession *self, GPtrArray *ice_servers)
+{
+  gboolean have_stun = FALSE;
+
+  for (guint i = 0; ice_servers != NULL && i < ice_servers->len; i++)
+    {
+      const VsaIceServer *server = g_ptr_array_index (ice_servers, i);
+
+      for (guint j = 0; server->urls[j] != NULL; j++)
+        {
+          g_autofree char *uri = ice_server_uri (server->urls[j], server);
+          gboolean added = FALSE;
+
+          if (g_str_has_prefix (uri, "stun://") && !have_stun)
+            {
+              /* webrtcbin takes a single STUN server */
+              g_object_set (self->webrtc, "stun-server", uri, NULL);
+              have_stun = TRUE;
+            }
+          else if (g_str_has_prefix (uri, "turn"))
+            g_signal_emit_by_name (self->webrtc, "add-turn-server", uri, &added);
+          if (self->config->verbose)
+            g_message ("ICE server %s", server->urls[j]); /* the URL only: no credentials */
+        }
+    }
+}
+
+/* Exactly what we send, in the offer's terms; webrtcbin intersects it with the offer. */
+static GstCaps *
+codec_preferences (const VsaCodecChoice *choice)
+{
+  static const char *const encoding_names[] = { "H264", "VP8", "VP9" };
+  GstCaps *caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video",
+                                       "encoding-name", G_TYPE_STRING,
+                                       encoding_names[choice->codec], "payload", G_TYPE_INT,
+                                       (int) choice->payload_type, "clock-rate", G_TYPE_INT, 90000,
+                                       NULL);
+
+  if (choice->codec == VSA_CODEC_H264)
+    gst_caps_set_simple (caps, "packetization-mode", G_TYPE_STRING, "1", "profile-level-id",
+                         G_TYPE_STRING, choice->profile_level_id, NULL);
+  return caps;
+}
+
+static gboolean
+build_pipeline (VsaSession *self, GPtrArray *ice_servers, GError **error)
+{
+  g_autoptr (GstElement) video = vsa_pipeline_new_video_bin (self->config, &self->choice, error);
+  g_autoptr (GstPad) video_src = NULL;
+  g_autoptr (GstPad) sink = NULL;
+  g_autoptr (GstWebRTCRTPTransceiver) transceiver = NULL;
+  g_autoptr (GstCaps) preferences = codec_preferences (&self->choice);
+  g_autoptr (GstBus) bus = NULL;
+
+  if (video == NULL)
+    return FALSE;
+  self->pipeline = gst_pipeline_new ("session");
+  self->webrtc = gst_element_factory_make_full ("webrtcbin", "name", "webrtc", "bundle-policy",
+                                                GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", 0,
+                                                NULL);
+  if (self->webrtc == NULL)
+    {
+      g_set_error_literal (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+                           "webrtcbin is missing (gstreamer1.0-plugins-bad, gstreamer1.0-nice)");
+      return FALSE;
+    }
+  configure_ice_servers (self, ice_servers);
+  video_src = gst_element_get_static_pad (video, "src");
+  gst_bin_add_many (GST_BIN (self->pipeline), g_steal_pointer (&video), self->webrtc, NULL);
+  sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
+  if (gst_pad_link (video_src, sink) != GST_PAD_LINK_OK)
+    {
+      g_set_error_literal (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+                           "cannot link the video to webrtcbin");
+      return FALSE;
+    }
+  g_object_get (sink, "transceiver", &transceiver, NULL);
+  g_object_set (transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
+                "codec-preferences", preferences, "do-nack", TRUE, NULL);
+
+  g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
+  g_signal_connect (self->webrtc, "notify::ice-gathering-state",
+                    G_CALLBACK (on_ice_gathering_state), self);
+  g_signal_connect (self->webrtc, "notify::ice-connection-state",
+                    G_CALLBACK (on_ice_connection_state), self);
+
+  bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
+  gst_bus_add_watch (bus, on_bus_message, self);
+  return TRUE;
+}
+
+static GStrv
+offer_mids (const GstSDPMessage *sdp)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const char *mid = gst_sdp_media_get_attribute_val (gst_sdp_message_get_media (sdp, i), "mid");
+
+      g_strv_builder_add (builder, mid != NULL ? mid : "");
+    }
+  return g_strv_builder_end (builder);
+}
+
+gboolean
+vsa_session_start (VsaSession *self, GstSDPMessage *sdp, GPtrArray *offer_candidates,
+                   GPtrArray *ice_servers, GError **error)
+{
+  GstSDPMessage *copy = NULL;
+  GstWebRTCSessionDescription *offer;
+
+  self->mids = offer_mids (sdp);
+  if (!build_pipeline (self, ice_servers, error))
+    return FALSE;
+  if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      g_set_error_literal (error, GST_CORE_ERROR, GST_CORE_ERROR_STATE_CHANGE,
+                           "the capture pipeline does not start (is the display reachable?)");
+      return FALSE;
+    }
+
+  /* webrtcbin runs these in order on its own thread: candidates are applied after the
+   * remote description, and the answer is created when that is done. */
+  gst_sdp_message_copy (sdp, &copy);
+  offer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, copy);
+  g_signal_emit_by_name (self->webrtc, "set-remote-description", offer,
+                         gst_promise_new_with_change_func (on_remote_description_set,
+                                                           g_object_ref (self), g_object_unref));
+  gst_webrtc_session_description_free (offer);
+
+  for (guint i = 0; offer_candidates != NULL && i < offer_candidates->len; i++)
+    vsa_session_add_remote_candidate (self, g_ptr_array_index (offer_candidates, i));
+
+  self->connect_timeout_id = g_timeout_add_seconds (CONNECT_TIMEOUT_S, on_connect_timeout, self);
+  return TRUE;
+}
+
+/* The m-line a candidate belongs to: its index, else the one its mid names, else 0. */
+static guint
+candidate_mline (VsaSession *self, const VsaCandidate *candidate)
+{
+  if (candidate->mline_index >= 0)
+    return (guint) candidate->mline_index;
+  for (guint i = 0; candidate->mid != NULL && self->mids[i] != NULL; i++)
+    if (g_strcmp0 (self->mids[i], candidate->mid) == 0)
+      return i;
+  return 0;
+}
+
+void
+vsa_session_add_remote_candidate (VsaSession *self, const VsaCandidate *candidate)
+{
+  if (self->stopped || self->webrtc == NULL
+      || g_hash_table_contains (self->remote_seen, candidate->candidate))
+    return;
+  g_hash_table_add (self->remote_seen, g_strdup (candidate->candidate));
+
+  /* mDNS names cannot be resolved in the VM; peer-reflexive candidates cover them */
+  if (vsa_candidate_is_mdns (candidate))
+    {
+      if (self->config->verbose)
+        g_message ("skipping mDNS candidate %s", candidate->candidate);
+      return;
+    }
+  if (self->config->verbose)
+    g_message ("remote candidate %s", candidate->candidate);
+  g_signal_emit_by_name (self->webrtc, "add-ice-candidate", candidate_mline (self, candidate),
+                         candidate->candidate);
+}
+
+const char *
+vsa_session_get_resolution (VsaSession *self)
+{
+  g_autoptr (GstElement) convert = NULL;
+  g_autoptr (GstPad) pad = NULL;
+  g_autoptr (GstCaps) caps = NULL;
+  GstStructure *structure;
+  int width, height;
+
+  if (self->resolution != NULL || self->pipeline == NULL)
+    return self->resolution;
+  convert = gst_bin_get_by_name (GST_BIN (self->pipeline), "convert");
+  pad = convert != NULL ? gst_element_get_static_pad (convert, "src") : NULL;
+  caps = pad != NULL ? gst_pad_get_current_caps (pad) : NULL;
+  if (caps == NULL)
+    return NULL;
+  structure = gst_caps_get_structure (caps, 0);
+  if (gst_structure_get_int (structure, "width", &width)
+      && gst_structure_get_int (structure, "height", &height))
+    self->resolution = g_strdup_printf ("%dx%d", width, height);
+  return self->resolution;
+}
+
+void
+vsa_session_stop (VsaSession *self)
+{
+  if (self->stopped)
+    return;
+  self->stopped = TRUE;
+  g_clear_handle_id (&self->answer_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->disconnect_timeout_id, g_source_remove);
+  if (self->pipeline != NULL)
+    {
+      g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
+
+      gst_bus_remove_watch (bus);
+      g_signal_handlers_disconnect_by_data (self->webrtc, self);
+      gst_element_set_state (self->pipeline, GST_STATE_NULL);
+      g_clear_object (&self->pipeline);
+      self->webrtc = NULL;
+    }
+}

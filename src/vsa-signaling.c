@@ -1,1 +1,340 @@
 #include "vsa-signaling.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+G_DEFINE_QUARK (vsa-signaling-error-quark, vsa_signaling_error)
+
+VsaCandidate *
+vsa_candidate_new (const char *candidate, int mline_index, const char *mid)
+{
+  VsaCandidate *self = g_new0 (VsaCandidate, 1);
+  const char *text = candidate;
+
+  /* Browsers and proxies send "candidate:…", "a=candidate:…" or the bare attribute. */
+  if (g_str_has_prefix (text, "a="))
+    text += 2;
+  if (g_str_has_prefix (text, "candidate:"))
+    self->candidate = g_strdup (text);
+  else
+    self->candidate = g_strconcat ("candidate:", text, NULL);
+  g_strstrip (self->candidate);
+  self->mline_index = mline_index;
+  self->mid = g_strdup (mid);
+  return self;
+}
+
+void
+vsa_candidate_free (VsaCandidate *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->candidate);
+  g_free (self->mid);
+  g_free (self);
+}
+
+gboolean
+vsa_candidate_is_mdns (const VsaCandidate *self)
+{
+  /* candidate:<foundation> <component> <transport> <priority> <address> <port> typ … */
+  g_auto (GStrv) fields = g_strsplit (self->candidate, " ", 6);
+
+  return g_strv_length (fields) >= 5 && g_str_has_suffix (fields[4], ".local");
+}
+
+void
+vsa_offer_free (VsaOffer *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->sdp);
+  g_clear_pointer (&self->candidates, g_ptr_array_unref);
+  g_free (self);
+}
+
+void
+vsa_ice_server_free (VsaIceServer *self)
+{
+  if (self == NULL)
+    return;
+  g_strfreev (self->urls);
+  g_free (self->username);
+  g_free (self->credential);
+  g_free (self);
+}
+
+static JsonNode *
+parse_json (const char *body, gsize length, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (GError) local_error = NULL;
+
+  if (length == 0 || !g_utf8_validate_len (body, length, NULL))
+    {
+      g_set_error_literal (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_PARSE,
+                           "body is empty or not UTF-8 text");
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, body, (gssize) length, &local_error))
+    {
+      g_set_error (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_PARSE, "body is not JSON: %s",
+                   local_error->message);
+      return NULL;
+    }
+  return json_parser_steal_root (parser);
+}
+
+static JsonObject *
+root_object (JsonNode *root, GError **error)
+{
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_SHAPE,
+                           "body is not a JSON object");
+      return NULL;
+    }
+  return json_node_get_object (root);
+}
+
+/* A string member, or NULL when absent or of another type. */
+static const char *
+get_string (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static JsonArray *
+get_array (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+/* Malformed entries are skipped: one bad candidate must not cost the good ones. */
+static GPtrArray *
+candidates_from_array (JsonArray *array)
+{
+  GPtrArray *candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
+  guint n = array != NULL ? json_array_get_length (array) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      JsonObject *object;
+      JsonNode *index_node;
+      const char *text;
+      gint64 index = -1;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        continue;
+      object = json_node_get_object (element);
+      text = get_string (object, "candidate");
+      if (text == NULL || *text == '\0' || strlen (text) > 1024)
+        continue;
+
+      index_node = json_object_get_member (object, "sdpMLineIndex");
+      if (index_node != NULL && !JSON_NODE_HOLDS_NULL (index_node))
+        {
+          if (!JSON_NODE_HOLDS_VALUE (index_node)
+              || json_node_get_value_type (index_node) != G_TYPE_INT64)
+            continue;
+          index = json_node_get_int (index_node);
+          if (index < 0 || index > 255)
+            continue;
+        }
+
+      g_ptr_array_add (candidates, vsa_candidate_new (text, (int) index, get_string (object, "sdpMid")));
+    }
+  return candidates;
+}
+
+VsaOffer *
+vsa_offer_parse (const char *body, gsize length, GError **error)
+{
+  g_autoptr (JsonNode) root = parse_json (body, length, error);
+  g_autoptr (VsaOffer) offer = NULL;
+  JsonObject *object;
+  JsonNode *offer_node;
+  JsonObject *offer_object;
+  const char *sdp;
+
+  if (root == NULL || (object = root_object (root, error)) == NULL)
+    return NULL;
+
+  offer_node = json_object_get_member (object, "offer");
+  if (offer_node == NULL || !JSON_NODE_HOLDS_OBJECT (offer_node))
+    {
+      g_set_error_literal (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_SHAPE,
+                           "\"offer\" is missing or not an object");
+      return NULL;
+    }
+  offer_object = json_node_get_object (offer_node);
+  if (g_strcmp0 (get_string (offer_object, "type"), "offer") != 0)
+    {
+      g_set_error_literal (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_SHAPE,
+                           "\"offer.type\" is not \"offer\"");
+      return NULL;
+    }
+  sdp = get_string (offer_object, "sdp");
+  if (sdp == NULL || *sdp == '\0')
+    {
+      g_set_error_literal (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_SHAPE,
+                           "\"offer.sdp\" is missing, empty or not a string");
+      return NULL;
+    }
+
+  offer = g_new0 (VsaOffer, 1);
+  offer->sdp = g_strdup (sdp);
+  offer->candidates = candidates_from_array (get_array (object, "candidates"));
+  return g_steal_pointer (&offer);
+}
+
+GPtrArray *
+vsa_candidates_parse (const char *body, gsize length, GError **error)
+{
+  g_autoptr (JsonNode) root = parse_json (body, length, error);
+  JsonObject *object;
+  JsonArray *array;
+
+  if (root == NULL || (object = root_object (root, error)) == NULL)
+    return NULL;
+  array = get_array (object, "candidates");
+  if (array == NULL)
+    {
+      g_set_error_literal (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_SHAPE,
+                           "\"candidates\" is missing or not an array");
+      return NULL;
+    }
+  return candidates_from_array (array);
+}
+
+static gboolean
+is_ice_url (const char *url)
+{
+  return g_str_has_prefix (url, "stun:") || g_str_has_prefix (url, "stuns:")
+         || g_str_has_prefix (url, "turn:") || g_str_has_prefix (url, "turns:");
+}
+
+GPtrArray *
+vsa_ice_servers_parse (const char *body, gsize length, GError **error)
+{
+  g_autoptr (JsonNode) root = parse_json (body, length, error);
+  g_autoptr (GPtrArray) servers = NULL;
+  JsonObject *object;
+  JsonArray *array;
+
+  if (root == NULL || (object = root_object (root, error)) == NULL)
+    return NULL;
+  array = get_array (object, "iceServers");
+  if (array == NULL)
+    {
+      g_set_error_literal (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_SHAPE,
+                           "\"iceServers\" is missing or not an array");
+      return NULL;
+    }
+
+  servers = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_ice_server_free);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      g_autoptr (GStrvBuilder) urls = g_strv_builder_new ();
+      g_autoptr (VsaIceServer) server = NULL;
+      JsonObject *entry;
+      JsonArray *url_array;
+      const char *url;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        continue;
+      entry = json_node_get_object (element);
+
+      /* "urls" is a string in the real controller; WebRTC allows an array. */
+      if ((url = get_string (entry, "urls")) != NULL && is_ice_url (url))
+        g_strv_builder_add (urls, url);
+      if ((url_array = get_array (entry, "urls")) != NULL)
+        for (guint j = 0; j < json_array_get_length (url_array); j++)
+          {
+            JsonNode *node = json_array_get_element (url_array, j);
+
+            if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+                && is_ice_url (json_node_get_string (node)))
+              g_strv_builder_add (urls, json_node_get_string (node));
+          }
+
+      server = g_new0 (VsaIceServer, 1);
+      server->urls = g_strv_builder_end (urls);
+      if (server->urls[0] == NULL)
+        continue;
+      server->username = g_strdup (get_string (entry, "username"));
+      server->credential = g_strdup (get_string (entry, "credential"));
+      g_ptr_array_add (servers, g_steal_pointer (&server));
+    }
+  return g_steal_pointer (&servers);
+}
+
+static void
+add_candidate_members (JsonBuilder *builder, const VsaCandidate *candidate)
+{
+  json_builder_set_member_name (builder, "candidate");
+  json_builder_add_string_value (builder, candidate->candidate);
+  json_builder_set_member_name (builder, "sdpMLineIndex");
+  json_builder_add_int_value (builder, MAX (candidate->mline_index, 0));
+  if (candidate->mid != NULL)
+    {
+      json_builder_set_member_name (builder, "sdpMid");
+      json_builder_add_string_value (builder, candidate->mid);
+    }
+}
+
+static char *
+builder_to_string (JsonBuilder *builder)
+{
+  g_autoptr (JsonNode) root = json_builder_get_root (builder);
+
+  return json_to_string (root, FALSE);
+}
+
+char *
+vsa_answer_to_json (const char *sdp, GPtrArray *candidates)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "answer");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "answer");
+  json_builder_set_member_name (builder, "sdp");
+  json_builder_add_string_value (builder, sdp);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "candidates");
+  json_builder_begin_array (builder);
+  for (guint i = 0; candidates != NULL && i < candidates->len; i++)
+    {
+      json_builder_begin_object (builder);
+      add_candidate_members (builder, g_ptr_array_index (candidates, i));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  return builder_to_string (builder);
+}
+
+char *
+vsa_candidate_to_json (const VsaCandidate *candidate)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  add_candidate_members (builder, candidate);
+  json_builder_set_member_name (builder, "from");
+  json_builder_add_string_value (builder, "vm");
+  json_builder_end_object (builder);
+  return builder_to_string (builder);
+}
