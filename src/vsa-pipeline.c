@@ -78,18 +78,25 @@ source_caps (const VsaConfig *config)
   return caps;
 }
 
-/* Caps the encoder output must have, and what webrtcbin must see on its pad: the offer's
- * payload type and H264 profile, so the answer is not "inactive". */
-static GstCaps *
-rtp_caps_override (const VsaCodecChoice *choice)
+/* webrtcbin must see the offer's H264 profile-level-id on its pad or it answers
+ * "inactive". Our constrained-baseline stream is valid under any offered profile, so the
+ * payloader's caps (which say what x264 wrote in the SPS) are relabelled. */
+static GstPadProbeReturn
+relabel_h264_caps (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
-  GstCaps *caps = gst_caps_new_simple ("application/x-rtp", "payload", G_TYPE_INT,
-                                       (int) choice->payload_type, NULL);
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  const char *profile_level_id = data;
+  GstCaps *caps;
 
-  if (choice->codec == VSA_CODEC_H264)
-    gst_caps_set_simple (caps, "profile-level-id", G_TYPE_STRING, choice->profile_level_id,
-                         "packetization-mode", G_TYPE_STRING, "1", NULL);
-  return caps;
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_caps (event, &caps);
+  caps = gst_caps_copy (caps);
+  gst_caps_set_simple (caps, "profile-level-id", G_TYPE_STRING, profile_level_id, NULL);
+  GST_PAD_PROBE_INFO_DATA (info) = gst_event_new_caps (caps);
+  gst_caps_unref (caps);
+  gst_event_unref (event);
+  return GST_PAD_PROBE_OK;
 }
 
 GstElement *
@@ -97,7 +104,6 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
 {
   g_autoptr (GstElement) bin = gst_bin_new ("video");
   g_autoptr (GstCaps) raw_caps = source_caps (config);
-  g_autoptr (GstCaps) rtp_caps = rtp_caps_override (choice);
   g_autoptr (GstCaps) encoded_caps = NULL;
   GstElement *elements[8] = { 0 };
   g_autoptr (GstPad) src = NULL;
@@ -118,8 +124,6 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
   if (encoded_caps != NULL)
     elements[n++] = gst_element_factory_make_full ("capsfilter", "caps", encoded_caps, NULL);
   elements[n++] = make_payloader (choice);
-  elements[n++] = gst_element_factory_make_full ("capssetter", "caps", rtp_caps, "join", TRUE,
-                                                 "replace", FALSE, NULL);
 
   for (guint i = 0; i < n; i++)
     if (elements[i] == NULL)
@@ -145,6 +149,9 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
       }
 
   src = gst_element_get_static_pad (elements[n - 1], "src");
+  if (choice->codec == VSA_CODEC_H264)
+    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, relabel_h264_caps,
+                       g_strdup (choice->profile_level_id), g_free);
   gst_element_add_pad (bin, gst_ghost_pad_new ("src", src));
   return g_steal_pointer (&bin);
 }
@@ -154,7 +161,7 @@ vsa_pipeline_missing_elements (const VsaConfig *config)
 {
   const char *const required[] = {
     config->source == VSA_SOURCE_TEST ? "videotestsrc" : "ximagesrc",
-    "videoconvert", "queue", "capssetter", "webrtcbin", "nicesrc", "dtlssrtpenc",
+    "videoconvert", "queue", "webrtcbin", "nicesrc", "dtlssrtpenc",
   };
   g_autoptr (GPtrArray) missing = g_ptr_array_new ();
 
