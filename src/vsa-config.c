@@ -246,6 +246,15 @@ apply_layer (VsaConfig *self, const Layer *layer, GError **error)
                         &self->request_timeout_s, error);
 }
 
+/* An empty variable counts as unset, as a blank line in /etc/environment does. */
+static char *
+env_value (char **envp, const char *name)
+{
+  const char *value = g_environ_getenv (envp, name);
+
+  return value != NULL && *value != '\0' ? g_strdup (value) : NULL;
+}
+
 gboolean
 vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
 {
@@ -316,9 +325,9 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
     return FALSE;
   replace_string (&self->config_file, file_read ? file_path : NULL);
 
-  environment.session_id = g_strdup (g_environ_getenv (envp, "SESSION_ID"));
-  environment.controller_url = g_strdup (g_environ_getenv (envp, "MASTER_CONTROLLER_URL"));
-  environment.display = g_strdup (g_environ_getenv (envp, "DISPLAY"));
+  environment.session_id = env_value (envp, "SESSION_ID");
+  environment.controller_url = env_value (envp, "MASTER_CONTROLLER_URL");
+  environment.display = env_value (envp, "DISPLAY");
 
   layer_overlay (&merged, &file);
   layer_overlay (&merged, &environment);

@@ -156,6 +156,7 @@ post_event (VsaSession *self, EventKind kind, guint mline, int state, const char
   event->state = state;
   event->text = g_strdup (text);
   g_source_set_callback (source, dispatch_event, event, (GDestroyNotify) event_free);
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_name (source, "vsa-session-event");
   g_source_attach (source, self->context);
 }

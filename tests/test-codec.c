@@ -1,7 +1,519 @@
-/* placeholder: being written */
+/* Unit tests for vsa-codec: choosing codec, payload type and fmtp from an offer. */
+
 #include <glib.h>
-int
-main (void)
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "vsa-codec.h"
+
+#define SDP_HEAD                                                                                   \
+  "v=0\r\n"                                                                                        \
+  "o=- 1 2 IN IP4 127.0.0.1\r\n"                                                                   \
+  "s=-\r\n"                                                                                        \
+  "t=0 0\r\n"
+
+static gboolean
+all_available (VsaCodec codec)
 {
-  return 77;
+  return TRUE;
+}
+
+static gboolean
+all_but_vp8_available (VsaCodec codec)
+{
+  return codec != VSA_CODEC_VP8;
+}
+
+static gboolean
+none_available (VsaCodec codec)
+{
+  return FALSE;
+}
+
+static GstSDPMessage *
+sdp_from_text (const char *text)
+{
+  GstSDPMessage *sdp = NULL;
+
+  g_assert_cmpint (gst_sdp_message_new_from_text (text, &sdp), ==, GST_SDP_OK);
+  g_assert_nonnull (sdp);
+  return sdp;
+}
+
+/* The SDP of a fixture (a stored offer document). */
+static GstSDPMessage *
+sdp_from_fixture (const char *name)
+{
+  const char *dir = g_getenv ("VSA_TEST_DATA");
+  g_autofree char *path = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  JsonObject *root;
+  JsonObject *offer;
+
+  g_assert_nonnull (dir);
+  path = g_build_filename (dir, name, NULL);
+  json_parser_load_from_file (parser, path, &error);
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  offer = json_object_get_object_member (root, "offer");
+  g_assert_nonnull (offer);
+  return sdp_from_text (json_object_get_string_member (offer, "sdp"));
+}
+
+static VsaCodecChoice *
+choose (const GstSDPMessage *sdp, const char *const *preference, VsaCodecAvailableFunc available,
+        GError **error)
+{
+  VsaCodecChoice *choice = vsa_codec_choose (sdp, preference, available, error);
+
+  if (choice != NULL)
+    {
+      g_assert_true (error == NULL || *error == NULL);
+      g_test_message ("chose %s PT %u on m-line %u", vsa_codec_to_string (choice->codec),
+                      choice->payload_type, choice->mline_index);
+    }
+  else
+    {
+      g_assert_true (error == NULL || *error != NULL);
+    }
+  return choice;
+}
+
+static const char *const chromium_fixtures[]
+    = { "chromium-early-offer.json", "chromium-viewer-offer.json" };
+static const char *const firefox_fixtures[]
+    = { "firefox-early-offer.json", "firefox-viewer-offer.json" };
+
+static void
+test_chromium_vp8 (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (chromium_fixtures); i++)
+    {
+      g_autoptr (GstSDPMessage) sdp = sdp_from_fixture (chromium_fixtures[i]);
+      const char *const pref[] = { "vp8", NULL };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (choice->codec, ==, VSA_CODEC_VP8);
+      g_assert_cmpuint (choice->payload_type, ==, 96);
+      g_assert_cmpuint (choice->mline_index, ==, 0);
+    }
+}
+
+static void
+test_chromium_vp9 (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (chromium_fixtures); i++)
+    {
+      g_autoptr (GstSDPMessage) sdp = sdp_from_fixture (chromium_fixtures[i]);
+      const char *const pref[] = { "vp9", NULL };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (choice->codec, ==, VSA_CODEC_VP9);
+      /* 98 is profile-id=0; 100, 35 and 37 are profiles 2, 1 and 3. */
+      g_assert_cmpuint (choice->payload_type, ==, 98);
+      g_assert_cmpuint (choice->vp9_profile, ==, 0);
+      g_assert_cmpuint (choice->mline_index, ==, 0);
+    }
+}
+
+static void
+test_chromium_h264 (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (chromium_fixtures); i++)
+    {
+      g_autoptr (GstSDPMessage) sdp = sdp_from_fixture (chromium_fixtures[i]);
+      const char *const pref[] = { "h264", NULL };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (choice->codec, ==, VSA_CODEC_H264);
+      /* 102 (42001f, mode 1) comes first in the m-line, but constrained baseline wins. */
+      g_assert_cmpuint (choice->payload_type, ==, 108);
+      g_assert_cmpstr (choice->profile_level_id, ==, "42e01f");
+      g_assert_cmpuint (choice->packetization_mode, ==, 1);
+      g_assert_cmpuint (choice->mline_index, ==, 0);
+    }
+}
+
+static void
+test_firefox_vp8 (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (firefox_fixtures); i++)
+    {
+      g_autoptr (GstSDPMessage) sdp = sdp_from_fixture (firefox_fixtures[i]);
+      const char *const pref[] = { "vp8", NULL };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (choice->codec, ==, VSA_CODEC_VP8);
+      g_assert_cmpuint (choice->payload_type, ==, 120);
+      g_assert_cmpuint (choice->mline_index, ==, 0);
+    }
+}
+
+static void
+test_firefox_vp9 (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (firefox_fixtures); i++)
+    {
+      g_autoptr (GstSDPMessage) sdp = sdp_from_fixture (firefox_fixtures[i]);
+      const char *const pref[] = { "vp9", NULL };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (choice->codec, ==, VSA_CODEC_VP9);
+      g_assert_cmpuint (choice->payload_type, ==, 121);
+      g_assert_cmpuint (choice->vp9_profile, ==, 0);
+    }
+}
+
+static void
+test_firefox_h264_falls_back (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (firefox_fixtures); i++)
+    {
+      g_autoptr (GstSDPMessage) sdp = sdp_from_fixture (firefox_fixtures[i]);
+      const char *const pref[] = { "h264", "vp8", NULL };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (choice->codec, ==, VSA_CODEC_VP8);
+      g_assert_cmpuint (choice->payload_type, ==, 120);
+    }
+}
+
+static void
+test_firefox_h264_only_unsupported (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (firefox_fixtures); i++)
+    {
+      g_autoptr (GstSDPMessage) sdp = sdp_from_fixture (firefox_fixtures[i]);
+      const char *const pref[] = { "h264", NULL };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
+
+      g_assert_null (choice);
+      g_assert_error (error, VSA_CODEC_ERROR, VSA_CODEC_ERROR_UNSUPPORTED);
+      g_test_message ("error: %s", error->message);
+      g_assert_nonnull (strstr (error->message, "VP8"));
+      g_assert_nonnull (strstr (error->message, "VP9"));
+    }
+}
+
+static void
+test_preference_order (void)
+{
+  g_autoptr (GstSDPMessage) sdp = sdp_from_fixture ("chromium-early-offer.json");
+  const struct
+  {
+    const char *pref[4];
+    VsaCodec codec;
+    guint pt;
+  } cases[] = {
+    { { "vp9", "vp8", NULL }, VSA_CODEC_VP9, 98 },
+    { { "vp8", "vp9", NULL }, VSA_CODEC_VP8, 96 },
+    { { "h264", "vp9", "vp8", NULL }, VSA_CODEC_H264, 108 },
+    { { "vp9", "h264", "vp8", NULL }, VSA_CODEC_VP9, 98 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaCodecChoice) choice = choose (sdp, cases[i].pref, all_available, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (choice->codec, ==, cases[i].codec);
+      g_assert_cmpuint (choice->payload_type, ==, cases[i].pt);
+    }
+}
+
+static void
+test_preference_case_insensitive (void)
+{
+  g_autoptr (GstSDPMessage) sdp = sdp_from_fixture ("firefox-viewer-offer.json");
+  const char *const pref[] = { "VP9", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (choice->codec, ==, VSA_CODEC_VP9);
+  g_assert_cmpuint (choice->payload_type, ==, 121);
+}
+
+static void
+test_unavailable_skipped (void)
+{
+  g_autoptr (GstSDPMessage) sdp = sdp_from_fixture ("chromium-early-offer.json");
+  const char *const pref[] = { "vp8", "h264", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_but_vp8_available, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (choice->codec, ==, VSA_CODEC_H264);
+  g_assert_cmpuint (choice->payload_type, ==, 108);
+}
+
+static void
+test_none_available (void)
+{
+  g_autoptr (GstSDPMessage) sdp = sdp_from_fixture ("chromium-early-offer.json");
+  const char *const pref[] = { "h264", "vp8", "vp9", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, none_available, &error);
+
+  g_assert_null (choice);
+  g_assert_error (error, VSA_CODEC_ERROR, VSA_CODEC_ERROR_UNSUPPORTED);
+}
+
+/* With no @available function the choice follows vsa_codec_is_available(). */
+static void
+test_default_available (void)
+{
+  g_autoptr (GstSDPMessage) sdp = sdp_from_fixture ("chromium-early-offer.json");
+  const char *const pref[] = { "h264", "vp8", "vp9", NULL };
+  const VsaCodec order[] = { VSA_CODEC_H264, VSA_CODEC_VP8, VSA_CODEC_VP9 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, NULL, &error);
+  int expected = -1;
+
+  for (guint i = 0; i < G_N_ELEMENTS (order) && expected < 0; i++)
+    {
+      gboolean available = vsa_codec_is_available (order[i]);
+
+      g_test_message ("%s available: %d", vsa_codec_to_string (order[i]), available);
+      if (available)
+        expected = (int)order[i];
+    }
+
+  if (expected < 0)
+    {
+      g_assert_null (choice);
+      g_assert_error (error, VSA_CODEC_ERROR, VSA_CODEC_ERROR_UNSUPPORTED);
+    }
+  else
+    {
+      g_assert_no_error (error);
+      g_assert_cmpint (choice->codec, ==, expected);
+    }
+}
+
+/* An offer with H264 payload types given as (pt, profile-level-id, packetization-mode). */
+static GstSDPMessage *
+h264_offer (const char *const *pts, const char *const *profiles, const char *const *modes)
+{
+  g_autoptr (GString) text = g_string_new (SDP_HEAD);
+  g_autofree char *fmts = g_strjoinv (" ", (char **)pts);
+
+  g_string_append_printf (text,
+                          "m=video 9 UDP/TLS/RTP/SAVPF %s\r\n"
+                          "c=IN IP4 0.0.0.0\r\n"
+                          "a=mid:0\r\n"
+                          "a=recvonly\r\n",
+                          fmts);
+  for (guint i = 0; pts[i] != NULL; i++)
+    {
+      g_string_append_printf (text, "a=rtpmap:%s H264/90000\r\n", pts[i]);
+      g_string_append_printf (text,
+                              "a=fmtp:%s level-asymmetry-allowed=1;packetization-mode=%s;"
+                              "profile-level-id=%s\r\n",
+                              pts[i], modes[i], profiles[i]);
+    }
+  return sdp_from_text (text->str);
+}
+
+static void
+test_h264_profile_preference (void)
+{
+  const struct
+  {
+    const char *pts[5];
+    const char *profiles[5];
+    const char *modes[5];
+    guint pt;
+    const char *profile;
+  } cases[] = {
+    /* other 42xxxx (mode 1) beats 4d and 64; 42e0 in mode 0 does not count */
+    { { "100", "101", "102", "103", NULL },
+      { "64001f", "4d001f", "42001f", "42e01f", NULL },
+      { "1", "1", "1", "0", NULL },
+      102,
+      "42001f" },
+    /* 42e0xx beats other 42xxxx */
+    { { "100", "101", NULL }, { "42001f", "42e01f", NULL }, { "1", "1", NULL }, 101, "42e01f" },
+    /* 4d beats 64 */
+    { { "100", "101", NULL }, { "64001f", "4d001f", NULL }, { "1", "1", NULL }, 101, "4d001f" },
+    /* 64 alone */
+    { { "100", NULL }, { "64001f", NULL }, { "1", NULL }, 100, "64001f" },
+    /* mode 1 preferred over mode 0 for the same profile */
+    { { "100", "101", NULL }, { "42e01f", "42e01f", NULL }, { "0", "1", NULL }, 101, "42e01f" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GstSDPMessage) sdp = h264_offer (cases[i].pts, cases[i].profiles, cases[i].modes);
+      const char *const pref[] = { "h264", NULL };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaCodecChoice) choice = NULL;
+
+      g_test_message ("case %u", i);
+      choice = choose (sdp, pref, all_available, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (choice->codec, ==, VSA_CODEC_H264);
+      g_assert_cmpuint (choice->payload_type, ==, cases[i].pt);
+      g_assert_cmpstr (choice->profile_level_id, ==, cases[i].profile);
+      g_assert_cmpuint (choice->packetization_mode, ==, 1);
+    }
+}
+
+/* Only VP9 profile 0 can be sent: a profile 2 payload type listed first is passed over. */
+static void
+test_vp9_profile (void)
+{
+  g_autoptr (GstSDPMessage) sdp = sdp_from_text (SDP_HEAD "m=video 9 UDP/TLS/RTP/SAVPF 100 98\r\n"
+                                                          "c=IN IP4 0.0.0.0\r\n"
+                                                          "a=mid:0\r\n"
+                                                          "a=rtpmap:100 VP9/90000\r\n"
+                                                          "a=fmtp:100 profile-id=2\r\n"
+                                                          "a=rtpmap:98 VP9/90000\r\n"
+                                                          "a=fmtp:98 profile-id=0\r\n");
+  const char *const pref[] = { "vp9", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (choice->codec, ==, VSA_CODEC_VP9);
+  g_assert_cmpuint (choice->payload_type, ==, 98);
+  g_assert_cmpuint (choice->vp9_profile, ==, 0);
+}
+
+static void
+test_audio_only (void)
+{
+  g_autoptr (GstSDPMessage) sdp = sdp_from_text (SDP_HEAD "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+                                                          "c=IN IP4 0.0.0.0\r\n"
+                                                          "a=mid:0\r\n"
+                                                          "a=rtpmap:111 opus/48000/2\r\n");
+  const char *const pref[] = { "h264", "vp8", "vp9", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
+
+  g_assert_null (choice);
+  g_assert_error (error, VSA_CODEC_ERROR, VSA_CODEC_ERROR_NO_VIDEO);
+}
+
+static void
+test_no_media (void)
+{
+  g_autoptr (GstSDPMessage) sdp = sdp_from_text (SDP_HEAD);
+  const char *const pref[] = { "vp8", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
+
+  g_assert_null (choice);
+  g_assert_error (error, VSA_CODEC_ERROR, VSA_CODEC_ERROR_NO_VIDEO);
+}
+
+/* The video m-line need not be the first: mline_index says which it is. */
+static void
+test_video_after_audio (void)
+{
+  g_autoptr (GstSDPMessage) sdp = sdp_from_text (SDP_HEAD "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+                                                          "c=IN IP4 0.0.0.0\r\n"
+                                                          "a=mid:0\r\n"
+                                                          "a=rtpmap:111 opus/48000/2\r\n"
+                                                          "m=video 9 UDP/TLS/RTP/SAVPF 97 96\r\n"
+                                                          "c=IN IP4 0.0.0.0\r\n"
+                                                          "a=mid:1\r\n"
+                                                          "a=rtpmap:97 rtx/90000\r\n"
+                                                          "a=fmtp:97 apt=96\r\n"
+                                                          "a=rtpmap:96 VP8/90000\r\n");
+  const char *const pref[] = { "vp8", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (choice->codec, ==, VSA_CODEC_VP8);
+  g_assert_cmpuint (choice->payload_type, ==, 96);
+  g_assert_cmpuint (choice->mline_index, ==, 1);
+}
+
+static void
+test_to_from_string (void)
+{
+  const VsaCodec codecs[] = { VSA_CODEC_H264, VSA_CODEC_VP8, VSA_CODEC_VP9 };
+  const char *const names[] = { "h264", "vp8", "vp9" };
+  const struct
+  {
+    const char *name;
+    VsaCodec codec;
+  } mixed_case[] = {
+    { "H264", VSA_CODEC_H264 },
+    { "Vp8", VSA_CODEC_VP8 },
+    { "VP9", VSA_CODEC_VP9 },
+  };
+  const char *const bad[] = { "av1", "", "h265", "vp", "foo" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (codecs); i++)
+    {
+      VsaCodec codec = (VsaCodec)-1;
+
+      g_assert_cmpstr (vsa_codec_to_string (codecs[i]), ==, names[i]);
+      g_assert_true (vsa_codec_from_string (names[i], &codec));
+      g_assert_cmpint (codec, ==, codecs[i]);
+      g_assert_true (vsa_codec_from_string (vsa_codec_to_string (codecs[i]), &codec));
+      g_assert_cmpint (codec, ==, codecs[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (mixed_case); i++)
+    {
+      VsaCodec codec = (VsaCodec)-1;
+
+      g_assert_true (vsa_codec_from_string (mixed_case[i].name, &codec));
+      g_assert_cmpint (codec, ==, mixed_case[i].codec);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      VsaCodec codec = VSA_CODEC_VP9;
+
+      g_test_message ("\"%s\"", bad[i]);
+      g_assert_false (vsa_codec_from_string (bad[i], &codec));
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gst_init (NULL, NULL);
+
+  g_test_add_func ("/vsa/codec/chromium/vp8", test_chromium_vp8);
+  g_test_add_func ("/vsa/codec/chromium/vp9", test_chromium_vp9);
+  g_test_add_func ("/vsa/codec/chromium/h264", test_chromium_h264);
+  g_test_add_func ("/vsa/codec/firefox/vp8", test_firefox_vp8);
+  g_test_add_func ("/vsa/codec/firefox/vp9", test_firefox_vp9);
+  g_test_add_func ("/vsa/codec/firefox/h264-falls-back", test_firefox_h264_falls_back);
+  g_test_add_func ("/vsa/codec/firefox/h264-only-unsupported", test_firefox_h264_only_unsupported);
+  g_test_add_func ("/vsa/codec/preference/order", test_preference_order);
+  g_test_add_func ("/vsa/codec/preference/case-insensitive", test_preference_case_insensitive);
+  g_test_add_func ("/vsa/codec/available/skipped", test_unavailable_skipped);
+  g_test_add_func ("/vsa/codec/available/none", test_none_available);
+  g_test_add_func ("/vsa/codec/available/default", test_default_available);
+  g_test_add_func ("/vsa/codec/h264/profile-preference", test_h264_profile_preference);
+  g_test_add_func ("/vsa/codec/vp9/profile", test_vp9_profile);
+  g_test_add_func ("/vsa/codec/no-video/audio-only", test_audio_only);
+  g_test_add_func ("/vsa/codec/no-video/no-media", test_no_media);
+  g_test_add_func ("/vsa/codec/mline/video-after-audio", test_video_after_audio);
+  g_test_add_func ("/vsa/codec/string/round-trip", test_to_from_string);
+
+  return g_test_run ();
 }

@@ -1,7 +1,725 @@
-/* placeholder: being written */
+/* Unit tests for vsa-config: flags, environment, key file, defaults and their precedence. */
+
+#include "config.h"
+
 #include <glib.h>
-int
-main (void)
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vsa-config.h"
+
+#define ENV_SESSION "env-session"
+#define ENV_URL "http://env.example:4000"
+
+/* A temporary file that is unlinked when it goes out of scope. */
+typedef char TestTmpPath;
+
+static void
+test_tmp_path_free (TestTmpPath *path)
 {
-  return 77;
+  if (path == NULL)
+    return;
+  g_unlink (path);
+  g_free (path);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestTmpPath, test_tmp_path_free)
+
+static TestTmpPath *
+write_tmp_config (const char *contents)
+{
+  g_autoptr (GError) error = NULL;
+  char *path = NULL;
+  int fd;
+
+  fd = g_file_open_tmp ("vsa-test-config-XXXXXX.conf", &path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fd, >=, 0);
+  close (fd);
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+/* An environment with nothing but the given NAME, VALUE pairs (NULL-terminated). */
+static char **make_env (const char *first_name, ...) G_GNUC_NULL_TERMINATED;
+
+static char **
+make_env (const char *first_name, ...)
+{
+  char **envp = g_new0 (char *, 1);
+  va_list ap;
+
+  va_start (ap, first_name);
+  for (const char *name = first_name; name != NULL; name = va_arg (ap, const char *))
+    {
+      const char *value = va_arg (ap, const char *);
+
+      envp = g_environ_setenv (envp, name, value, TRUE);
+    }
+  va_end (ap);
+  return envp;
+}
+
+/* The minimal environment a load needs to succeed. */
+static char **
+base_env (void)
+{
+  return make_env ("SESSION_ID", ENV_SESSION, "MASTER_CONTROLLER_URL", ENV_URL, NULL);
+}
+
+/* Runs vsa_config_load with argv = { "vm-stream-agent", flags…, NULL }. Returns the config
+ * on success, NULL (and @error set) on failure. */
+static VsaConfig *load (char **envp, GError **error, ...) G_GNUC_NULL_TERMINATED;
+
+static VsaConfig *
+load (char **envp, GError **error, ...)
+{
+  g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (VsaConfig) config = vsa_config_new ();
+  g_auto (GStrv) argv = NULL;
+  gboolean ok;
+  va_list ap;
+
+  g_ptr_array_add (args, g_strdup ("vm-stream-agent"));
+  va_start (ap, error);
+  for (const char *arg = va_arg (ap, const char *); arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, g_strdup (arg));
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  argv = (char **)g_ptr_array_steal (args, NULL);
+
+  ok = vsa_config_load (config, argv, envp, error);
+  if (ok)
+    {
+      g_assert_true (error == NULL || *error == NULL);
+      return g_steal_pointer (&config);
+    }
+  g_assert_true (error == NULL || *error != NULL);
+  return NULL;
+}
+
+static void
+assert_error_mentions (const GError *error, GQuark domain, int code, const char *needle)
+{
+  g_assert_nonnull (error);
+  g_test_message ("error: %s", error->message);
+  g_assert_error (error, domain, code);
+  if (needle != NULL)
+    {
+      g_test_message ("expecting the message to mention \"%s\"", needle);
+      g_assert_nonnull (strstr (error->message, needle));
+    }
+}
+
+/* Loads with the base environment, an empty config file and one extra flag pair; expects
+ * VSA_CONFIG_ERROR_INVALID naming @key. */
+static void
+assert_flag_invalid (const char *flag, const char *value, const char *key)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("");
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  g_test_message ("%s %s", flag, value);
+  config = load (envp, &error, "--config", path, flag, value, NULL);
+  g_assert_null (config);
+  assert_error_mentions (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID, key);
+}
+
+/* Same with a config file holding @line in [agent]. */
+static void
+assert_file_invalid (const char *line, const char *key)
+{
+  g_autofree char *contents = g_strdup_printf ("[agent]\n%s\n", line);
+  g_autoptr (TestTmpPath) path = write_tmp_config (contents);
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  g_test_message ("file: %s", line);
+  config = load (envp, &error, "--config", path, NULL);
+  g_assert_null (config);
+  assert_error_mentions (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID, key);
+}
+
+static void
+assert_codecs (char **codecs, const char *const *expected)
+{
+  g_assert_nonnull (codecs);
+  g_assert_cmpuint (g_strv_length (codecs), ==, g_strv_length ((char **)expected));
+  for (guint i = 0; expected[i] != NULL; i++)
+    g_assert_cmpstr (codecs[i], ==, expected[i]);
+}
+
+static void
+test_defaults (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("");
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+  const char *const default_codecs[] = { "h264", "vp8", "vp9", NULL };
+
+  config = load (envp, &error, "--config", path, NULL);
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+
+  g_assert_cmpstr (config->session_id, ==, ENV_SESSION);
+  g_assert_cmpstr (config->controller_url, ==, ENV_URL);
+  g_assert_cmpstr (config->display, ==, ":0");
+  g_assert_cmpint (config->source, ==, VSA_SOURCE_X11);
+  assert_codecs (config->codecs, default_codecs);
+  g_assert_cmpuint (config->fps, ==, 30);
+  g_assert_cmpuint (config->bitrate_kbps, ==, 2500);
+  g_assert_cmpuint (config->poll_fast_ms, ==, 250);
+  g_assert_cmpuint (config->poll_slow_ms, ==, 1000);
+  g_assert_cmpuint (config->fast_window_s, ==, 60);
+  g_assert_cmpuint (config->answer_window_ms, ==, 300);
+  g_assert_cmpuint (config->request_timeout_s, ==, 5);
+  g_assert_false (config->verbose);
+  g_assert_false (config->show_version);
+  g_assert_cmpstr (config->config_file, ==, path);
+}
+
+static void
+test_environment (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("");
+  g_auto (GStrv) envp
+      = make_env ("SESSION_ID", "3f1b6c1e-8d2e-4a6b-9d0c-1a2b3c4d5e6f", "MASTER_CONTROLLER_URL",
+                  "http://192.168.100.1:4000", "DISPLAY", ":1", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  config = load (envp, &error, "--config", path, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->session_id, ==, "3f1b6c1e-8d2e-4a6b-9d0c-1a2b3c4d5e6f");
+  g_assert_cmpstr (config->controller_url, ==, "http://192.168.100.1:4000");
+  g_assert_cmpstr (config->display, ==, ":1");
+}
+
+static void
+test_file (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("# comment\n"
+                                                   "[agent]\n"
+                                                   "session-id=file-session\n"
+                                                   "controller-url=https://file.example:8443/api\n"
+                                                   "display=:7\n"
+                                                   "source=test\n"
+                                                   "codecs=vp9\n"
+                                                   "fps=15\n"
+                                                   "bitrate=4000\n"
+                                                   "poll-interval=2000\n"
+                                                   "fast-poll-interval=100\n"
+                                                   "fast-poll-window=30\n"
+                                                   "answer-window=700\n"
+                                                   "request-timeout=9\n");
+  g_auto (GStrv) envp = make_env (NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+  const char *const codecs[] = { "vp9", NULL };
+
+  config = load (envp, &error, "--config", path, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->session_id, ==, "file-session");
+  g_assert_cmpstr (config->controller_url, ==, "https://file.example:8443/api");
+  g_assert_cmpstr (config->display, ==, ":7");
+  g_assert_cmpint (config->source, ==, VSA_SOURCE_TEST);
+  assert_codecs (config->codecs, codecs);
+  g_assert_cmpuint (config->fps, ==, 15);
+  g_assert_cmpuint (config->bitrate_kbps, ==, 4000);
+  g_assert_cmpuint (config->poll_slow_ms, ==, 2000);
+  g_assert_cmpuint (config->poll_fast_ms, ==, 100);
+  g_assert_cmpuint (config->fast_window_s, ==, 30);
+  g_assert_cmpuint (config->answer_window_ms, ==, 700);
+  g_assert_cmpuint (config->request_timeout_s, ==, 9);
+  g_assert_cmpstr (config->config_file, ==, path);
+}
+
+static void
+test_flags (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("");
+  g_auto (GStrv) envp = make_env (NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+  const char *const codecs[] = { "vp8", "h264", NULL };
+
+  config = load (envp, &error, "--config", path, "--session-id", "flag-session", "--controller-url",
+                 "http://flag.example:4000", "--display", ":5", "--source", "test", "--codec",
+                 "vp8,h264", "--fps", "60", "--bitrate", "1200", "--poll-interval", "1500",
+                 "--fast-poll-interval", "120", "--answer-window", "450", "--verbose", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->session_id, ==, "flag-session");
+  g_assert_cmpstr (config->controller_url, ==, "http://flag.example:4000");
+  g_assert_cmpstr (config->display, ==, ":5");
+  g_assert_cmpint (config->source, ==, VSA_SOURCE_TEST);
+  assert_codecs (config->codecs, codecs);
+  g_assert_cmpuint (config->fps, ==, 60);
+  g_assert_cmpuint (config->bitrate_kbps, ==, 1200);
+  g_assert_cmpuint (config->poll_slow_ms, ==, 1500);
+  g_assert_cmpuint (config->poll_fast_ms, ==, 120);
+  g_assert_cmpuint (config->answer_window_ms, ==, 450);
+  g_assert_true (config->verbose);
+  g_assert_false (config->show_version);
+  /* Settings without a flag keep their defaults. */
+  g_assert_cmpuint (config->fast_window_s, ==, 60);
+  g_assert_cmpuint (config->request_timeout_s, ==, 5);
+}
+
+static void
+test_flags_equals_form (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("");
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+  g_autofree char *config_flag = g_strdup_printf ("--config=%s", path);
+
+  config = load (envp, &error, config_flag, "--fps=24", "--source=test", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->fps, ==, 24);
+  g_assert_cmpint (config->source, ==, VSA_SOURCE_TEST);
+  g_assert_cmpstr (config->config_file, ==, path);
+}
+
+static void
+test_version (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("");
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  config = load (envp, &error, "--config", path, "--version", NULL);
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  g_assert_true (config->show_version);
+}
+
+static void
+test_precedence_flag_over_env (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("");
+  g_auto (GStrv) envp = make_env ("SESSION_ID", ENV_SESSION, "MASTER_CONTROLLER_URL", ENV_URL,
+                                  "DISPLAY", ":1", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  config = load (envp, &error, "--config", path, "--session-id", "flag-session", "--controller-url",
+                 "http://flag.example:4000", "--display", ":5", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->session_id, ==, "flag-session");
+  g_assert_cmpstr (config->controller_url, ==, "http://flag.example:4000");
+  g_assert_cmpstr (config->display, ==, ":5");
+}
+
+static void
+test_precedence_env_over_file (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\n"
+                                                   "session-id=file-session\n"
+                                                   "controller-url=http://file.example:4000\n"
+                                                   "display=:7\n");
+  g_auto (GStrv) envp = make_env ("SESSION_ID", ENV_SESSION, "MASTER_CONTROLLER_URL", ENV_URL,
+                                  "DISPLAY", ":1", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  config = load (envp, &error, "--config", path, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->session_id, ==, ENV_SESSION);
+  g_assert_cmpstr (config->controller_url, ==, ENV_URL);
+  g_assert_cmpstr (config->display, ==, ":1");
+}
+
+/* Each environment variable overrides only its own setting: the others still come from the
+ * file. */
+static void
+test_precedence_env_over_file_per_setting (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\n"
+                                                   "session-id=file-session\n"
+                                                   "controller-url=http://file.example:4000\n"
+                                                   "display=:7\n");
+  struct
+  {
+    const char *name;
+    const char *value;
+  } vars[] = {
+    { "SESSION_ID", ENV_SESSION },
+    { "MASTER_CONTROLLER_URL", ENV_URL },
+    { "DISPLAY", ":1" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (vars); i++)
+    {
+      g_auto (GStrv) envp = make_env (vars[i].name, vars[i].value, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaConfig) config = NULL;
+
+      g_test_message ("only %s=%s", vars[i].name, vars[i].value);
+      config = load (envp, &error, "--config", path, NULL);
+      g_assert_no_error (error);
+      g_assert_cmpstr (config->session_id, ==, i == 0 ? ENV_SESSION : "file-session");
+      g_assert_cmpstr (config->controller_url, ==, i == 1 ? ENV_URL : "http://file.example:4000");
+      g_assert_cmpstr (config->display, ==, i == 2 ? ":1" : ":7");
+    }
+}
+
+static void
+test_precedence_flag_over_file (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\n"
+                                                   "session-id=file-session\n"
+                                                   "controller-url=http://file.example:4000\n"
+                                                   "display=:7\n"
+                                                   "source=test\n"
+                                                   "codecs=vp9\n"
+                                                   "fps=15\n"
+                                                   "bitrate=4000\n"
+                                                   "poll-interval=2000\n"
+                                                   "fast-poll-interval=100\n"
+                                                   "answer-window=700\n");
+  g_auto (GStrv) envp = make_env (NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+  const char *const codecs[] = { "h264", "vp8", NULL };
+
+  config = load (envp, &error, "--config", path, "--session-id", "flag-session", "--controller-url",
+                 "http://flag.example:4000", "--display", ":5", "--source", "x11", "--codec",
+                 "h264,vp8", "--fps", "25", "--bitrate", "800", "--poll-interval", "3000",
+                 "--fast-poll-interval", "200", "--answer-window", "150", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->session_id, ==, "flag-session");
+  g_assert_cmpstr (config->controller_url, ==, "http://flag.example:4000");
+  g_assert_cmpstr (config->display, ==, ":5");
+  g_assert_cmpint (config->source, ==, VSA_SOURCE_X11);
+  assert_codecs (config->codecs, codecs);
+  g_assert_cmpuint (config->fps, ==, 25);
+  g_assert_cmpuint (config->bitrate_kbps, ==, 800);
+  g_assert_cmpuint (config->poll_slow_ms, ==, 3000);
+  g_assert_cmpuint (config->poll_fast_ms, ==, 200);
+  g_assert_cmpuint (config->answer_window_ms, ==, 150);
+}
+
+/* A file that sets only some keys leaves the others at their defaults. */
+static void
+test_precedence_file_over_default_partial (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\nfps=10\n");
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  config = load (envp, &error, "--config", path, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->fps, ==, 10);
+  g_assert_cmpuint (config->bitrate_kbps, ==, 2500);
+  g_assert_cmpstr (config->display, ==, ":0");
+  g_assert_cmpint (config->source, ==, VSA_SOURCE_X11);
+}
+
+static void
+test_url_normalised (void)
+{
+  const struct
+  {
+    const char *in;
+    const char *out;
+  } cases[] = {
+    { "http://h:4000/", "http://h:4000" },
+    { "https://ctl.example/prefix/", "https://ctl.example/prefix" },
+    { "http://192.168.100.1:4000", "http://192.168.100.1:4000" },
+    { "https://ctl.example", "https://ctl.example" },
+    { "http://h:4000/a/b", "http://h:4000/a/b" },
+  };
+  g_autoptr (TestTmpPath) path = write_tmp_config ("");
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto (GStrv) envp = make_env ("SESSION_ID", ENV_SESSION, NULL);
+      g_auto (GStrv) envp_url
+          = make_env ("SESSION_ID", ENV_SESSION, "MASTER_CONTROLLER_URL", cases[i].in, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaConfig) config = NULL;
+
+      g_test_message ("flag %s", cases[i].in);
+      config = load (envp, &error, "--config", path, "--controller-url", cases[i].in, NULL);
+      g_assert_no_error (error);
+      g_assert_cmpstr (config->controller_url, ==, cases[i].out);
+      g_clear_pointer (&config, vsa_config_free);
+
+      g_test_message ("env %s", cases[i].in);
+      config = load (envp_url, &error, "--config", path, NULL);
+      g_assert_no_error (error);
+      g_assert_cmpstr (config->controller_url, ==, cases[i].out);
+    }
+}
+
+static void
+test_url_normalised_from_file (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\n"
+                                                   "controller-url=https://ctl.example/prefix/\n");
+  g_auto (GStrv) envp = make_env ("SESSION_ID", ENV_SESSION, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  config = load (envp, &error, "--config", path, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->controller_url, ==, "https://ctl.example/prefix");
+}
+
+static void
+test_url_invalid (void)
+{
+  const char *const urls[] = { "ftp://x", "not a url", "http://", "" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (urls); i++)
+    assert_flag_invalid ("--controller-url", urls[i], "controller-url");
+}
+
+static void
+test_url_invalid_from_env (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("");
+  g_auto (GStrv) envp
+      = make_env ("SESSION_ID", ENV_SESSION, "MASTER_CONTROLLER_URL", "ftp://x", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  config = load (envp, &error, "--config", path, NULL);
+  g_assert_null (config);
+  assert_error_mentions (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID, "controller-url");
+}
+
+static void
+test_missing_session_id (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\ndisplay=:3\n");
+  g_auto (GStrv) envp = make_env ("MASTER_CONTROLLER_URL", ENV_URL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  config = load (envp, &error, "--config", path, NULL);
+  g_assert_null (config);
+  assert_error_mentions (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_MISSING, "session-id");
+}
+
+static void
+test_missing_controller_url (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\ndisplay=:3\n");
+  g_auto (GStrv) envp = make_env ("SESSION_ID", ENV_SESSION, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  config = load (envp, &error, "--config", path, NULL);
+  g_assert_null (config);
+  assert_error_mentions (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_MISSING, "controller-url");
+}
+
+static void
+test_fps_range (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("");
+  g_auto (GStrv) envp = base_env ();
+  const char *const good[] = { "1", "120" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaConfig) config = load (envp, &error, "--config", path, "--fps", good[i], NULL);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (config->fps, ==, (guint)atoi (good[i]));
+    }
+}
+
+static void
+test_fps_invalid (void)
+{
+  assert_flag_invalid ("--fps", "0", "fps");
+  assert_flag_invalid ("--fps", "121", "fps");
+  assert_file_invalid ("fps=0", "fps");
+  assert_file_invalid ("fps=500", "fps");
+  assert_file_invalid ("fps=abc", "fps");
+  assert_file_invalid ("fps=-5", "fps");
+}
+
+static void
+test_codecs_invalid (void)
+{
+  assert_flag_invalid ("--codec", "av1", "codecs");
+  assert_flag_invalid ("--codec", "foo", "codecs");
+  assert_flag_invalid ("--codec", "vp8,av1", "codecs");
+  assert_file_invalid ("codecs=av1", "codecs");
+  assert_file_invalid ("codecs=foo", "codecs");
+}
+
+static void
+test_source_invalid (void)
+{
+  assert_flag_invalid ("--source", "wayland", "source");
+  assert_file_invalid ("source=wayland", "source");
+}
+
+static void
+test_bitrate_invalid (void)
+{
+  assert_flag_invalid ("--bitrate", "0", "bitrate");
+  assert_file_invalid ("bitrate=0", "bitrate");
+  assert_file_invalid ("bitrate=lots", "bitrate");
+}
+
+/* Flag values that are not numbers: an error of any domain, and no crash. */
+static void
+test_flag_garbage (void)
+{
+  const char *const cases[][2] = {
+    { "--fps", "abc" },
+    { "--bitrate", "abc" },
+    { "--poll-interval", "soon" },
+    { "--fast-poll-interval", "1e3x" },
+    { "--answer-window", "-" },
+  };
+  g_autoptr (TestTmpPath) path = write_tmp_config ("");
+  g_auto (GStrv) envp = base_env ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaConfig) config = NULL;
+
+      g_test_message ("%s %s", cases[i][0], cases[i][1]);
+      config = load (envp, &error, "--config", path, cases[i][0], cases[i][1], NULL);
+      g_assert_null (config);
+      g_assert_nonnull (error);
+      g_test_message ("error: %s", error->message);
+    }
+}
+
+/* A flag given without its value, and an unknown flag: errors, no crash. */
+static void
+test_flag_malformed (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("");
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) error2 = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  config = load (envp, &error, "--config", path, "--fps", NULL);
+  g_assert_null (config);
+  g_assert_nonnull (error);
+
+  config = load (envp, &error2, "--config", path, "--no-such-flag", NULL);
+  g_assert_null (config);
+  g_assert_nonnull (error2);
+}
+
+static void
+test_config_file_missing (void)
+{
+  g_autoptr (TestTmpPath) dir_file = write_tmp_config ("");
+  g_autofree char *missing = g_strconcat (dir_file, ".does-not-exist", NULL);
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+  config = load (envp, &error, "--config", missing, NULL);
+  g_assert_null (config);
+  assert_error_mentions (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID, missing);
+}
+
+static void
+test_config_file_syntax_error (void)
+{
+  const char *const bodies[] = {
+    "[agent]\nthis line has no equals sign\n", "fps=30\n", /* a key before any group */
+  };
+  g_auto (GStrv) envp = base_env ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      g_autoptr (TestTmpPath) path = write_tmp_config (bodies[i]);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaConfig) config = NULL;
+
+      config = load (envp, &error, "--config", path, NULL);
+      g_assert_null (config);
+      assert_error_mentions (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID, path);
+    }
+}
+
+/* Without --config the default path is read; when it does not exist, loading succeeds and
+ * config_file stays NULL. */
+static void
+test_config_file_default_absent (void)
+{
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  if (g_file_test (VSA_DEFAULT_CONFIG_FILE, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip (VSA_DEFAULT_CONFIG_FILE " exists on this machine");
+      return;
+    }
+  config = load (envp, &error, NULL);
+  g_assert_no_error (error);
+  g_assert_null (config->config_file);
+  g_assert_cmpstr (config->session_id, ==, ENV_SESSION);
+}
+
+static void
+test_source_kind_to_string (void)
+{
+  g_assert_cmpstr (vsa_source_kind_to_string (VSA_SOURCE_X11), ==, "x11");
+  g_assert_cmpstr (vsa_source_kind_to_string (VSA_SOURCE_TEST), ==, "test");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/vsa/config/defaults", test_defaults);
+  g_test_add_func ("/vsa/config/environment", test_environment);
+  g_test_add_func ("/vsa/config/file/all", test_file);
+  g_test_add_func ("/vsa/config/flags/all", test_flags);
+  g_test_add_func ("/vsa/config/flags/equals-form", test_flags_equals_form);
+  g_test_add_func ("/vsa/config/flags/version", test_version);
+  g_test_add_func ("/vsa/config/precedence/flag-over-env", test_precedence_flag_over_env);
+  g_test_add_func ("/vsa/config/precedence/env-over-file", test_precedence_env_over_file);
+  g_test_add_func ("/vsa/config/precedence/env-over-file-per-setting",
+                   test_precedence_env_over_file_per_setting);
+  g_test_add_func ("/vsa/config/precedence/flag-over-file", test_precedence_flag_over_file);
+  g_test_add_func ("/vsa/config/precedence/file-over-default",
+                   test_precedence_file_over_default_partial);
+  g_test_add_func ("/vsa/config/url/normalised", test_url_normalised);
+  g_test_add_func ("/vsa/config/url/normalised-from-file", test_url_normalised_from_file);
+  g_test_add_func ("/vsa/config/url/invalid", test_url_invalid);
+  g_test_add_func ("/vsa/config/url/invalid-from-env", test_url_invalid_from_env);
+  g_test_add_func ("/vsa/config/missing/session-id", test_missing_session_id);
+  g_test_add_func ("/vsa/config/missing/controller-url", test_missing_controller_url);
+  g_test_add_func ("/vsa/config/fps/range", test_fps_range);
+  g_test_add_func ("/vsa/config/fps/invalid", test_fps_invalid);
+  g_test_add_func ("/vsa/config/codecs/invalid", test_codecs_invalid);
+  g_test_add_func ("/vsa/config/source/invalid", test_source_invalid);
+  g_test_add_func ("/vsa/config/bitrate/invalid", test_bitrate_invalid);
+  g_test_add_func ("/vsa/config/flags/garbage", test_flag_garbage);
+  g_test_add_func ("/vsa/config/flags/malformed", test_flag_malformed);
+  g_test_add_func ("/vsa/config/file/missing", test_config_file_missing);
+  g_test_add_func ("/vsa/config/file/syntax-error", test_config_file_syntax_error);
+  g_test_add_func ("/vsa/config/file/default-absent", test_config_file_default_absent);
+  g_test_add_func ("/vsa/config/source/to-string", test_source_kind_to_string);
+
+  return g_test_run ();
 }
