@@ -10,18 +10,22 @@
 
 static gboolean verbose;
 
-/* One plain line per message on stderr; debug lines only with --verbose. */
+/* One plain line per message on stderr; the agent's own debug lines only with --verbose
+ * (libraries' debug output is for G_MESSAGES_DEBUG). */
 static GLogWriterOutput
 write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
   const char *message = NULL;
+  const char *domain = NULL;
   const char *prefix = "";
 
-  if ((level & G_LOG_LEVEL_DEBUG) && !verbose)
-    return G_LOG_WRITER_HANDLED;
   for (gsize i = 0; i < n_fields; i++)
     if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
       message = fields[i].value;
+    else if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
+      domain = fields[i].value;
+  if ((level & G_LOG_LEVEL_DEBUG) && !(verbose && g_strcmp0 (domain, G_LOG_DOMAIN) == 0))
+    return g_log_writer_default (level, fields, n_fields, user_data);
   if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
     prefix = "error: ";
   else if (level & G_LOG_LEVEL_WARNING)

@@ -20,7 +20,6 @@ struct _VsaAgent
 
   VsaAgentState state;
   guint poll_id;
-  gboolean poll_in_flight;
   gint64 fast_poll_until; /* monotonic µs */
   char *last_problem;     /* the last error logged, so a repeated one is logged once */
 
@@ -88,9 +87,9 @@ vsa_agent_class_init (VsaAgentClass *klass)
 
   object_class->dispose = vsa_agent_dispose;
   object_class->finalize = vsa_agent_finalize;
-  signals[SIGNAL_STATE_CHANGED] = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass),
-                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                G_TYPE_NONE, 1, G_TYPE_INT);
+  signals[SIGNAL_STATE_CHANGED]
+      = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, G_TYPE_INT);
 }
 
 static void
@@ -107,8 +106,8 @@ vsa_agent_new (const VsaConfig *config)
   VsaAgent *self = g_object_new (VSA_TYPE_AGENT, NULL);
 
   self->config = config;
-  self->controller = vsa_controller_new (config->controller_url, config->session_id,
-                                         config->request_timeout_s);
+  self->controller
+      = vsa_controller_new (config->controller_url, config->session_id, config->request_timeout_s);
   return self;
 }
 
@@ -132,7 +131,7 @@ set_state (VsaAgent *self, VsaAgentState state, const char *detail)
   self->state = state;
   g_message ("session %s: %s%s%s", self->config->session_id, vsa_agent_state_to_string (state),
              detail != NULL ? ": " : "", detail != NULL ? detail : "");
-  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (int) state);
+  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (int)state);
 }
 
 /* Errors that repeat on every poll are logged once, until something else happens. */
@@ -181,8 +180,8 @@ on_browser_candidates (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) candidates = NULL;
 
-  candidates = vsa_controller_get_browser_candidates_finish (VSA_CONTROLLER (source), result,
-                                                             &error);
+  candidates
+      = vsa_controller_get_browser_candidates_finish (VSA_CONTROLLER (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   if (candidates == NULL)
@@ -225,8 +224,8 @@ on_answer_posted (GObject *source, GAsyncResult *result, gpointer data)
         return;
       report_problem (self, "posting the answer", error);
       if (vsa_controller_error_is_transient (error) && self->answer_attempts < ANSWER_POST_ATTEMPTS)
-        self->answer_retry_id = g_timeout_add (vsa_backoff_next_ms (&self->backoff, self->rand),
-                                               retry_answer, self);
+        self->answer_retry_id
+            = g_timeout_add (vsa_backoff_next_ms (&self->backoff, self->rand), retry_answer, self);
       else
         end_session (self, "the controller did not take the answer");
       return;
@@ -246,8 +245,8 @@ on_answer_posted (GObject *source, GAsyncResult *result, gpointer data)
   g_ptr_array_set_size (self->unposted_candidates, 0);
 
   poll_browser_candidates (self);
-  self->candidates_poll_id = g_timeout_add (BROWSER_CANDIDATES_POLL_MS, poll_browser_candidates,
-                                            self);
+  self->candidates_poll_id
+      = g_timeout_add (BROWSER_CANDIDATES_POLL_MS, poll_browser_candidates, self);
 }
 
 static void
@@ -273,9 +272,9 @@ on_local_candidate (VsaSession *session, VsaCandidate *candidate, VsaAgent *self
   if (self->answer_posted)
     post_candidate (self, candidate);
   else
-    g_ptr_array_add (self->unposted_candidates,
-                     vsa_candidate_new (candidate->candidate, candidate->mline_index,
-                                        candidate->mid));
+    g_ptr_array_add (
+        self->unposted_candidates,
+        vsa_candidate_new (candidate->candidate, candidate->mline_index, candidate->mid));
 }
 
 static void
@@ -285,10 +284,10 @@ on_connected (VsaSession *session, VsaAgent *self)
   const char *resolution = vsa_session_get_resolution (session);
 
   g_clear_handle_id (&self->candidates_poll_id, g_source_remove);
-  detail = g_strdup_printf ("%s %s, payload type %u, connected %" G_GINT64_FORMAT
-                            " ms after the offer",
-                            resolution != NULL ? resolution : "", vsa_codec_to_string (self->choice->codec),
-                            self->choice->payload_type, ms_since (self->offer_seen_at));
+  detail = g_strdup_printf (
+      "%s %s, payload type %u, connected %" G_GINT64_FORMAT " ms after the offer",
+      resolution != NULL ? resolution : "", vsa_codec_to_string (self->choice->codec),
+      self->choice->payload_type, ms_since (self->offer_seen_at));
   set_state (self, VSA_AGENT_STATE_STREAMING, g_strstrip (detail));
 }
 
@@ -344,7 +343,7 @@ start_session (VsaAgent *self, VsaOffer *offer, GPtrArray *ice_servers)
       end_session (self, error->message);
       return;
     }
-  self->choice = vsa_codec_choose (sdp, (const char *const *) self->config->codecs, NULL, &error);
+  self->choice = vsa_codec_choose (sdp, (const char *const *)self->config->codecs, NULL, &error);
   if (self->choice == NULL)
     {
       report_problem (self, "offer not answered", error);
@@ -353,7 +352,7 @@ start_session (VsaAgent *self, VsaOffer *offer, GPtrArray *ice_servers)
     }
 
   self->session_cancellable = g_cancellable_new ();
-  self->unposted_candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
+  self->unposted_candidates = g_ptr_array_new_with_free_func ((GDestroyNotify)vsa_candidate_free);
   self->session = vsa_session_new (self->config, self->choice);
   g_signal_connect (self->session, "answer-ready", G_CALLBACK (on_answer_ready), self);
   g_signal_connect (self->session, "local-candidate", G_CALLBACK (on_local_candidate), self);
@@ -365,9 +364,8 @@ start_session (VsaAgent *self, VsaOffer *offer, GPtrArray *ice_servers)
       end_session (self, "cannot start streaming");
       return;
     }
-  if (self->config->verbose)
-    g_message ("session %s: sending %s with payload type %u", self->config->session_id,
-               vsa_codec_to_string (self->choice->codec), self->choice->payload_type);
+  g_debug ("session %s: sending %s with payload type %u", self->config->session_id,
+           vsa_codec_to_string (self->choice->codec), self->choice->payload_type);
 }
 
 static void
@@ -425,7 +423,6 @@ on_offer (GObject *source, GAsyncResult *result, gpointer data)
   offer = vsa_controller_get_offer_finish (VSA_CONTROLLER (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  self->poll_in_flight = FALSE;
 
   if (error != NULL && vsa_controller_error_is_transient (error))
     {
@@ -447,7 +444,6 @@ poll_offer (gpointer data)
   VsaAgent *self = data;
 
   self->poll_id = 0;
-  self->poll_in_flight = TRUE;
   vsa_controller_get_offer_async (self->controller, self->cancellable, on_offer, self);
   return G_SOURCE_REMOVE;
 }

@@ -27,7 +27,7 @@ typedef struct
   VsaCodec codec;
   guint payload_type;
   guint mline_index;
-  char *profile_level_id; /* H264 only: the offered one (42e01f when it gives none) */
+  char *profile_level_id;   /* H264 only: the offered one (42e01f when it gives none) */
   guint packetization_mode; /* H264 only */
   guint vp9_profile;        /* VP9 only */
 } VsaCodecChoice;

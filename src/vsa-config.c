@@ -9,7 +9,7 @@
 
 #define GROUP "agent"
 
-G_DEFINE_QUARK (vsa-config-error-quark, vsa_config_error)
+G_DEFINE_QUARK (vsa - config - error - quark, vsa_config_error)
 
 VsaConfig *
 vsa_config_new (void)
@@ -69,7 +69,7 @@ typedef struct
 static void
 layer_clear (Layer *layer)
 {
-  char **fields = (char **) layer;
+  char **fields = (char **)layer;
 
   for (gsize i = 0; i < sizeof (Layer) / sizeof (char *); i++)
     g_free (fields[i]);
@@ -78,9 +78,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Layer, layer_clear)
 
 /* Key-file names, in Layer's field order. */
 static const char *const layer_keys[] = {
-  "session-id", "controller-url", "display", "source", "codecs", "fps",
-  "bitrate", "poll-interval", "fast-poll-interval", "fast-poll-window", "answer-window",
-  "request-timeout",
+  "session-id",       "controller-url", "display",
+  "source",           "codecs",         "fps",
+  "bitrate",          "poll-interval",  "fast-poll-interval",
+  "fast-poll-window", "answer-window",  "request-timeout",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (layer_keys) == sizeof (Layer) / sizeof (char *));
 
@@ -95,8 +96,8 @@ replace_string (char **field, const char *value)
 static void
 layer_overlay (Layer *base, Layer *top)
 {
-  char **base_fields = (char **) base;
-  char **top_fields = (char **) top;
+  char **base_fields = (char **)base;
+  char **top_fields = (char **)top;
 
   for (gsize i = 0; i < G_N_ELEMENTS (layer_keys); i++)
     if (top_fields[i] != NULL)
@@ -111,7 +112,7 @@ layer_from_file (Layer *layer, const char *path, gboolean must_exist, gboolean *
 {
   g_autoptr (GKeyFile) file = g_key_file_new ();
   g_autoptr (GError) local_error = NULL;
-  char **fields = (char **) layer;
+  char **fields = (char **)layer;
 
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
     {
@@ -146,7 +147,7 @@ parse_uint (const char *key, const char *text, guint min, guint max, guint *out,
                    "%s: \"%s\" is not a whole number from %u to %u", key, text, min, max);
       return FALSE;
     }
-  *out = (guint) value;
+  *out = (guint)value;
   return TRUE;
 }
 
@@ -235,15 +236,16 @@ apply_layer (VsaConfig *self, const Layer *layer, GError **error)
 
   return parse_uint ("fps", layer->fps, 1, 120, &self->fps, error)
          && parse_uint ("bitrate", layer->bitrate, 100, 100000, &self->bitrate_kbps, error)
-         && parse_uint ("poll-interval", layer->poll_interval, 50, 60000, &self->poll_slow_ms, error)
+         && parse_uint ("poll-interval", layer->poll_interval, 50, 60000, &self->poll_slow_ms,
+                        error)
          && parse_uint ("fast-poll-interval", layer->fast_poll_interval, 50, 60000,
                         &self->poll_fast_ms, error)
          && parse_uint ("fast-poll-window", layer->fast_poll_window, 0, 86400, &self->fast_window_s,
                         error)
          && parse_uint ("answer-window", layer->answer_window, 0, 10000, &self->answer_window_ms,
                         error)
-         && parse_uint ("request-timeout", layer->request_timeout, 1, 300,
-                        &self->request_timeout_s, error);
+         && parse_uint ("request-timeout", layer->request_timeout, 1, 300, &self->request_timeout_s,
+                        error);
 }
 
 /* An empty variable counts as unset, as a blank line in /etc/environment does. */
@@ -284,8 +286,7 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
     { "poll-interval", 0, 0, G_OPTION_ARG_STRING, &flags.poll_interval,
       "Offer poll interval after the first minute and while streaming (default 1000)", "MS" },
     { "fast-poll-interval", 0, 0, G_OPTION_ARG_STRING, &flags.fast_poll_interval,
-      "Offer poll interval in the first minute after start or a session end (default 250)",
-      "MS" },
+      "Offer poll interval in the first minute after start or a session end (default 250)", "MS" },
     { "answer-window", 0, 0, G_OPTION_ARG_STRING, &flags.answer_window,
       "Longest wait for ICE gathering before posting the answer (default 300)", "MS" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
@@ -300,9 +301,9 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
 
   context = g_option_context_new ("- stream this VM's screen to a browser over WebRTC");
   g_option_context_set_summary (
-    context, "Polls the controller for the browser's WebRTC offer, answers it and streams the\n"
-             "X screen. Settings come from flags, then the environment (SESSION_ID,\n"
-             "MASTER_CONTROLLER_URL, DISPLAY), then the [agent] group of the config file.");
+      context, "Polls the controller for the browser's WebRTC offer, answers it and streams the\n"
+               "X screen. Settings come from flags, then the environment (SESSION_ID,\n"
+               "MASTER_CONTROLLER_URL, DISPLAY), then the [agent] group of the config file.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse_strv (context, &argv, &local_error))
     {

@@ -30,9 +30,9 @@ typedef struct
   char **codecs; /* preference order, lower case: "h264", "vp8", "vp9" */
   guint fps;
   guint bitrate_kbps;
-  guint poll_fast_ms;    /* offer poll during the fast window */
-  guint poll_slow_ms;    /* offer poll afterwards, and while streaming */
-  guint fast_window_s;   /* how long after start or a session end to poll fast */
+  guint poll_fast_ms;      /* offer poll during the fast window */
+  guint poll_slow_ms;      /* offer poll afterwards, and while streaming */
+  guint fast_window_s;     /* how long after start or a session end to poll fast */
   guint answer_window_ms;  /* longest wait for ICE gathering before posting the answer */
   guint request_timeout_s; /* per HTTP request */
   gboolean verbose;

@@ -3,7 +3,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-G_DEFINE_QUARK (vsa-controller-error-quark, vsa_controller_error)
+G_DEFINE_QUARK (vsa - controller - error - quark, vsa_controller_error)
 
 struct _VsaController
 {
@@ -99,15 +99,15 @@ send_request (VsaController *self, const char *method, const char *url, const ch
 
   g_task_set_source_tag (task, source_tag);
   exchange->message = soup_message_new (method, url);
-  g_task_set_task_data (task, exchange, (GDestroyNotify) exchange_free);
+  g_task_set_task_data (task, exchange, (GDestroyNotify)exchange_free);
   if (json_body != NULL)
     {
       g_autoptr (GBytes) bytes = g_bytes_new (json_body, strlen (json_body));
 
       soup_message_set_request_body_from_bytes (exchange->message, "application/json", bytes);
     }
-  soup_session_send_and_read_async (self->soup, exchange->message, G_PRIORITY_DEFAULT,
-                                    cancellable, on_send_and_read, task);
+  soup_session_send_and_read_async (self->soup, exchange->message, G_PRIORITY_DEFAULT, cancellable,
+                                    on_send_and_read, task);
 }
 
 /* The exchange of a finished request; fails unless the status is 200 (or 404 when
@@ -124,8 +124,8 @@ finish_request (GAsyncResult *result, gboolean allow_not_found, GError **error)
   status = soup_message_get_status (exchange->message);
   if (status == SOUP_STATUS_OK || (allow_not_found && status == SOUP_STATUS_NOT_FOUND))
     return exchange;
-  g_set_error (error, VSA_CONTROLLER_ERROR, (int) status, "HTTP %u %s from %s %s",
-               status, soup_message_get_reason_phrase (exchange->message),
+  g_set_error (error, VSA_CONTROLLER_ERROR, (int)status, "HTTP %u %s from %s %s", status,
+               soup_message_get_reason_phrase (exchange->message),
                soup_message_get_method (exchange->message),
                g_uri_get_path (soup_message_get_uri (exchange->message)));
   return NULL;
@@ -207,8 +207,8 @@ vsa_controller_post_candidate_async (VsaController *self, const VsaCandidate *ca
   g_autofree char *url = g_strconcat (self->session_url, "/candidate", NULL);
   g_autofree char *body = vsa_candidate_to_json (candidate);
 
-  send_request (self, "POST", url, body, vsa_controller_post_candidate_async, cancellable,
-                callback, user_data);
+  send_request (self, "POST", url, body, vsa_controller_post_candidate_async, cancellable, callback,
+                user_data);
 }
 
 gboolean

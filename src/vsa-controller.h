@@ -15,8 +15,7 @@ GQuark vsa_controller_error_quark (void);
 #define VSA_TYPE_CONTROLLER (vsa_controller_get_type ())
 G_DECLARE_FINAL_TYPE (VsaController, vsa_controller, VSA, CONTROLLER, GObject)
 
-VsaController *vsa_controller_new (const char *base_url, const char *session_id,
-                                   guint timeout_s);
+VsaController *vsa_controller_new (const char *base_url, const char *session_id, guint timeout_s);
 
 /* Resolves to the stored offer; to NULL without error when there is none yet (404). */
 void vsa_controller_get_offer_async (VsaController *self, GCancellable *cancellable,
@@ -30,25 +29,23 @@ void vsa_controller_get_ice_servers_async (VsaController *self, GCancellable *ca
 GPtrArray *vsa_controller_get_ice_servers_finish (VsaController *self, GAsyncResult *result,
                                                   GError **error);
 
-void vsa_controller_post_answer_async (VsaController *self, const char *sdp,
-                                       GPtrArray *candidates, GCancellable *cancellable,
-                                       GAsyncReadyCallback callback, gpointer user_data);
+void vsa_controller_post_answer_async (VsaController *self, const char *sdp, GPtrArray *candidates,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data);
 gboolean vsa_controller_post_answer_finish (VsaController *self, GAsyncResult *result,
                                             GError **error);
 
 void vsa_controller_post_candidate_async (VsaController *self, const VsaCandidate *candidate,
-                                          GCancellable *cancellable,
-                                          GAsyncReadyCallback callback, gpointer user_data);
+                                          GCancellable *cancellable, GAsyncReadyCallback callback,
+                                          gpointer user_data);
 gboolean vsa_controller_post_candidate_finish (VsaController *self, GAsyncResult *result,
                                                GError **error);
 
 /* Resolves to the whole list of browser candidates (VsaCandidate array). */
-void vsa_controller_get_browser_candidates_async (VsaController *self,
-                                                  GCancellable *cancellable,
-                                                  GAsyncReadyCallback callback,
-                                                  gpointer user_data);
-GPtrArray *vsa_controller_get_browser_candidates_finish (VsaController *self,
-                                                         GAsyncResult *result, GError **error);
+void vsa_controller_get_browser_candidates_async (VsaController *self, GCancellable *cancellable,
+                                                  GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *vsa_controller_get_browser_candidates_finish (VsaController *self, GAsyncResult *result,
+                                                         GError **error);
 
 /* TRUE for failures worth backing off from: network errors, timeouts, 5xx, 429. */
 gboolean vsa_controller_error_is_transient (const GError *error);

@@ -14,24 +14,24 @@ make_encoder (const VsaConfig *config, const VsaCodecChoice *choice)
     {
     case VSA_CODEC_H264:
       return gst_element_factory_make_full (
-        "x264enc", "name", "encoder", "bitrate", config->bitrate_kbps, "speed-preset", 1 /* ultrafast */,
-        "tune", 4 /* zerolatency */, "bframes", 0, "rc-lookahead", 0, "mb-tree", FALSE,
-        "sliced-threads", TRUE, "threads", threads, "vbv-buf-capacity", vbv_ms, "key-int-max", gop,
-        "pass", 0 /* cbr */, "b-adapt", FALSE, NULL);
+          "x264enc", "name", "encoder", "bitrate", config->bitrate_kbps, "speed-preset",
+          1 /* ultrafast */, "tune", 4 /* zerolatency */, "bframes", 0, "rc-lookahead", 0,
+          "mb-tree", FALSE, "sliced-threads", TRUE, "threads", threads, "vbv-buf-capacity", vbv_ms,
+          "key-int-max", gop, "pass", 0 /* cbr */, "b-adapt", FALSE, NULL);
     case VSA_CODEC_VP8:
       return gst_element_factory_make_full (
-        "vp8enc", "name", "encoder", "target-bitrate", config->bitrate_kbps * 1000, "deadline",
-        (gint64) 1, "cpu-used", 16, "end-usage", 1 /* cbr */, "lag-in-frames", 0,
-        "error-resilient", 1 /* default */, "keyframe-max-dist", gop, "threads", threads,
-        "buffer-size", vbv_ms, "buffer-initial-size", vbv_ms, "buffer-optimal-size", vbv_ms,
-        NULL);
+          "vp8enc", "name", "encoder", "target-bitrate", config->bitrate_kbps * 1000, "deadline",
+          (gint64)1, "cpu-used", 16, "end-usage", 1 /* cbr */, "lag-in-frames", 0,
+          "error-resilient", 1 /* default */, "keyframe-max-dist", gop, "threads", threads,
+          "buffer-size", vbv_ms, "buffer-initial-size", vbv_ms, "buffer-optimal-size", vbv_ms,
+          NULL);
     case VSA_CODEC_VP9:
       return gst_element_factory_make_full (
-        "vp9enc", "name", "encoder", "target-bitrate", config->bitrate_kbps * 1000, "deadline",
-        (gint64) 1, "cpu-used", 8, "end-usage", 1 /* cbr */, "lag-in-frames", 0,
-        "error-resilient", 1, "keyframe-max-dist", gop, "threads", threads, "row-mt", TRUE,
-        "tile-columns", 2, "buffer-size", vbv_ms, "buffer-initial-size", vbv_ms,
-        "buffer-optimal-size", vbv_ms, NULL);
+          "vp9enc", "name", "encoder", "target-bitrate", config->bitrate_kbps * 1000, "deadline",
+          (gint64)1, "cpu-used", 8, "end-usage", 1 /* cbr */, "lag-in-frames", 0, "error-resilient",
+          1, "keyframe-max-dist", gop, "threads", threads, "row-mt", TRUE, "tile-columns", 2,
+          "buffer-size", vbv_ms, "buffer-initial-size", vbv_ms, "buffer-optimal-size", vbv_ms,
+          NULL);
     }
   g_return_val_if_reached (NULL);
 }
@@ -62,15 +62,15 @@ make_source (const VsaConfig *config)
     return gst_element_factory_make_full ("videotestsrc", "name", "source", "is-live", TRUE,
                                           "pattern", 18 /* ball: moving content */, NULL);
   return gst_element_factory_make_full ("ximagesrc", "name", "source", "display-name",
-                                        config->display, "use-damage", FALSE, "show-pointer",
-                                        TRUE, NULL);
+                                        config->display, "use-damage", FALSE, "show-pointer", TRUE,
+                                        NULL);
 }
 
 static GstCaps *
 source_caps (const VsaConfig *config)
 {
-  GstCaps *caps = gst_caps_new_simple ("video/x-raw", "framerate", GST_TYPE_FRACTION, config->fps,
-                                       1, NULL);
+  GstCaps *caps
+      = gst_caps_new_simple ("video/x-raw", "framerate", GST_TYPE_FRACTION, config->fps, 1, NULL);
 
   /* ximagesrc captures the screen's own size; the test pattern needs one. */
   if (config->source == VSA_SOURCE_TEST)
@@ -111,14 +111,14 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
 
   if (choice->codec == VSA_CODEC_H264)
     encoded_caps = gst_caps_from_string (
-      "video/x-h264,profile=constrained-baseline,stream-format=byte-stream");
+        "video/x-h264,profile=constrained-baseline,stream-format=byte-stream");
 
   elements[n++] = make_source (config);
   elements[n++] = gst_element_factory_make_full ("capsfilter", "caps", raw_caps, NULL);
   /* one leaky buffer: the encoder always takes the newest frame, never a backlog */
-  elements[n++] = gst_element_factory_make_full ("queue", "max-size-buffers", 1,
-                                                 "max-size-bytes", 0, "max-size-time",
-                                                 (guint64) 0, "leaky", 2 /* downstream */, NULL);
+  elements[n++] = gst_element_factory_make_full ("queue", "max-size-buffers", 1, "max-size-bytes",
+                                                 0, "max-size-time", (guint64)0, "leaky",
+                                                 2 /* downstream */, NULL);
   elements[n++] = gst_element_factory_make_full ("videoconvert", "name", "convert", NULL);
   elements[n++] = make_encoder (config, choice);
   if (encoded_caps != NULL)
@@ -142,9 +142,8 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
   for (guint i = 0; i + 1 < n; i++)
     if (!gst_element_link (elements[i], elements[i + 1]))
       {
-        g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
-                     "cannot link %s to %s", GST_OBJECT_NAME (elements[i]),
-                     GST_OBJECT_NAME (elements[i + 1]));
+        g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION, "cannot link %s to %s",
+                     GST_OBJECT_NAME (elements[i]), GST_OBJECT_NAME (elements[i + 1]));
         return NULL;
       }
 
@@ -161,7 +160,11 @@ vsa_pipeline_missing_elements (const VsaConfig *config)
 {
   const char *const required[] = {
     config->source == VSA_SOURCE_TEST ? "videotestsrc" : "ximagesrc",
-    "videoconvert", "queue", "webrtcbin", "nicesrc", "dtlssrtpenc",
+    "videoconvert",
+    "queue",
+    "webrtcbin",
+    "nicesrc",
+    "dtlssrtpenc",
   };
   g_autoptr (GPtrArray) missing = g_ptr_array_new ();
 
@@ -170,10 +173,10 @@ vsa_pipeline_missing_elements (const VsaConfig *config)
       g_autoptr (GstElementFactory) factory = gst_element_factory_find (required[i]);
 
       if (factory == NULL)
-        g_ptr_array_add (missing, (gpointer) required[i]);
+        g_ptr_array_add (missing, (gpointer)required[i]);
     }
   if (missing->len == 0)
     return NULL;
   g_ptr_array_add (missing, NULL);
-  return g_strjoinv (", ", (char **) missing->pdata);
+  return g_strjoinv (", ", (char **)missing->pdata);
 }

@@ -18,9 +18,9 @@ struct _VsaSession
 
   GstElement *pipeline;
   GstElement *webrtc;
-  GStrv mids; /* the offer's a=mid per m-line, "" when absent */
-  GHashTable *remote_seen;  /* candidate strings already given to webrtcbin */
-  GPtrArray *gathered;      /* local candidates before "answer-ready" */
+  GStrv mids;              /* the offer's a=mid per m-line, "" when absent */
+  GHashTable *remote_seen; /* candidate strings already given to webrtcbin */
+  GPtrArray *gathered;     /* local candidates before "answer-ready" */
   char *resolution;
 
   guint answer_timeout_id;
@@ -74,12 +74,12 @@ vsa_session_class_init (VsaSessionClass *klass)
   object_class->dispose = vsa_session_dispose;
   object_class->finalize = vsa_session_finalize;
 
-  signals[SIGNAL_ANSWER_READY] = g_signal_new ("answer-ready", G_TYPE_FROM_CLASS (klass),
-                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
-                                               2, G_TYPE_STRING, G_TYPE_PTR_ARRAY);
-  signals[SIGNAL_LOCAL_CANDIDATE] = g_signal_new ("local-candidate", G_TYPE_FROM_CLASS (klass),
-                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                  G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SIGNAL_ANSWER_READY]
+      = g_signal_new ("answer-ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_PTR_ARRAY);
+  signals[SIGNAL_LOCAL_CANDIDATE]
+      = g_signal_new ("local-candidate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
   signals[SIGNAL_CONNECTED] = g_signal_new ("connected", G_TYPE_FROM_CLASS (klass),
                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[SIGNAL_ENDED] = g_signal_new ("ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
@@ -91,7 +91,7 @@ vsa_session_init (VsaSession *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->remote_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->gathered = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
+  self->gathered = g_ptr_array_new_with_free_func ((GDestroyNotify)vsa_candidate_free);
 }
 
 VsaSession *
@@ -155,7 +155,7 @@ post_event (VsaSession *self, EventKind kind, guint mline, int state, const char
   event->mline = mline;
   event->state = state;
   event->text = g_strdup (text);
-  g_source_set_callback (source, dispatch_event, event, (GDestroyNotify) event_free);
+  g_source_set_callback (source, dispatch_event, event, (GDestroyNotify)event_free);
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_name (source, "vsa-session-event");
   g_source_attach (source, self->context);
@@ -185,8 +185,7 @@ on_answer_window_passed (gpointer data)
   VsaSession *self = data;
 
   self->answer_timeout_id = 0;
-  if (self->config->verbose)
-    g_message ("answer window passed with %u local candidates", self->gathered->len);
+  g_debug ("answer window passed with %u local candidates", self->gathered->len);
   emit_answer_ready (self);
   return G_SOURCE_REMOVE;
 }
@@ -231,8 +230,8 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
       break;
     case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
       if (self->disconnect_timeout_id == 0)
-        self->disconnect_timeout_id = g_timeout_add_seconds (DISCONNECT_TIMEOUT_S,
-                                                             on_disconnect_timeout, self);
+        self->disconnect_timeout_id
+            = g_timeout_add_seconds (DISCONNECT_TIMEOUT_S, on_disconnect_timeout, self);
       break;
     default:
       break;
@@ -255,17 +254,16 @@ dispatch_event (gpointer data)
       if (self->gathering_done)
         emit_answer_ready (self);
       else
-        self->answer_timeout_id = g_timeout_add (self->config->answer_window_ms,
-                                                 on_answer_window_passed, self);
+        self->answer_timeout_id
+            = g_timeout_add (self->config->answer_window_ms, on_answer_window_passed, self);
       break;
     case EVENT_LOCAL_CANDIDATE:
       {
         const char *mid = event->mline < g_strv_length (self->mids) ? self->mids[event->mline] : "";
-        g_autoptr (VsaCandidate) candidate =
-          vsa_candidate_new (event->text, (int) event->mline, *mid != '\0' ? mid : NULL);
+        g_autoptr (VsaCandidate) candidate
+            = vsa_candidate_new (event->text, (int)event->mline, *mid != '\0' ? mid : NULL);
 
-        if (self->config->verbose)
-          g_message ("local candidate %s", candidate->candidate);
+        g_debug ("local candidate %s", candidate->candidate);
         if (self->answer_emitted)
           g_signal_emit (self, signals[SIGNAL_LOCAL_CANDIDATE], 0, candidate);
         else
@@ -278,9 +276,13 @@ dispatch_event (gpointer data)
         emit_answer_ready (self);
       break;
     case EVENT_ICE_STATE:
-      if (self->config->verbose)
-        g_message ("ICE connection state %d", event->state);
-      handle_ice_state (self, event->state);
+      {
+        g_autofree char *name
+            = g_enum_to_string (GST_TYPE_WEBRTC_ICE_CONNECTION_STATE, event->state);
+
+        g_debug ("ICE connection state %s", name);
+        handle_ice_state (self, event->state);
+      }
       break;
     case EVENT_FAILED:
       end (self, event->text);
@@ -313,7 +315,7 @@ on_ice_connection_state (GstElement *webrtc, GParamSpec *pspec, VsaSession *self
   GstWebRTCICEConnectionState state;
 
   g_object_get (webrtc, "ice-connection-state", &state, NULL);
-  post_event (self, EVENT_ICE_STATE, 0, (int) state, NULL);
+  post_event (self, EVENT_ICE_STATE, 0, (int)state, NULL);
 }
 
 /* The reply's error, if the promise carries one. */
@@ -400,9 +402,9 @@ on_remote_description_set (GstPromise *promise, gpointer data)
   if (error != NULL)
     post_event (self, EVENT_FAILED, 0, 0, error);
   else
-    g_signal_emit_by_name (self->webrtc, "create-answer", NULL,
-                           gst_promise_new_with_change_func (on_answer_created, g_object_ref (self),
-                                                             g_object_unref));
+    g_signal_emit_by_name (
+        self->webrtc, "create-answer", NULL,
+        gst_promise_new_with_change_func (on_answer_created, g_object_ref (self), g_object_unref));
 }
 
 /* --- main context --------------------------------------------------------------------- */
@@ -418,8 +420,7 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer data)
   if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ERROR)
     return G_SOURCE_CONTINUE;
   gst_message_parse_error (message, &error, &debug);
-  if (self->config->verbose)
-    g_message ("pipeline error details: %s", debug != NULL ? debug : "none");
+  g_debug ("pipeline error details: %s", debug != NULL ? debug : "none");
   reason = g_strdup_printf ("pipeline error from %s: %s", GST_OBJECT_NAME (message->src),
                             error->message);
   end (self, reason);
@@ -431,7 +432,7 @@ static char *
 ice_server_uri (const char *url, const VsaIceServer *server)
 {
   const char *rest = strchr (url, ':') + 1;
-  g_autofree char *scheme = g_strndup (url, (gsize) (rest - 1 - url));
+  g_autofree char *scheme = g_strndup (url, (gsize)(rest - 1 - url));
   g_autofree char *user = NULL;
   g_autofree char *password = NULL;
 
@@ -440,8 +441,8 @@ ice_server_uri (const char *url, const VsaIceServer *server)
   if (!g_str_has_prefix (scheme, "turn"))
     return g_strdup_printf ("%s://%s", scheme, rest);
   user = g_uri_escape_string (server->username != NULL ? server->username : "", NULL, FALSE);
-  password = g_uri_escape_string (server->credential != NULL ? server->credential : "", NULL,
-                                  FALSE);
+  password
+      = g_uri_escape_string (server->credential != NULL ? server->credential : "", NULL, FALSE);
   return g_strdup_printf ("%s://%s:%s@%s", scheme, user, password, rest);
 }
 
@@ -467,8 +468,7 @@ configure_ice_servers (VsaSession *self, GPtrArray *ice_servers)
             }
           else if (g_str_has_prefix (uri, "turn"))
             g_signal_emit_by_name (self->webrtc, "add-turn-server", uri, &added);
-          if (self->config->verbose)
-            g_message ("ICE server %s", server->urls[j]); /* the URL only: no credentials */
+          g_debug ("ICE server %s", server->urls[j]); /* the URL only: no credentials */
         }
     }
 }
@@ -478,11 +478,10 @@ static GstCaps *
 codec_preferences (const VsaCodecChoice *choice)
 {
   static const char *const encoding_names[] = { "H264", "VP8", "VP9" };
-  GstCaps *caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video",
-                                       "encoding-name", G_TYPE_STRING,
-                                       encoding_names[choice->codec], "payload", G_TYPE_INT,
-                                       (int) choice->payload_type, "clock-rate", G_TYPE_INT, 90000,
-                                       NULL);
+  GstCaps *caps
+      = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name",
+                             G_TYPE_STRING, encoding_names[choice->codec], "payload", G_TYPE_INT,
+                             (int)choice->payload_type, "clock-rate", G_TYPE_INT, 90000, NULL);
 
   if (choice->codec == VSA_CODEC_H264)
     gst_caps_set_simple (caps, "packetization-mode", G_TYPE_STRING, "1", "profile-level-id",
@@ -503,9 +502,9 @@ build_pipeline (VsaSession *self, GPtrArray *ice_servers, GError **error)
   if (video == NULL)
     return FALSE;
   self->pipeline = gst_pipeline_new ("session");
-  self->webrtc = gst_element_factory_make_full ("webrtcbin", "name", "webrtc", "bundle-policy",
-                                                GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", 0,
-                                                NULL);
+  self->webrtc
+      = gst_element_factory_make_full ("webrtcbin", "name", "webrtc", "bundle-policy",
+                                       GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", 0, NULL);
   if (self->webrtc == NULL)
     {
       g_set_error_literal (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
@@ -589,7 +588,7 @@ static guint
 candidate_mline (VsaSession *self, const VsaCandidate *candidate)
 {
   if (candidate->mline_index >= 0)
-    return (guint) candidate->mline_index;
+    return (guint)candidate->mline_index;
   for (guint i = 0; candidate->mid != NULL && self->mids[i] != NULL; i++)
     if (g_strcmp0 (self->mids[i], candidate->mid) == 0)
       return i;
@@ -607,12 +606,10 @@ vsa_session_add_remote_candidate (VsaSession *self, const VsaCandidate *candidat
   /* mDNS names cannot be resolved in the VM; peer-reflexive candidates cover them */
   if (vsa_candidate_is_mdns (candidate))
     {
-      if (self->config->verbose)
-        g_message ("skipping mDNS candidate %s", candidate->candidate);
+      g_debug ("skipping mDNS candidate %s", candidate->candidate);
       return;
     }
-  if (self->config->verbose)
-    g_message ("remote candidate %s", candidate->candidate);
+  g_debug ("remote candidate %s", candidate->candidate);
   g_signal_emit_by_name (self->webrtc, "add-ice-candidate", candidate_mline (self, candidate),
                          candidate->candidate);
 }

@@ -17,9 +17,9 @@ typedef enum
 
 typedef struct
 {
-  char *candidate;  /* always starts with "candidate:" */
-  int mline_index;  /* -1 when the sender gave only sdpMid */
-  char *mid;        /* NULL when absent */
+  char *candidate; /* always starts with "candidate:" */
+  int mline_index; /* -1 when the sender gave only sdpMid */
+  char *mid;       /* NULL when absent */
 } VsaCandidate;
 
 VsaCandidate *vsa_candidate_new (const char *candidate, int mline_index, const char *mid);
