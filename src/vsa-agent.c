@@ -257,13 +257,34 @@ post_answer (VsaAgent *self)
                                     self->session_cancellable, on_answer_posted, self);
 }
 
+static void negotiate (VsaAgent *self, VsaOffer *offer);
+
+/* The controller gives a newer offer's page whatever answer it holds, so an answer to a
+ * replaced offer must not be posted: look once more just before posting. */
+static void
+on_offer_rechecked (GObject *source, GAsyncResult *result, gpointer data)
+{
+  VsaAgent *self = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaOffer) offer = NULL;
+
+  offer = vsa_controller_get_offer_finish (VSA_CONTROLLER (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (offer != NULL && g_strcmp0 (offer->sdp, self->offer_sdp) != 0)
+    negotiate (self, g_steal_pointer (&offer));
+  else
+    post_answer (self);
+}
+
 static void
 on_answer_ready (VsaSession *session, const char *sdp, GPtrArray *candidates, VsaAgent *self)
 {
   self->answer_sdp = g_strdup (sdp);
   self->answer_candidates = g_ptr_array_ref (candidates);
   vsa_backoff_reset (&self->backoff);
-  post_answer (self);
+  vsa_controller_get_offer_async (self->controller, self->session_cancellable, on_offer_rechecked,
+                                  self);
 }
 
 static void

@@ -6,6 +6,7 @@
 #include "vsa-pipeline.h"
 
 #define CONNECT_TIMEOUT_S 30
+#define FIRST_CAPS_TIMEOUT_S 5
 #define DISCONNECT_TIMEOUT_S 10
 
 struct _VsaSession
@@ -26,6 +27,10 @@ struct _VsaSession
   guint answer_timeout_id;
   guint connect_timeout_id;
   guint disconnect_timeout_id;
+  guint first_caps_timeout_id;
+  gboolean remote_set;
+  gboolean have_caps; /* the video's caps (with its SSRC) reached webrtcbin */
+  gboolean answer_requested;
   gboolean have_answer; /* set-local-description done */
   gboolean gathering_done;
   gboolean answer_emitted;
@@ -117,6 +122,8 @@ end (VsaSession *self, const char *reason)
 
 typedef enum
 {
+  EVENT_REMOTE_SET,
+  EVENT_CAPS,
   EVENT_ANSWER_SET,
   EVENT_LOCAL_CANDIDATE,
   EVENT_GATHERING_DONE,
@@ -142,6 +149,7 @@ event_free (Event *event)
 }
 
 static gboolean dispatch_event (gpointer data);
+static void on_answer_created (GstPromise *promise, gpointer data);
 
 /* Always through an idle source, so nothing runs re-entrantly inside a caller. */
 static void
@@ -238,6 +246,29 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
     }
 }
 
+/* The answer describes what the pad carries (its SSRC among it): without the caps,
+ * Chromium decodes the stream but never shows it. So wait for both. */
+static void
+maybe_create_answer (VsaSession *self)
+{
+  if (!self->remote_set || !self->have_caps || self->answer_requested)
+    return;
+  self->answer_requested = TRUE;
+  g_signal_emit_by_name (
+      self->webrtc, "create-answer", NULL,
+      gst_promise_new_with_change_func (on_answer_created, g_object_ref (self), g_object_unref));
+}
+
+static gboolean
+on_first_caps_timeout (gpointer data)
+{
+  VsaSession *self = data;
+
+  self->first_caps_timeout_id = 0;
+  end (self, "the video source produced nothing within " G_STRINGIFY (FIRST_CAPS_TIMEOUT_S) " s");
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 dispatch_event (gpointer data)
 {
@@ -249,6 +280,15 @@ dispatch_event (gpointer data)
 
   switch (event->kind)
     {
+    case EVENT_REMOTE_SET:
+      self->remote_set = TRUE;
+      maybe_create_answer (self);
+      break;
+    case EVENT_CAPS:
+      g_clear_handle_id (&self->first_caps_timeout_id, g_source_remove);
+      self->have_caps = TRUE;
+      maybe_create_answer (self);
+      break;
     case EVENT_ANSWER_SET:
       self->have_answer = TRUE;
       if (self->gathering_done)
@@ -399,12 +439,14 @@ on_remote_description_set (GstPromise *promise, gpointer data)
   g_autofree char *error = promise_error (promise, "set-remote-description");
 
   gst_promise_unref (promise);
-  if (error != NULL)
-    post_event (self, EVENT_FAILED, 0, 0, error);
-  else
-    g_signal_emit_by_name (
-        self->webrtc, "create-answer", NULL,
-        gst_promise_new_with_change_func (on_answer_created, g_object_ref (self), g_object_unref));
+  post_event (self, error != NULL ? EVENT_FAILED : EVENT_REMOTE_SET, 0, 0, error);
+}
+
+static void
+on_sink_caps (GstPad *pad, GParamSpec *pspec, VsaSession *self)
+{
+  g_signal_handlers_disconnect_by_func (pad, on_sink_caps, self);
+  post_event (self, EVENT_CAPS, 0, 0, NULL);
 }
 
 /* --- main context --------------------------------------------------------------------- */
@@ -521,6 +563,7 @@ build_pipeline (VsaSession *self, GPtrArray *ice_servers, GError **error)
                            "cannot link the video to webrtcbin");
       return FALSE;
     }
+  g_signal_connect (sink, "notify::caps", G_CALLBACK (on_sink_caps), self);
   g_object_get (sink, "transceiver", &transceiver, NULL);
   g_object_set (transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
                 "codec-preferences", preferences, "do-nack", TRUE, NULL);
@@ -568,7 +611,8 @@ vsa_session_start (VsaSession *self, GstSDPMessage *sdp, GPtrArray *offer_candid
     }
 
   /* webrtcbin runs these in order on its own thread: candidates are applied after the
-   * remote description, and the answer is created when that is done. */
+   * remote description. The answer is created once that is done and the video's caps
+   * have reached webrtcbin. */
   gst_sdp_message_copy (sdp, &copy);
   offer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, copy);
   g_signal_emit_by_name (self->webrtc, "set-remote-description", offer,
@@ -579,6 +623,8 @@ vsa_session_start (VsaSession *self, GstSDPMessage *sdp, GPtrArray *offer_candid
   for (guint i = 0; offer_candidates != NULL && i < offer_candidates->len; i++)
     vsa_session_add_remote_candidate (self, g_ptr_array_index (offer_candidates, i));
 
+  self->first_caps_timeout_id
+      = g_timeout_add_seconds (FIRST_CAPS_TIMEOUT_S, on_first_caps_timeout, self);
   self->connect_timeout_id = g_timeout_add_seconds (CONNECT_TIMEOUT_S, on_connect_timeout, self);
   return TRUE;
 }
@@ -646,6 +692,7 @@ vsa_session_stop (VsaSession *self)
   g_clear_handle_id (&self->answer_timeout_id, g_source_remove);
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
   g_clear_handle_id (&self->disconnect_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->first_caps_timeout_id, g_source_remove);
   if (self->pipeline != NULL)
     {
       g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));

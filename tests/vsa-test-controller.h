@@ -1,0 +1,65 @@
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* A fake controller: the real controller's HTTP contract (see DESIGN.md), quirks
+ * included, plus what the real frontend uses (offer/answer/candidate posts from the
+ * browser side), a report endpoint for test pages and optional static files.
+ *
+ * Endpoints, under /api/webrtc:
+ *   GET  /ice-servers                         {success, iceServers}
+ *   POST /session/{id}/offer                  stores {offer, candidates}; resets the session
+ *   GET  /session/{id}/offer                  404 {error, retry} until stored
+ *   POST /session/{id}/answer                 replaces the VM candidates with the body's
+ *   GET  /session/{id}/answer                 200 {error, retry} until answered
+ *   POST /session/{id}/candidate              {candidate, sdpMLineIndex, sdpMid?, from}
+ *   GET  /session/{id}/candidates/{browser|vm} the whole list, ?since= ignored
+ * and POST /report/{id} (a test page's state: a JSON object, the latest kept per id),
+ * GET /report/{id} (that object, for curl), GET / and GET /<file> from static_dir.
+ *
+ * Everything runs on the thread-default main context of the caller of
+ * vsa_test_controller_new(); iterate it to serve requests. */
+typedef struct _VsaTestController VsaTestController;
+
+/* port 0 picks a free port. static_dir may be NULL. */
+VsaTestController *vsa_test_controller_new (const char *address, guint port, const char *static_dir,
+                                            GError **error);
+void vsa_test_controller_free (VsaTestController *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaTestController, vsa_test_controller_free)
+
+/* "http://127.0.0.1:PORT", no trailing slash. */
+char *vsa_test_controller_get_url (VsaTestController *self);
+guint vsa_test_controller_get_port (VsaTestController *self);
+
+/* Same as POST .../offer with body_json ({offer:{type,sdp}, candidates}). */
+gboolean vsa_test_controller_store_offer (VsaTestController *self, const char *session_id,
+                                          const char *body_json, GError **error);
+/* Same as POST .../candidate with from "browser"; sdp_mid may be NULL. */
+void vsa_test_controller_add_browser_candidate (VsaTestController *self, const char *session_id,
+                                                const char *candidate, int sdp_mline_index,
+                                                const char *sdp_mid);
+
+/* The stored answer as GET .../answer returns it ({answer, candidates} with the
+ * current VM candidates), or NULL when the session has no answer. */
+char *vsa_test_controller_dup_answer (VsaTestController *self, const char *session_id);
+/* Accepted answer POSTs since the last offer was stored. */
+guint vsa_test_controller_get_answer_count (VsaTestController *self, const char *session_id);
+/* The current VM candidate list as a JSON array, never NULL. */
+char *vsa_test_controller_dup_vm_candidates (VsaTestController *self, const char *session_id);
+
+/* Requests served whose method is method (NULL: any) and whose path (without query)
+ * ends with path_suffix (NULL: any), e.g. ("GET", "/offer"). */
+guint vsa_test_controller_get_request_count (VsaTestController *self, const char *method,
+                                             const char *path_suffix);
+
+/* The latest object POSTed to /report/{id}, or NULL. */
+JsonNode *vsa_test_controller_dup_report (VsaTestController *self, const char *id);
+
+/* What GET /api/webrtc/ice-servers returns as iceServers: a JSON array. */
+gboolean vsa_test_controller_set_ice_servers (VsaTestController *self,
+                                              const char *ice_servers_json_array, GError **error);
+
+G_END_DECLS
