@@ -308,6 +308,7 @@ typedef struct
   GSubprocess *agent;
   gint64 min_frames;
   guint8 rgb[3];
+  const char *codec; /* the mimeType the page must decode, e.g. "video/VP8" */
   JsonNode *last_report;
   const char *failure; /* why the wait gave up early, or NULL */
 } VsaTestReportWait;
@@ -366,7 +367,10 @@ report_wait_done (gpointer user_data)
       return TRUE;
     }
   return json_object_get_int_member_with_default (report, "frames", 0) >= wait->min_frames
-         && report_shows_color (report, wait->rgb);
+         && report_shows_color (report, wait->rgb)
+         && g_ascii_strcasecmp (json_object_get_string_member_with_default (report, "codec", ""),
+                                wait->codec)
+                == 0;
 }
 
 /* Waits for the page to report min_frames decoded frames showing rgb; prints the last
@@ -433,6 +437,7 @@ typedef struct
 {
   const char *path;
   const char *query;
+  const char *codec; /* what the agent must send: its default preference, or the forced one */
 } E2eCase;
 
 static void
@@ -505,11 +510,13 @@ test_chromium (Fixture *fixture, gconstpointer user_data)
       return;
     }
 
+  wait.codec = e2e_case->codec;
   wait.controller = fixture->controller;
   wait.agent = fixture->agent;
   if (!vsa_test_wait_for_report (&wait, 45000))
     {
-      g_test_fail_printf ("no %" G_GINT64_FORMAT " red frames within 45 s", wait.min_frames);
+      g_test_fail_printf ("no %" G_GINT64_FORMAT " red %s frames within 45 s", wait.min_frames,
+                          wait.codec);
       return;
     }
   g_test_message ("answers posted: %u",
@@ -531,12 +538,12 @@ int
 main (int argc, char **argv)
 {
   static const E2eCase cases[] = {
-    { "/vsa/e2e/chromium-early", "" },
-    { "/vsa/e2e/chromium-viewer", "&flow=viewer" },
-    { "/vsa/e2e/chromium-vp8", "&codec=VP8" },
-    { "/vsa/e2e/chromium-vp9", "&codec=VP9" },
+    { "/vsa/e2e/chromium-early", "", "video/H264" },
+    { "/vsa/e2e/chromium-viewer", "&flow=viewer", "video/H264" },
+    { "/vsa/e2e/chromium-vp8", "&codec=VP8", "video/VP8" },
+    { "/vsa/e2e/chromium-vp9", "&codec=VP9", "video/VP9" },
     /* The dashboard's offer, then the viewer's: the agent must answer the second. */
-    { "/vsa/e2e/chromium-double", "&flow=double" },
+    { "/vsa/e2e/chromium-double", "&flow=double", "video/H264" },
   };
 
   g_test_init (&argc, &argv, NULL);
