@@ -131,7 +131,7 @@ set_state (VsaAgent *self, VsaAgentState state, const char *detail)
   self->state = state;
   g_message ("session %s: %s%s%s", self->config->session_id, vsa_agent_state_to_string (state),
              detail != NULL ? ": " : "", detail != NULL ? detail : "");
-  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (int)state);
+  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (int) state);
 }
 
 /* Errors that repeat on every poll are logged once, until something else happens. */
@@ -173,6 +173,8 @@ post_candidate (VsaAgent *self, const VsaCandidate *candidate)
                                        on_candidate_posted, self);
 }
 
+static gboolean poll_browser_candidates (gpointer data);
+
 static void
 on_browser_candidates (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -188,6 +190,11 @@ on_browser_candidates (GObject *source, GAsyncResult *result, gpointer data)
     report_problem (self, "fetching browser candidates", error);
   for (guint i = 0; candidates != NULL && i < candidates->len; i++)
     vsa_session_add_remote_candidate (self->session, g_ptr_array_index (candidates, i));
+
+  /* one request at a time, until connected */
+  if (self->state == VSA_AGENT_STATE_NEGOTIATING)
+    self->candidates_poll_id
+        = g_timeout_add (BROWSER_CANDIDATES_POLL_MS, poll_browser_candidates, self);
 }
 
 static gboolean
@@ -195,9 +202,10 @@ poll_browser_candidates (gpointer data)
 {
   VsaAgent *self = data;
 
+  self->candidates_poll_id = 0;
   vsa_controller_get_browser_candidates_async (self->controller, self->session_cancellable,
                                                on_browser_candidates, self);
-  return G_SOURCE_CONTINUE;
+  return G_SOURCE_REMOVE;
 }
 
 static void post_answer (VsaAgent *self);
@@ -245,8 +253,6 @@ on_answer_posted (GObject *source, GAsyncResult *result, gpointer data)
   g_ptr_array_set_size (self->unposted_candidates, 0);
 
   poll_browser_candidates (self);
-  self->candidates_poll_id
-      = g_timeout_add (BROWSER_CANDIDATES_POLL_MS, poll_browser_candidates, self);
 }
 
 static void
@@ -355,25 +361,24 @@ start_session (VsaAgent *self, VsaOffer *offer, GPtrArray *ice_servers)
 {
   g_autoptr (GstSDPMessage) sdp = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *detail = NULL;
+  g_autofree char *reason = NULL;
 
+  /* The offer stays remembered, so an offer that cannot be answered is logged once. */
   if (gst_sdp_message_new_from_text (offer->sdp, &sdp) != GST_SDP_OK)
     {
-      g_set_error_literal (&error, VSA_CODEC_ERROR, VSA_CODEC_ERROR_NO_VIDEO,
-                           "the offer's SDP does not parse");
-      end_session (self, error->message);
+      end_session (self, "offer not answered: its SDP does not parse");
       return;
     }
-  self->choice = vsa_codec_choose (sdp, (const char *const *)self->config->codecs, NULL, &error);
+  self->choice = vsa_codec_choose (sdp, (const char *const *) self->config->codecs, NULL, &error);
   if (self->choice == NULL)
     {
-      report_problem (self, "offer not answered", error);
-      end_session (self, "offer not answered");
+      reason = g_strdup_printf ("offer not answered: %s", error->message);
+      end_session (self, reason);
       return;
     }
 
   self->session_cancellable = g_cancellable_new ();
-  self->unposted_candidates = g_ptr_array_new_with_free_func ((GDestroyNotify)vsa_candidate_free);
+  self->unposted_candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
   self->session = vsa_session_new (self->config, self->choice);
   g_signal_connect (self->session, "answer-ready", G_CALLBACK (on_answer_ready), self);
   g_signal_connect (self->session, "local-candidate", G_CALLBACK (on_local_candidate), self);
@@ -381,8 +386,8 @@ start_session (VsaAgent *self, VsaOffer *offer, GPtrArray *ice_servers)
   g_signal_connect (self->session, "ended", G_CALLBACK (on_session_ended), self);
   if (!vsa_session_start (self->session, sdp, offer->candidates, ice_servers, &error))
     {
-      report_problem (self, "cannot start streaming", error);
-      end_session (self, "cannot start streaming");
+      reason = g_strdup_printf ("cannot start streaming: %s", error->message);
+      end_session (self, reason);
       return;
     }
   g_debug ("session %s: sending %s with payload type %u", self->config->session_id,

@@ -22,7 +22,7 @@ vsa_backoff_next_ms (VsaBackoff *self, GRand *rand)
     self->attempt++;
 
   /* Jitter over the upper half spreads many VMs retrying the same controller. */
-  return (guint)(delay / 2 + g_rand_int_range (rand, 0, (gint32)(delay - delay / 2) + 1));
+  return (guint) (delay / 2 + g_rand_int_range (rand, 0, (gint32) (delay - delay / 2) + 1));
 }
 
 void

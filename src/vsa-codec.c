@@ -144,16 +144,16 @@ choose_in_media (const GstSDPMedia *media, VsaCodec codec)
       guint rank = 0;
 
       if (!g_ascii_string_to_unsigned (gst_sdp_media_get_format (media, i), 10, 0, 127, &pt, NULL)
-          || (rtpmap = rtpmap_for (media, (guint)pt)) == NULL
+          || (rtpmap = rtpmap_for (media, (guint) pt)) == NULL
           || g_ascii_strcasecmp (rtpmap, encoding) != 0)
         continue;
 
       if (codec == VSA_CODEC_H264)
-        rank = h264_rank (media, (guint)pt, &profile);
+        rank = h264_rank (media, (guint) pt, &profile);
       else if (codec == VSA_CODEC_VP9)
         {
           /* vp9enc here sends profile 0 (8-bit 4:2:0) */
-          vp9_profile = fmtp_value (media, (guint)pt, "profile-id");
+          vp9_profile = fmtp_value (media, (guint) pt, "profile-id");
           rank = vp9_profile == NULL || g_strcmp0 (vp9_profile, "0") == 0 ? 0 : G_MAXUINT;
         }
       if (rank >= best_rank)
@@ -163,7 +163,7 @@ choose_in_media (const GstSDPMedia *media, VsaCodec codec)
       g_clear_pointer (&best, vsa_codec_choice_free);
       best = g_new0 (VsaCodecChoice, 1);
       best->codec = codec;
-      best->payload_type = (guint)pt;
+      best->payload_type = (guint) pt;
       best->profile_level_id = g_steal_pointer (&profile);
       best->packetization_mode = codec == VSA_CODEC_H264 ? 1 : 0;
     }
@@ -183,7 +183,7 @@ offered_codecs (const GstSDPMedia *media)
       g_autofree char *name = NULL;
 
       if (!g_ascii_string_to_unsigned (gst_sdp_media_get_format (media, i), 10, 0, 127, &pt, NULL)
-          || (rtpmap = rtpmap_for (media, (guint)pt)) == NULL)
+          || (rtpmap = rtpmap_for (media, (guint) pt)) == NULL)
         continue;
       name = g_strndup (rtpmap, strcspn (rtpmap, "/"));
       /* resilience formats are not codecs */
@@ -197,7 +197,7 @@ offered_codecs (const GstSDPMedia *media)
   if (names->len == 0)
     return g_strdup ("none");
   g_ptr_array_add (names, NULL);
-  return g_strjoinv (", ", (char **)names->pdata);
+  return g_strjoinv (", ", (char **) names->pdata);
 }
 
 VsaCodecChoice *
@@ -245,7 +245,7 @@ vsa_codec_choose (const GstSDPMessage *offer, const char *const *preference,
     }
 
   offered = offered_codecs (video);
-  wanted = g_strjoinv (", ", (char **)preference);
+  wanted = g_strjoinv (", ", (char **) preference);
   g_set_error (
       error, VSA_CODEC_ERROR, VSA_CODEC_ERROR_UNSUPPORTED,
       "the offer's video codecs (%s) include none of ours that are installed (preference: %s)",

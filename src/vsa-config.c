@@ -69,7 +69,7 @@ typedef struct
 static void
 layer_clear (Layer *layer)
 {
-  char **fields = (char **)layer;
+  char **fields = (char **) layer;
 
   for (gsize i = 0; i < sizeof (Layer) / sizeof (char *); i++)
     g_free (fields[i]);
@@ -96,8 +96,8 @@ replace_string (char **field, const char *value)
 static void
 layer_overlay (Layer *base, Layer *top)
 {
-  char **base_fields = (char **)base;
-  char **top_fields = (char **)top;
+  char **base_fields = (char **) base;
+  char **top_fields = (char **) top;
 
   for (gsize i = 0; i < G_N_ELEMENTS (layer_keys); i++)
     if (top_fields[i] != NULL)
@@ -112,7 +112,7 @@ layer_from_file (Layer *layer, const char *path, gboolean must_exist, gboolean *
 {
   g_autoptr (GKeyFile) file = g_key_file_new ();
   g_autoptr (GError) local_error = NULL;
-  char **fields = (char **)layer;
+  char **fields = (char **) layer;
 
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
     {
@@ -147,7 +147,7 @@ parse_uint (const char *key, const char *text, guint min, guint max, guint *out,
                    "%s: \"%s\" is not a whole number from %u to %u", key, text, min, max);
       return FALSE;
     }
-  *out = (guint)value;
+  *out = (guint) value;
   return TRUE;
 }
 

@@ -99,7 +99,7 @@ send_request (VsaController *self, const char *method, const char *url, const ch
 
   g_task_set_source_tag (task, source_tag);
   exchange->message = soup_message_new (method, url);
-  g_task_set_task_data (task, exchange, (GDestroyNotify)exchange_free);
+  g_task_set_task_data (task, exchange, (GDestroyNotify) exchange_free);
   if (json_body != NULL)
     {
       g_autoptr (GBytes) bytes = g_bytes_new (json_body, strlen (json_body));
@@ -124,7 +124,7 @@ finish_request (GAsyncResult *result, gboolean allow_not_found, GError **error)
   status = soup_message_get_status (exchange->message);
   if (status == SOUP_STATUS_OK || (allow_not_found && status == SOUP_STATUS_NOT_FOUND))
     return exchange;
-  g_set_error (error, VSA_CONTROLLER_ERROR, (int)status, "HTTP %u %s from %s %s", status,
+  g_set_error (error, VSA_CONTROLLER_ERROR, (int) status, "HTTP %u %s from %s %s", status,
                soup_message_get_reason_phrase (exchange->message),
                soup_message_get_method (exchange->message),
                g_uri_get_path (soup_message_get_uri (exchange->message)));

@@ -21,17 +21,17 @@ make_encoder (const VsaConfig *config, const VsaCodecChoice *choice)
     case VSA_CODEC_VP8:
       return gst_element_factory_make_full (
           "vp8enc", "name", "encoder", "target-bitrate", config->bitrate_kbps * 1000, "deadline",
-          (gint64)1, "cpu-used", 16, "end-usage", 1 /* cbr */, "lag-in-frames", 0,
+          (gint64) 1, "cpu-used", 16, "end-usage", 1 /* cbr */, "lag-in-frames", 0,
           "error-resilient", 1 /* default */, "keyframe-max-dist", gop, "threads", threads,
           "buffer-size", vbv_ms, "buffer-initial-size", vbv_ms, "buffer-optimal-size", vbv_ms,
           NULL);
     case VSA_CODEC_VP9:
       return gst_element_factory_make_full (
           "vp9enc", "name", "encoder", "target-bitrate", config->bitrate_kbps * 1000, "deadline",
-          (gint64)1, "cpu-used", 8, "end-usage", 1 /* cbr */, "lag-in-frames", 0, "error-resilient",
-          1, "keyframe-max-dist", gop, "threads", threads, "row-mt", TRUE, "tile-columns", 2,
-          "buffer-size", vbv_ms, "buffer-initial-size", vbv_ms, "buffer-optimal-size", vbv_ms,
-          NULL);
+          (gint64) 1, "cpu-used", 8, "end-usage", 1 /* cbr */, "lag-in-frames", 0,
+          "error-resilient", 1, "keyframe-max-dist", gop, "threads", threads, "row-mt", TRUE,
+          "tile-columns", 2, "buffer-size", vbv_ms, "buffer-initial-size", vbv_ms,
+          "buffer-optimal-size", vbv_ms, NULL);
     }
   g_return_val_if_reached (NULL);
 }
@@ -117,7 +117,7 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
   elements[n++] = gst_element_factory_make_full ("capsfilter", "caps", raw_caps, NULL);
   /* one leaky buffer: the encoder always takes the newest frame, never a backlog */
   elements[n++] = gst_element_factory_make_full ("queue", "max-size-buffers", 1, "max-size-bytes",
-                                                 0, "max-size-time", (guint64)0, "leaky",
+                                                 0, "max-size-time", (guint64) 0, "leaky",
                                                  2 /* downstream */, NULL);
   elements[n++] = gst_element_factory_make_full ("videoconvert", "name", "convert", NULL);
   elements[n++] = make_encoder (config, choice);
@@ -173,10 +173,10 @@ vsa_pipeline_missing_elements (const VsaConfig *config)
       g_autoptr (GstElementFactory) factory = gst_element_factory_find (required[i]);
 
       if (factory == NULL)
-        g_ptr_array_add (missing, (gpointer)required[i]);
+        g_ptr_array_add (missing, (gpointer) required[i]);
     }
   if (missing->len == 0)
     return NULL;
   g_ptr_array_add (missing, NULL);
-  return g_strjoinv (", ", (char **)missing->pdata);
+  return g_strjoinv (", ", (char **) missing->pdata);
 }

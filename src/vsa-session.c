@@ -96,7 +96,7 @@ vsa_session_init (VsaSession *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->remote_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->gathered = g_ptr_array_new_with_free_func ((GDestroyNotify)vsa_candidate_free);
+  self->gathered = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
 }
 
 VsaSession *
@@ -163,7 +163,7 @@ post_event (VsaSession *self, EventKind kind, guint mline, int state, const char
   event->mline = mline;
   event->state = state;
   event->text = g_strdup (text);
-  g_source_set_callback (source, dispatch_event, event, (GDestroyNotify)event_free);
+  g_source_set_callback (source, dispatch_event, event, (GDestroyNotify) event_free);
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_name (source, "vsa-session-event");
   g_source_attach (source, self->context);
@@ -301,7 +301,7 @@ dispatch_event (gpointer data)
       {
         const char *mid = event->mline < g_strv_length (self->mids) ? self->mids[event->mline] : "";
         g_autoptr (VsaCandidate) candidate
-            = vsa_candidate_new (event->text, (int)event->mline, *mid != '\0' ? mid : NULL);
+            = vsa_candidate_new (event->text, (int) event->mline, *mid != '\0' ? mid : NULL);
 
         g_debug ("local candidate %s", candidate->candidate);
         if (self->answer_emitted)
@@ -355,7 +355,7 @@ on_ice_connection_state (GstElement *webrtc, GParamSpec *pspec, VsaSession *self
   GstWebRTCICEConnectionState state;
 
   g_object_get (webrtc, "ice-connection-state", &state, NULL);
-  post_event (self, EVENT_ICE_STATE, 0, (int)state, NULL);
+  post_event (self, EVENT_ICE_STATE, 0, (int) state, NULL);
 }
 
 /* The reply's error, if the promise carries one. */
@@ -474,7 +474,7 @@ static char *
 ice_server_uri (const char *url, const VsaIceServer *server)
 {
   const char *rest = strchr (url, ':') + 1;
-  g_autofree char *scheme = g_strndup (url, (gsize)(rest - 1 - url));
+  g_autofree char *scheme = g_strndup (url, (gsize) (rest - 1 - url));
   g_autofree char *user = NULL;
   g_autofree char *password = NULL;
 
@@ -523,7 +523,7 @@ codec_preferences (const VsaCodecChoice *choice)
   GstCaps *caps
       = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name",
                              G_TYPE_STRING, encoding_names[choice->codec], "payload", G_TYPE_INT,
-                             (int)choice->payload_type, "clock-rate", G_TYPE_INT, 90000, NULL);
+                             (int) choice->payload_type, "clock-rate", G_TYPE_INT, 90000, NULL);
 
   if (choice->codec == VSA_CODEC_H264)
     gst_caps_set_simple (caps, "packetization-mode", G_TYPE_STRING, "1", "profile-level-id",
@@ -634,7 +634,7 @@ static guint
 candidate_mline (VsaSession *self, const VsaCandidate *candidate)
 {
   if (candidate->mline_index >= 0)
-    return (guint)candidate->mline_index;
+    return (guint) candidate->mline_index;
   for (guint i = 0; candidate->mid != NULL && self->mids[i] != NULL; i++)
     if (g_strcmp0 (self->mids[i], candidate->mid) == 0)
       return i;

@@ -76,7 +76,7 @@ parse_json (const char *body, gsize length, GError **error)
                            "body is empty or not UTF-8 text");
       return NULL;
     }
-  if (!json_parser_load_from_data (parser, body, (gssize)length, &local_error))
+  if (!json_parser_load_from_data (parser, body, (gssize) length, &local_error))
     {
       g_set_error (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_PARSE, "body is not JSON: %s",
                    local_error->message);
@@ -121,7 +121,7 @@ get_array (JsonObject *object, const char *name)
 static GPtrArray *
 candidates_from_array (JsonArray *array)
 {
-  GPtrArray *candidates = g_ptr_array_new_with_free_func ((GDestroyNotify)vsa_candidate_free);
+  GPtrArray *candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
   guint n = array != NULL ? json_array_get_length (array) : 0;
 
   for (guint i = 0; i < n; i++)
@@ -151,7 +151,7 @@ candidates_from_array (JsonArray *array)
         }
 
       g_ptr_array_add (candidates,
-                       vsa_candidate_new (text, (int)index, get_string (object, "sdpMid")));
+                       vsa_candidate_new (text, (int) index, get_string (object, "sdpMid")));
     }
   return candidates;
 }
@@ -241,7 +241,7 @@ vsa_ice_servers_parse (const char *body, gsize length, GError **error)
       return NULL;
     }
 
-  servers = g_ptr_array_new_with_free_func ((GDestroyNotify)vsa_ice_server_free);
+  servers = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_ice_server_free);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       JsonNode *element = json_array_get_element (array, i);

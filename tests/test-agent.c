@@ -45,8 +45,8 @@ on_handoff (GstElement *sink, GstBuffer *buffer, GstPad *pad, Peer *peer)
 static void
 on_decoded_pad (GstElement *decodebin, GstPad *pad, Peer *peer)
 {
-  GstElement *sink = gst_element_factory_make_full ("fakesink", "signal-handoffs", TRUE, "sync",
-                                                    FALSE, NULL);
+  GstElement *sink
+      = gst_element_factory_make_full ("fakesink", "signal-handoffs", TRUE, "sync", FALSE, NULL);
   g_autoptr (GstPad) sink_pad = gst_element_get_static_pad (sink, "sink");
 
   g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), peer);
@@ -186,11 +186,6 @@ store_offer (VsaTestController *controller, Peer *peer)
   g_assert_no_error (error);
 }
 
-typedef struct
-{
-  VsaTestController *controller;
-} AnswerWait;
-
 static gboolean
 has_answer (gpointer data)
 {
@@ -281,6 +276,56 @@ test_answer_and_replace (gconstpointer data)
   vsa_agent_stop (agent);
 }
 
+typedef struct
+{
+  VsaTestController *controller;
+  guint target;
+} PollWait;
+
+static gboolean
+offer_polled (gpointer data)
+{
+  PollWait *wait = data;
+
+  return vsa_test_controller_get_request_count (wait->controller, "GET", "/offer") >= wait->target;
+}
+
+/* An offer without a codec we may send gets no answer, and the next offer still does. */
+static void
+test_unsupported_then_valid (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaTestController) controller = vsa_test_controller_new ("127.0.0.1", 0, NULL, &error);
+  g_autoptr (VsaConfig) config = NULL;
+  g_autoptr (VsaAgent) agent = NULL;
+  g_autoptr (Peer) peer = NULL;
+  g_autofree char *path
+      = g_build_filename (g_getenv ("VSA_TEST_DATA"), "firefox-viewer-offer.json", NULL);
+  g_autofree char *firefox_offer = NULL;
+  PollWait wait = { controller, 0 };
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &firefox_offer, NULL, &error));
+  config = test_config (controller, "h264"); /* Firefox's offline offer has no H264 */
+  agent = vsa_agent_new (config);
+  vsa_agent_start (agent);
+
+  g_assert_true (vsa_test_controller_store_offer (controller, SESSION, firefox_offer, &error));
+  /* two polls after the one that saw the offer: it was read and dropped */
+  wait.target = vsa_test_controller_get_request_count (controller, "GET", "/offer") + 3;
+  g_assert_true (wait_until (offer_polled, &wait, 10));
+  g_assert_cmpuint (vsa_test_controller_get_answer_count (controller, SESSION), ==, 0);
+  g_assert_cmpint (vsa_agent_get_state (agent), ==, VSA_AGENT_STATE_WAITING);
+
+  peer = peer_new ("application/x-rtp,media=video,encoding-name=H264,payload=102,"
+                   "clock-rate=90000,packetization-mode=(string)1,profile-level-id=(string)42e01f");
+  store_offer (controller, peer);
+  apply_answer (controller, peer);
+  g_assert_true (wait_until (peer_has_frames, peer, 20));
+  g_assert_cmpuint (vsa_agent_get_answered_count (agent), ==, 1);
+  vsa_agent_stop (agent);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -295,5 +340,6 @@ main (int argc, char **argv)
                         "clock-rate=90000,packetization-mode=(string)1,"
                         "profile-level-id=(string)42e01f",
                         test_answer_and_replace);
+  g_test_add_func ("/vsa/agent/unsupported-then-valid", test_unsupported_then_valid);
   return g_test_run ();
 }
