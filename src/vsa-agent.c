@@ -265,6 +265,13 @@ post_answer (VsaAgent *self)
 
 static void negotiate (VsaAgent *self, VsaOffer *offer);
 
+/* An offer is answered once: the same SDP polled again is not new. */
+static gboolean
+is_new_offer (VsaAgent *self, const VsaOffer *offer)
+{
+  return offer != NULL && g_strcmp0 (offer->sdp, self->offer_sdp) != 0;
+}
+
 /* The controller gives a newer offer's page whatever answer it holds, so an answer to a
  * replaced offer must not be posted: look once more just before posting. */
 static void
@@ -277,7 +284,7 @@ on_offer_rechecked (GObject *source, GAsyncResult *result, gpointer data)
   offer = vsa_controller_get_offer_finish (VSA_CONTROLLER (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  if (offer != NULL && g_strcmp0 (offer->sdp, self->offer_sdp) != 0)
+  if (is_new_offer (self, offer))
     negotiate (self, g_steal_pointer (&offer));
   else
     post_answer (self);
@@ -459,7 +466,7 @@ on_offer (GObject *source, GAsyncResult *result, gpointer data)
   vsa_backoff_reset (&self->backoff);
   if (error != NULL)
     report_problem (self, "unusable offer", error);
-  else if (offer != NULL && g_strcmp0 (offer->sdp, self->offer_sdp) != 0)
+  else if (is_new_offer (self, offer))
     negotiate (self, g_steal_pointer (&offer));
   schedule_poll (self, poll_interval_ms (self));
 }
