@@ -15,7 +15,7 @@ ceiling_for (guint n)
 
   for (guint i = 0; i < n && d < MAX_MS; i++)
     d *= 2;
-  return (guint)MIN (d, (guint64)MAX_MS);
+  return (guint) MIN (d, (guint64) MAX_MS);
 }
 
 static void
@@ -80,8 +80,8 @@ test_cap (void)
 static int
 compare_uint (gconstpointer a, gconstpointer b, gpointer user_data)
 {
-  guint x = *(const guint *)a;
-  guint y = *(const guint *)b;
+  guint x = *(const guint *) a;
+  guint y = *(const guint *) b;
 
   return x < y ? -1 : x > y ? 1 : 0;
 }
@@ -101,7 +101,7 @@ median_at (guint n, guint count, GRand *rand)
         vsa_backoff_next_ms (&b, rand);
       draws[i] = vsa_backoff_next_ms (&b, rand);
     }
-  g_qsort_with_data (draws, count, sizeof (guint), (GCompareDataFunc)compare_uint, NULL);
+  g_qsort_with_data (draws, count, sizeof (guint), (GCompareDataFunc) compare_uint, NULL);
   return draws[count / 2];
 }
 

@@ -82,114 +82,56 @@ choose (const GstSDPMessage *sdp, const char *const *preference, VsaCodecAvailab
   return choice;
 }
 
-static const char *const chromium_fixtures[]
-    = { "chromium-early-offer.json", "chromium-viewer-offer.json" };
 static const char *const firefox_fixtures[]
     = { "firefox-early-offer.json", "firefox-viewer-offer.json" };
 
-static void
-test_chromium_vp8 (void)
+/* A browser's real offers and a preference: what must be chosen. */
+typedef struct
 {
-  for (guint i = 0; i < G_N_ELEMENTS (chromium_fixtures); i++)
+  const char *browser; /* "chromium" or "firefox": both its fixtures are tried */
+  const char *preference[3];
+  VsaCodec codec;
+  guint payload_type;
+  const char *profile_level_id; /* H264 only */
+} FixtureCase;
+
+static const FixtureCase fixture_cases[] = {
+  { "chromium", { "vp8" }, VSA_CODEC_VP8, 96 },
+  /* 98 is profile-id=0; 100, 35 and 37 are profiles 2, 1 and 3. */
+  { "chromium", { "vp9" }, VSA_CODEC_VP9, 98 },
+  /* 102 (42001f, mode 1) comes first in the m-line, but constrained baseline wins. */
+  { "chromium", { "h264" }, VSA_CODEC_H264, 108, "42e01f" },
+  { "firefox", { "vp8" }, VSA_CODEC_VP8, 120 },
+  { "firefox", { "vp9" }, VSA_CODEC_VP9, 121 },
+  /* Firefox offline offers no H264: the next preference is taken. */
+  { "firefox", { "h264", "vp8" }, VSA_CODEC_VP8, 120 },
+};
+
+static void
+test_fixture_choice (gconstpointer data)
+{
+  const FixtureCase *fixture_case = data;
+  const char *const kinds[] = { "early", "viewer" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
     {
-      g_autoptr (GstSDPMessage) sdp = sdp_from_fixture (chromium_fixtures[i]);
-      const char *const pref[] = { "vp8", NULL };
+      g_autofree char *name = g_strdup_printf ("%s-%s-offer.json", fixture_case->browser, kinds[i]);
+      g_autoptr (GstSDPMessage) sdp = sdp_from_fixture (name);
       g_autoptr (GError) error = NULL;
-      g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
+      g_autoptr (VsaCodecChoice) choice
+          = choose (sdp, fixture_case->preference, all_available, &error);
 
       g_assert_no_error (error);
-      g_assert_cmpint (choice->codec, ==, VSA_CODEC_VP8);
-      g_assert_cmpuint (choice->payload_type, ==, 96);
+      g_assert_cmpint (choice->codec, ==, fixture_case->codec);
+      g_assert_cmpuint (choice->payload_type, ==, fixture_case->payload_type);
       g_assert_cmpuint (choice->mline_index, ==, 0);
-    }
-}
-
-static void
-test_chromium_vp9 (void)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (chromium_fixtures); i++)
-    {
-      g_autoptr (GstSDPMessage) sdp = sdp_from_fixture (chromium_fixtures[i]);
-      const char *const pref[] = { "vp9", NULL };
-      g_autoptr (GError) error = NULL;
-      g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
-
-      g_assert_no_error (error);
-      g_assert_cmpint (choice->codec, ==, VSA_CODEC_VP9);
-      /* 98 is profile-id=0; 100, 35 and 37 are profiles 2, 1 and 3. */
-      g_assert_cmpuint (choice->payload_type, ==, 98);
-      g_assert_cmpuint (choice->vp9_profile, ==, 0);
-      g_assert_cmpuint (choice->mline_index, ==, 0);
-    }
-}
-
-static void
-test_chromium_h264 (void)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (chromium_fixtures); i++)
-    {
-      g_autoptr (GstSDPMessage) sdp = sdp_from_fixture (chromium_fixtures[i]);
-      const char *const pref[] = { "h264", NULL };
-      g_autoptr (GError) error = NULL;
-      g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
-
-      g_assert_no_error (error);
-      g_assert_cmpint (choice->codec, ==, VSA_CODEC_H264);
-      /* 102 (42001f, mode 1) comes first in the m-line, but constrained baseline wins. */
-      g_assert_cmpuint (choice->payload_type, ==, 108);
-      g_assert_cmpstr (choice->profile_level_id, ==, "42e01f");
-      g_assert_cmpuint (choice->packetization_mode, ==, 1);
-      g_assert_cmpuint (choice->mline_index, ==, 0);
-    }
-}
-
-static void
-test_firefox_vp8 (void)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (firefox_fixtures); i++)
-    {
-      g_autoptr (GstSDPMessage) sdp = sdp_from_fixture (firefox_fixtures[i]);
-      const char *const pref[] = { "vp8", NULL };
-      g_autoptr (GError) error = NULL;
-      g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
-
-      g_assert_no_error (error);
-      g_assert_cmpint (choice->codec, ==, VSA_CODEC_VP8);
-      g_assert_cmpuint (choice->payload_type, ==, 120);
-      g_assert_cmpuint (choice->mline_index, ==, 0);
-    }
-}
-
-static void
-test_firefox_vp9 (void)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (firefox_fixtures); i++)
-    {
-      g_autoptr (GstSDPMessage) sdp = sdp_from_fixture (firefox_fixtures[i]);
-      const char *const pref[] = { "vp9", NULL };
-      g_autoptr (GError) error = NULL;
-      g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
-
-      g_assert_no_error (error);
-      g_assert_cmpint (choice->codec, ==, VSA_CODEC_VP9);
-      g_assert_cmpuint (choice->payload_type, ==, 121);
-      g_assert_cmpuint (choice->vp9_profile, ==, 0);
-    }
-}
-
-static void
-test_firefox_h264_falls_back (void)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (firefox_fixtures); i++)
-    {
-      g_autoptr (GstSDPMessage) sdp = sdp_from_fixture (firefox_fixtures[i]);
-      const char *const pref[] = { "h264", "vp8", NULL };
-      g_autoptr (GError) error = NULL;
-      g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
-
-      g_assert_no_error (error);
-      g_assert_cmpint (choice->codec, ==, VSA_CODEC_VP8);
-      g_assert_cmpuint (choice->payload_type, ==, 120);
+      if (choice->codec == VSA_CODEC_H264)
+        {
+          g_assert_cmpstr (choice->profile_level_id, ==, fixture_case->profile_level_id);
+          g_assert_cmpuint (choice->packetization_mode, ==, 1);
+        }
+      if (choice->codec == VSA_CODEC_VP9)
+        g_assert_cmpuint (choice->vp9_profile, ==, 0);
     }
 }
 
@@ -293,7 +235,7 @@ test_default_available (void)
 
       g_test_message ("%s available: %d", vsa_codec_to_string (order[i]), available);
       if (available)
-        expected = (int)order[i];
+        expected = (int) order[i];
     }
 
   if (expected < 0)
@@ -313,7 +255,7 @@ static GstSDPMessage *
 h264_offer (const char *const *pts, const char *const *profiles, const char *const *modes)
 {
   g_autoptr (GString) text = g_string_new (SDP_HEAD);
-  g_autofree char *fmts = g_strjoinv (" ", (char **)pts);
+  g_autofree char *fmts = g_strjoinv (" ", (char **) pts);
 
   g_string_append_printf (text,
                           "m=video 9 UDP/TLS/RTP/SAVPF %s\r\n"
@@ -466,7 +408,7 @@ test_to_from_string (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (codecs); i++)
     {
-      VsaCodec codec = (VsaCodec)-1;
+      VsaCodec codec = (VsaCodec) -1;
 
       g_assert_cmpstr (vsa_codec_to_string (codecs[i]), ==, names[i]);
       g_assert_true (vsa_codec_from_string (names[i], &codec));
@@ -476,7 +418,7 @@ test_to_from_string (void)
     }
   for (guint i = 0; i < G_N_ELEMENTS (mixed_case); i++)
     {
-      VsaCodec codec = (VsaCodec)-1;
+      VsaCodec codec = (VsaCodec) -1;
 
       g_assert_true (vsa_codec_from_string (mixed_case[i].name, &codec));
       g_assert_cmpint (codec, ==, mixed_case[i].codec);
@@ -496,12 +438,14 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   gst_init (NULL, NULL);
 
-  g_test_add_func ("/vsa/codec/chromium/vp8", test_chromium_vp8);
-  g_test_add_func ("/vsa/codec/chromium/vp9", test_chromium_vp9);
-  g_test_add_func ("/vsa/codec/chromium/h264", test_chromium_h264);
-  g_test_add_func ("/vsa/codec/firefox/vp8", test_firefox_vp8);
-  g_test_add_func ("/vsa/codec/firefox/vp9", test_firefox_vp9);
-  g_test_add_func ("/vsa/codec/firefox/h264-falls-back", test_firefox_h264_falls_back);
+  for (guint i = 0; i < G_N_ELEMENTS (fixture_cases); i++)
+    {
+      g_autofree char *preference = g_strjoinv ("-", (char **) fixture_cases[i].preference);
+      g_autofree char *path
+          = g_strdup_printf ("/vsa/codec/%s/%s", fixture_cases[i].browser, preference);
+
+      g_test_add_data_func (path, &fixture_cases[i], test_fixture_choice);
+    }
   g_test_add_func ("/vsa/codec/firefox/h264-only-unsupported", test_firefox_h264_only_unsupported);
   g_test_add_func ("/vsa/codec/preference/order", test_preference_order);
   g_test_add_func ("/vsa/codec/preference/case-insensitive", test_preference_case_insensitive);

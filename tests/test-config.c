@@ -88,7 +88,7 @@ load (char **envp, GError **error, ...)
     g_ptr_array_add (args, g_strdup (arg));
   va_end (ap);
   g_ptr_array_add (args, NULL);
-  argv = (char **)g_ptr_array_steal (args, NULL);
+  argv = (char **) g_ptr_array_steal (args, NULL);
 
   ok = vsa_config_load (config, argv, envp, error);
   if (ok)
@@ -149,7 +149,7 @@ static void
 assert_codecs (char **codecs, const char *const *expected)
 {
   g_assert_nonnull (codecs);
-  g_assert_cmpuint (g_strv_length (codecs), ==, g_strv_length ((char **)expected));
+  g_assert_cmpuint (g_strv_length (codecs), ==, g_strv_length ((char **) expected));
   for (guint i = 0; expected[i] != NULL; i++)
     g_assert_cmpstr (codecs[i], ==, expected[i]);
 }
@@ -537,7 +537,7 @@ test_fps_range (void)
       g_autoptr (VsaConfig) config = load (envp, &error, "--config", path, "--fps", good[i], NULL);
 
       g_assert_no_error (error);
-      g_assert_cmpuint (config->fps, ==, (guint)atoi (good[i]));
+      g_assert_cmpuint (config->fps, ==, (guint) atoi (good[i]));
     }
 }
 

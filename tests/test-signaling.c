@@ -247,7 +247,7 @@ assert_offer_error (const char *body, gssize length, int code)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (VsaOffer) offer = NULL;
-  gsize len = length < 0 ? strlen (body) : (gsize)length;
+  gsize len = length < 0 ? strlen (body) : (gsize) length;
 
   offer = vsa_offer_parse (body, len, &error);
   g_assert_null (offer);
@@ -259,8 +259,8 @@ assert_offer_error (const char *body, gssize length, int code)
 static void
 test_offer_not_json (void)
 {
-  static const char garbage[] = { 0x00, (char)0xff, (char)0xfe, 0x7b, 0x22, (char)0x80,
-                                  0x01, 0x02,       (char)0xc3, 0x28, 0x00, 0x7d };
+  static const char garbage[] = { 0x00, (char) 0xff, (char) 0xfe, 0x7b, 0x22, (char) 0x80,
+                                  0x01, 0x02,        (char) 0xc3, 0x28, 0x00, 0x7d };
   gsize length = 0;
   g_autofree char *fixture = load_fixture ("chromium-early-offer.json", &length);
 
@@ -553,7 +553,7 @@ test_answer_to_json (void)
   const char *sdp = MINIMAL_SDP "a=msid-semantic: WMS \"quoted\\back\"\r\n"
                                 "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n";
   g_autoptr (GPtrArray) candidates
-      = g_ptr_array_new_with_free_func ((GDestroyNotify)vsa_candidate_free);
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autofree char *json = NULL;
   JsonObject *root, *answer, *c;
@@ -600,7 +600,7 @@ static void
 test_answer_to_json_no_candidates (void)
 {
   g_autoptr (GPtrArray) candidates
-      = g_ptr_array_new_with_free_func ((GDestroyNotify)vsa_candidate_free);
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autofree char *json = vsa_answer_to_json (MINIMAL_SDP, candidates);
   JsonObject *root = parse_object (parser, json);

@@ -508,9 +508,9 @@ vsa_test_controller_new (const char *address, guint port, const char *static_dir
   self->server = soup_server_new ("server-header", "vsa-test-controller ", NULL);
   self->static_dir = static_dir != NULL ? g_canonicalize_filename (static_dir, NULL) : NULL;
   self->sessions
-      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)session_free);
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) session_free);
   self->reports
-      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_node_unref);
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_node_unref);
   self->request_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->ice_servers = json_array_new ();
 
@@ -542,9 +542,9 @@ guint
 vsa_test_controller_get_port (VsaTestController *self)
 {
   GSList *uris = soup_server_get_uris (self->server);
-  guint port = uris != NULL ? (guint)g_uri_get_port (uris->data) : 0;
+  guint port = uris != NULL ? (guint) g_uri_get_port (uris->data) : 0;
 
-  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   return port;
 }
 
@@ -562,7 +562,7 @@ vsa_test_controller_get_url (VsaTestController *self)
       url = g_strdup_printf (strchr (host, ':') != NULL ? "http://[%s]:%d" : "http://%s:%d", host,
                              g_uri_get_port (uris->data));
     }
-  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   return url;
 }
 
@@ -644,7 +644,7 @@ vsa_test_controller_get_request_count (VsaTestController *self, const char *meth
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       const char *space = strchr (key, ' ');
-      g_autofree char *key_method = g_strndup (key, space - (const char *)key);
+      g_autofree char *key_method = g_strndup (key, space - (const char *) key);
 
       if ((method == NULL || g_str_equal (method, key_method))
           && (path_suffix == NULL || g_str_has_suffix (space + 1, path_suffix)))
