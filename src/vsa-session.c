@@ -151,7 +151,8 @@ event_free (Event *event)
 static gboolean dispatch_event (gpointer data);
 static void on_answer_created (GstPromise *promise, gpointer data);
 
-/* Always through an idle source, so nothing runs re-entrantly inside a caller. */
+/* Always through a source, never in place, so nothing runs re-entrantly inside a caller;
+ * at default priority so that timers and bus messages cannot starve it. */
 static void
 post_event (VsaSession *self, EventKind kind, guint mline, int state, const char *text)
 {
