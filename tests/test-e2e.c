@@ -1,9 +1,11 @@
 /* End to end: Xvfb showing a solid colour, the agent capturing it, the fake controller
- * serving the viewer page, and headless Chromium playing the frontend. Passes when the
- * page decodes frames of the screen's colour, and then of a new colour.
+ * serving the viewer page, and a headless browser (Chromium, Firefox) playing the
+ * frontend. Passes when the page decodes frames of the screen's colour, and then of a new
+ * colour, in the codec the agent must have chosen. A browser's cases are skipped when it
+ * is not installed.
  *
  * Runs under tests/netns-run: all traffic stays on loopback and vsa0 (198.18.0.1).
- * Needs: xvfb, x11-xserver-utils (xsetroot), chromium. */
+ * Needs: xvfb, x11-xserver-utils (xsetroot), chromium and/or firefox-esr. */
 
 #include "vsa-test-controller.h"
 
@@ -14,7 +16,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-/* ---- Helpers for browser tests (Chromium now, Firefox and more flows later). ---- */
+/* ---- Helpers for browser tests. ---- */
 
 typedef gboolean (*VsaTestDoneFunc) (gpointer user_data);
 
@@ -28,7 +30,7 @@ tick_cb (gpointer user_data)
 static gboolean
 vsa_test_wait_until (VsaTestDoneFunc done, gpointer user_data, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
   while (!done (user_data))
     {
@@ -49,7 +51,7 @@ vsa_test_wait_until (VsaTestDoneFunc done, gpointer user_data, guint timeout_ms)
 static gboolean
 flag_is_set (gpointer user_data)
 {
-  return *(gboolean *)user_data;
+  return *(gboolean *) user_data;
 }
 
 /* The program at preferred if it is executable, else name found in PATH, else NULL. */
@@ -68,15 +70,25 @@ child_setup (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
-/* A child the test owns. Its stdout and stderr go to log_path when given, else to the
- * test's stderr (never to stdout, which carries TAP). */
+typedef struct
+{
+  const char *name;
+  const char *value;
+} VsaTestEnv;
+
+/* A child the test owns, with the test's environment plus env (ending with a NULL name;
+ * env may be NULL). Its stdout and stderr go to log_path when given, else to the test's
+ * stderr (never to stdout, which carries TAP). */
 static GSubprocess *
-vsa_test_spawn (const char *const *argv, const char *log_path, GError **error)
+vsa_test_spawn (const char *const *argv, const VsaTestEnv *env, const char *log_path,
+                GError **error)
 {
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_autofree char *command = g_strjoinv (" ", (char **)argv);
+  g_autofree char *command = g_strjoinv (" ", (char **) argv);
 
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  for (gsize i = 0; env != NULL && env[i].name != NULL; i++)
+    g_subprocess_launcher_setenv (launcher, env[i].name, env[i].value, TRUE);
   if (log_path != NULL)
     {
       g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDERR_MERGE);
@@ -102,7 +114,7 @@ static void
 wait_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  *(gboolean *)user_data = TRUE;
+  *(gboolean *) user_data = TRUE;
 }
 
 /* Waits at most timeout_ms for the child to exit; TRUE if it has. */
@@ -147,7 +159,7 @@ vsa_test_process_stop (GSubprocess *process, guint timeout_ms)
 static gboolean
 vsa_test_run (const char *const *argv, guint timeout_ms, GError **error)
 {
-  g_autoptr (GSubprocess) process = vsa_test_spawn (argv, NULL, error);
+  g_autoptr (GSubprocess) process = vsa_test_spawn (argv, NULL, NULL, error);
 
   if (process == NULL)
     return FALSE;
@@ -233,7 +245,7 @@ vsa_test_xvfb_start (guint width, guint height, GError **error)
         continue;
       xvfb = g_new0 (VsaTestXvfb, 1);
       xvfb->display = g_steal_pointer (&display);
-      xvfb->process = vsa_test_spawn (argv, NULL, error);
+      xvfb->process = vsa_test_spawn (argv, NULL, NULL, error);
       if (xvfb->process == NULL)
         return NULL;
       start.process = xvfb->process;
@@ -284,7 +296,110 @@ vsa_test_chromium_start (const char *chromium, const char *url, const char *prof
     NULL,
   };
 
-  return vsa_test_spawn (argv, log_path, error);
+  return vsa_test_spawn (argv, NULL, log_path, error);
+}
+
+/* Preferences of the test's Firefox profile, as user.js (name, JavaScript value) pairs. */
+static const char *const firefox_prefs[][2] = {
+  /* Host candidates as plain addresses: the agent cannot resolve .local names. (Without
+   * this the session still connects, through peer-reflexive candidates.) */
+  { "media.peerconnection.ice.obfuscate_host_addresses", "false" },
+  /* Play the (muted) video without a user gesture, ask for no permission. */
+  { "media.autoplay.default", "0" },
+  { "media.autoplay.blocking_policy", "0" },
+  { "media.navigator.permission.disabled", "true" },
+  /* No OpenH264 download: Firefox then offers no H264, as on a fresh offline profile. */
+  { "media.gmp-manager.updateEnabled", "false" },
+  { "media.gmp-gmpopenh264.enabled", "false" },
+  /* No first-run pages or dialogs. */
+  { "browser.shell.checkDefaultBrowser", "false" },
+  { "browser.startup.homepage_override.mstone", "\"ignore\"" },
+  { "browser.aboutwelcome.enabled", "false" },
+  { "browser.sessionstore.resume_from_crash", "false" },
+  { "browser.tabs.warnOnClose", "false" },
+  /* No telemetry: the Glean port -1 fakes the uploads instead of sending them. */
+  { "datareporting.policy.dataSubmissionEnabled", "false" },
+  { "datareporting.healthreport.uploadEnabled", "false" },
+  { "toolkit.telemetry.reportingpolicy.firstRun", "false" },
+  { "toolkit.telemetry.enabled", "false" },
+  { "toolkit.telemetry.unified", "false" },
+  { "toolkit.telemetry.server", "\"\"" },
+  { "telemetry.fog.test.localhost_port", "-1" },
+  /* No updates, studies or add-on traffic. */
+  { "app.update.disabledForTesting", "true" },
+  { "app.normandy.enabled", "false" },
+  { "app.shield.optoutstudies.enabled", "false" },
+  { "extensions.update.enabled", "false" },
+  { "extensions.getAddons.cache.enabled", "false" },
+  { "extensions.blocklist.enabled", "false" },
+  /* Remote settings from nowhere (honoured with MOZ_REMOTE_SETTINGS_DEVTOOLS=1). */
+  { "services.settings.server", "\"data:,#remote-settings-dummy/v1\"" },
+  /* No network probes or background connections. */
+  { "network.captive-portal-service.enabled", "false" },
+  { "network.connectivity-service.enabled", "false" },
+  { "network.trr.mode", "5" },
+  { "network.dns.disablePrefetch", "true" },
+  { "network.prefetch-next", "false" },
+  { "network.http.speculative-parallel-limit", "0" },
+  { "dom.push.connection.enabled", "false" },
+  { "browser.safebrowsing.malware.enabled", "false" },
+  { "browser.safebrowsing.phishing.enabled", "false" },
+  { "browser.safebrowsing.blockedURIs.enabled", "false" },
+  { "browser.safebrowsing.downloads.enabled", "false" },
+  { "browser.safebrowsing.downloads.remote.enabled", "false" },
+  { "browser.safebrowsing.update.enabled", "false" },
+  { "browser.region.network.url", "\"\"" },
+  { "browser.region.update.enabled", "false" },
+  { "browser.search.update", "false" },
+  { "geo.provider.network.url", "\"\"" },
+  { "identity.fxaccounts.enabled", "false" },
+  { "browser.newtabpage.enabled", "false" },
+  { "browser.topsites.contile.enabled", "false" },
+  { "browser.newtabpage.activity-stream.feeds.system.topstories", "false" },
+};
+
+/* Headless Firefox on url with a fresh profile in profile_dir (created, with a user.js)
+ * and home_dir as its HOME, so that nothing is written outside the test's directory;
+ * output in log_path. ICE needs no preference in the namespace: Firefox gathers host
+ * candidates only on the interface of the default route (it has one there). */
+static GSubprocess *
+vsa_test_firefox_start (const char *firefox, const char *url, const char *profile_dir,
+                        const char *home_dir, const char *log_path, GError **error)
+{
+  g_autoptr (GString) user_js = g_string_new ("// Written by the vm-stream-agent e2e test.\n");
+  g_autofree char *user_js_path = g_build_filename (profile_dir, "user.js", NULL);
+  g_autofree char *cache_dir = g_build_filename (home_dir, ".cache", NULL);
+  g_autofree char *config_dir = g_build_filename (home_dir, ".config", NULL);
+  const VsaTestEnv env[] = {
+    { "HOME", home_dir },
+    { "XDG_CACHE_HOME", cache_dir },
+    { "XDG_CONFIG_HOME", config_dir },
+    { "MOZ_CRASHREPORTER_DISABLE", "1" },
+    { "MOZ_REMOTE_SETTINGS_DEVTOOLS", "1" },
+    /* meson's fatal-criticals is for the test, not for GTK inside the browser */
+    { "G_DEBUG", "" },
+    { NULL, NULL },
+  };
+  const char *const dirs[] = { profile_dir, home_dir };
+  const char *argv[] = {
+    firefox, "--headless", "--no-remote", "--profile", profile_dir, url, NULL,
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (firefox_prefs); i++)
+    g_string_append_printf (user_js, "user_pref(\"%s\", %s);\n", firefox_prefs[i][0],
+                            firefox_prefs[i][1]);
+  for (gsize i = 0; i < G_N_ELEMENTS (dirs); i++)
+    if (g_mkdir_with_parents (dirs[i], 0700) != 0)
+      {
+        int saved_errno = errno;
+
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "%s: %s", dirs[i],
+                     g_strerror (saved_errno));
+        return NULL;
+      }
+  if (!g_file_set_contents (user_js_path, user_js->str, (gssize) user_js->len, error))
+    return NULL;
+  return vsa_test_spawn (argv, env, log_path, error);
 }
 
 /* Prints the end of a log file into the test's output. */
@@ -432,30 +547,82 @@ fixture_tear_down (Fixture *fixture, gconstpointer user_data)
   g_clear_pointer (&fixture->browser_log, g_free);
 }
 
-/* One frontend flow: the viewer page's query (see data/viewer/index.html). */
+typedef enum
+{
+  BROWSER_CHROMIUM,
+  BROWSER_FIREFOX,
+} Browser;
+
+/* One frontend flow in one browser: the viewer page's query (see data/viewer/index.html). */
 typedef struct
 {
   const char *path;
+  Browser browser;
   const char *query;
   const char *codec; /* what the agent must send: its default preference, or the forced one */
 } E2eCase;
 
+/* The browser's program, or NULL when it is not installed. */
+static char *
+find_browser (Browser browser)
+{
+  char *program = NULL;
+
+  switch (browser)
+    {
+    case BROWSER_CHROMIUM:
+      program = vsa_test_find_program ("chromium", "/usr/bin/chromium");
+      break;
+    case BROWSER_FIREFOX:
+      program = vsa_test_find_program ("firefox-esr", NULL);
+      if (program == NULL)
+        program = vsa_test_find_program ("firefox", NULL);
+      break;
+    }
+  return program;
+}
+
+static GSubprocess *
+start_browser (Fixture *fixture, Browser browser, const char *program, const char *page,
+               GError **error)
+{
+  g_autofree char *profile = g_build_filename (fixture->tmp_dir, "profile", NULL);
+  g_autofree char *home = NULL;
+
+  switch (browser)
+    {
+    case BROWSER_CHROMIUM:
+      return vsa_test_chromium_start (program, page, profile, fixture->browser_log, error);
+    case BROWSER_FIREFOX:
+      home = g_build_filename (fixture->tmp_dir, "home", NULL);
+      return vsa_test_firefox_start (program, page, profile, home, fixture->browser_log, error);
+    }
+  g_return_val_if_reached (NULL);
+}
+
+static double
+seconds_since (gint64 start_us)
+{
+  return (double) (g_get_monotonic_time () - start_us) / G_USEC_PER_SEC;
+}
+
 static void
-test_chromium (Fixture *fixture, gconstpointer user_data)
+test_browser (Fixture *fixture, gconstpointer user_data)
 {
   const E2eCase *e2e_case = user_data;
   const char *agent_bin = g_getenv ("VSA_AGENT_BIN");
   const char *viewer_dir = g_getenv ("VSA_VIEWER_DIR");
-  g_autofree char *chromium = vsa_test_find_program ("chromium", "/usr/bin/chromium");
+  g_autofree char *browser = find_browser (e2e_case->browser);
   g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
   g_autofree char *page = NULL;
-  g_autofree char *profile = NULL;
   VsaTestReportWait wait = { .report_id = "e2e", .min_frames = 30, .rgb = { 255, 0, 0 } };
+  gint64 start;
 
-  if (chromium == NULL)
+  if (browser == NULL)
     {
-      g_test_skip ("chromium is not installed");
+      g_test_skip (e2e_case->browser == BROWSER_FIREFOX ? "firefox-esr is not installed"
+                                                        : "chromium is not installed");
       return;
     }
   if (agent_bin == NULL || viewer_dir == NULL)
@@ -492,7 +659,7 @@ test_chromium (Fixture *fixture, gconstpointer user_data)
                            "--verbose",
                            NULL };
 
-    fixture->agent = vsa_test_spawn (argv, NULL, &error);
+    fixture->agent = vsa_test_spawn (argv, NULL, NULL, &error);
     if (fixture->agent == NULL)
       {
         g_test_fail_printf ("agent: %s", error->message);
@@ -501,12 +668,11 @@ test_chromium (Fixture *fixture, gconstpointer user_data)
   }
 
   page = g_strdup_printf ("%s/?session=e2e&report=1%s", url, e2e_case->query);
-  profile = g_build_filename (fixture->tmp_dir, "profile", NULL);
-  fixture->browser
-      = vsa_test_chromium_start (chromium, page, profile, fixture->browser_log, &error);
+  start = g_get_monotonic_time ();
+  fixture->browser = start_browser (fixture, e2e_case->browser, browser, page, &error);
   if (fixture->browser == NULL)
     {
-      g_test_fail_printf ("chromium: %s", error->message);
+      g_test_fail_printf ("%s: %s", browser, error->message);
       return;
     }
 
@@ -519,7 +685,9 @@ test_chromium (Fixture *fixture, gconstpointer user_data)
                           wait.codec);
       return;
     }
-  g_test_message ("answers posted: %u",
+  g_test_message ("%" G_GINT64_FORMAT " red %s frames %.1f s after the browser started; "
+                  "answers posted: %u",
+                  wait.min_frames, wait.codec, seconds_since (start),
                   vsa_test_controller_get_answer_count (fixture->controller, "e2e"));
 
   /* Live frames, not one stale picture: the page must follow a change of the screen. */
@@ -528,27 +696,35 @@ test_chromium (Fixture *fixture, gconstpointer user_data)
       g_test_fail_printf ("xsetroot: %s", error->message);
       return;
     }
+  start = g_get_monotonic_time ();
   wait.rgb[0] = 0;
   wait.rgb[2] = 255;
   if (!vsa_test_wait_for_report (&wait, 10000))
     g_test_fail_printf ("the page did not turn blue within 10 s");
+  else
+    g_test_message ("blue %.1f s after the screen changed", seconds_since (start));
 }
 
 int
 main (int argc, char **argv)
 {
   static const E2eCase cases[] = {
-    { "/vsa/e2e/chromium-early", "", "video/H264" },
-    { "/vsa/e2e/chromium-viewer", "&flow=viewer", "video/H264" },
-    { "/vsa/e2e/chromium-vp8", "&codec=VP8", "video/VP8" },
-    { "/vsa/e2e/chromium-vp9", "&codec=VP9", "video/VP9" },
+    { "/vsa/e2e/chromium-early", BROWSER_CHROMIUM, "", "video/H264" },
+    { "/vsa/e2e/chromium-viewer", BROWSER_CHROMIUM, "&flow=viewer", "video/H264" },
+    { "/vsa/e2e/chromium-vp8", BROWSER_CHROMIUM, "&codec=VP8", "video/VP8" },
+    { "/vsa/e2e/chromium-vp9", BROWSER_CHROMIUM, "&codec=VP9", "video/VP9" },
     /* The dashboard's offer, then the viewer's: the agent must answer the second. */
-    { "/vsa/e2e/chromium-double", "&flow=double", "video/H264" },
+    { "/vsa/e2e/chromium-double", BROWSER_CHROMIUM, "&flow=double", "video/H264" },
+    /* Firefox without OpenH264 offers VP8 (PT 120), VP9 (121) and AV1, no H264: the
+     * default preference h264,vp8,vp9 falls to VP8. */
+    { "/vsa/e2e/firefox-early", BROWSER_FIREFOX, "", "video/VP8" },
+    { "/vsa/e2e/firefox-viewer", BROWSER_FIREFOX, "&flow=viewer", "video/VP8" },
+    { "/vsa/e2e/firefox-vp9", BROWSER_FIREFOX, "&codec=VP9", "video/VP9" },
+    { "/vsa/e2e/firefox-double", BROWSER_FIREFOX, "&flow=double", "video/VP8" },
   };
 
   g_test_init (&argc, &argv, NULL);
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    g_test_add (cases[i].path, Fixture, &cases[i], fixture_set_up, test_chromium,
-                fixture_tear_down);
+    g_test_add (cases[i].path, Fixture, &cases[i], fixture_set_up, test_browser, fixture_tear_down);
   return g_test_run ();
 }
