@@ -105,6 +105,8 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
   g_autoptr (GstElement) bin = gst_bin_new ("video");
   g_autoptr (GstCaps) raw_caps = source_caps (config);
   g_autoptr (GstCaps) encoded_caps = NULL;
+  g_autoptr (GstCaps) bt601_caps
+      = gst_caps_from_string ("video/x-raw,format=I420,colorimetry=bt601");
   GstElement *elements[8] = { 0 };
   g_autoptr (GstPad) src = NULL;
   guint n = 0;
@@ -120,6 +122,9 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
                                                  0, "max-size-time", (guint64) 0, "leaky",
                                                  2 /* downstream */, NULL);
   elements[n++] = gst_element_factory_make_full ("videoconvert", "name", "convert", NULL);
+  /* VP8 cannot say which colour matrix it uses and browsers assume BT.601 */
+  if (choice->codec == VSA_CODEC_VP8)
+    elements[n++] = gst_element_factory_make_full ("capsfilter", "caps", bt601_caps, NULL);
   elements[n++] = make_encoder (config, choice);
   if (encoded_caps != NULL)
     elements[n++] = gst_element_factory_make_full ("capsfilter", "caps", encoded_caps, NULL);

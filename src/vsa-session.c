@@ -516,6 +516,20 @@ configure_ice_servers (VsaSession *self, GPtrArray *ice_servers)
     }
 }
 
+/* libnice would look for a UPnP router on every session: multicast onto the VM's LAN. */
+static void
+disable_upnp (GstElement *webrtc)
+{
+  g_autoptr (GObject) ice = NULL;
+  g_autoptr (GObject) agent = NULL;
+
+  g_object_get (webrtc, "ice-agent", &ice, NULL);
+  if (ice != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent") != NULL)
+    g_object_get (ice, "agent", &agent, NULL);
+  if (agent != NULL)
+    g_object_set (agent, "upnp", FALSE, NULL);
+}
+
 /* Exactly what we send, in the offer's terms; webrtcbin intersects it with the offer. */
 static GstCaps *
 codec_preferences (const VsaCodecChoice *choice)
@@ -555,6 +569,7 @@ build_pipeline (VsaSession *self, GPtrArray *ice_servers, GError **error)
       return FALSE;
     }
   configure_ice_servers (self, ice_servers);
+  disable_upnp (self->webrtc);
   video_src = gst_element_get_static_pad (video, "src");
   gst_bin_add_many (GST_BIN (self->pipeline), g_steal_pointer (&video), self->webrtc, NULL);
   sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
