@@ -6,6 +6,7 @@
 
 #include "vsa-agent.h"
 #include "vsa-test-controller.h"
+#include "vsa-test-util.h"
 
 #define SESSION "integration"
 
@@ -19,22 +20,6 @@ typedef struct
   gboolean gathered;
   gint frames;
 } Peer;
-
-static gboolean
-wait_until (gboolean (*done) (gpointer), gpointer data, guint timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      /* wake at least every 10 ms: peer state changes come from other threads */
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (10000);
-    }
-  return TRUE;
-}
 
 static void
 on_handoff (GstElement *sink, GstBuffer *buffer, GstPad *pad, Peer *peer)
@@ -167,7 +152,7 @@ store_offer (VsaTestController *controller, Peer *peer)
   g_autofree char *body = NULL;
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (wait_until (peer_gathered, peer, 10));
+  g_assert_true (vsa_test_wait_until (peer_gathered, peer, 10000));
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "offer");
   json_builder_begin_object (builder);
@@ -205,7 +190,7 @@ apply_answer (VsaTestController *controller, Peer *peer)
   JsonArray *candidates;
   const char *sdp_text;
 
-  g_assert_true (wait_until (has_answer, controller, 10));
+  g_assert_true (vsa_test_wait_until (has_answer, controller, 10000));
   answer_json = vsa_test_controller_dup_answer (controller, SESSION);
   g_assert_true (json_parser_load_from_data (parser, answer_json, -1, &error));
   root = json_node_get_object (json_parser_get_root (parser));
@@ -261,7 +246,7 @@ test_answer_and_replace (gconstpointer data)
   first = peer_new (caps);
   store_offer (controller, first);
   apply_answer (controller, first);
-  g_assert_true (wait_until (peer_has_frames, first, 20));
+  g_assert_true (vsa_test_wait_until (peer_has_frames, first, 20000));
   g_assert_cmpint (vsa_agent_get_state (agent), ==, VSA_AGENT_STATE_STREAMING);
   g_assert_cmpuint (vsa_agent_get_answered_count (agent), ==, 1);
 
@@ -269,7 +254,7 @@ test_answer_and_replace (gconstpointer data)
   second = peer_new (caps);
   store_offer (controller, second);
   apply_answer (controller, second);
-  g_assert_true (wait_until (peer_has_frames, second, 20));
+  g_assert_true (vsa_test_wait_until (peer_has_frames, second, 20000));
   g_assert_cmpuint (vsa_agent_get_answered_count (agent), ==, 2);
   g_assert_cmpuint (vsa_test_controller_get_answer_count (controller, SESSION), ==, 1);
 
@@ -313,7 +298,7 @@ test_unsupported_then_valid (void)
   g_assert_true (vsa_test_controller_store_offer (controller, SESSION, firefox_offer, &error));
   /* two polls after the one that saw the offer: it was read and dropped */
   wait.target = vsa_test_controller_get_request_count (controller, "GET", "/offer") + 3;
-  g_assert_true (wait_until (offer_polled, &wait, 10));
+  g_assert_true (vsa_test_wait_until (offer_polled, &wait, 10000));
   g_assert_cmpuint (vsa_test_controller_get_answer_count (controller, SESSION), ==, 0);
   g_assert_cmpint (vsa_agent_get_state (agent), ==, VSA_AGENT_STATE_WAITING);
 
@@ -321,7 +306,7 @@ test_unsupported_then_valid (void)
                    "clock-rate=90000,packetization-mode=(string)1,profile-level-id=(string)42e01f");
   store_offer (controller, peer);
   apply_answer (controller, peer);
-  g_assert_true (wait_until (peer_has_frames, peer, 20));
+  g_assert_true (vsa_test_wait_until (peer_has_frames, peer, 20000));
   g_assert_cmpuint (vsa_agent_get_answered_count (agent), ==, 1);
   vsa_agent_stop (agent);
 }
