@@ -50,7 +50,7 @@ enum
 static guint signals[N_SIGNALS];
 
 static void schedule_poll (VsaAgent *self, guint delay_ms);
-static void end_session (VsaAgent *self, const char *reason);
+static void end_session (VsaAgent *self, const char *reason, gboolean failed);
 
 const char *
 vsa_agent_state_to_string (VsaAgentState state)
@@ -123,15 +123,23 @@ vsa_agent_get_answered_count (VsaAgent *self)
   return self->answered_count;
 }
 
+/* One line per change; a warning when the agent could not do its part (failed). */
 static void
-set_state (VsaAgent *self, VsaAgentState state, const char *detail)
+set_state_full (VsaAgent *self, VsaAgentState state, const char *detail, gboolean failed)
 {
   if (self->state == state && detail == NULL)
     return;
   self->state = state;
-  g_message ("session %s: %s%s%s", self->config->session_id, vsa_agent_state_to_string (state),
-             detail != NULL ? ": " : "", detail != NULL ? detail : "");
+  g_log (G_LOG_DOMAIN, failed ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE, "session %s: %s%s%s",
+         self->config->session_id, vsa_agent_state_to_string (state), detail != NULL ? ": " : "",
+         detail != NULL ? detail : "");
   g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (int) state);
+}
+
+static void
+set_state (VsaAgent *self, VsaAgentState state, const char *detail)
+{
+  set_state_full (self, state, detail, FALSE);
 }
 
 /* Errors that repeat on every poll are logged once, until something else happens. */
@@ -235,7 +243,7 @@ on_answer_posted (GObject *source, GAsyncResult *result, gpointer data)
         self->answer_retry_id
             = g_timeout_add (vsa_backoff_next_ms (&self->backoff, self->rand), retry_answer, self);
       else
-        end_session (self, "the controller did not take the answer");
+        end_session (self, "the controller did not take the answer", TRUE);
       return;
     }
 
@@ -328,7 +336,7 @@ on_connected (VsaSession *session, VsaAgent *self)
 static void
 on_session_ended (VsaSession *session, const char *reason, VsaAgent *self)
 {
-  end_session (self, reason);
+  end_session (self, reason, FALSE);
 }
 
 /* --- sessions -------------------------------------------------------------------------- */
@@ -355,10 +363,10 @@ clear_session (VsaAgent *self)
 }
 
 static void
-end_session (VsaAgent *self, const char *reason)
+end_session (VsaAgent *self, const char *reason, gboolean failed)
 {
   clear_session (self);
-  set_state (self, VSA_AGENT_STATE_ENDED, reason);
+  set_state_full (self, VSA_AGENT_STATE_ENDED, reason, failed);
   self->fast_poll_until = g_get_monotonic_time () + self->config->fast_window_s * G_USEC_PER_SEC;
   set_state (self, VSA_AGENT_STATE_WAITING, NULL);
 }
@@ -373,14 +381,14 @@ start_session (VsaAgent *self, VsaOffer *offer, GPtrArray *ice_servers)
   /* The offer stays remembered, so an offer that cannot be answered is logged once. */
   if (gst_sdp_message_new_from_text (offer->sdp, &sdp) != GST_SDP_OK)
     {
-      end_session (self, "offer not answered: its SDP does not parse");
+      end_session (self, "offer not answered: its SDP does not parse", TRUE);
       return;
     }
   self->choice = vsa_codec_choose (sdp, (const char *const *) self->config->codecs, NULL, &error);
   if (self->choice == NULL)
     {
       reason = g_strdup_printf ("offer not answered: %s", error->message);
-      end_session (self, reason);
+      end_session (self, reason, TRUE);
       return;
     }
 
@@ -394,7 +402,7 @@ start_session (VsaAgent *self, VsaOffer *offer, GPtrArray *ice_servers)
   if (!vsa_session_start (self->session, sdp, offer->candidates, ice_servers, &error))
     {
       reason = g_strdup_printf ("cannot start streaming: %s", error->message);
-      end_session (self, reason);
+      end_session (self, reason, TRUE);
       return;
     }
   g_debug ("session %s: sending %s with payload type %u", self->config->session_id,
@@ -423,7 +431,7 @@ static void
 negotiate (VsaAgent *self, VsaOffer *offer)
 {
   if (self->state != VSA_AGENT_STATE_WAITING)
-    end_session (self, "a newer offer arrived");
+    end_session (self, "a newer offer arrived", FALSE);
 
   g_free (self->offer_sdp);
   self->offer_sdp = g_strdup (offer->sdp);

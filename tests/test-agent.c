@@ -275,6 +275,13 @@ offer_polled (gpointer data)
   return vsa_test_controller_get_request_count (wait->controller, "GET", "/offer") >= wait->target;
 }
 
+static void
+collect_warning (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  g_test_message ("agent warning: %s", message);
+  g_ptr_array_add (data, g_strdup (message));
+}
+
 /* An offer without a codec we may send gets no answer, and the next offer still does. */
 static void
 test_unsupported_then_valid (void)
@@ -288,6 +295,9 @@ test_unsupported_then_valid (void)
       = g_build_filename (g_getenv ("VSA_TEST_DATA"), "firefox-viewer-offer.json", NULL);
   g_autofree char *firefox_offer = NULL;
   PollWait wait = { controller, 0 };
+  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  GLogLevelFlags old_fatal;
+  guint handler;
 
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (path, &firefox_offer, NULL, &error));
@@ -295,10 +305,20 @@ test_unsupported_then_valid (void)
   agent = vsa_agent_new (config);
   vsa_agent_start (agent);
 
+  /* The agent's warnings are what this test asserts, not failures (criticals still are). */
+  old_fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  handler = g_log_set_handler ("vsa", G_LOG_LEVEL_WARNING, collect_warning, warnings);
   g_assert_true (vsa_test_controller_store_offer (controller, SESSION, firefox_offer, &error));
   /* two polls after the one that saw the offer: it was read and dropped */
   wait.target = vsa_test_controller_get_request_count (controller, "GET", "/offer") + 3;
   g_assert_true (vsa_test_wait_until (offer_polled, &wait, 10000));
+  /* One warning naming what was offered, however often the offer was polled again. */
+  g_assert_cmpuint (warnings->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (warnings, 0), ==,
+                   "session " SESSION ": ended: offer not answered: the offer's video codecs "
+                   "(VP8, VP9, AV1) include none of ours that are installed (preference: h264)");
+  g_log_remove_handler ("vsa", handler);
+  g_log_set_always_fatal (old_fatal);
   g_assert_cmpuint (vsa_test_controller_get_answer_count (controller, SESSION), ==, 0);
   g_assert_cmpint (vsa_agent_get_state (agent), ==, VSA_AGENT_STATE_WAITING);
 

@@ -11,6 +11,7 @@
 #include "vsa-test-util.h"
 
 #include <gio/gio.h>
+#include <string.h>
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -243,38 +244,8 @@ vsa_test_xvfb_set_color (VsaTestXvfb *self, const char *color, GError **error)
   return vsa_test_run (argv, 10000, error);
 }
 
-/* Headless Chromium on url with a fresh profile in profile_dir; output in log_path. */
-static GSubprocess *
-vsa_test_chromium_start (const char *chromium, const char *url, const char *profile_dir,
-                         const char *log_path, GError **error)
-{
-  g_autofree char *user_data_dir = g_strdup_printf ("--user-data-dir=%s", profile_dir);
-  const char *argv[] = {
-    chromium,
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    user_data_dir,
-    "--autoplay-policy=no-user-gesture-required",
-    /* Host candidates as plain addresses: the agent cannot resolve .local names. */
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-    url,
-    NULL,
-  };
-
-  return vsa_test_spawn (argv, NULL, log_path, error);
-}
-
 /* Preferences of the test's Firefox profile, as user.js (name, JavaScript value) pairs. */
 static const char *const firefox_prefs[][2] = {
-  /* Host candidates as plain addresses: the agent cannot resolve .local names. (Without
-   * this the session still connects, through peer-reflexive candidates.) */
-  { "media.peerconnection.ice.obfuscate_host_addresses", "false" },
   /* Play the (muted) video without a user gesture, ask for no permission. */
   { "media.autoplay.default", "0" },
   { "media.autoplay.blocking_policy", "0" },
@@ -329,48 +300,101 @@ static const char *const firefox_prefs[][2] = {
   { "browser.newtabpage.activity-stream.feeds.system.topstories", "false" },
 };
 
-/* Headless Firefox on url with a fresh profile in profile_dir (created, with a user.js)
- * and home_dir as its HOME, so that nothing is written outside the test's directory;
- * output in log_path. ICE needs no preference in the namespace: Firefox gathers host
- * candidates only on the interface of the default route (it has one there). */
-static GSubprocess *
-vsa_test_firefox_start (const char *firefox, const char *url, const char *profile_dir,
-                        const char *home_dir, const char *log_path, GError **error)
+/* Makes each directory (and its parents). */
+static gboolean
+vsa_test_mkdirs (const char *const *dirs, GError **error)
 {
-  g_autoptr (GString) user_js = g_string_new ("// Written by the vm-stream-agent e2e test.\n");
-  g_autofree char *user_js_path = g_build_filename (profile_dir, "user.js", NULL);
-  g_autofree char *cache_dir = g_build_filename (home_dir, ".cache", NULL);
-  g_autofree char *config_dir = g_build_filename (home_dir, ".config", NULL);
-  const VsaTestEnv env[] = {
-    { "HOME", home_dir },
-    { "XDG_CACHE_HOME", cache_dir },
-    { "XDG_CONFIG_HOME", config_dir },
-    { "MOZ_CRASHREPORTER_DISABLE", "1" },
-    { "MOZ_REMOTE_SETTINGS_DEVTOOLS", "1" },
-    /* meson's fatal-criticals is for the test, not for GTK inside the browser */
-    { "G_DEBUG", "" },
-    { NULL, NULL },
-  };
-  const char *const dirs[] = { profile_dir, home_dir };
-  const char *argv[] = {
-    firefox, "--headless", "--no-remote", "--profile", profile_dir, url, NULL,
-  };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (firefox_prefs); i++)
-    g_string_append_printf (user_js, "user_pref(\"%s\", %s);\n", firefox_prefs[i][0],
-                            firefox_prefs[i][1]);
-  for (gsize i = 0; i < G_N_ELEMENTS (dirs); i++)
+  for (gsize i = 0; dirs[i] != NULL; i++)
     if (g_mkdir_with_parents (dirs[i], 0700) != 0)
       {
         int saved_errno = errno;
 
         g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "%s: %s", dirs[i],
                      g_strerror (saved_errno));
-        return NULL;
+        return FALSE;
       }
-  if (!g_file_set_contents (user_js_path, user_js->str, (gssize) user_js->len, error))
+  return TRUE;
+}
+
+typedef enum
+{
+  BROWSER_CHROMIUM,
+  BROWSER_FIREFOX,
+} Browser;
+
+/* A headless browser (program, of kind browser) on url, with a fresh profile and HOME
+ * under dir so that nothing is written outside it, and its output in log_path. With
+ * hide_host_addresses its host candidates are mDNS names, as browsers give them by
+ * default; without, plain addresses (the agent cannot resolve .local names).
+ * ICE needs nothing else in the namespace: browsers gather host candidates on the
+ * interface of the default route (it has one there). */
+static GSubprocess *
+vsa_test_browser_start (Browser browser, const char *program, const char *url, const char *dir,
+                        gboolean hide_host_addresses, const char *log_path, GError **error)
+{
+  g_autofree char *profile = g_build_filename (dir, "profile", NULL);
+  g_autofree char *home = g_build_filename (dir, "home", NULL);
+  g_autofree char *cache = g_build_filename (home, ".cache", NULL);
+  g_autofree char *config = g_build_filename (home, ".config", NULL);
+  g_autofree char *user_data_dir = g_strdup_printf ("--user-data-dir=%s", profile);
+  const char *const dirs[] = { profile, cache, config, NULL };
+  const VsaTestEnv env[] = {
+    { "HOME", home },
+    { "XDG_CACHE_HOME", cache },
+    { "XDG_CONFIG_HOME", config },
+    { "MOZ_CRASHREPORTER_DISABLE", "1" },
+    { "MOZ_REMOTE_SETTINGS_DEVTOOLS", "1" },
+    /* meson's fatal-criticals is for the test, not for GTK inside the browser */
+    { "G_DEBUG", "" },
+    { NULL, NULL },
+  };
+  static const char *const chromium_flags[] = {
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-breakpad",
+    "--autoplay-policy=no-user-gesture-required",
+  };
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GString) user_js = g_string_new ("// Written by the vm-stream-agent e2e test.\n");
+  g_autofree char *user_js_path = g_build_filename (profile, "user.js", NULL);
+
+  if (!vsa_test_mkdirs (dirs, error))
     return NULL;
-  return vsa_test_spawn (argv, env, log_path, error);
+  g_ptr_array_add (argv, (char *) program);
+  switch (browser)
+    {
+    case BROWSER_CHROMIUM:
+      for (gsize i = 0; i < G_N_ELEMENTS (chromium_flags); i++)
+        g_ptr_array_add (argv, (char *) chromium_flags[i]);
+      g_ptr_array_add (argv, user_data_dir);
+      if (!hide_host_addresses)
+        g_ptr_array_add (argv, "--disable-features=WebRtcHideLocalIpsWithMdns");
+      break;
+    case BROWSER_FIREFOX:
+      for (gsize i = 0; i < G_N_ELEMENTS (firefox_prefs); i++)
+        g_string_append_printf (user_js, "user_pref(\"%s\", %s);\n", firefox_prefs[i][0],
+                                firefox_prefs[i][1]);
+      g_string_append_printf (user_js,
+                              "user_pref(\"media.peerconnection.ice.obfuscate_host_addresses\","
+                              " %s);\n",
+                              hide_host_addresses ? "true" : "false");
+      if (!g_file_set_contents (user_js_path, user_js->str, (gssize) user_js->len, error))
+        return NULL;
+      g_ptr_array_add (argv, "--headless");
+      g_ptr_array_add (argv, "--no-remote");
+      g_ptr_array_add (argv, "--profile");
+      g_ptr_array_add (argv, profile);
+      break;
+    }
+  g_ptr_array_add (argv, (char *) url);
+  g_ptr_array_add (argv, NULL);
+  return vsa_test_spawn ((const char *const *) argv->pdata, env, log_path, error);
 }
 
 /* Prints the end of a log file into the test's output. */
@@ -479,16 +503,36 @@ vsa_test_wait_for_report (VsaTestReportWait *wait, guint timeout_ms)
   return done;
 }
 
-/* ---- The test. ---- */
+/* ---- The tests. ---- */
+
+/* A browser the test runs, and what it needs to report on failure. */
+typedef struct
+{
+  GSubprocess *process;
+  char *log_path;
+} Page;
+
+static void
+page_clear (Page *page)
+{
+  /* SIGTERM first, so that the page's peer connection is closed as a user's would be. */
+  vsa_test_process_stop (page->process, 5000);
+  if (page->process != NULL && g_test_failed ())
+    vsa_test_print_log_tail (page->log_path, 4000);
+  g_clear_object (&page->process);
+  g_clear_pointer (&page->log_path, g_free);
+}
 
 typedef struct
 {
   char *tmp_dir;
   VsaTestXvfb *xvfb;
   VsaTestController *controller;
+  char *url;
   GSubprocess *agent;
-  GSubprocess *browser;
-  char *browser_log;
+  char *agent_log;
+  Page pages[2]; /* the page of the current load, and the previous one while it lives */
+  guint loads;
 } Fixture;
 
 static void
@@ -498,40 +542,29 @@ fixture_set_up (Fixture *fixture, gconstpointer user_data)
 
   fixture->tmp_dir = g_dir_make_tmp ("vsa-e2e-XXXXXX", &error);
   g_assert_no_error (error);
-  fixture->browser_log = g_build_filename (fixture->tmp_dir, "browser.log", NULL);
+  fixture->agent_log = g_build_filename (fixture->tmp_dir, "agent.log", NULL);
 }
 
 static void
 fixture_tear_down (Fixture *fixture, gconstpointer user_data)
 {
-  /* The browser first, so that the agent sees the peer leave; the screen last. */
-  vsa_test_process_stop (fixture->browser, 5000);
-  if (fixture->browser != NULL && g_test_failed ())
-    vsa_test_print_log_tail (fixture->browser_log, 4000);
-  g_clear_object (&fixture->browser);
-  vsa_test_process_stop (fixture->agent, 5000);
-  g_clear_object (&fixture->agent);
+  /* The browsers first, so that the agent sees its peer leave; the screen last. */
+  for (gsize i = 0; i < G_N_ELEMENTS (fixture->pages); i++)
+    page_clear (&fixture->pages[i]);
+  if (fixture->agent != NULL)
+    {
+      vsa_test_process_stop (fixture->agent, 5000);
+      if (g_test_failed () || g_test_verbose ())
+        vsa_test_print_log_tail (fixture->agent_log, 8000);
+      g_clear_object (&fixture->agent);
+    }
   g_clear_pointer (&fixture->controller, vsa_test_controller_free);
+  g_clear_pointer (&fixture->url, g_free);
   g_clear_pointer (&fixture->xvfb, vsa_test_xvfb_free);
   vsa_test_rm_rf (fixture->tmp_dir);
   g_clear_pointer (&fixture->tmp_dir, g_free);
-  g_clear_pointer (&fixture->browser_log, g_free);
+  g_clear_pointer (&fixture->agent_log, g_free);
 }
-
-typedef enum
-{
-  BROWSER_CHROMIUM,
-  BROWSER_FIREFOX,
-} Browser;
-
-/* One frontend flow in one browser: the viewer page's query (see data/viewer/index.html). */
-typedef struct
-{
-  const char *path;
-  Browser browser;
-  const char *query;
-  const char *codec; /* what the agent must send: its default preference, or the forced one */
-} E2eCase;
 
 /* The browser's program, or NULL when it is not installed. */
 static char *
@@ -553,22 +586,18 @@ find_browser (Browser browser)
   return program;
 }
 
-static GSubprocess *
-start_browser (Fixture *fixture, Browser browser, const char *program, const char *page,
-               GError **error)
+static const char *
+browser_name (Browser browser)
 {
-  g_autofree char *profile = g_build_filename (fixture->tmp_dir, "profile", NULL);
-  g_autofree char *home = NULL;
+  return browser == BROWSER_CHROMIUM ? "chromium" : "firefox-esr";
+}
 
-  switch (browser)
-    {
-    case BROWSER_CHROMIUM:
-      return vsa_test_chromium_start (program, page, profile, fixture->browser_log, error);
-    case BROWSER_FIREFOX:
-      home = g_build_filename (fixture->tmp_dir, "home", NULL);
-      return vsa_test_firefox_start (program, page, profile, home, fixture->browser_log, error);
-    }
-  g_return_val_if_reached (NULL);
+/* The codec each browser gets by default: Chromium offers H264, the agent's first
+ * preference; Firefox without OpenH264 offers VP8 (PT 120), VP9 (121) and AV1. */
+static const char *
+default_codec (Browser browser)
+{
+  return browser == BROWSER_CHROMIUM ? "video/H264" : "video/VP8";
 }
 
 static double
@@ -577,125 +606,367 @@ seconds_since (gint64 start_us)
   return (double) (g_get_monotonic_time () - start_us) / G_USEC_PER_SEC;
 }
 
-static void
-test_browser (Fixture *fixture, gconstpointer user_data)
+/* Xvfb painted red, the controller and the agent (with extra_args, NULL-terminated, or
+ * NULL), its output in agent.log. */
+static gboolean
+start_agent (Fixture *fixture, const char *const *extra_args)
 {
-  const E2eCase *e2e_case = user_data;
   const char *agent_bin = g_getenv ("VSA_AGENT_BIN");
   const char *viewer_dir = g_getenv ("VSA_VIEWER_DIR");
-  g_autofree char *browser = find_browser (e2e_case->browser);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
-  g_autofree char *url = NULL;
-  g_autofree char *page = NULL;
-  VsaTestReportWait wait = { .report_id = "e2e", .min_frames = 30, .rgb = { 255, 0, 0 } };
-  gint64 start;
+  g_autofree char *controller_arg = NULL;
+  g_autofree char *display_arg = NULL;
 
-  if (browser == NULL)
-    {
-      g_test_skip (e2e_case->browser == BROWSER_FIREFOX ? "firefox-esr is not installed"
-                                                        : "chromium is not installed");
-      return;
-    }
   if (agent_bin == NULL || viewer_dir == NULL)
     {
       g_test_fail_printf ("VSA_AGENT_BIN and VSA_VIEWER_DIR must be set (meson test does)");
-      return;
+      return FALSE;
     }
-
   fixture->xvfb = vsa_test_xvfb_start (1280, 720, &error);
   if (fixture->xvfb == NULL || !vsa_test_xvfb_set_color (fixture->xvfb, "#ff0000", &error))
     {
       g_test_fail_printf ("X server: %s", error->message);
-      return;
+      return FALSE;
     }
-
   fixture->controller = vsa_test_controller_new ("127.0.0.1", 0, viewer_dir, &error);
   if (fixture->controller == NULL)
     {
       g_test_fail_printf ("controller: %s", error->message);
-      return;
+      return FALSE;
     }
-  url = vsa_test_controller_get_url (fixture->controller);
+  fixture->url = vsa_test_controller_get_url (fixture->controller);
+  controller_arg = g_strconcat ("--controller-url=", fixture->url, NULL);
+  display_arg = g_strconcat ("--display=", fixture->xvfb->display, NULL);
 
-  {
-    const char *argv[] = { agent_bin,
-                           "--session-id",
-                           "e2e",
-                           "--controller-url",
-                           url,
-                           "--display",
-                           fixture->xvfb->display,
-                           "--source",
-                           "x11",
-                           "--verbose",
-                           NULL };
-
-    fixture->agent = vsa_test_spawn (argv, NULL, NULL, &error);
-    if (fixture->agent == NULL)
-      {
-        g_test_fail_printf ("agent: %s", error->message);
-        return;
-      }
-  }
-
-  page = g_strdup_printf ("%s/?session=e2e&report=1%s", url, e2e_case->query);
-  start = g_get_monotonic_time ();
-  fixture->browser = start_browser (fixture, e2e_case->browser, browser, page, &error);
-  if (fixture->browser == NULL)
+  g_ptr_array_add (argv, (char *) agent_bin);
+  g_ptr_array_add (argv, "--session-id=e2e");
+  g_ptr_array_add (argv, controller_arg);
+  g_ptr_array_add (argv, display_arg);
+  g_ptr_array_add (argv, "--source=x11");
+  g_ptr_array_add (argv, "--verbose");
+  for (gsize i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) extra_args[i]);
+  g_ptr_array_add (argv, NULL);
+  fixture->agent
+      = vsa_test_spawn ((const char *const *) argv->pdata, NULL, fixture->agent_log, &error);
+  if (fixture->agent == NULL)
     {
-      g_test_fail_printf ("%s: %s", browser, error->message);
-      return;
+      g_test_fail_printf ("agent: %s", error->message);
+      return FALSE;
     }
+  return TRUE;
+}
 
-  wait.codec = e2e_case->codec;
-  wait.controller = fixture->controller;
-  wait.agent = fixture->agent;
-  if (!vsa_test_wait_for_report (&wait, 45000))
+/* Loads the viewer page in a new browser with query (after session and report), as
+ * fixture->pages[0]; the page that was there becomes pages[1] (whatever was in pages[1]
+ * is closed). The page reports as "load-N", N counting from 1; returns N, or 0. */
+static guint
+load_page (Fixture *fixture, Browser browser, gboolean hide_host_addresses, const char *query)
+{
+  g_autofree char *program = find_browser (browser);
+  g_autofree char *page_url = NULL;
+  g_autofree char *dir = NULL;
+  g_autoptr (GError) error = NULL;
+  guint load = fixture->loads + 1;
+
+  page_clear (&fixture->pages[1]);
+  fixture->pages[1] = fixture->pages[0];
+  fixture->pages[0] = (Page){ NULL, NULL };
+  if (program == NULL)
     {
-      g_test_fail_printf ("no %" G_GINT64_FORMAT " red %s frames within 45 s", wait.min_frames,
-                          wait.codec);
+      g_test_fail_printf ("%s is not installed", browser_name (browser));
+      return 0;
+    }
+  dir = g_strdup_printf ("%s/load-%u", fixture->tmp_dir, load);
+  fixture->pages[0].log_path = g_strdup_printf ("%s/load-%u.log", fixture->tmp_dir, load);
+  page_url = g_strdup_printf ("%s/?session=e2e&report=load-%u%s", fixture->url, load, query);
+  fixture->pages[0].process = vsa_test_browser_start (
+      browser, program, page_url, dir, hide_host_addresses, fixture->pages[0].log_path, &error);
+  if (fixture->pages[0].process == NULL)
+    {
+      g_test_fail_printf ("%s: %s", program, error->message);
+      return 0;
+    }
+  fixture->loads = load;
+  return load;
+}
+
+/* Waits for page load to show at least 30 frames of colour rgb in codec. */
+static gboolean
+expect_video (Fixture *fixture, guint load, const guint8 rgb[3], const char *codec,
+              guint timeout_ms)
+{
+  g_autofree char *report_id = g_strdup_printf ("load-%u", load);
+  VsaTestReportWait wait = {
+    .controller = fixture->controller,
+    .report_id = report_id,
+    .agent = fixture->agent,
+    .min_frames = 30,
+    .rgb = { rgb[0], rgb[1], rgb[2] },
+    .codec = codec,
+  };
+  gint64 start = g_get_monotonic_time ();
+
+  if (!vsa_test_wait_for_report (&wait, timeout_ms))
+    {
+      g_test_fail_printf ("load %u: no %" G_GINT64_FORMAT " frames of #%02x%02x%02x in %s "
+                          "within %u s",
+                          load, wait.min_frames, rgb[0], rgb[1], rgb[2], codec, timeout_ms / 1000);
+      return FALSE;
+    }
+  g_test_message ("load %u: %" G_GINT64_FORMAT " frames of #%02x%02x%02x in %s after %.1f s", load,
+                  wait.min_frames, rgb[0], rgb[1], rgb[2], codec, seconds_since (start));
+  return TRUE;
+}
+
+static gboolean
+paint (Fixture *fixture, const guint8 rgb[3])
+{
+  g_autofree char *color = g_strdup_printf ("#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
+  g_autoptr (GError) error = NULL;
+
+  if (vsa_test_xvfb_set_color (fixture->xvfb, color, &error))
+    return TRUE;
+  g_test_fail_printf ("xsetroot: %s", error->message);
+  return FALSE;
+}
+
+static const guint8 red[3] = { 255, 0, 0 };
+static const guint8 blue[3] = { 0, 0, 255 };
+
+/* One frontend flow in one browser: the viewer page's query (see data/viewer/index.html). */
+typedef struct
+{
+  const char *path;
+  Browser browser;
+  const char *query;
+  const char *codec;            /* what the agent must send */
+  const char *agent_codecs;     /* the agent's --codec list, or NULL for its default */
+  gboolean hide_host_addresses; /* the browser's host candidates are mDNS names */
+} FlowCase;
+
+/* The page reported the candidates it gathered; with hidden host addresses, every host
+ * candidate must be an mDNS name, or the case would test nothing. */
+static gboolean
+report_hides_host_addresses (JsonObject *report)
+{
+  JsonNode *node = json_object_get_member (report, "localCandidates");
+  JsonArray *candidates
+      = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  guint hosts = 0;
+
+  for (guint i = 0; candidates != NULL && i < json_array_get_length (candidates); i++)
+    {
+      const char *candidate = json_array_get_string_element (candidates, i);
+      g_auto (GStrv) fields = g_strsplit (candidate != NULL ? candidate : "", " ", 0);
+
+      if (g_strv_length (fields) < 8 || g_strcmp0 (fields[7], "host") != 0)
+        continue;
+      if (!g_str_has_suffix (fields[4], ".local"))
+        return FALSE;
+      hosts++;
+    }
+  return hosts > 0;
+}
+
+static void
+test_flow (Fixture *fixture, gconstpointer user_data)
+{
+  const FlowCase *flow = user_data;
+  g_autofree char *program = find_browser (flow->browser);
+  g_autofree char *codecs_arg = NULL;
+  const char *extra_args[] = { NULL, NULL };
+  guint load;
+
+  if (program == NULL)
+    {
+      g_test_skip_printf ("%s is not installed", browser_name (flow->browser));
       return;
     }
-  g_test_message ("%" G_GINT64_FORMAT " red %s frames %.1f s after the browser started; "
-                  "answers posted: %u",
-                  wait.min_frames, wait.codec, seconds_since (start),
+  if (flow->agent_codecs != NULL)
+    extra_args[0] = codecs_arg = g_strconcat ("--codec=", flow->agent_codecs, NULL);
+  if (!start_agent (fixture, extra_args))
+    return;
+  load = load_page (fixture, flow->browser, flow->hide_host_addresses, flow->query);
+  if (load == 0 || !expect_video (fixture, load, red, flow->codec, 30000))
+    return;
+  g_test_message ("answers posted: %u",
                   vsa_test_controller_get_answer_count (fixture->controller, "e2e"));
 
-  /* Live frames, not one stale picture: the page must follow a change of the screen. */
-  if (!vsa_test_xvfb_set_color (fixture->xvfb, "#0000ff", &error))
+  if (flow->hide_host_addresses)
     {
-      g_test_fail_printf ("xsetroot: %s", error->message);
+      g_autoptr (JsonNode) report = vsa_test_controller_dup_report (fixture->controller, "load-1");
+
+      if (!report_hides_host_addresses (json_node_get_object (report)))
+        {
+          g_test_fail_printf ("the browser's host candidates are not mDNS names");
+          return;
+        }
+    }
+
+  /* Live frames, not one stale picture: the page must follow a change of the screen. */
+  if (paint (fixture, blue))
+    expect_video (fixture, load, blue, flow->codec, 10000);
+}
+
+/* Lines of the agent's log that contain needle. */
+static guint
+count_agent_log_lines (Fixture *fixture, const char *needle)
+{
+  g_autofree char *contents = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint count = 0;
+
+  if (!g_file_get_contents (fixture->agent_log, &contents, NULL, NULL))
+    return 0;
+  lines = g_strsplit (contents, "\n", -1);
+  for (gsize i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], needle) != NULL)
+      count++;
+  return count;
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  const char *needle;
+  guint min_offer_polls;
+} LogWait;
+
+static gboolean
+agent_logged (gpointer user_data)
+{
+  LogWait *wait = user_data;
+
+  return count_agent_log_lines (wait->fixture, wait->needle) > 0
+         && vsa_test_controller_get_request_count (wait->fixture->controller, "GET", "/offer")
+                >= wait->min_offer_polls;
+}
+
+/* An offer of only AV1, which the agent cannot encode: one warning naming what was
+ * offered, however often the agent polls it again; no answer; and the next page,
+ * offering the usual codecs, gets video from the same agent. */
+static void
+test_unsupported_codec (Fixture *fixture, gconstpointer user_data)
+{
+  Browser browser = GPOINTER_TO_INT (user_data);
+  g_autofree char *program = find_browser (browser);
+  const char *error_line = "warning: session e2e: ended: offer not answered: the offer's video "
+                           "codecs (AV1) include none of ours";
+  LogWait wait = { fixture, error_line, 0 };
+  guint load;
+
+  if (program == NULL)
+    {
+      g_test_skip_printf ("%s is not installed", browser_name (browser));
       return;
     }
-  start = g_get_monotonic_time ();
-  wait.rgb[0] = 0;
-  wait.rgb[2] = 255;
-  if (!vsa_test_wait_for_report (&wait, 10000))
-    g_test_fail_printf ("the page did not turn blue within 10 s");
-  else
-    g_test_message ("blue %.1f s after the screen changed", seconds_since (start));
+  if (!start_agent (fixture, NULL) || load_page (fixture, browser, FALSE, "&codec=AV1") == 0)
+    return;
+  if (!vsa_test_wait_until (agent_logged, &wait, 30000))
+    {
+      g_test_fail_printf ("the agent did not log \"%s\" within 30 s", error_line);
+      return;
+    }
+  /* A few more polls of the same offer: still one line. */
+  wait.min_offer_polls
+      = vsa_test_controller_get_request_count (fixture->controller, "GET", "/offer") + 4;
+  if (!vsa_test_wait_until (agent_logged, &wait, 10000))
+    {
+      g_test_fail_printf ("the agent stopped polling the offer");
+      return;
+    }
+  g_assert_cmpuint (count_agent_log_lines (fixture, error_line), ==, 1);
+  g_assert_cmpuint (count_agent_log_lines (fixture, "warning:"), ==, 1);
+  g_assert_cmpuint (vsa_test_controller_get_answer_count (fixture->controller, "e2e"), ==, 0);
+
+  load = load_page (fixture, browser, FALSE, "");
+  if (load != 0)
+    expect_video (fixture, load, red, default_codec (browser), 30000);
+}
+
+/* Five page loads against one agent, each a new offer replacing the last, Chromium and
+ * Firefox in turn (or the one installed), each on a new screen colour: every one gets
+ * video. Loads 2 and 4 come while the previous page still streams; load 3's browser is
+ * killed mid-stream (no goodbye) before load 4, and load 5 comes after load 4's browser
+ * closed its page. */
+static void
+test_back_to_back (Fixture *fixture, gconstpointer user_data)
+{
+  static const guint8 colors[][3] = {
+    { 255, 0, 0 }, { 0, 255, 0 }, { 0, 0, 255 }, { 255, 255, 255 }, { 255, 0, 255 },
+  };
+  g_autofree char *chromium = find_browser (BROWSER_CHROMIUM);
+  g_autofree char *firefox = find_browser (BROWSER_FIREFOX);
+
+  if (chromium == NULL && firefox == NULL)
+    {
+      g_test_skip ("neither chromium nor firefox-esr is installed");
+      return;
+    }
+  if (!start_agent (fixture, NULL))
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (colors); i++)
+    {
+      Browser browser = (i % 2 == 0 && chromium != NULL) || firefox == NULL ? BROWSER_CHROMIUM
+                                                                            : BROWSER_FIREFOX;
+      guint load;
+
+      if (i == 3)
+        {
+          g_test_message ("killing load 3's browser mid-stream");
+          g_subprocess_force_exit (fixture->pages[0].process);
+          vsa_test_process_wait (fixture->pages[0].process, 5000);
+        }
+      else if (i == 4)
+        page_clear (&fixture->pages[0]);
+      if (!paint (fixture, colors[i]))
+        return;
+      load = load_page (fixture, browser, FALSE, "");
+      if (load == 0 || !expect_video (fixture, load, colors[i], default_codec (browser), 30000))
+        return;
+    }
+  g_test_message ("answers posted for the last offer: %u",
+                  vsa_test_controller_get_answer_count (fixture->controller, "e2e"));
 }
 
 int
 main (int argc, char **argv)
 {
-  static const E2eCase cases[] = {
+  static const FlowCase flows[] = {
     { "/vsa/e2e/chromium-early", BROWSER_CHROMIUM, "", "video/H264" },
     { "/vsa/e2e/chromium-viewer", BROWSER_CHROMIUM, "&flow=viewer", "video/H264" },
-    { "/vsa/e2e/chromium-vp8", BROWSER_CHROMIUM, "&codec=VP8", "video/VP8" },
-    { "/vsa/e2e/chromium-vp9", BROWSER_CHROMIUM, "&codec=VP9", "video/VP9" },
     /* The dashboard's offer, then the viewer's: the agent must answer the second. */
     { "/vsa/e2e/chromium-double", BROWSER_CHROMIUM, "&flow=double", "video/H264" },
-    /* Firefox without OpenH264 offers VP8 (PT 120), VP9 (121) and AV1, no H264: the
-     * default preference h264,vp8,vp9 falls to VP8. */
     { "/vsa/e2e/firefox-early", BROWSER_FIREFOX, "", "video/VP8" },
     { "/vsa/e2e/firefox-viewer", BROWSER_FIREFOX, "&flow=viewer", "video/VP8" },
-    { "/vsa/e2e/firefox-vp9", BROWSER_FIREFOX, "&codec=VP9", "video/VP9" },
     { "/vsa/e2e/firefox-double", BROWSER_FIREFOX, "&flow=double", "video/VP8" },
+    /* The page offers one codec; the agent's preference puts it last. */
+    { "/vsa/e2e/chromium-h264", BROWSER_CHROMIUM, "&codec=H264", "video/H264", "vp8,vp9,h264" },
+    { "/vsa/e2e/chromium-vp8", BROWSER_CHROMIUM, "&codec=VP8", "video/VP8", "vp9,h264,vp8" },
+    { "/vsa/e2e/chromium-vp9", BROWSER_CHROMIUM, "&codec=VP9", "video/VP9" },
+    { "/vsa/e2e/firefox-vp8", BROWSER_FIREFOX, "&codec=VP8", "video/VP8", "vp9,h264,vp8" },
+    { "/vsa/e2e/firefox-vp9", BROWSER_FIREFOX, "&codec=VP9", "video/VP9" },
+    /* Candidates with and without prefix, sdpMid or sdpMLineIndex only, mDNS and TCP. */
+    { "/vsa/e2e/chromium-candidate-forms", BROWSER_CHROMIUM, "&flow=viewer&candidates=varied",
+      "video/H264" },
+    { "/vsa/e2e/firefox-candidate-forms", BROWSER_FIREFOX, "&candidates=varied", "video/VP8" },
+    /* Browsers' default: host addresses hidden; peer-reflexive candidates connect. */
+    { "/vsa/e2e/chromium-mdns-early", BROWSER_CHROMIUM, "", "video/H264", NULL, TRUE },
+    { "/vsa/e2e/chromium-mdns-viewer", BROWSER_CHROMIUM, "&flow=viewer", "video/H264", NULL, TRUE },
+    { "/vsa/e2e/firefox-mdns-early", BROWSER_FIREFOX, "", "video/VP8", NULL, TRUE },
+    { "/vsa/e2e/firefox-mdns-viewer", BROWSER_FIREFOX, "&flow=viewer", "video/VP8", NULL, TRUE },
   };
 
   g_test_init (&argc, &argv, NULL);
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    g_test_add (cases[i].path, Fixture, &cases[i], fixture_set_up, test_browser, fixture_tear_down);
+  for (gsize i = 0; i < G_N_ELEMENTS (flows); i++)
+    g_test_add (flows[i].path, Fixture, &flows[i], fixture_set_up, test_flow, fixture_tear_down);
+  g_test_add ("/vsa/e2e/chromium-unsupported-codec", Fixture, GINT_TO_POINTER (BROWSER_CHROMIUM),
+              fixture_set_up, test_unsupported_codec, fixture_tear_down);
+  g_test_add ("/vsa/e2e/firefox-unsupported-codec", Fixture, GINT_TO_POINTER (BROWSER_FIREFOX),
+              fixture_set_up, test_unsupported_codec, fixture_tear_down);
+  g_test_add ("/vsa/e2e/back-to-back", Fixture, NULL, fixture_set_up, test_back_to_back,
+              fixture_tear_down);
   return g_test_run ();
 }
