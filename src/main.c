@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include <glib-unix.h>
+#include <malloc.h>
+#include <signal.h>
 #include <gst/gst.h>
 #include <stdio.h>
 
@@ -51,6 +53,11 @@ main (int argc, char **argv)
   g_autoptr (VsaAgent) agent = NULL;
   g_autofree char *missing = NULL;
 
+  /* One malloc arena: per-thread arenas keep what each session's streaming threads
+   * freed, and RSS grew by 20 MB over 10 sessions; with one it stays within 1 MB. */
+  mallopt (M_ARENA_MAX, 1);
+  /* A write to a vanished X server or peer must be an error to handle, not death. */
+  signal (SIGPIPE, SIG_IGN);
   g_log_set_writer_func (write_log, NULL, NULL);
   if (!vsa_config_load (config, argv, environment, &error))
     {
@@ -76,7 +83,12 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGTERM, on_quit_signal, loop);
   g_unix_signal_add (SIGINT, on_quit_signal, loop);
 
-  agent = vsa_agent_new (config);
+  agent = vsa_agent_new (config, &error);
+  if (agent == NULL)
+    {
+      fprintf (stderr, "vm-stream-agent: %s\n", error->message);
+      return 2;
+    }
   vsa_agent_start (agent);
   g_main_loop_run (loop);
 

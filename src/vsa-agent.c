@@ -1,12 +1,17 @@
 #include "vsa-agent.h"
 
+#include <malloc.h>
+
 #include "vsa-backoff.h"
 #include "vsa-controller.h"
 #include "vsa-session.h"
 
 #define BACKOFF_MAX_MS 5000
 #define BROWSER_CANDIDATES_POLL_MS 500
-#define ANSWER_POST_ATTEMPTS 5
+/* The browser waits about 60 s for the answer, and the session 30 s for a connection. */
+#define ANSWER_POST_DEADLINE_S 20
+#define CANDIDATE_POST_ATTEMPTS 5
+#define CANDIDATE_RETRY_MS 500
 
 struct _VsaAgent
 {
@@ -22,6 +27,7 @@ struct _VsaAgent
   guint poll_id;
   gint64 fast_poll_until; /* monotonic µs */
   char *last_problem;     /* the last error logged, so a repeated one is logged once */
+  char *offer_problem;    /* why the offer polled last was unusable, logged once */
 
   /* The offer being answered or streamed; never answered twice. */
   char *offer_sdp;
@@ -31,12 +37,16 @@ struct _VsaAgent
   GCancellable *session_cancellable;
   VsaCodecChoice *choice;
   gboolean answer_posted;
-  guint answer_attempts;
+  gint64 answer_first_try; /* monotonic µs */
   char *answer_sdp;
   GPtrArray *answer_candidates;
-  GPtrArray *unposted_candidates; /* local candidates waiting for the answer POST */
-  guint candidates_poll_id;
   guint answer_retry_id;
+  /* Local candidates to POST once the answer is stored, in order, one at a time. */
+  GQueue candidate_queue;
+  gboolean candidate_in_flight;
+  guint candidate_attempts;
+  guint candidate_retry_id;
+  guint candidates_poll_id;
   guint answered_count;
 };
 
@@ -76,6 +86,7 @@ vsa_agent_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_rand_free (self->rand);
   g_free (self->last_problem);
+  g_free (self->offer_problem);
   g_free (self->offer_sdp);
   G_OBJECT_CLASS (vsa_agent_parent_class)->finalize (object);
 }
@@ -97,18 +108,20 @@ vsa_agent_init (VsaAgent *self)
 {
   self->cancellable = g_cancellable_new ();
   self->rand = g_rand_new ();
+  g_queue_init (&self->candidate_queue);
   vsa_backoff_init (&self->backoff, 250, BACKOFF_MAX_MS);
 }
 
 VsaAgent *
-vsa_agent_new (const VsaConfig *config)
+vsa_agent_new (const VsaConfig *config, GError **error)
 {
-  VsaAgent *self = g_object_new (VSA_TYPE_AGENT, NULL);
+  g_autoptr (VsaAgent) self = g_object_new (VSA_TYPE_AGENT, NULL);
 
   self->config = config;
-  self->controller
-      = vsa_controller_new (config->controller_url, config->session_id, config->request_timeout_s);
-  return self;
+  self->controller = vsa_controller_new (config, error);
+  if (self->controller == NULL)
+    return NULL;
+  return g_steal_pointer (&self);
 }
 
 VsaAgentState
@@ -163,6 +176,27 @@ ms_since (gint64 start)
 
 /* --- the session's signals ------------------------------------------------------------ */
 
+/* The controller's delay for a failed request: its Retry-After, else our backoff. */
+static guint
+retry_delay_ms (VsaAgent *self)
+{
+  guint backoff_ms = vsa_backoff_next_ms (&self->backoff, self->rand);
+
+  return MAX (backoff_ms, vsa_controller_get_retry_after_s (self->controller) * 1000);
+}
+
+static void post_next_candidate (VsaAgent *self);
+
+static gboolean
+retry_candidate (gpointer data)
+{
+  VsaAgent *self = data;
+
+  self->candidate_retry_id = 0;
+  post_next_candidate (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_candidate_posted (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -170,15 +204,36 @@ on_candidate_posted (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (GError) error = NULL;
 
   if (!vsa_controller_post_candidate_finish (VSA_CONTROLLER (source), result, &error)
-      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    report_problem (self, "posting a candidate", error);
+      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self->candidate_in_flight = FALSE;
+  if (error != NULL && vsa_controller_error_is_transient (error)
+      && self->candidate_attempts < CANDIDATE_POST_ATTEMPTS)
+    {
+      self->candidate_retry_id
+          = g_timeout_add (MAX (CANDIDATE_RETRY_MS * self->candidate_attempts,
+                                vsa_controller_get_retry_after_s (self->controller) * 1000),
+                           retry_candidate, self);
+      return;
+    }
+  if (error != NULL)
+    report_problem (self, "a candidate was not posted", error);
+  vsa_candidate_free (g_queue_pop_head (&self->candidate_queue));
+  self->candidate_attempts = 0;
+  post_next_candidate (self);
 }
 
+/* Candidates POSTed before the answer would be wiped by it: they wait for it. */
 static void
-post_candidate (VsaAgent *self, const VsaCandidate *candidate)
+post_next_candidate (VsaAgent *self)
 {
-  vsa_controller_post_candidate_async (self->controller, candidate, self->session_cancellable,
-                                       on_candidate_posted, self);
+  if (!self->answer_posted || self->candidate_in_flight || self->candidate_retry_id != 0
+      || g_queue_is_empty (&self->candidate_queue))
+    return;
+  self->candidate_in_flight = TRUE;
+  self->candidate_attempts++;
+  vsa_controller_post_candidate_async (self->controller, g_queue_peek_head (&self->candidate_queue),
+                                       self->session_cancellable, on_candidate_posted, self);
 }
 
 static gboolean poll_browser_candidates (gpointer data);
@@ -239,9 +294,10 @@ on_answer_posted (GObject *source, GAsyncResult *result, gpointer data)
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       report_problem (self, "posting the answer", error);
-      if (vsa_controller_error_is_transient (error) && self->answer_attempts < ANSWER_POST_ATTEMPTS)
-        self->answer_retry_id
-            = g_timeout_add (vsa_backoff_next_ms (&self->backoff, self->rand), retry_answer, self);
+      if (vsa_controller_error_is_transient (error)
+          && g_get_monotonic_time () - self->answer_first_try
+                 < ANSWER_POST_DEADLINE_S * G_USEC_PER_SEC)
+        self->answer_retry_id = g_timeout_add (retry_delay_ms (self), retry_answer, self);
       else
         end_session (self, "the controller did not take the answer", TRUE);
       return;
@@ -256,17 +312,15 @@ on_answer_posted (GObject *source, GAsyncResult *result, gpointer data)
              self->answer_candidates->len);
 
   /* The answer replaced the controller's VM candidates: only now do later ones stick. */
-  for (guint i = 0; i < self->unposted_candidates->len; i++)
-    post_candidate (self, g_ptr_array_index (self->unposted_candidates, i));
-  g_ptr_array_set_size (self->unposted_candidates, 0);
-
+  post_next_candidate (self);
   poll_browser_candidates (self);
 }
 
 static void
 post_answer (VsaAgent *self)
 {
-  self->answer_attempts++;
+  if (self->answer_first_try == 0)
+    self->answer_first_try = g_get_monotonic_time ();
   vsa_controller_post_answer_async (self->controller, self->answer_sdp, self->answer_candidates,
                                     self->session_cancellable, on_answer_posted, self);
 }
@@ -311,12 +365,10 @@ on_answer_ready (VsaSession *session, const char *sdp, GPtrArray *candidates, Vs
 static void
 on_local_candidate (VsaSession *session, VsaCandidate *candidate, VsaAgent *self)
 {
-  if (self->answer_posted)
-    post_candidate (self, candidate);
-  else
-    g_ptr_array_add (
-        self->unposted_candidates,
-        vsa_candidate_new (candidate->candidate, candidate->mline_index, candidate->mid));
+  g_queue_push_tail (
+      &self->candidate_queue,
+      vsa_candidate_new (candidate->candidate, candidate->mline_index, candidate->mid));
+  post_next_candidate (self);
 }
 
 static void
@@ -357,15 +409,21 @@ clear_session (VsaAgent *self)
   g_clear_pointer (&self->choice, vsa_codec_choice_free);
   g_clear_pointer (&self->answer_sdp, g_free);
   g_clear_pointer (&self->answer_candidates, g_ptr_array_unref);
-  g_clear_pointer (&self->unposted_candidates, g_ptr_array_unref);
+  g_queue_clear_full (&self->candidate_queue, (GDestroyNotify) vsa_candidate_free);
+  g_clear_handle_id (&self->candidate_retry_id, g_source_remove);
+  self->candidate_in_flight = FALSE;
+  self->candidate_attempts = 0;
   self->answer_posted = FALSE;
-  self->answer_attempts = 0;
+  self->answer_first_try = 0;
 }
 
 static void
 end_session (VsaAgent *self, const char *reason, gboolean failed)
 {
   clear_session (self);
+  /* Give back to the system what the session's pipeline freed (encoder frames and the
+   * like): waiting then costs what it did before the session. */
+  malloc_trim (0);
   set_state_full (self, VSA_AGENT_STATE_ENDED, reason, failed);
   self->fast_poll_until = g_get_monotonic_time () + self->config->fast_window_s * G_USEC_PER_SEC;
   set_state (self, VSA_AGENT_STATE_WAITING, NULL);
@@ -393,7 +451,6 @@ start_session (VsaAgent *self, VsaOffer *offer, GPtrArray *ice_servers)
     }
 
   self->session_cancellable = g_cancellable_new ();
-  self->unposted_candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
   self->session = vsa_session_new (self->config, self->choice);
   g_signal_connect (self->session, "answer-ready", G_CALLBACK (on_answer_ready), self);
   g_signal_connect (self->session, "local-candidate", G_CALLBACK (on_local_candidate), self);
@@ -454,6 +511,20 @@ poll_interval_ms (VsaAgent *self)
   return self->config->poll_slow_ms;
 }
 
+/* The same unusable offer polled again is not logged again, whatever came between. */
+static void
+note_unusable_offer (VsaAgent *self, const GError *error)
+{
+  if (g_strcmp0 (error->message, self->offer_problem) == 0)
+    return;
+  g_warning ("session %s: %s: %s", self->config->session_id,
+             error->domain == VSA_CONTROLLER_ERROR ? "the controller refused the offer request"
+                                                   : "unusable offer",
+             error->message);
+  g_free (self->offer_problem);
+  self->offer_problem = g_strdup (error->message);
+}
+
 static void
 on_offer (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -468,13 +539,15 @@ on_offer (GObject *source, GAsyncResult *result, gpointer data)
   if (error != NULL && vsa_controller_error_is_transient (error))
     {
       report_problem (self, "controller unreachable, retrying", error);
-      schedule_poll (self, vsa_backoff_next_ms (&self->backoff, self->rand));
+      schedule_poll (self, retry_delay_ms (self));
       return;
     }
   vsa_backoff_reset (&self->backoff);
   if (error != NULL)
-    report_problem (self, "unusable offer", error);
-  else if (is_new_offer (self, offer))
+    note_unusable_offer (self, error);
+  else
+    g_clear_pointer (&self->offer_problem, g_free);
+  if (is_new_offer (self, offer))
     negotiate (self, g_steal_pointer (&offer));
   schedule_poll (self, poll_interval_ms (self));
 }

@@ -21,7 +21,8 @@ const char *vsa_agent_state_to_string (VsaAgentState state);
 #define VSA_TYPE_AGENT (vsa_agent_get_type ())
 G_DECLARE_FINAL_TYPE (VsaAgent, vsa_agent, VSA, AGENT, GObject)
 
-VsaAgent *vsa_agent_new (const VsaConfig *config);
+/* Fails only on configuration the controller cannot use (ca-file). */
+VsaAgent *vsa_agent_new (const VsaConfig *config, GError **error);
 void vsa_agent_start (VsaAgent *self);
 /* Cancels every request and tears the session down. */
 void vsa_agent_stop (VsaAgent *self);

@@ -134,6 +134,7 @@ choose_in_media (const GstSDPMedia *media, VsaCodec codec)
   g_autofree char *encoding = g_strconcat (codecs[codec].encoding_name, "/90000", NULL);
   g_autoptr (VsaCodecChoice) best = NULL;
   guint best_rank = G_MAXUINT;
+  gboolean seen[128] = { FALSE };
 
   for (guint i = 0; i < gst_sdp_media_formats_len (media); i++)
     {
@@ -143,8 +144,13 @@ choose_in_media (const GstSDPMedia *media, VsaCodec codec)
       guint64 pt;
       guint rank = 0;
 
+      /* A repeated format ranks the same; skipping it keeps a long list of repeats from
+       * costing formats times attributes (a 300 kB offer took 14 s). */
       if (!g_ascii_string_to_unsigned (gst_sdp_media_get_format (media, i), 10, 0, 127, &pt, NULL)
-          || (rtpmap = rtpmap_for (media, (guint) pt)) == NULL
+          || seen[pt])
+        continue;
+      seen[pt] = TRUE;
+      if ((rtpmap = rtpmap_for (media, (guint) pt)) == NULL
           || g_ascii_strcasecmp (rtpmap, encoding) != 0)
         continue;
 
@@ -175,6 +181,7 @@ static char *
 offered_codecs (const GstSDPMedia *media)
 {
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  gboolean seen[128] = { FALSE };
 
   for (guint i = 0; i < gst_sdp_media_formats_len (media); i++)
     {
@@ -183,7 +190,10 @@ offered_codecs (const GstSDPMedia *media)
       g_autofree char *name = NULL;
 
       if (!g_ascii_string_to_unsigned (gst_sdp_media_get_format (media, i), 10, 0, 127, &pt, NULL)
-          || (rtpmap = rtpmap_for (media, (guint) pt)) == NULL)
+          || seen[pt])
+        continue;
+      seen[pt] = TRUE;
+      if ((rtpmap = rtpmap_for (media, (guint) pt)) == NULL)
         continue;
       name = g_strndup (rtpmap, strcspn (rtpmap, "/"));
       /* resilience formats are not codecs */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <string.h>
 
 #include "vsa-codec.h"
 
@@ -38,6 +39,10 @@ vsa_config_free (VsaConfig *self)
   g_free (self->controller_url);
   g_free (self->display);
   g_strfreev (self->codecs);
+  if (self->token != NULL)
+    memset (self->token, 0, strlen (self->token));
+  g_free (self->token);
+  g_free (self->ca_file);
   g_free (self->config_file);
   g_free (self);
 }
@@ -64,6 +69,8 @@ typedef struct
   char *fast_poll_window;
   char *answer_window;
   char *request_timeout;
+  char *token_file;
+  char *ca_file;
 } Layer;
 
 static void
@@ -82,6 +89,7 @@ static const char *const layer_keys[] = {
   "source",           "codecs",         "fps",
   "bitrate",          "poll-interval",  "fast-poll-interval",
   "fast-poll-window", "answer-window",  "request-timeout",
+  "token-file",       "ca-file",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (layer_keys) == sizeof (Layer) / sizeof (char *));
 
@@ -248,6 +256,40 @@ apply_layer (VsaConfig *self, const Layer *layer, GError **error)
                         error);
 }
 
+/* The bearer token: one line of visible ASCII, which is all an HTTP header may carry. */
+gboolean
+vsa_config_read_token (VsaConfig *self, const char *path, GError **error)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr (GError) local_error = NULL;
+  gsize length;
+  gboolean usable;
+
+  if (!g_file_get_contents (path, &contents, &length, &local_error))
+    {
+      g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID, "token-file: %s",
+                   local_error->message);
+      return FALSE;
+    }
+  usable = strlen (contents) == length;
+  g_strstrip (contents);
+  usable = usable && *contents != '\0';
+  for (const char *c = contents; *c != '\0'; c++)
+    usable = usable && g_ascii_isgraph (*c);
+  if (!usable)
+    {
+      memset (contents, 0, length);
+      g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+                   "token-file: %s is empty or holds more than one printable word", path);
+      return FALSE;
+    }
+  if (self->token != NULL)
+    memset (self->token, 0, strlen (self->token));
+  g_free (self->token);
+  self->token = g_steal_pointer (&contents);
+  return TRUE;
+}
+
 /* An empty variable counts as unset, as a blank line in /etc/environment does. */
 static char *
 env_value (char **envp, const char *name)
@@ -289,6 +331,14 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       "Offer poll interval in the first minute after start or a session end (default 250)", "MS" },
     { "answer-window", 0, 0, G_OPTION_ARG_STRING, &flags.answer_window,
       "Longest wait for ICE gathering before posting the answer (default 300)", "MS" },
+    { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &flags.token_file,
+      "File with the controller's bearer token (default: the systemd credential "
+      "controller-token, if any)",
+      "FILE" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &flags.ca_file,
+      "PEM file of the CAs that may sign the controller's https certificate (default: the "
+      "system's)",
+      "FILE" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       "Key file with an [agent] group (default " VSA_DEFAULT_CONFIG_FILE ")", "FILE" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log negotiation details", NULL },
@@ -296,6 +346,7 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
     { NULL },
   };
   g_auto (Layer) file = { 0 };
+  g_autofree char *credentials = NULL;
   const char *file_path;
   gboolean file_read = FALSE;
 
@@ -329,12 +380,25 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
   environment.session_id = env_value (envp, "SESSION_ID");
   environment.controller_url = env_value (envp, "MASTER_CONTROLLER_URL");
   environment.display = env_value (envp, "DISPLAY");
+  credentials = env_value (envp, "CREDENTIALS_DIRECTORY");
+  if (credentials != NULL)
+    {
+      g_autofree char *path = g_build_filename (credentials, "controller-token", NULL);
+
+      if (g_file_test (path, G_FILE_TEST_EXISTS))
+        environment.token_file = g_steal_pointer (&path);
+    }
 
   layer_overlay (&merged, &file);
   layer_overlay (&merged, &environment);
   layer_overlay (&merged, &flags);
   if (!apply_layer (self, &merged, error))
     return FALSE;
+  if (merged.token_file != NULL && *merged.token_file != '\0'
+      && !vsa_config_read_token (self, merged.token_file, error))
+    return FALSE;
+  if (merged.ca_file != NULL && *merged.ca_file != '\0')
+    replace_string (&self->ca_file, merged.ca_file);
 
   if (self->session_id == NULL)
     {

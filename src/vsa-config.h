@@ -35,6 +35,8 @@ typedef struct
   guint fast_window_s;     /* how long after start or a session end to poll fast */
   guint answer_window_ms;  /* longest wait for ICE gathering before posting the answer */
   guint request_timeout_s; /* per HTTP request */
+  char *token;             /* bearer token for the controller, or NULL; a secret */
+  char *ca_file;           /* CAs for https, or NULL for the system's */
   gboolean verbose;
   gboolean show_version;
   char *config_file; /* the file that was read, or NULL */
@@ -47,6 +49,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaConfig, vsa_config_free)
 /* args: a NULL-terminated argv (args[0] is the program name); envp: an environment as
  * from g_get_environ(). --help prints and exits 0 (GOption's behaviour). */
 gboolean vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error);
+
+/* Sets token from the file at path: one word of visible ASCII. */
+gboolean vsa_config_read_token (VsaConfig *self, const char *path, GError **error);
 
 const char *vsa_source_kind_to_string (VsaSourceKind kind);
 

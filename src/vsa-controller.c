@@ -3,6 +3,12 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+/* Bodies the agent reads are small JSON; more than this is a broken or hostile peer. */
+#define MAX_BODY_BYTES (1024 * 1024)
+#define READ_CHUNK_BYTES (64 * 1024)
+/* The longest Retry-After honoured: a controller asking for more is still polled. */
+#define MAX_RETRY_AFTER_S 60
+
 G_DEFINE_QUARK (vsa - controller - error - quark, vsa_controller_error)
 
 struct _VsaController
@@ -12,6 +18,9 @@ struct _VsaController
   SoupSession *soup;
   char *session_url; /* <base>/api/webrtc/session/<escaped id> */
   char *ice_servers_url;
+  char *authorization; /* "Bearer <token>" or NULL; a secret, never logged */
+  guint timeout_s;
+  guint retry_after_s; /* from the last response that carried Retry-After */
 };
 
 G_DEFINE_FINAL_TYPE (VsaController, vsa_controller, G_TYPE_OBJECT)
@@ -24,6 +33,9 @@ vsa_controller_finalize (GObject *object)
   g_clear_object (&self->soup);
   g_free (self->session_url);
   g_free (self->ice_servers_url);
+  if (self->authorization != NULL)
+    memset (self->authorization, 0, strlen (self->authorization));
+  g_free (self->authorization);
   G_OBJECT_CLASS (vsa_controller_parent_class)->finalize (object);
 }
 
@@ -39,16 +51,31 @@ vsa_controller_init (VsaController *self)
 }
 
 VsaController *
-vsa_controller_new (const char *base_url, const char *session_id, guint timeout_s)
+vsa_controller_new (const VsaConfig *config, GError **error)
 {
-  VsaController *self = g_object_new (VSA_TYPE_CONTROLLER, NULL);
-  g_autofree char *escaped = g_uri_escape_string (session_id, NULL, FALSE);
+  g_autoptr (VsaController) self = g_object_new (VSA_TYPE_CONTROLLER, NULL);
+  g_autofree char *escaped = g_uri_escape_string (config->session_id, NULL, FALSE);
 
-  self->soup = soup_session_new_with_options ("timeout", timeout_s, "idle-timeout", 60,
-                                              "user-agent", "vm-stream-agent", NULL);
-  self->session_url = g_strdup_printf ("%s/api/webrtc/session/%s", base_url, escaped);
-  self->ice_servers_url = g_strdup_printf ("%s/api/webrtc/ice-servers", base_url);
-  return self;
+  self->timeout_s = config->request_timeout_s;
+  self->soup = soup_session_new_with_options ("timeout", config->request_timeout_s, "idle-timeout",
+                                              60, "user-agent", "vm-stream-agent", NULL);
+  /* https certificates are verified against the system's CAs, or only this file's. */
+  if (config->ca_file != NULL)
+    {
+      g_autoptr (GTlsDatabase) database = g_tls_file_database_new (config->ca_file, error);
+
+      if (database == NULL)
+        {
+          g_prefix_error (error, "ca-file: %s: ", config->ca_file);
+          return NULL;
+        }
+      soup_session_set_tls_database (self->soup, database);
+    }
+  if (config->token != NULL)
+    self->authorization = g_strconcat ("Bearer ", config->token, NULL);
+  self->session_url = g_strdup_printf ("%s/api/webrtc/session/%s", config->controller_url, escaped);
+  self->ice_servers_url = g_strdup_printf ("%s/api/webrtc/ice-servers", config->controller_url);
+  return g_steal_pointer (&self);
 }
 
 gboolean
@@ -57,36 +84,173 @@ vsa_controller_error_is_transient (const GError *error)
   if (error->domain == VSA_CONTROLLER_ERROR)
     return error->code >= 500 || error->code == 429 || error->code == 408;
   return error->domain != VSA_SIGNALING_ERROR
-         && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+         && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+         && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE);
 }
 
-/* What every request resolves to before its finish function parses it. */
+guint
+vsa_controller_get_retry_after_s (VsaController *self)
+{
+  return self->retry_after_s;
+}
+
+/* One request: its message, its body as read so far, and what bounds it. */
 typedef struct
 {
+  VsaController *controller;
   SoupMessage *message;
-  GBytes *body;
+  GInputStream *stream;
+  GByteArray *body;
+  GCancellable *cancellable; /* cancelled by the caller's or by the deadline */
+  GCancellable *caller_cancellable;
+  gulong caller_handler;
+  guint deadline_id;
+  gboolean timed_out;
 } Exchange;
 
 static void
 exchange_free (Exchange *exchange)
 {
+  g_clear_handle_id (&exchange->deadline_id, g_source_remove);
+  if (exchange->caller_cancellable != NULL)
+    g_cancellable_disconnect (exchange->caller_cancellable, exchange->caller_handler);
+  g_clear_object (&exchange->caller_cancellable);
+  /* Closing a body not read to its end drops the connection; the rest is never read. */
+  g_clear_object (&exchange->stream);
+  g_clear_object (&exchange->cancellable);
   g_clear_object (&exchange->message);
-  g_clear_pointer (&exchange->body, g_bytes_unref);
+  g_clear_pointer (&exchange->body, g_byte_array_unref);
   g_free (exchange);
 }
 
 static void
-on_send_and_read (GObject *source, GAsyncResult *result, gpointer user_data)
+cancel_exchange (GCancellable *caller_cancellable, gpointer data)
+{
+  Exchange *exchange = data;
+
+  g_cancellable_cancel (exchange->cancellable);
+}
+
+/* libsoup's timeout bounds each read; this bounds the whole request (a controller that
+ * trickles its answer byte by byte). */
+static gboolean
+on_deadline (gpointer data)
+{
+  Exchange *exchange = data;
+
+  exchange->deadline_id = 0;
+  exchange->timed_out = TRUE;
+  g_cancellable_cancel (exchange->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+return_error (GTask *task, GError *error)
+{
+  Exchange *exchange = g_task_get_task_data (task);
+
+  if (exchange->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_error (&error);
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                           "%s %s: no complete response within %u s",
+                           soup_message_get_method (exchange->message),
+                           g_uri_get_path (soup_message_get_uri (exchange->message)),
+                           exchange->controller->timeout_s);
+    }
+  g_task_return_error (task, error);
+}
+
+static void read_next_chunk (GTask *task);
+
+static void
+on_chunk_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   Exchange *exchange = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) chunk
+      = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
 
-  exchange->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  if (exchange->body == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_boolean (task, TRUE);
+  if (chunk == NULL)
+    {
+      return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_bytes_get_size (chunk) == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  g_byte_array_append (exchange->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+  if (exchange->body->len > MAX_BODY_BYTES)
+    {
+      g_task_return_new_error (
+          task, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE, "%s %s: response body over %u bytes",
+          soup_message_get_method (exchange->message),
+          g_uri_get_path (soup_message_get_uri (exchange->message)), MAX_BODY_BYTES);
+      return;
+    }
+  read_next_chunk (g_steal_pointer (&task));
+}
+
+static void
+read_next_chunk (GTask *task)
+{
+  Exchange *exchange = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (exchange->stream, READ_CHUNK_BYTES, G_PRIORITY_DEFAULT,
+                                   exchange->cancellable, on_chunk_read, task);
+}
+
+/* Retry-After in seconds (the HTTP-date form is not used by the controller). */
+static void
+note_retry_after (VsaController *self, SoupMessage *message)
+{
+  const char *value
+      = soup_message_headers_get_one (soup_message_get_response_headers (message), "Retry-After");
+  guint64 seconds = 0;
+
+  if (value == NULL || !g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT, &seconds, NULL))
+    seconds = 0;
+  self->retry_after_s = (guint) MIN (seconds, MAX_RETRY_AFTER_S);
+}
+
+static void
+on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Exchange *exchange = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  guint status;
+  goffset length;
+
+  exchange->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (exchange->stream == NULL)
+    {
+      return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  status = soup_message_get_status (exchange->message);
+  note_retry_after (exchange->controller, exchange->message);
+  /* Only a 200's body is used: the status says enough of anything else. */
+  if (status != SOUP_STATUS_OK)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  length = soup_message_headers_get_content_length (
+      soup_message_get_response_headers (exchange->message));
+  if (length > MAX_BODY_BYTES)
+    {
+      g_task_return_new_error (
+          task, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+          "%s %s: response body of %" G_GOFFSET_FORMAT " bytes is over %u bytes",
+          soup_message_get_method (exchange->message),
+          g_uri_get_path (soup_message_get_uri (exchange->message)), length, MAX_BODY_BYTES);
+      return;
+    }
+  read_next_chunk (g_steal_pointer (&task));
 }
 
 static void
@@ -94,20 +258,33 @@ send_request (VsaController *self, const char *method, const char *url, const ch
               gpointer source_tag, GCancellable *cancellable, GAsyncReadyCallback callback,
               gpointer user_data)
 {
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  GTask *task = g_task_new (self, NULL, callback, user_data);
   Exchange *exchange = g_new0 (Exchange, 1);
 
   g_task_set_source_tag (task, source_tag);
-  exchange->message = soup_message_new (method, url);
   g_task_set_task_data (task, exchange, (GDestroyNotify) exchange_free);
+  exchange->controller = self;
+  exchange->message = soup_message_new (method, url);
+  exchange->body = g_byte_array_new ();
+  exchange->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      exchange->caller_cancellable = g_object_ref (cancellable);
+      exchange->caller_handler
+          = g_cancellable_connect (cancellable, G_CALLBACK (cancel_exchange), exchange, NULL);
+    }
+  exchange->deadline_id = g_timeout_add_seconds (self->timeout_s, on_deadline, exchange);
+  if (self->authorization != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (exchange->message),
+                                  "Authorization", self->authorization);
   if (json_body != NULL)
     {
       g_autoptr (GBytes) bytes = g_bytes_new (json_body, strlen (json_body));
 
       soup_message_set_request_body_from_bytes (exchange->message, "application/json", bytes);
     }
-  soup_session_send_and_read_async (self->soup, exchange->message, G_PRIORITY_DEFAULT, cancellable,
-                                    on_send_and_read, task);
+  soup_session_send_async (self->soup, exchange->message, G_PRIORITY_DEFAULT, exchange->cancellable,
+                           on_sent, task);
 }
 
 /* The exchange of a finished request; fails unless the status is 200 (or 404 when
@@ -134,7 +311,8 @@ finish_request (GAsyncResult *result, gboolean allow_not_found, GError **error)
 static const char *
 body_data (Exchange *exchange, gsize *length)
 {
-  return g_bytes_get_data (exchange->body, length);
+  *length = exchange->body->len;
+  return exchange->body->len > 0 ? (const char *) exchange->body->data : "";
 }
 
 void
@@ -151,13 +329,18 @@ VsaOffer *
 vsa_controller_get_offer_finish (VsaController *self, GAsyncResult *result, GError **error)
 {
   Exchange *exchange = finish_request (result, TRUE, error);
+  VsaOffer *offer;
   const char *data;
   gsize length;
 
   if (exchange == NULL || soup_message_get_status (exchange->message) == SOUP_STATUS_NOT_FOUND)
     return NULL;
   data = body_data (exchange, &length);
-  return vsa_offer_parse (data, length, error);
+  offer = vsa_offer_parse (data, length, error);
+  /* The size tells one unusable offer from the next in the log. */
+  if (offer == NULL)
+    g_prefix_error (error, "%" G_GSIZE_FORMAT " bytes: ", length);
+  return offer;
 }
 
 void

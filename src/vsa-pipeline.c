@@ -1,5 +1,7 @@
 #include "vsa-pipeline.h"
 
+#include "vsa-x11-src.h"
+
 /* Encoders tuned for latency: no B-frames or lookahead, CBR with a VBV of about one and a
  * half frames, a very long GOP (the browser's PLI/FIR asks for keyframes), threads sized
  * to the machine. */
@@ -61,9 +63,10 @@ make_source (const VsaConfig *config)
   if (config->source == VSA_SOURCE_TEST)
     return gst_element_factory_make_full ("videotestsrc", "name", "source", "is-live", TRUE,
                                           "pattern", 18 /* ball: moving content */, NULL);
-  return gst_element_factory_make_full ("ximagesrc", "name", "source", "display-name",
-                                        config->display, "use-damage", FALSE, "show-pointer", TRUE,
-                                        NULL);
+  /* Ours, not ximagesrc: Xlib exits the process when the X server goes away. */
+  vsa_x11_src_register ();
+  return gst_element_factory_make_full ("vsax11src", "name", "source", "display-name",
+                                        config->display, "show-pointer", TRUE, NULL);
 }
 
 static GstCaps *
@@ -72,7 +75,7 @@ source_caps (const VsaConfig *config)
   GstCaps *caps
       = gst_caps_new_simple ("video/x-raw", "framerate", GST_TYPE_FRACTION, config->fps, 1, NULL);
 
-  /* ximagesrc captures the screen's own size; the test pattern needs one. */
+  /* The screen gives its own size; the test pattern needs one. */
   if (config->source == VSA_SOURCE_TEST)
     gst_caps_set_simple (caps, "width", G_TYPE_INT, 1280, "height", G_TYPE_INT, 720, NULL);
   return caps;
@@ -164,7 +167,7 @@ char *
 vsa_pipeline_missing_elements (const VsaConfig *config)
 {
   const char *const required[] = {
-    config->source == VSA_SOURCE_TEST ? "videotestsrc" : "ximagesrc",
+    config->source == VSA_SOURCE_TEST ? "videotestsrc" : "videoconvert",
     "videoconvert",
     "queue",
     "webrtcbin",

@@ -8,6 +8,9 @@
 #define CONNECT_TIMEOUT_S 30
 #define FIRST_CAPS_TIMEOUT_S 5
 #define DISCONNECT_TIMEOUT_S 10
+/* A receiving browser sends RTCP at least every second or so; libnice has no consent
+ * freshness here, so silence is how a closed tab or a sleeping machine shows. */
+#define PEER_SILENCE_TIMEOUT_S 10
 
 struct _VsaSession
 {
@@ -28,6 +31,8 @@ struct _VsaSession
   guint connect_timeout_id;
   guint disconnect_timeout_id;
   guint first_caps_timeout_id;
+  guint liveness_id;
+  gint last_received_s; /* monotonic s of the last packet from the peer; atomic */
   gboolean remote_set;
   gboolean have_caps; /* the video's caps (with its SSRC) reached webrtcbin */
   gboolean answer_requested;
@@ -35,6 +40,7 @@ struct _VsaSession
   gboolean gathering_done;
   gboolean answer_emitted;
   gboolean connected;
+  gboolean display_lost;
   gboolean stopped;
 };
 
@@ -219,6 +225,55 @@ on_disconnect_timeout (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gint
+monotonic_s (void)
+{
+  return (gint) (g_get_monotonic_time () / G_USEC_PER_SEC);
+}
+
+/* On the ICE transport's streaming thread: every packet the peer sends. */
+static GstPadProbeReturn
+on_received (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  VsaSession *self = data;
+
+  g_atomic_int_set (&self->last_received_s, monotonic_s ());
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean
+check_peer_alive (gpointer data)
+{
+  VsaSession *self = data;
+
+  if (monotonic_s () - g_atomic_int_get (&self->last_received_s) < PEER_SILENCE_TIMEOUT_S)
+    return G_SOURCE_CONTINUE;
+  self->liveness_id = 0;
+  end (self, "nothing from the browser for " G_STRINGIFY (PEER_SILENCE_TIMEOUT_S) " s");
+  return G_SOURCE_REMOVE;
+}
+
+/* Watches what arrives from the peer: webrtcbin's transports receive through nicesrc. */
+static void
+watch_peer (VsaSession *self)
+{
+  g_autoptr (GstIterator) sources
+      = gst_bin_iterate_all_by_element_factory_name (GST_BIN (self->webrtc), "nicesrc");
+  GValue item = G_VALUE_INIT;
+
+  g_atomic_int_set (&self->last_received_s, monotonic_s ());
+  while (gst_iterator_next (sources, &item) == GST_ITERATOR_OK)
+    {
+      g_autoptr (GstPad) pad = gst_element_get_static_pad (g_value_get_object (&item), "src");
+
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                         on_received, self, NULL);
+      g_value_reset (&item);
+    }
+  g_value_unset (&item);
+  self->liveness_id = g_timeout_add_seconds (1, check_peer_alive, self);
+}
+
 static void
 handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
 {
@@ -231,6 +286,7 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
       if (!self->connected)
         {
           self->connected = TRUE;
+          watch_peer (self);
           g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
         }
       break;
@@ -452,6 +508,29 @@ on_sink_caps (GstPad *pad, GParamSpec *pspec, VsaSession *self)
 
 /* --- main context --------------------------------------------------------------------- */
 
+/* The capture source keeps going (black frames) while the display is away: say so once
+ * each way. */
+static void
+handle_display_message (VsaSession *self, const GstStructure *structure)
+{
+  gboolean connected = FALSE;
+  int width = 0, height = 0;
+
+  gst_structure_get_boolean (structure, "connected", &connected);
+  if (!connected && !self->display_lost)
+    g_warning ("session %s: display %s unavailable (%s): sending black, retrying every 2 s",
+               self->config->session_id, gst_structure_get_string (structure, "display"),
+               gst_structure_get_string (structure, "reason"));
+  else if (connected && self->display_lost)
+    {
+      gst_structure_get_int (structure, "width", &width);
+      gst_structure_get_int (structure, "height", &height);
+      g_message ("session %s: display %s is back (%dx%d)", self->config->session_id,
+                 gst_structure_get_string (structure, "display"), width, height);
+    }
+  self->display_lost = !connected;
+}
+
 static gboolean
 on_bus_message (GstBus *bus, GstMessage *message, gpointer data)
 {
@@ -460,6 +539,9 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer data)
   g_autofree char *debug = NULL;
   g_autofree char *reason = NULL;
 
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT
+      && gst_message_has_name (message, "vsa-x11-src"))
+    handle_display_message (self, gst_message_get_structure (message));
   if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ERROR)
     return G_SOURCE_CONTINUE;
   gst_message_parse_error (message, &error, &debug);
@@ -709,6 +791,7 @@ vsa_session_stop (VsaSession *self)
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
   g_clear_handle_id (&self->disconnect_timeout_id, g_source_remove);
   g_clear_handle_id (&self->first_caps_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->liveness_id, g_source_remove);
   if (self->pipeline != NULL)
     {
       g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));

@@ -64,6 +64,42 @@ vsa_ice_server_free (VsaIceServer *self)
   g_free (self);
 }
 
+/* Ours nest 4 deep; the controller may add a few levels of its own. */
+#define MAX_JSON_DEPTH 32
+
+/* json-glib parses and frees nesting recursively: some 75000 levels (a 75 kB body)
+ * overflow the stack. It also takes comments and single-quoted strings, which JSON has
+ * not; refusing those keeps brackets from hiding in them from this count. */
+static gboolean
+json_is_plain_and_shallow (const char *body, gsize length)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      if (in_string)
+        {
+          if (body[i] == '\\')
+            i++;
+          else if (body[i] == '"')
+            in_string = FALSE;
+        }
+      else if (body[i] == '"')
+        in_string = TRUE;
+      else if (body[i] == '/' || body[i] == '\'')
+        return FALSE;
+      else if (body[i] == '[' || body[i] == '{')
+        {
+          if (++depth > MAX_JSON_DEPTH)
+            return FALSE;
+        }
+      else if ((body[i] == ']' || body[i] == '}') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
 static JsonNode *
 parse_json (const char *body, gsize length, GError **error)
 {
@@ -76,10 +112,23 @@ parse_json (const char *body, gsize length, GError **error)
                            "body is empty or not UTF-8 text");
       return NULL;
     }
+  if (!json_is_plain_and_shallow (body, length))
+    {
+      g_set_error (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_PARSE,
+                   "body is not plain JSON nested at most %u deep", MAX_JSON_DEPTH);
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, body, (gssize) length, &local_error))
     {
       g_set_error (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_PARSE, "body is not JSON: %s",
                    local_error->message);
+      return NULL;
+    }
+  /* json-glib reads white space alone as no document, and sets no error */
+  if (json_parser_get_root (parser) == NULL)
+    {
+      g_set_error_literal (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_PARSE,
+                           "body holds no JSON value");
       return NULL;
     }
   return json_parser_steal_root (parser);
@@ -117,6 +166,28 @@ get_array (JsonObject *object, const char *name)
   return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
 }
 
+static gboolean
+is_number_in (const char *text, guint64 min, guint64 max)
+{
+  return g_ascii_string_to_unsigned (text, 10, min, max, NULL, NULL);
+}
+
+/* "candidate:<foundation> <component> <udp|tcp> <priority> <address> <port> typ <type> …"
+ * (RFC 8839): anything else would only reach libnice to be refused, or worse misread. */
+static gboolean
+candidate_is_well_formed (const char *candidate)
+{
+  static const char *const types[] = { "host", "srflx", "prflx", "relay", NULL };
+  g_auto (GStrv) fields = g_strsplit (candidate + strlen ("candidate:"), " ", 9);
+
+  return g_strv_length (fields) >= 8 && *fields[0] != '\0' && is_number_in (fields[1], 1, 256)
+         && (g_ascii_strcasecmp (fields[2], "udp") == 0
+             || g_ascii_strcasecmp (fields[2], "tcp") == 0)
+         && is_number_in (fields[3], 0, G_MAXUINT32) && *fields[4] != '\0'
+         && is_number_in (fields[5], 0, 65535) && g_str_equal (fields[6], "typ")
+         && g_strv_contains (types, fields[7]);
+}
+
 /* Malformed entries are skipped: one bad candidate must not cost the good ones. */
 static GPtrArray *
 candidates_from_array (JsonArray *array)
@@ -131,6 +202,7 @@ candidates_from_array (JsonArray *array)
       JsonNode *index_node;
       const char *text;
       gint64 index = -1;
+      g_autoptr (VsaCandidate) candidate = NULL;
 
       if (!JSON_NODE_HOLDS_OBJECT (element))
         continue;
@@ -150,8 +222,9 @@ candidates_from_array (JsonArray *array)
             continue;
         }
 
-      g_ptr_array_add (candidates,
-                       vsa_candidate_new (text, (int) index, get_string (object, "sdpMid")));
+      candidate = vsa_candidate_new (text, (int) index, get_string (object, "sdpMid"));
+      if (candidate_is_well_formed (candidate->candidate))
+        g_ptr_array_add (candidates, g_steal_pointer (&candidate));
     }
   return candidates;
 }
@@ -188,6 +261,13 @@ vsa_offer_parse (const char *body, gsize length, GError **error)
     {
       g_set_error_literal (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_SHAPE,
                            "\"offer.sdp\" is missing, empty or not a string");
+      return NULL;
+    }
+  /* GStreamer's SDP parser takes any text; SDP starts with its version line. */
+  if (!g_str_has_prefix (sdp, "v=0\r\n") && !g_str_has_prefix (sdp, "v=0\n"))
+    {
+      g_set_error_literal (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_SHAPE,
+                           "\"offer.sdp\" is not SDP (no v=0 line first)");
       return NULL;
     }
 

@@ -562,6 +562,56 @@ test_codecs_invalid (void)
   assert_file_invalid ("codecs=foo", "codecs");
 }
 
+/* The token: from --token-file, the key file, or the systemd credential; one word. */
+static void
+test_token (void)
+{
+  g_autoptr (TestTmpPath) token_path = write_tmp_config (" s3cr3t-t0ken\n");
+  g_autofree char *contents
+      = g_strdup_printf ("[agent]\ntoken-file=%s\nca-file=/etc/ca.pem\n", token_path);
+  g_autoptr (TestTmpPath) path = write_tmp_config (contents);
+  g_autoptr (TestTmpPath) empty = write_tmp_config ("");
+  g_autofree char *credentials = g_dir_make_tmp ("vsa-test-credentials-XXXXXX", NULL);
+  g_autofree char *credential = g_build_filename (credentials, "controller-token", NULL);
+  g_auto (GStrv) envp = base_env ();
+  g_auto (GStrv) credential_envp = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+  g_autoptr (VsaConfig) flag_config = NULL;
+  g_autoptr (VsaConfig) credential_config = NULL;
+
+  config = load (envp, &error, "--config", path, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->token, ==, "s3cr3t-t0ken");
+  g_assert_cmpstr (config->ca_file, ==, "/etc/ca.pem");
+
+  flag_config = load (envp, &error, "--config", path, "--token-file", token_path, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (flag_config->token, ==, "s3cr3t-t0ken");
+
+  g_assert_true (g_file_set_contents (credential, "cr3dential\n", -1, NULL));
+  credential_envp = g_environ_setenv (g_strdupv (envp), "CREDENTIALS_DIRECTORY", credentials, TRUE);
+  credential_config = load (credential_envp, &error, "--config", empty, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (credential_config->token, ==, "cr3dential");
+  g_unlink (credential);
+  g_rmdir (credentials);
+}
+
+static void
+test_token_invalid (void)
+{
+  g_autoptr (TestTmpPath) empty = write_tmp_config ("\n");
+  g_autoptr (TestTmpPath) two_words = write_tmp_config ("two words\n");
+  g_autoptr (TestTmpPath) nul = write_tmp_config ("");
+
+  g_assert_true (g_file_set_contents (nul, "to\0ken", 6, NULL));
+  assert_flag_invalid ("--token-file", empty, "token-file");
+  assert_flag_invalid ("--token-file", two_words, "token-file");
+  assert_flag_invalid ("--token-file", nul, "token-file");
+  assert_flag_invalid ("--token-file", "/nonexistent/token", "token-file");
+}
+
 static void
 test_source_invalid (void)
 {
@@ -713,6 +763,8 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/config/fps/invalid", test_fps_invalid);
   g_test_add_func ("/vsa/config/codecs/invalid", test_codecs_invalid);
   g_test_add_func ("/vsa/config/source/invalid", test_source_invalid);
+  g_test_add_func ("/vsa/config/token", test_token);
+  g_test_add_func ("/vsa/config/token/invalid", test_token_invalid);
   g_test_add_func ("/vsa/config/bitrate/invalid", test_bitrate_invalid);
   g_test_add_func ("/vsa/config/flags/garbage", test_flag_garbage);
   g_test_add_func ("/vsa/config/flags/malformed", test_flag_malformed);

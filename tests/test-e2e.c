@@ -15,16 +15,9 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 /* ---- Helpers for browser tests. ---- */
-
-static gboolean
-flag_is_set (gpointer user_data)
-{
-  return *(gboolean *) user_data;
-}
 
 /* The program at preferred if it is executable, else name found in PATH, else NULL. */
 static char *
@@ -33,116 +26,6 @@ vsa_test_find_program (const char *name, const char *preferred)
   if (preferred != NULL && g_file_test (preferred, G_FILE_TEST_IS_EXECUTABLE))
     return g_strdup (preferred);
   return g_find_program_in_path (name);
-}
-
-static void
-child_setup (gpointer user_data)
-{
-  /* No orphans if the test dies without its teardown. */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-typedef struct
-{
-  const char *name;
-  const char *value;
-} VsaTestEnv;
-
-/* A child the test owns, with the test's environment plus env (ending with a NULL name;
- * env may be NULL). Its stdout and stderr go to log_path when given, else to the test's
- * stderr (never to stdout, which carries TAP). */
-static GSubprocess *
-vsa_test_spawn (const char *const *argv, const VsaTestEnv *env, const char *log_path,
-                GError **error)
-{
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_autofree char *command = g_strjoinv (" ", (char **) argv);
-
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  for (gsize i = 0; env != NULL && env[i].name != NULL; i++)
-    g_subprocess_launcher_setenv (launcher, env[i].name, env[i].value, TRUE);
-  if (log_path != NULL)
-    {
-      g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDERR_MERGE);
-      g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
-    }
-  else
-    {
-      int fd = dup (STDERR_FILENO);
-
-      if (fd < 0)
-        {
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "dup: %s",
-                       g_strerror (errno));
-          return NULL;
-        }
-      g_subprocess_launcher_take_stdout_fd (launcher, fd);
-    }
-  g_test_message ("starting: %s", command);
-  return g_subprocess_launcher_spawnv (launcher, argv, error);
-}
-
-static void
-wait_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  *(gboolean *) user_data = TRUE;
-}
-
-/* Waits at most timeout_ms for the child to exit; TRUE if it has. */
-static gboolean
-vsa_test_process_wait (GSubprocess *process, guint timeout_ms)
-{
-  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
-  gboolean exited = FALSE;
-
-  g_subprocess_wait_async (process, cancellable, wait_cb, &exited);
-  if (!vsa_test_wait_until (flag_is_set, &exited, timeout_ms))
-    {
-      g_cancellable_cancel (cancellable);
-      /* The cancelled wait still calls back; &exited must outlive it. */
-      vsa_test_wait_until (flag_is_set, &exited, 1000);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-vsa_test_process_is_running (GSubprocess *process)
-{
-  return g_subprocess_get_identifier (process) != NULL;
-}
-
-/* SIGTERM, then SIGKILL after timeout_ms. */
-static void
-vsa_test_process_stop (GSubprocess *process, guint timeout_ms)
-{
-  if (process == NULL || !vsa_test_process_is_running (process))
-    return;
-  g_subprocess_send_signal (process, SIGTERM);
-  if (vsa_test_process_wait (process, timeout_ms))
-    return;
-  g_test_message ("%s did not stop on SIGTERM, killing it", g_subprocess_get_identifier (process));
-  g_subprocess_force_exit (process);
-  vsa_test_process_wait (process, 2000);
-}
-
-/* Runs argv to completion within timeout_ms; FALSE unless it exits 0. */
-static gboolean
-vsa_test_run (const char *const *argv, guint timeout_ms, GError **error)
-{
-  g_autoptr (GSubprocess) process = vsa_test_spawn (argv, NULL, NULL, error);
-
-  if (process == NULL)
-    return FALSE;
-  if (!vsa_test_process_wait (process, timeout_ms))
-    {
-      vsa_test_process_stop (process, 1000);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s did not finish in %u ms", argv[0],
-                   timeout_ms);
-      return FALSE;
-    }
-  return g_spawn_check_wait_status (g_subprocess_get_status (process), error);
 }
 
 static gboolean
@@ -161,87 +44,6 @@ vsa_test_rm_rf (const char *path)
         g_unlink (child);
     }
   return g_remove (path) == 0;
-}
-
-typedef struct
-{
-  GSubprocess *process;
-  char *display; /* ":N" */
-} VsaTestXvfb;
-
-static void
-vsa_test_xvfb_free (VsaTestXvfb *self)
-{
-  if (self == NULL)
-    return;
-  vsa_test_process_stop (self->process, 5000);
-  g_clear_object (&self->process);
-  g_free (self->display);
-  g_free (self);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaTestXvfb, vsa_test_xvfb_free)
-
-typedef struct
-{
-  GSubprocess *process;
-  const char *socket;
-} XvfbStart;
-
-static gboolean
-xvfb_ready_or_dead (gpointer user_data)
-{
-  XvfbStart *start = user_data;
-
-  return g_file_test (start->socket, G_FILE_TEST_EXISTS)
-         || !vsa_test_process_is_running (start->process);
-}
-
-/* Xvfb on the first free display from :99, with -noreset so that the screen keeps
- * what xsetroot painted when xsetroot disconnects. */
-static VsaTestXvfb *
-vsa_test_xvfb_start (guint width, guint height, GError **error)
-{
-  g_autofree char *screen = g_strdup_printf ("%ux%ux24", width, height);
-
-  for (guint n = 99; n < 140; n++)
-    {
-      g_autofree char *display = g_strdup_printf (":%u", n);
-      g_autofree char *socket = g_strdup_printf ("/tmp/.X11-unix/X%u", n);
-      g_autofree char *lock = g_strdup_printf ("/tmp/.X%u-lock", n);
-      const char *argv[]
-          = { "Xvfb", display, "-screen", "0", screen, "-nolisten", "tcp", "-noreset", NULL };
-      g_autoptr (VsaTestXvfb) xvfb = NULL;
-      XvfbStart start = { NULL, socket };
-
-      if (g_file_test (socket, G_FILE_TEST_EXISTS) || g_file_test (lock, G_FILE_TEST_EXISTS))
-        continue;
-      xvfb = g_new0 (VsaTestXvfb, 1);
-      xvfb->display = g_steal_pointer (&display);
-      xvfb->process = vsa_test_spawn (argv, NULL, NULL, error);
-      if (xvfb->process == NULL)
-        return NULL;
-      start.process = xvfb->process;
-      if (!vsa_test_wait_until (xvfb_ready_or_dead, &start, 10000))
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "Xvfb %s: no %s after 10 s",
-                       xvfb->display, socket);
-          return NULL;
-        }
-      if (vsa_test_process_is_running (xvfb->process))
-        return g_steal_pointer (&xvfb);
-      /* Lost a race for this display with someone else: try the next one. */
-    }
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Xvfb: no free display");
-  return NULL;
-}
-
-/* Paints the root window, e.g. "#ff0000". */
-static gboolean
-vsa_test_xvfb_set_color (VsaTestXvfb *self, const char *color, GError **error)
-{
-  const char *argv[] = { "xsetroot", "-display", self->display, "-solid", color, NULL };
-
-  return vsa_test_run (argv, 10000, error);
 }
 
 /* Preferences of the test's Firefox profile, as user.js (name, JavaScript value) pairs. */

@@ -276,6 +276,42 @@ test_offer_not_json (void)
     assert_offer_error (fixture, length / 2, VSA_SIGNALING_ERROR_PARSE);
 }
 
+/* Deep nesting would overflow json-glib's recursive parser; long strings are only data. */
+static void
+test_offer_hostile (void)
+{
+  const gsize depth = 1000000;
+  g_autoptr (GString) deep = g_string_sized_new (2 * depth);
+  g_autoptr (GString) deep_in_string = g_string_new ("{\"x\":\"");
+  g_autoptr (GString) long_sdp
+      = g_string_new ("{\"offer\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n");
+  g_autoptr (VsaOffer) offer = NULL;
+  g_autoptr (GError) error = NULL;
+
+  for (gsize i = 0; i < depth; i++)
+    g_string_append_c (deep, i % 2 ? '{' : '[');
+  assert_offer_error (deep->str, (gssize) deep->len, VSA_SIGNALING_ERROR_PARSE);
+  g_string_set_size (deep, 0);
+  for (gsize i = 0; i < 64; i++)
+    g_string_append_c (deep, '[');
+  for (gsize i = 0; i < 64; i++)
+    g_string_append_c (deep, ']');
+  assert_offer_error (deep->str, (gssize) deep->len, VSA_SIGNALING_ERROR_PARSE);
+
+  /* Brackets inside a string (escaped quotes too) are not nesting. */
+  for (gsize i = 0; i < 1000; i++)
+    g_string_append (deep_in_string, "[{\\\"");
+  g_string_append (deep_in_string, "\"}");
+  assert_offer_error (deep_in_string->str, -1, VSA_SIGNALING_ERROR_SHAPE);
+
+  for (gsize i = 0; i < 1000000; i++)
+    g_string_append_c (long_sdp, 'A');
+  g_string_append (long_sdp, "\"}}");
+  offer = vsa_offer_parse (long_sdp->str, long_sdp->len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (offer->sdp), ==, 5 + 1000000);
+}
+
 static void
 test_offer_wrong_shape (void)
 {
@@ -387,16 +423,28 @@ test_candidates_parse_skip_malformed (void)
                      "\"sdpMLineIndex\":-3},"
                      "{\"candidate\":\"candidate:8 1 udp 1 192.0.2.8 8 typ host\","
                      "\"sdpMLineIndex\":\"zero\"},"
-                     "{\"candidate\":\"\",\"sdpMLineIndex\":0}"
+                     "{\"candidate\":\"\",\"sdpMLineIndex\":0},"
+                     /* strings that are no candidate: libnice must never see them */
+                     "{\"candidate\":\"candidate:garbage\",\"sdpMLineIndex\":0},"
+                     "{\"candidate\":\"candidate:2 1 udp 1 192.0.2.2 70000 typ host\"},"
+                     "{\"candidate\":\"candidate:3 0 udp 1 192.0.2.3 3 typ host\"},"
+                     "{\"candidate\":\"candidate:4 1 sctp 1 192.0.2.4 4 typ host\"},"
+                     "{\"candidate\":\"candidate:5 1 udp -1 192.0.2.5 5 typ host\"},"
+                     "{\"candidate\":\"candidate:6 1 udp 1 192.0.2.6 6 type host\"},"
+                     "{\"candidate\":\"candidate:9 1 udp 1 192.0.2.9 9 typ local\"},"
+                     "{\"candidate\":\"candidate:10 1 TCP 1 192.0.2.10 9 typ host tcptype "
+                     "active\"}"
                      "]}";
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) candidates = vsa_candidates_parse (body, strlen (body), &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (candidates);
-  g_assert_cmpuint (candidates->len, ==, 1);
+  g_assert_cmpuint (candidates->len, ==, 2);
   g_assert_cmpstr (candidate_at (candidates, 0)->candidate, ==,
                    "candidate:1 1 udp 1 192.0.2.1 1 typ host");
+  g_assert_cmpstr (candidate_at (candidates, 1)->candidate, ==,
+                   "candidate:10 1 TCP 1 192.0.2.10 9 typ host tcptype active");
 }
 
 static void
@@ -695,6 +743,7 @@ main (int argc, char **argv)
                    test_offer_bad_candidates_skipped);
   g_test_add_func ("/vsa/signaling/candidates/parse", test_candidates_parse);
   g_test_add_func ("/vsa/signaling/candidates/empty", test_candidates_parse_empty);
+  g_test_add_func ("/vsa/signaling/offer/hostile", test_offer_hostile);
   g_test_add_func ("/vsa/signaling/candidates/skip-malformed",
                    test_candidates_parse_skip_malformed);
   g_test_add_func ("/vsa/signaling/candidates/errors", test_candidates_parse_errors);

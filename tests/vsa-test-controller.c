@@ -26,6 +26,21 @@ struct _VsaTestController
   GHashTable *reports;        /* id -> JsonNode */
   GHashTable *request_counts; /* "METHOD path" -> count */
   JsonArray *ice_servers;
+
+  char *authorization; /* "Bearer <token>" every /api/ request must carry, or NULL */
+  guint unauthorized;  /* requests refused for the want of it */
+
+  /* What GET .../offer answers instead of the stored offer, when set. */
+  guint raw_offer_status;
+  char *raw_offer_type;
+  GBytes *raw_offer; /* NULL: not set */
+  gboolean raw_offer_chunked;
+  guint raw_offer_retry_after_s;
+
+  /* Faults on /api/ requests: a share of them fail or stall, from a seeded generator. */
+  double fault_rate;
+  GRand *fault_rand;
+  guint faults_injected;
 };
 
 static void
@@ -398,6 +413,93 @@ serve_static (VsaTestController *self, SoupServerMessage *msg, const char *path)
   reply_text (msg, SOUP_STATUS_OK, content_type_for (filename), contents, length);
 }
 
+/* The raw offer, sent as it is; chunked (no Content-Length) when asked. */
+static void
+reply_raw_offer (VsaTestController *self, SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+
+  soup_server_message_set_status (msg, self->raw_offer_status, NULL);
+  soup_message_headers_replace (headers, "Content-Type", self->raw_offer_type);
+  if (self->raw_offer_chunked)
+    soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  if (self->raw_offer_retry_after_s > 0)
+    {
+      g_autofree char *seconds = g_strdup_printf ("%u", self->raw_offer_retry_after_s);
+
+      soup_message_headers_replace (headers, "Retry-After", seconds);
+    }
+  soup_message_body_append_bytes (body, self->raw_offer);
+  soup_message_body_complete (body);
+}
+
+typedef struct
+{
+  SoupServerMessage *msg;
+  gboolean disconnected;
+} Stall;
+
+static void
+on_stalled_disconnected (SoupServerMessage *msg, Stall *stall)
+{
+  stall->disconnected = TRUE;
+}
+
+static gboolean
+end_stall (gpointer data)
+{
+  Stall *stall = data;
+
+  if (!stall->disconnected)
+    soup_server_message_unpause (stall->msg);
+  g_signal_handlers_disconnect_by_func (stall->msg, on_stalled_disconnected, stall);
+  g_object_unref (stall->msg);
+  g_free (stall);
+  return G_SOURCE_REMOVE;
+}
+
+/* Maybe fails the request as a sick controller or proxy would: 5xx, 429 with
+ * Retry-After, a connection reset, or an answer sent only after 1 to 7 s (the agent's
+ * timeout is 5 s). TRUE when the request must not be handled. A stalled request is
+ * handled now and answered later. */
+static gboolean
+inject_fault (VsaTestController *self, SoupServerMessage *msg)
+{
+  static const guint statuses[] = { 500, 502, 503, 504 };
+  GIOStream *stream;
+  Stall *stall;
+
+  if (self->fault_rand == NULL || g_rand_double (self->fault_rand) >= self->fault_rate)
+    return FALSE;
+  self->faults_injected++;
+  switch (g_rand_int_range (self->fault_rand, 0, 4))
+    {
+    case 0:
+      reply_text (msg, statuses[g_rand_int_range (self->fault_rand, 0, G_N_ELEMENTS (statuses))],
+                  "text/html", g_strdup ("<html><body>Bad gateway</body></html>"), 37);
+      return TRUE;
+    case 1:
+      reply_text (msg, 429 /* Too Many Requests */, "application/json",
+                  g_strdup ("{\"error\":\"slow down\"}"), 22);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
+                                    "1");
+      return TRUE;
+    case 2:
+      stream = soup_server_message_steal_connection (msg);
+      g_io_stream_close (stream, NULL, NULL);
+      g_object_unref (stream);
+      return TRUE;
+    default:
+      stall = g_new0 (Stall, 1);
+      stall->msg = g_object_ref (msg);
+      g_signal_connect (msg, "disconnected", G_CALLBACK (on_stalled_disconnected), stall);
+      soup_server_message_pause (msg);
+      g_timeout_add (g_rand_int_range (self->fault_rand, 1000, 7000), end_stall, stall);
+      return FALSE;
+    }
+}
+
 static void
 count_request (VsaTestController *self, const char *method, const char *path)
 {
@@ -421,6 +523,26 @@ server_callback (SoupServer *server, SoupServerMessage *msg, const char *path, G
   if (!g_str_has_prefix (path, REPORT_PREFIX)) /* four a second: too many to log */
     g_debug ("controller: %s %s", method, path);
 
+  if (g_str_has_prefix (path, "/api/") && inject_fault (self, msg))
+    return;
+  if (g_str_has_prefix (path, "/api/") && self->authorization != NULL
+      && g_strcmp0 (soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                  "Authorization"),
+                    self->authorization)
+             != 0)
+    {
+      g_autoptr (JsonObject) unauthorized = error_reply ("Unauthorized", FALSE);
+
+      self->unauthorized++;
+      reply_json (msg, SOUP_STATUS_UNAUTHORIZED, unauthorized);
+      return;
+    }
+  if (self->raw_offer != NULL && g_str_equal (method, "GET")
+      && g_str_has_prefix (path, SESSION_PREFIX) && g_str_has_suffix (path, "/offer"))
+    {
+      reply_raw_offer (self, msg);
+      return;
+    }
   if (g_str_equal (method, "POST"))
     body = parse_request_body (msg);
 
@@ -535,6 +657,10 @@ vsa_test_controller_free (VsaTestController *self)
   g_hash_table_unref (self->reports);
   g_hash_table_unref (self->request_counts);
   json_array_unref (self->ice_servers);
+  g_free (self->authorization);
+  g_free (self->raw_offer_type);
+  g_clear_pointer (&self->raw_offer, g_bytes_unref);
+  g_clear_pointer (&self->fault_rand, g_rand_free);
   g_free (self);
 }
 
@@ -677,4 +803,47 @@ vsa_test_controller_set_ice_servers (VsaTestController *self, const char *ice_se
   json_array_unref (self->ice_servers);
   self->ice_servers = json_node_dup_array (node);
   return TRUE;
+}
+
+void
+vsa_test_controller_set_raw_offer (VsaTestController *self, guint status, const char *content_type,
+                                   GBytes *body, gboolean chunked, guint retry_after_s)
+{
+  g_clear_pointer (&self->raw_offer, g_bytes_unref);
+  g_clear_pointer (&self->raw_offer_type, g_free);
+  if (body == NULL)
+    return;
+  self->raw_offer_status = status;
+  self->raw_offer_type = g_strdup (content_type);
+  self->raw_offer = g_bytes_ref (body);
+  self->raw_offer_chunked = chunked;
+  self->raw_offer_retry_after_s = retry_after_s;
+}
+
+void
+vsa_test_controller_set_faults (VsaTestController *self, double rate, guint32 seed)
+{
+  g_clear_pointer (&self->fault_rand, g_rand_free);
+  self->fault_rate = rate;
+  if (rate > 0)
+    self->fault_rand = g_rand_new_with_seed (seed);
+}
+
+guint
+vsa_test_controller_get_faults_injected (VsaTestController *self)
+{
+  return self->faults_injected;
+}
+
+void
+vsa_test_controller_set_token (VsaTestController *self, const char *token)
+{
+  g_free (self->authorization);
+  self->authorization = token != NULL ? g_strconcat ("Bearer ", token, NULL) : NULL;
+}
+
+guint
+vsa_test_controller_get_unauthorized_count (VsaTestController *self)
+{
+  return self->unauthorized;
 }

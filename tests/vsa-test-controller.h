@@ -62,4 +62,22 @@ JsonNode *vsa_test_controller_dup_report (VsaTestController *self, const char *i
 gboolean vsa_test_controller_set_ice_servers (VsaTestController *self,
                                               const char *ice_servers_json_array, GError **error);
 
+/* Until called again with body NULL, every GET .../offer is answered with status and
+ * body as they are (not JSON, say), without Content-Length when chunked, with
+ * Retry-After when retry_after_s is not 0. */
+void vsa_test_controller_set_raw_offer (VsaTestController *self, guint status,
+                                        const char *content_type, GBytes *body, gboolean chunked,
+                                        guint retry_after_s);
+
+/* A share (rate, 0 to 1) of the requests under /api/ fail: 5xx with an HTML page, 429
+ * with Retry-After: 1, a connection reset, or a reply held for 1 to 7 s. The choices
+ * come from a generator seeded with seed, so a failure can be replayed. 0 turns it off. */
+void vsa_test_controller_set_faults (VsaTestController *self, double rate, guint32 seed);
+guint vsa_test_controller_get_faults_injected (VsaTestController *self);
+
+/* Requests under /api/ without "Authorization: Bearer <token>" get 401 (NULL: none
+ * needed); how many did. */
+void vsa_test_controller_set_token (VsaTestController *self, const char *token);
+guint vsa_test_controller_get_unauthorized_count (VsaTestController *self);
+
 G_END_DECLS

@@ -1,15 +1,32 @@
 #include "vsa-test-util.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
 static gboolean
 tick_cb (gpointer user_data)
 {
   return G_SOURCE_CONTINUE;
 }
 
+guint
+vsa_test_timeout_multiplier (void)
+{
+  const char *value = g_getenv ("VSA_TEST_TIMEOUT_MULTIPLIER");
+  guint64 multiplier = 1;
+
+  if (value != NULL && !g_ascii_string_to_unsigned (value, 10, 1, 1000, &multiplier, NULL))
+    multiplier = 1;
+  return (guint) multiplier;
+}
+
 gboolean
 vsa_test_wait_until (VsaTestDoneFunc done, gpointer user_data, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline
+      = g_get_monotonic_time () + (gint64) timeout_ms * vsa_test_timeout_multiplier () * 1000;
 
   while (!done (user_data))
     {
@@ -25,4 +42,233 @@ vsa_test_wait_until (VsaTestDoneFunc done, gpointer user_data, guint timeout_ms)
       g_source_destroy (tick);
     }
   return TRUE;
+}
+
+gboolean
+vsa_test_flag_is_set (gpointer user_data)
+{
+  return *(gboolean *) user_data;
+}
+
+static void
+child_setup (gpointer user_data)
+{
+  /* No orphans if the test dies without its teardown. */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+GSubprocess *
+vsa_test_spawn (const char *const *argv, const VsaTestEnv *env, const char *log_path,
+                GError **error)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autofree char *command = g_strjoinv (" ", (char **) argv);
+
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  for (gsize i = 0; env != NULL && env[i].name != NULL; i++)
+    g_subprocess_launcher_setenv (launcher, env[i].name, env[i].value, TRUE);
+  if (log_path != NULL)
+    {
+      g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDERR_MERGE);
+      g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
+    }
+  else
+    {
+      int fd = dup (STDERR_FILENO);
+
+      if (fd < 0)
+        {
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "dup: %s",
+                       g_strerror (errno));
+          return NULL;
+        }
+      g_subprocess_launcher_take_stdout_fd (launcher, fd);
+    }
+  g_test_message ("starting: %s", command);
+  return g_subprocess_launcher_spawnv (launcher, argv, error);
+}
+
+static void
+wait_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  *(gboolean *) user_data = TRUE;
+}
+
+gboolean
+vsa_test_process_wait (GSubprocess *process, guint timeout_ms)
+{
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  gboolean exited = FALSE;
+
+  g_subprocess_wait_async (process, cancellable, wait_cb, &exited);
+  if (!vsa_test_wait_until (vsa_test_flag_is_set, &exited, timeout_ms))
+    {
+      g_cancellable_cancel (cancellable);
+      /* The cancelled wait still calls back; &exited must outlive it. */
+      vsa_test_wait_until (vsa_test_flag_is_set, &exited, 1000);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vsa_test_process_is_running (GSubprocess *process)
+{
+  return g_subprocess_get_identifier (process) != NULL;
+}
+
+void
+vsa_test_process_stop (GSubprocess *process, guint timeout_ms)
+{
+  if (process == NULL || !vsa_test_process_is_running (process))
+    return;
+  g_subprocess_send_signal (process, SIGTERM);
+  if (vsa_test_process_wait (process, timeout_ms))
+    return;
+  g_test_message ("%s did not stop on SIGTERM, killing it", g_subprocess_get_identifier (process));
+  g_subprocess_force_exit (process);
+  vsa_test_process_wait (process, 2000);
+}
+
+gboolean
+vsa_test_run (const char *const *argv, guint timeout_ms, GError **error)
+{
+  g_autoptr (GSubprocess) process = vsa_test_spawn (argv, NULL, NULL, error);
+
+  if (process == NULL)
+    return FALSE;
+  if (!vsa_test_process_wait (process, timeout_ms))
+    {
+      vsa_test_process_stop (process, 1000);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s did not finish in %u ms", argv[0],
+                   timeout_ms);
+      return FALSE;
+    }
+  return g_spawn_check_wait_status (g_subprocess_get_status (process), error);
+}
+
+void
+vsa_test_xvfb_free (VsaTestXvfb *self)
+{
+  if (self == NULL)
+    return;
+  vsa_test_process_stop (self->process, 5000);
+  g_clear_object (&self->process);
+  g_free (self->display);
+  g_free (self);
+}
+
+typedef struct
+{
+  GSubprocess *process;
+  const char *socket;
+} XvfbStart;
+
+static gboolean
+xvfb_ready_or_dead (gpointer user_data)
+{
+  XvfbStart *start = user_data;
+
+  return g_file_test (start->socket, G_FILE_TEST_EXISTS)
+         || !vsa_test_process_is_running (start->process);
+}
+
+VsaTestXvfb *
+vsa_test_xvfb_start_on (guint number, guint width, guint height, GError **error)
+{
+  g_autofree char *screen = g_strdup_printf ("%ux%ux24", width, height);
+  g_autofree char *display = g_strdup_printf (":%u", number);
+  g_autofree char *socket = g_strdup_printf ("/tmp/.X11-unix/X%u", number);
+  g_autofree char *lock = g_strdup_printf ("/tmp/.X%u-lock", number);
+  const char *argv[]
+      = { "Xvfb", display, "-screen", "0", screen, "-nolisten", "tcp", "-noreset", NULL };
+  g_autoptr (VsaTestXvfb) xvfb = NULL;
+  XvfbStart start = { NULL, socket };
+
+  if (g_file_test (socket, G_FILE_TEST_EXISTS) || g_file_test (lock, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "display %s is in use", display);
+      return NULL;
+    }
+  xvfb = g_new0 (VsaTestXvfb, 1);
+  xvfb->display = g_steal_pointer (&display);
+  xvfb->number = number;
+  xvfb->process = vsa_test_spawn (argv, NULL, NULL, error);
+  if (xvfb->process == NULL)
+    return NULL;
+  start.process = xvfb->process;
+  if (!vsa_test_wait_until (xvfb_ready_or_dead, &start, 10000))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "Xvfb %s: no %s after 10 s",
+                   xvfb->display, socket);
+      return NULL;
+    }
+  if (!vsa_test_process_is_running (xvfb->process))
+    {
+      /* Lost a race for this display with someone else. */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Xvfb %s exited at start", xvfb->display);
+      return NULL;
+    }
+  return g_steal_pointer (&xvfb);
+}
+
+VsaTestXvfb *
+vsa_test_xvfb_start (guint width, guint height, GError **error)
+{
+  for (guint n = 99; n < 140; n++)
+    {
+      g_autoptr (GError) local_error = NULL;
+      VsaTestXvfb *xvfb = vsa_test_xvfb_start_on (n, width, height, &local_error);
+
+      if (xvfb != NULL)
+        return xvfb;
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+    }
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Xvfb: no free display");
+  return NULL;
+}
+
+typedef struct
+{
+  char *socket;
+  char *lock;
+} XvfbFiles;
+
+static gboolean
+xvfb_files_gone (gpointer user_data)
+{
+  XvfbFiles *files = user_data;
+
+  return !g_file_test (files->socket, G_FILE_TEST_EXISTS)
+         && !g_file_test (files->lock, G_FILE_TEST_EXISTS);
+}
+
+gboolean
+vsa_test_xvfb_stop (VsaTestXvfb *self, GError **error)
+{
+  g_autofree char *socket = g_strdup_printf ("/tmp/.X11-unix/X%u", self->number);
+  g_autofree char *lock = g_strdup_printf ("/tmp/.X%u-lock", self->number);
+  XvfbFiles files = { socket, lock };
+
+  vsa_test_process_stop (self->process, 5000);
+  if (!vsa_test_wait_until (xvfb_files_gone, &files, 5000))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "Xvfb %s: %s or %s still there",
+                   self->display, socket, lock);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vsa_test_xvfb_set_color (VsaTestXvfb *self, const char *color, GError **error)
+{
+  const char *argv[] = { "xsetroot", "-display", self->display, "-solid", color, NULL };
+
+  return vsa_test_run (argv, 10000, error);
 }

@@ -1,0 +1,730 @@
+#include "vsa-x11-src.h"
+
+#include <stdlib.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <xcb/xcb.h>
+#include <xcb/shm.h>
+#include <xcb/xfixes.h>
+
+GST_DEBUG_CATEGORY_STATIC (vsa_x11_src_debug);
+#define GST_CAT_DEFAULT vsa_x11_src_debug
+
+#define RETRY_INTERVAL_US (2 * G_USEC_PER_SEC)
+/* Frames downstream may hold at once (queue, converter, one being filled) before we
+ * capture into a plain GetImage reply instead. */
+#define MAX_SEGMENTS 3
+
+/* A SysV shared memory segment attached to the X server. The element holds one
+ * reference, each buffer wrapping it another: it is free again when only ours is left,
+ * and outlives the connection while a buffer still uses it. */
+typedef struct
+{
+  gint ref;
+  guint8 *data;
+  gsize size;
+  xcb_shm_seg_t xid;
+} Segment;
+
+typedef enum
+{
+  STATUS_UNKNOWN,
+  STATUS_CONNECTED,
+  STATUS_DISCONNECTED,
+} Status;
+
+struct _VsaX11Src
+{
+  GstPushSrc parent;
+
+  /* Under the object lock: properties, the screen size get_caps offers, the clock wait. */
+  char *display_name;
+  gboolean show_pointer;
+  int width, height;
+  GstClockID clock_id;
+  gboolean flushing;
+
+  /* Streaming thread (and start/stop, which never run beside it). */
+  xcb_connection_t *conn;
+  xcb_window_t root;
+  gboolean have_shm, have_xfixes;
+  Segment *segments[MAX_SEGMENTS];
+  guint n_segments;
+  Status status;
+  gint64 next_retry_us;
+  int caps_width, caps_height, fps_n, fps_d;
+  guint64 last_frame;
+  gboolean have_last_frame;
+  GstBuffer *black;
+};
+
+enum
+{
+  PROP_0,
+  PROP_DISPLAY_NAME,
+  PROP_SHOW_POINTER,
+};
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/x-raw, format=(string)BGRx, width=(int)[1, 65535], "
+                     "height=(int)[1, 65535], framerate=(fraction)[1/2147483647, 2147483647/1], "
+                     "pixel-aspect-ratio=(fraction)1/1"));
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VsaX11Src, vsa_x11_src, GST_TYPE_PUSH_SRC,
+                               GST_DEBUG_CATEGORY_INIT (vsa_x11_src_debug, "vsax11src", 0,
+                                                        "X11 screen capture over XCB"))
+
+static Segment *
+segment_ref (Segment *seg)
+{
+  g_atomic_int_inc (&seg->ref);
+  return seg;
+}
+
+static void
+segment_unref (gpointer data)
+{
+  Segment *seg = data;
+
+  if (!g_atomic_int_dec_and_test (&seg->ref))
+    return;
+  shmdt (seg->data);
+  g_free (seg);
+}
+
+static Segment *
+segment_new (xcb_connection_t *conn, gsize size)
+{
+  int id = shmget (IPC_PRIVATE, size, IPC_CREAT | 0600);
+  xcb_shm_seg_t xid;
+  xcb_generic_error_t *error;
+  Segment *seg;
+  void *data;
+
+  if (id < 0)
+    return NULL;
+  data = shmat (id, NULL, 0);
+  if (data == (void *) -1)
+    {
+      shmctl (id, IPC_RMID, NULL);
+      return NULL;
+    }
+  xid = xcb_generate_id (conn);
+  /* Fails on a remote display: the server cannot see our memory. */
+  error = xcb_request_check (conn, xcb_shm_attach_checked (conn, xid, id, FALSE));
+  /* Once attached on both sides it may be marked: the kernel frees it after both detach,
+   * even if we crash. */
+  shmctl (id, IPC_RMID, NULL);
+  if (error != NULL || xcb_connection_has_error (conn))
+    {
+      free (error);
+      shmdt (data);
+      return NULL;
+    }
+  seg = g_new0 (Segment, 1);
+  seg->ref = 1;
+  seg->data = data;
+  seg->size = size;
+  seg->xid = xid;
+  return seg;
+}
+
+static const char *
+display_label (VsaX11Src *self)
+{
+  const char *name = self->display_name != NULL ? self->display_name : g_getenv ("DISPLAY");
+
+  return name != NULL ? name : "";
+}
+
+static void
+post_status (VsaX11Src *self, gboolean connected, const char *reason)
+{
+  GstStructure *s;
+
+  GST_OBJECT_LOCK (self);
+  s = gst_structure_new ("vsa-x11-src", "display", G_TYPE_STRING, display_label (self), "connected",
+                         G_TYPE_BOOLEAN, connected, NULL);
+  if (connected)
+    gst_structure_set (s, "width", G_TYPE_INT, self->width, "height", G_TYPE_INT, self->height,
+                       NULL);
+  else
+    gst_structure_set (s, "reason", G_TYPE_STRING, reason, NULL);
+  GST_OBJECT_UNLOCK (self);
+  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* Drops the connection (if any); the next attempt is in 2 s. reason is posted when this
+ * is a transition, i.e. once per outage. */
+static void
+x11_disconnect (VsaX11Src *self, const char *reason)
+{
+  for (guint i = 0; i < self->n_segments; i++)
+    g_clear_pointer (&self->segments[i], segment_unref);
+  self->n_segments = 0;
+  g_clear_pointer (&self->conn, xcb_disconnect);
+  self->next_retry_us = g_get_monotonic_time () + RETRY_INTERVAL_US;
+  if (reason == NULL || self->status == STATUS_DISCONNECTED)
+    return;
+  GST_WARNING_OBJECT (self, "%s; retrying every 2 s", reason);
+  self->status = STATUS_DISCONNECTED;
+  post_status (self, FALSE, reason);
+}
+
+/* The screen's root visual must be TrueColor, 24 or 32 bits deep in 32-bit little-endian
+ * pixels with 8-bit channels: that is BGRx in memory. */
+static gboolean
+screen_is_bgrx (const xcb_setup_t *setup, const xcb_screen_t *screen)
+{
+  gboolean pixels_are_32bit = FALSE;
+
+  if (setup->image_byte_order != XCB_IMAGE_ORDER_LSB_FIRST
+      || (screen->root_depth != 24 && screen->root_depth != 32))
+    return FALSE;
+  for (xcb_format_iterator_t f = xcb_setup_pixmap_formats_iterator (setup); f.rem;
+       xcb_format_next (&f))
+    if (f.data->depth == screen->root_depth)
+      pixels_are_32bit = f.data->bits_per_pixel == 32;
+  if (!pixels_are_32bit)
+    return FALSE;
+  for (xcb_depth_iterator_t d = xcb_screen_allowed_depths_iterator (screen); d.rem;
+       xcb_depth_next (&d))
+    for (xcb_visualtype_iterator_t v = xcb_depth_visuals_iterator (d.data); v.rem;
+         xcb_visualtype_next (&v))
+      if (v.data->visual_id == screen->root_visual)
+        return v.data->_class == XCB_VISUAL_CLASS_TRUE_COLOR && v.data->red_mask == 0xff0000
+               && v.data->green_mask == 0xff00 && v.data->blue_mask == 0xff;
+  return FALSE;
+}
+
+/* GST_RESOURCE_ERROR_OPEN_READ: no display (retry later); GST_RESOURCE_ERROR_SETTINGS: a
+ * display we cannot capture (fatal). */
+static gboolean
+x11_connect (VsaX11Src *self, GError **error)
+{
+  g_autofree char *name = NULL;
+  const xcb_query_extension_reply_t *ext;
+  xcb_screen_iterator_t screens;
+  xcb_connection_t *conn;
+  int screen_num = 0;
+
+  GST_OBJECT_LOCK (self);
+  name = g_strdup (self->display_name);
+  GST_OBJECT_UNLOCK (self);
+  conn = xcb_connect (name, &screen_num);
+  if (xcb_connection_has_error (conn))
+    {
+      xcb_disconnect (conn);
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+                   "cannot connect to X display \"%s\"", name != NULL ? name : "$DISPLAY");
+      return FALSE;
+    }
+  screens = xcb_setup_roots_iterator (xcb_get_setup (conn));
+  for (int i = 0; i < screen_num && screens.rem; i++)
+    xcb_screen_next (&screens);
+  if (!screens.rem || !screen_is_bgrx (xcb_get_setup (conn), screens.data))
+    {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                   "X screen %d is not 24/32-bit TrueColor little-endian (depth %u); "
+                   "only BGRx screens are supported",
+                   screen_num, screens.rem ? screens.data->root_depth : 0);
+      xcb_disconnect (conn);
+      return FALSE;
+    }
+
+  xcb_prefetch_extension_data (conn, &xcb_shm_id);
+  xcb_prefetch_extension_data (conn, &xcb_xfixes_id);
+  ext = xcb_get_extension_data (conn, &xcb_shm_id);
+  self->have_shm = ext != NULL && ext->present;
+  ext = xcb_get_extension_data (conn, &xcb_xfixes_id);
+  self->have_xfixes = FALSE;
+  if (ext != NULL && ext->present)
+    {
+      /* XFixes answers nothing before the client said which version it speaks. */
+      xcb_xfixes_query_version_reply_t *version
+          = xcb_xfixes_query_version_reply (conn, xcb_xfixes_query_version (conn, 4, 0), NULL);
+
+      self->have_xfixes = version != NULL && version->major_version >= 1;
+      free (version);
+    }
+  if (xcb_connection_has_error (conn))
+    {
+      xcb_disconnect (conn);
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+                   "X display \"%s\" closed the connection", name != NULL ? name : "$DISPLAY");
+      return FALSE;
+    }
+
+  self->conn = conn;
+  self->root = screens.data->root;
+  GST_OBJECT_LOCK (self);
+  self->width = screens.data->width_in_pixels;
+  self->height = screens.data->height_in_pixels;
+  GST_OBJECT_UNLOCK (self);
+  GST_INFO_OBJECT (self, "connected: %dx%d, MIT-SHM %s, XFixes %s", self->width, self->height,
+                   self->have_shm ? "yes" : "no", self->have_xfixes ? "yes" : "no");
+  self->status = STATUS_CONNECTED;
+  post_status (self, TRUE, NULL);
+  return TRUE;
+}
+
+/* A free segment of the frame's size, a new one while there are fewer than
+ * MAX_SEGMENTS, or NULL (then GetImage copies the frame into its reply). */
+static Segment *
+take_segment (VsaX11Src *self, gsize size)
+{
+  Segment *seg;
+
+  for (guint i = 0; i < self->n_segments; i++)
+    if (g_atomic_int_get (&self->segments[i]->ref) == 1)
+      return self->segments[i];
+  if (self->n_segments == MAX_SEGMENTS)
+    {
+      GST_LOG_OBJECT (self, "all %d segments downstream: this frame by GetImage", MAX_SEGMENTS);
+      return NULL;
+    }
+  seg = segment_new (self->conn, size);
+  if (seg == NULL)
+    {
+      GST_INFO_OBJECT (self, "cannot share memory with the X server: using GetImage");
+      self->have_shm = FALSE;
+      return NULL;
+    }
+  self->segments[self->n_segments++] = seg;
+  GST_DEBUG_OBJECT (self, "%u shared memory segments", self->n_segments);
+  return seg;
+}
+
+/* Draws the cursor image (premultiplied ARGB) over the frame. */
+static void
+blend_cursor (guint32 *frame, int width, int height,
+              const xcb_xfixes_get_cursor_image_reply_t *cursor)
+{
+  const guint32 *pixels = xcb_xfixes_get_cursor_image_cursor_image (cursor);
+  int x0 = cursor->x - cursor->xhot;
+  int y0 = cursor->y - cursor->yhot;
+
+  if (xcb_xfixes_get_cursor_image_cursor_image_length (cursor) < cursor->width * cursor->height)
+    return;
+  for (int cy = MAX (0, -y0); cy < cursor->height && y0 + cy < height; cy++)
+    for (int cx = MAX (0, -x0); cx < cursor->width && x0 + cx < width; cx++)
+      {
+        guint32 s = pixels[cy * cursor->width + cx];
+        guint32 a = s >> 24;
+        guint32 *d = &frame[(gsize) (y0 + cy) * width + x0 + cx];
+        guint32 out = 0;
+
+        if (a == 0)
+          continue;
+        for (int shift = 0; shift < 24; shift += 8)
+          {
+            guint32 c = ((s >> shift) & 0xff) + (((*d >> shift) & 0xff) * (255 - a) + 127) / 255;
+
+            out |= MIN (c, 255u) << shift;
+          }
+        *d = out;
+      }
+}
+
+/* One frame of the screen with the pointer, or NULL when the capture failed (the
+ * connection is then dropped). The pointer and image requests go out together: one
+ * round trip. */
+static GstBuffer *
+capture (VsaX11Src *self)
+{
+  gsize size = (gsize) self->width * self->height * 4;
+  Segment *seg = self->have_shm ? take_segment (self, size) : NULL;
+  xcb_xfixes_get_cursor_image_cookie_t cursor_cookie = { 0 };
+  xcb_xfixes_get_cursor_image_reply_t *cursor = NULL;
+  xcb_shm_get_image_cookie_t shm_cookie = { 0 };
+  xcb_get_image_cookie_t image_cookie = { 0 };
+  xcb_generic_error_t *error = NULL;
+  g_autofree char *reason = NULL;
+  GstBuffer *buffer = NULL;
+  gboolean show_pointer;
+  guint8 *data = NULL;
+  void *reply;
+
+  GST_OBJECT_LOCK (self);
+  show_pointer = self->show_pointer && self->have_xfixes;
+  GST_OBJECT_UNLOCK (self);
+  if (show_pointer)
+    cursor_cookie = xcb_xfixes_get_cursor_image (self->conn);
+  if (seg != NULL)
+    shm_cookie = xcb_shm_get_image (self->conn, self->root, 0, 0, self->width, self->height, ~0u,
+                                    XCB_IMAGE_FORMAT_Z_PIXMAP, seg->xid, 0);
+  else
+    image_cookie = xcb_get_image (self->conn, XCB_IMAGE_FORMAT_Z_PIXMAP, self->root, 0, 0,
+                                  self->width, self->height, ~0u);
+  if (seg != NULL)
+    reply = xcb_shm_get_image_reply (self->conn, shm_cookie, &error);
+  else
+    reply = xcb_get_image_reply (self->conn, image_cookie, &error);
+  if (show_pointer)
+    cursor = xcb_xfixes_get_cursor_image_reply (self->conn, cursor_cookie, NULL);
+
+  if (reply != NULL && seg != NULL)
+    data = seg->data;
+  else if (reply != NULL && xcb_get_image_data_length (reply) >= (int) size)
+    data = xcb_get_image_data (reply);
+  if (data == NULL)
+    {
+      if (xcb_connection_has_error (self->conn))
+        reason = g_strdup ("lost the connection to the X server");
+      else if (error != NULL)
+        reason = g_strdup_printf ("X error %u capturing the screen", error->error_code);
+      else
+        reason = g_strdup ("short image from the X server");
+      free (error);
+      free (reply);
+      free (cursor);
+      /* Reconnecting also picks up a new screen size (RandR): the usual cause of an X
+       * error here. */
+      x11_disconnect (self, reason);
+      return NULL;
+    }
+
+  if (cursor != NULL)
+    blend_cursor ((guint32 *) data, self->width, self->height, cursor);
+  free (cursor);
+  if (seg != NULL)
+    {
+      free (reply);
+      buffer = gst_buffer_new_wrapped_full (0, seg->data, seg->size, 0, size, segment_ref (seg),
+                                            segment_unref);
+    }
+  else
+    buffer = gst_buffer_new_wrapped_full (0, data, size, 0, size, reply, free);
+  return buffer;
+}
+
+static GstBuffer *
+black_frame (VsaX11Src *self)
+{
+  gsize size = (gsize) self->caps_width * self->caps_height * 4;
+
+  if (self->black == NULL || gst_buffer_get_size (self->black) != size)
+    {
+      gst_clear_buffer (&self->black);
+      self->black = gst_buffer_new_allocate (NULL, size, NULL);
+      gst_buffer_memset (self->black, 0, 0, size);
+    }
+  /* Shares the memory: whoever writes to it gets a copy. */
+  return gst_buffer_copy (self->black);
+}
+
+/* Waits for the next frame slot on the pipeline clock and gives its running time. */
+static GstFlowReturn
+wait_for_slot (VsaX11Src *self, GstClockTime *pts)
+{
+  g_autoptr (GstClock) clock = gst_element_get_clock (GST_ELEMENT (self));
+  GstClockTime base_time = gst_element_get_base_time (GST_ELEMENT (self));
+  GstClockTime now, slot;
+  GstClockReturn ret;
+  GstClockID id;
+  guint64 frame;
+
+  *pts = GST_CLOCK_TIME_NONE;
+  if (clock == NULL)
+    return GST_FLOW_OK; /* no clock, no pacing: as ximagesrc */
+  now = gst_clock_get_time (clock);
+  now = now > base_time ? now - base_time : 0;
+  frame = gst_util_uint64_scale (now, self->fps_n, GST_SECOND * self->fps_d);
+  if (self->have_last_frame && frame <= self->last_frame)
+    frame = self->last_frame + 1;
+  slot = gst_util_uint64_scale (frame, GST_SECOND * self->fps_d, self->fps_n);
+  if (slot > now)
+    {
+      GST_OBJECT_LOCK (self);
+      if (self->flushing)
+        {
+          GST_OBJECT_UNLOCK (self);
+          return GST_FLOW_FLUSHING;
+        }
+      id = self->clock_id = gst_clock_new_single_shot_id (clock, base_time + slot);
+      GST_OBJECT_UNLOCK (self);
+      ret = gst_clock_id_wait (id, NULL);
+      GST_OBJECT_LOCK (self);
+      self->clock_id = NULL;
+      GST_OBJECT_UNLOCK (self);
+      gst_clock_id_unref (id);
+      if (ret == GST_CLOCK_UNSCHEDULED)
+        return GST_FLOW_FLUSHING;
+    }
+  self->last_frame = frame;
+  self->have_last_frame = TRUE;
+  *pts = slot;
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+vsa_x11_src_create (GstPushSrc *src, GstBuffer **out)
+{
+  VsaX11Src *self = VSA_X11_SRC (src);
+  GstBuffer *buffer = NULL;
+  GstClockTime pts;
+  GstFlowReturn ret = wait_for_slot (self, &pts);
+
+  if (ret != GST_FLOW_OK)
+    return ret;
+  if (self->conn == NULL && g_get_monotonic_time () >= self->next_retry_us)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!x11_connect (self, &error))
+        {
+          if (g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS))
+            {
+              GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message), (NULL));
+              return GST_FLOW_ERROR;
+            }
+          x11_disconnect (self, error->message);
+        }
+    }
+  /* Back with another screen size: new caps before frames of that size. */
+  if (self->conn != NULL && (self->width != self->caps_width || self->height != self->caps_height)
+      && !gst_base_src_negotiate (GST_BASE_SRC (self)))
+    return GST_FLOW_NOT_NEGOTIATED;
+  if (self->conn != NULL)
+    buffer = capture (self);
+  if (buffer == NULL)
+    buffer = black_frame (self);
+  GST_BUFFER_PTS (buffer) = pts;
+  GST_BUFFER_DURATION (buffer) = gst_util_uint64_scale_int (GST_SECOND, self->fps_d, self->fps_n);
+  *out = buffer;
+  return GST_FLOW_OK;
+}
+
+static GstCaps *
+vsa_x11_src_get_caps (GstBaseSrc *src, GstCaps *filter)
+{
+  VsaX11Src *self = VSA_X11_SRC (src);
+  GstCaps *caps;
+
+  GST_OBJECT_LOCK (self);
+  caps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "BGRx", "width", G_TYPE_INT,
+                              self->width, "height", G_TYPE_INT, self->height, "framerate",
+                              GST_TYPE_FRACTION_RANGE, 1, G_MAXINT, G_MAXINT, 1,
+                              "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+  GST_OBJECT_UNLOCK (self);
+  if (filter != NULL)
+    {
+      GstCaps *intersection = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
+
+      gst_caps_unref (caps);
+      caps = intersection;
+    }
+  return caps;
+}
+
+static GstCaps *
+vsa_x11_src_fixate (GstBaseSrc *src, GstCaps *caps)
+{
+  caps = gst_caps_make_writable (caps);
+  gst_structure_fixate_field_nearest_fraction (gst_caps_get_structure (caps, 0), "framerate", 30,
+                                               1);
+  return GST_BASE_SRC_CLASS (vsa_x11_src_parent_class)->fixate (src, caps);
+}
+
+static gboolean
+vsa_x11_src_set_caps (GstBaseSrc *src, GstCaps *caps)
+{
+  VsaX11Src *self = VSA_X11_SRC (src);
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  int width, height, fps_n, fps_d;
+
+  if (!gst_structure_get_int (s, "width", &width) || !gst_structure_get_int (s, "height", &height)
+      || !gst_structure_get_fraction (s, "framerate", &fps_n, &fps_d) || fps_n <= 0 || fps_d <= 0)
+    return FALSE;
+  self->caps_width = width;
+  self->caps_height = height;
+  self->fps_n = fps_n;
+  self->fps_d = fps_d;
+  return TRUE;
+}
+
+static gboolean
+vsa_x11_src_query (GstBaseSrc *src, GstQuery *query)
+{
+  VsaX11Src *self = VSA_X11_SRC (src);
+  GstClockTime frame;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return GST_BASE_SRC_CLASS (vsa_x11_src_parent_class)->query (src, query);
+  if (self->fps_n <= 0)
+    return FALSE;
+  /* A frame is pushed when it has been captured, at the start of its slot. Downstream
+   * may take as long as it likes: we only capture later. */
+  frame = gst_util_uint64_scale_int (GST_SECOND, self->fps_d, self->fps_n);
+  gst_query_set_latency (query, TRUE, frame, GST_CLOCK_TIME_NONE);
+  return TRUE;
+}
+
+static gboolean
+vsa_x11_src_start (GstBaseSrc *src)
+{
+  VsaX11Src *self = VSA_X11_SRC (src);
+  g_autoptr (GError) error = NULL;
+
+  self->have_last_frame = FALSE;
+  self->status = STATUS_UNKNOWN;
+  if (x11_connect (self, &error))
+    return TRUE;
+  if (g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS))
+    {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message), (NULL));
+      return FALSE;
+    }
+  /* No display yet: start anyway with black frames (the size get_caps offers). */
+  x11_disconnect (self, error->message);
+  return TRUE;
+}
+
+static gboolean
+vsa_x11_src_stop (GstBaseSrc *src)
+{
+  VsaX11Src *self = VSA_X11_SRC (src);
+
+  x11_disconnect (self, NULL);
+  gst_clear_buffer (&self->black);
+  self->status = STATUS_UNKNOWN;
+  return TRUE;
+}
+
+static gboolean
+vsa_x11_src_unlock (GstBaseSrc *src)
+{
+  VsaX11Src *self = VSA_X11_SRC (src);
+
+  GST_OBJECT_LOCK (self);
+  self->flushing = TRUE;
+  if (self->clock_id != NULL)
+    gst_clock_id_unschedule (self->clock_id);
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+}
+
+static gboolean
+vsa_x11_src_unlock_stop (GstBaseSrc *src)
+{
+  VsaX11Src *self = VSA_X11_SRC (src);
+
+  GST_OBJECT_LOCK (self);
+  self->flushing = FALSE;
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+}
+
+static void
+vsa_x11_src_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  VsaX11Src *self = VSA_X11_SRC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id)
+    {
+    case PROP_DISPLAY_NAME:
+      g_free (self->display_name);
+      self->display_name = g_value_dup_string (value);
+      break;
+    case PROP_SHOW_POINTER:
+      self->show_pointer = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+vsa_x11_src_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  VsaX11Src *self = VSA_X11_SRC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id)
+    {
+    case PROP_DISPLAY_NAME:
+      g_value_set_string (value, self->display_name);
+      break;
+    case PROP_SHOW_POINTER:
+      g_value_set_boolean (value, self->show_pointer);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+vsa_x11_src_finalize (GObject *object)
+{
+  VsaX11Src *self = VSA_X11_SRC (object);
+
+  g_free (self->display_name);
+  G_OBJECT_CLASS (vsa_x11_src_parent_class)->finalize (object);
+}
+
+static void
+vsa_x11_src_class_init (VsaX11SrcClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSrcClass *base_class = GST_BASE_SRC_CLASS (klass);
+
+  object_class->set_property = vsa_x11_src_set_property;
+  object_class->get_property = vsa_x11_src_get_property;
+  object_class->finalize = vsa_x11_src_finalize;
+  g_object_class_install_property (
+      object_class, PROP_DISPLAY_NAME,
+      g_param_spec_string ("display-name", "Display", "X display to capture (NULL: $DISPLAY)", NULL,
+                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (
+      object_class, PROP_SHOW_POINTER,
+      g_param_spec_boolean ("show-pointer", "Show pointer", "Draw the mouse pointer", TRUE,
+                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_set_static_metadata (
+      element_class, "X11 screen source (XCB)", "Source/Video",
+      "Captures the X screen with XCB and MIT-SHM; sends black frames while the display is "
+      "away",
+      "vm-stream-agent");
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+
+  base_class->start = vsa_x11_src_start;
+  base_class->stop = vsa_x11_src_stop;
+  base_class->get_caps = vsa_x11_src_get_caps;
+  base_class->fixate = vsa_x11_src_fixate;
+  base_class->set_caps = vsa_x11_src_set_caps;
+  base_class->query = vsa_x11_src_query;
+  base_class->unlock = vsa_x11_src_unlock;
+  base_class->unlock_stop = vsa_x11_src_unlock_stop;
+  GST_PUSH_SRC_CLASS (klass)->create = vsa_x11_src_create;
+}
+
+static void
+vsa_x11_src_init (VsaX11Src *self)
+{
+  self->show_pointer = TRUE;
+  self->width = 1280;
+  self->height = 720;
+  self->fps_n = 30;
+  self->fps_d = 1;
+  gst_base_src_set_live (GST_BASE_SRC (self), TRUE);
+  gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
+}
+
+gboolean
+vsa_x11_src_register (void)
+{
+  static gsize registered = 0;
+
+  if (g_once_init_enter (&registered))
+    {
+      gboolean ok = gst_element_register (NULL, "vsax11src", GST_RANK_NONE, VSA_TYPE_X11_SRC);
+
+      g_once_init_leave (&registered, ok ? 1 : 2);
+    }
+  return registered == 1;
+}

@@ -1,0 +1,399 @@
+/* The agent against bad input and a sick controller: every problem is one warning with
+ * the session id, nothing crashes, and the next valid offer is still answered. */
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vsa-agent.h"
+#include "vsa-test-controller.h"
+#include "vsa-test-peer.h"
+#include "vsa-test-util.h"
+
+#define SESSION "faults"
+#define H264_CAPS                                                                                  \
+  "application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000,"                 \
+  "packetization-mode=(string)1,profile-level-id=(string)42e01f"
+
+/* Every warning the agent logs; this test is about them, so they are not fatal here. */
+static GPtrArray *warnings;
+
+static void
+collect_warning (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  g_test_message ("agent warning: %s", message);
+  g_ptr_array_add (warnings, g_strdup (message));
+}
+
+typedef struct
+{
+  VsaTestController *controller;
+  VsaConfig *config;
+  VsaAgent *agent;
+} Fixture;
+
+static void
+fixture_set_up (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_ptr_array_set_size (warnings, 0);
+  fixture->controller = vsa_test_controller_new ("127.0.0.1", 0, NULL, &error);
+  g_assert_no_error (error);
+  fixture->config = vsa_config_new ();
+  fixture->config->session_id = g_strdup (SESSION);
+  fixture->config->controller_url = vsa_test_controller_get_url (fixture->controller);
+  fixture->config->source = VSA_SOURCE_TEST;
+  fixture->config->verbose = g_test_verbose ();
+  /* Slow runs (valgrind): the HTTP timeout stretches, and fewer frames keep up. */
+  fixture->config->request_timeout_s *= vsa_test_timeout_multiplier ();
+  if (vsa_test_timeout_multiplier () > 1)
+    fixture->config->fps = 10;
+}
+
+static void
+start_agent (Fixture *fixture)
+{
+  g_autoptr (GError) error = NULL;
+
+  fixture->agent = vsa_agent_new (fixture->config, &error);
+  g_assert_no_error (error);
+  vsa_agent_start (fixture->agent);
+}
+
+static void
+fixture_tear_down (Fixture *fixture, gconstpointer data)
+{
+  if (fixture->agent != NULL)
+    vsa_agent_stop (fixture->agent);
+  g_clear_object (&fixture->agent);
+  g_clear_pointer (&fixture->controller, vsa_test_controller_free);
+  g_clear_pointer (&fixture->config, vsa_config_free);
+}
+
+static gboolean
+quit_loop (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* Serves requests for ms: a wall-clock window, whatever slows the test down. */
+static void
+run_for (guint ms)
+{
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+
+  g_timeout_add (ms, quit_loop, loop);
+  g_main_loop_run (loop);
+}
+
+static guint
+offer_polls (Fixture *fixture)
+{
+  return vsa_test_controller_get_request_count (fixture->controller, "GET", "/offer");
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  guint polls;
+  guint warnings;
+} PollWait;
+
+static gboolean
+polled_and_warned (gpointer data)
+{
+  PollWait *wait = data;
+
+  return (wait->polls == 0 || offer_polls (wait->fixture) >= wait->polls)
+         && warnings->len >= wait->warnings;
+}
+
+/* A valid offer from a new peer gets an answer and video. */
+static void
+assert_session_streams (Fixture *fixture, const char *extra_candidates)
+{
+  g_autoptr (VsaTestPeer) peer = vsa_test_peer_new (H264_CAPS);
+
+  vsa_test_peer_store_offer_with (peer, fixture->controller, SESSION, extra_candidates);
+  vsa_test_peer_apply_answer (peer, fixture->controller, SESSION);
+  g_assert_true (vsa_test_wait_until (vsa_test_peer_has_frames, peer, 20000));
+}
+
+static char *
+sdp_offer_json (const char *sdp)
+{
+  g_autofree char *escaped = g_strescape (sdp, NULL);
+
+  return g_strdup_printf ("{\"offer\":{\"type\":\"offer\",\"sdp\":\"%s\"},\"candidates\":[]}",
+                          escaped);
+}
+
+#define SDP_HEAD "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+
+/* Each bad offer in turn is logged once however often it is polled again, and then a
+ * valid one is answered. */
+static void
+test_bad_offers (Fixture *fixture, gconstpointer data)
+{
+  static const char garbage[]
+      = { 0x00, (char) 0xff, (char) 0xfe, 0x7b, 0x22, (char) 0x80, 0x01, (char) 0xc3, 0x28 };
+  g_autoptr (GString) deep = g_string_new (NULL);
+  g_autoptr (GString) long_string = g_string_new ("{\"offer\":{\"type\":\"offer\",\"sdp\":\"");
+  g_autofree char *big = g_malloc0 (4 * 1024 * 1024);
+  g_autofree char *bad_sdp = sdp_offer_json ("this is not SDP");
+  g_autofree char *audio_only = sdp_offer_json (
+      SDP_HEAD
+      "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n");
+  g_autofree char *av1_only = sdp_offer_json (
+      SDP_HEAD "m=video 9 UDP/TLS/RTP/SAVPF 45\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:45 AV1/90000\r\n");
+  struct
+  {
+    const char *what;
+    const char *content_type;
+    const char *body;
+    gsize length;
+    gboolean chunked;
+    const char *warning; /* part of the one warning expected */
+  } cases[] = {
+    { "a proxy's HTML error page with status 200", "text/html",
+      "<html><body><h1>502 Bad Gateway</h1></body></html>", 0, FALSE, "JSON" },
+    { "truncated JSON", "application/json", "{\"offer\":{\"type\":\"offer\",\"sdp\":\"v=0", 0,
+      FALSE, "not JSON" },
+    { "binary garbage", "application/octet-stream", garbage, sizeof garbage, FALSE, "not UTF-8" },
+    { "invalid UTF-8 in a string", "application/json",
+      "{\"offer\":{\"type\":\"offer\",\"sdp\":\"v=0\xff\xfe\"}}", 0, FALSE, "not UTF-8" },
+    { "offer null", "application/json", "{\"offer\":null,\"candidates\":[]}", 0, FALSE,
+      "\"offer\" is missing" },
+    { "offer missing", "application/json", "{\"candidates\":[]}", 0, FALSE,
+      "\"offer\" is missing" },
+    { "sdp not a string", "application/json", "{\"offer\":{\"type\":\"offer\",\"sdp\":42}}", 0,
+      FALSE, "\"offer.sdp\"" },
+    { "type not offer", "application/json",
+      "{\"offer\":{\"type\":\"answer\",\"sdp\":\"v=0\\r\\n\"}}", 0, FALSE, "\"offer.type\"" },
+    { "a top-level array", "application/json", "[{\"offer\":{}}]", 0, FALSE, "not a JSON object" },
+    { "nesting 100000 deep", "application/json", NULL, 0, FALSE, "nested at most" },
+    { "a string of 900000 characters", "application/json", NULL, 0, FALSE, "is not SDP" },
+    { "4 MiB with Content-Length", "application/json", big, 4 * 1024 * 1024, FALSE, "over" },
+    { "4 MiB chunked", "application/json", big, 4 * 1024 * 1024, TRUE, "over" },
+    { "SDP that is not SDP", "application/json", bad_sdp, 0, FALSE, "is not SDP" },
+    { "no video m-line", "application/json", audio_only, 0, FALSE, "no video m-line" },
+    { "only AV1", "application/json", av1_only, 0, FALSE, "(AV1) include none of ours" },
+  };
+  const char *mixed_candidates
+      = "[42, {\"candidate\":false}, {\"candidate\":\"candidate:garbage\",\"sdpMLineIndex\":0},"
+        "{\"candidate\":\"candidate:1 1 udp 2122260223 198.18.0.1 70000 typ host\"},"
+        "{\"candidate\":\"candidate:2 1 udp 1 198.18.0.1 9 typ host\",\"sdpMLineIndex\":\"x\"},"
+        "{\"candidate\":\"candidate:3 1 udp 2122260223 198.18.0.1 9 typ host\"}]";
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  cases[9].body = deep->str;
+  for (guint i = 0; i < 900000; i++)
+    g_string_append_c (long_string, 'v');
+  g_string_append (long_string, "\"}}");
+  cases[10].body = long_string->str;
+  memset (big, '[', 4 * 1024 * 1024);
+
+  start_agent (fixture);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GBytes) body = g_bytes_new_static (
+          cases[i].body, cases[i].length > 0 ? cases[i].length : strlen (cases[i].body));
+      PollWait wait = { fixture, 0, 1 };
+      const char *warning;
+
+      g_test_message ("bad offer: %s", cases[i].what);
+      g_ptr_array_set_size (warnings, 0);
+      vsa_test_controller_set_raw_offer (fixture->controller, 200, cases[i].content_type, body,
+                                         cases[i].chunked, 0);
+      g_assert_true (vsa_test_wait_until (polled_and_warned, &wait, 10000));
+      /* three more polls of the same offer: still one line */
+      wait.polls = offer_polls (fixture) + 3;
+      g_assert_true (vsa_test_wait_until (polled_and_warned, &wait, 10000));
+      g_assert_cmpuint (warnings->len, ==, 1);
+      warning = g_ptr_array_index (warnings, 0);
+      g_assert_true (g_str_has_prefix (warning, "session " SESSION ": "));
+      g_assert_nonnull (strstr (warning, cases[i].warning));
+      g_assert_cmpuint (vsa_test_controller_get_answer_count (fixture->controller, SESSION), ==, 0);
+    }
+
+  vsa_test_controller_set_raw_offer (fixture->controller, 0, NULL, NULL, FALSE, 0);
+  /* Malformed candidates beside the good ones cost nothing. */
+  assert_session_streams (fixture, mixed_candidates);
+}
+
+/* Nothing listens at the controller's address at boot: one warning, then the agent
+ * answers as soon as the controller is there. */
+static void
+test_controller_down_at_boot (Fixture *fixture, gconstpointer data)
+{
+  guint port = vsa_test_controller_get_port (fixture->controller);
+  g_autoptr (GError) error = NULL;
+  PollWait wait = { fixture, 0, 1 };
+
+  g_clear_pointer (&fixture->controller, vsa_test_controller_free);
+  start_agent (fixture);
+  g_assert_true (vsa_test_wait_until (polled_and_warned, &wait, 10000));
+  run_for (3000); /* several failed polls */
+  g_assert_cmpuint (warnings->len, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (warnings, 0), "controller unreachable"));
+
+  fixture->controller = vsa_test_controller_new ("127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  assert_session_streams (fixture, NULL);
+}
+
+/* 429 with Retry-After: 3 keeps the agent away for 3 s, not its own backoff's 0.25 s. */
+static void
+test_retry_after (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GBytes) body = g_bytes_new_static ("{\"error\":\"Too many requests\"}", 29);
+  PollWait wait = { fixture, 0, 0 };
+  guint polls;
+
+  start_agent (fixture);
+  vsa_test_controller_set_raw_offer (fixture->controller, 429, "application/json", body, FALSE, 3);
+  wait.polls = offer_polls (fixture) + 2; /* one 429 seen for sure */
+  g_assert_true (vsa_test_wait_until (polled_and_warned, &wait, 10000));
+  polls = offer_polls (fixture);
+  run_for (5000);
+  g_assert_cmpuint (offer_polls (fixture) - polls, <=, 2);
+  g_assert_cmpuint (offer_polls (fixture) - polls, >=, 1);
+
+  vsa_test_controller_set_raw_offer (fixture->controller, 0, NULL, NULL, FALSE, 0);
+  assert_session_streams (fixture, NULL);
+}
+
+/* The bearer token goes with every request and never into the log; a wrong one is
+ * one warning naming the refusal. */
+static void
+test_token (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+  int fd = g_file_open_tmp ("vsa-test-token-XXXXXX", &path, NULL);
+  g_autoptr (GError) error = NULL;
+  PollWait wait = { fixture, 0, 1 };
+
+  g_assert_cmpint (fd, >=, 0);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, "wrong-token\n", -1, NULL));
+  vsa_test_controller_set_token (fixture->controller, "s3cr3t");
+  g_assert_true (vsa_config_read_token (fixture->config, path, &error));
+  start_agent (fixture);
+  wait.polls = offer_polls (fixture) + 3;
+  g_assert_true (vsa_test_wait_until (polled_and_warned, &wait, 10000));
+  g_assert_cmpuint (warnings->len, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (warnings, 0), "401"));
+  g_assert_null (strstr (g_ptr_array_index (warnings, 0), "wrong-token"));
+  vsa_agent_stop (fixture->agent);
+  g_clear_object (&fixture->agent);
+
+  g_assert_true (g_file_set_contents (path, "s3cr3t\n", -1, NULL));
+  g_assert_true (vsa_config_read_token (fixture->config, path, &error));
+  g_unlink (path);
+  g_ptr_array_set_size (warnings, 0);
+  start_agent (fixture);
+  {
+    guint refused = vsa_test_controller_get_unauthorized_count (fixture->controller);
+
+    assert_session_streams (fixture, NULL);
+    g_assert_cmpuint (vsa_test_controller_get_unauthorized_count (fixture->controller), ==,
+                      refused);
+  }
+  g_assert_cmpuint (warnings->len, ==, 0);
+}
+
+typedef struct
+{
+  VsaTestPeer *peer;
+  int frames;
+} FramesWait;
+
+static gboolean
+more_frames (gpointer data)
+{
+  FramesWait *wait = data;
+
+  return vsa_test_peer_get_frames (wait->peer) >= wait->frames;
+}
+
+static gboolean
+warned_or_logged (gpointer data)
+{
+  return warnings->len >= GPOINTER_TO_UINT (data);
+}
+
+/* No X server when the offer comes, then one, then none again, then one again: the
+ * browser gets frames throughout (black while the display is away), and each loss is
+ * one warning. */
+static void
+test_display_gone (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (VsaTestXvfb) xvfb = NULL;
+  g_autoptr (VsaTestPeer) peer = vsa_test_peer_new (H264_CAPS);
+  g_autoptr (GError) error = NULL;
+  FramesWait wait = { peer, 0 };
+  guint number = 160;
+
+  /* A display nobody uses: the first free one from :160. */
+  for (;; number++)
+    {
+      g_autofree char *socket = g_strdup_printf ("/tmp/.X11-unix/X%u", number);
+
+      if (!g_file_test (socket, G_FILE_TEST_EXISTS))
+        break;
+    }
+  g_free (fixture->config->display);
+  fixture->config->display = g_strdup_printf (":%u", number);
+  fixture->config->source = VSA_SOURCE_X11;
+  start_agent (fixture);
+
+  vsa_test_peer_store_offer (peer, fixture->controller, SESSION);
+  vsa_test_peer_apply_answer (peer, fixture->controller, SESSION);
+  g_assert_true (vsa_test_wait_until (vsa_test_peer_has_frames, peer, 20000));
+  g_assert_true (vsa_test_wait_until (warned_or_logged, GUINT_TO_POINTER (1), 5000));
+  g_assert_nonnull (strstr (g_ptr_array_index (warnings, 0), "unavailable"));
+
+  for (guint round = 0; round < 2; round++)
+    {
+      xvfb = vsa_test_xvfb_start_on (number, 640, 480, &error);
+      g_assert_no_error (error);
+      /* reconnected within the 2 s retry, and frames still flow */
+      wait.frames = vsa_test_peer_get_frames (peer) + 90;
+      g_assert_true (vsa_test_wait_until (more_frames, &wait, 10000));
+      g_assert_true (vsa_test_xvfb_stop (xvfb, &error));
+      g_assert_no_error (error);
+      g_clear_pointer (&xvfb, vsa_test_xvfb_free);
+      g_assert_true (vsa_test_wait_until (warned_or_logged, GUINT_TO_POINTER (round + 2), 5000));
+      wait.frames = vsa_test_peer_get_frames (peer) + 30;
+      g_assert_true (vsa_test_wait_until (more_frames, &wait, 10000));
+    }
+  g_assert_cmpuint (warnings->len, ==, 3);
+  g_assert_cmpuint (vsa_test_controller_get_answer_count (fixture->controller, SESSION), ==, 1);
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+  warnings = g_ptr_array_new_with_free_func (g_free);
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  g_log_set_handler ("vsa", G_LOG_LEVEL_WARNING, collect_warning, NULL);
+  g_test_add ("/vsa/faults/bad-offers", Fixture, NULL, fixture_set_up, test_bad_offers,
+              fixture_tear_down);
+  g_test_add ("/vsa/faults/controller-down-at-boot", Fixture, NULL, fixture_set_up,
+              test_controller_down_at_boot, fixture_tear_down);
+  g_test_add ("/vsa/faults/retry-after", Fixture, NULL, fixture_set_up, test_retry_after,
+              fixture_tear_down);
+  g_test_add ("/vsa/faults/token", Fixture, NULL, fixture_set_up, test_token, fixture_tear_down);
+  g_test_add ("/vsa/faults/display-gone", Fixture, NULL, fixture_set_up, test_display_gone,
+              fixture_tear_down);
+  status = g_test_run ();
+  g_ptr_array_unref (warnings);
+  return status;
+}

@@ -1,0 +1,253 @@
+/* Weeks of uptime, compressed: many sessions in one agent process (the real binary),
+ * peers (in this process) that vanish, and a controller failing a fifth of the
+ * requests. What a session takes in the agent (memory, threads, file descriptors) must
+ * come back when it ends.
+ *
+ * VSA_SOAK_SESSIONS sets the number of sessions of /vsa/soak/sessions (default 10; the
+ * issue's full run is 50). */
+#include <gio/gio.h>
+#include <gst/gst.h>
+#include <string.h>
+
+#include "vsa-test-controller.h"
+#include "vsa-test-peer.h"
+#include "vsa-test-util.h"
+
+#define SESSION "soak"
+#define H264_CAPS                                                                                  \
+  "application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000,"                 \
+  "packetization-mode=(string)1,profile-level-id=(string)42e01f"
+/* The bound for a browser gone without a goodbye. */
+#define PEER_GONE_BOUND_MS 15000
+/* libsoup keeps up to two connections to the controller open, or not, as it likes. */
+#define HTTP_CONNECTIONS 2
+
+typedef struct
+{
+  VsaTestController *controller;
+  GSubprocess *agent;
+  char *proc_dir; /* /proc/<agent's pid> */
+} Fixture;
+
+static void
+fixture_set_up (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *url_arg = NULL;
+  const char *argv[]
+      = { g_getenv ("VSA_AGENT_BIN"), "--session-id=" SESSION, NULL, "--source=test", NULL };
+
+  g_assert_nonnull (argv[0]);
+  fixture->controller = vsa_test_controller_new ("127.0.0.1", 0, NULL, &error);
+  g_assert_no_error (error);
+  url = vsa_test_controller_get_url (fixture->controller);
+  argv[2] = url_arg = g_strconcat ("--controller-url=", url, NULL);
+  /* Its log goes to the test's stderr. */
+  fixture->agent = vsa_test_spawn (argv, NULL, NULL, &error);
+  g_assert_no_error (error);
+  fixture->proc_dir = g_strdup_printf ("/proc/%s", g_subprocess_get_identifier (fixture->agent));
+}
+
+static void
+fixture_tear_down (Fixture *fixture, gconstpointer data)
+{
+  vsa_test_process_stop (fixture->agent, 5000);
+  g_clear_object (&fixture->agent);
+  g_clear_pointer (&fixture->proc_dir, g_free);
+  g_clear_pointer (&fixture->controller, vsa_test_controller_free);
+}
+
+/* A new peer's offer, answered and streaming. */
+static VsaTestPeer *
+stream_session (Fixture *fixture)
+{
+  VsaTestPeer *peer = vsa_test_peer_new (H264_CAPS);
+
+  vsa_test_peer_store_offer (peer, fixture->controller, SESSION);
+  vsa_test_peer_apply_answer (peer, fixture->controller, SESSION);
+  g_assert_true (vsa_test_wait_until (vsa_test_peer_has_frames, peer, 20000));
+  return peer;
+}
+
+/* The agent polls the offer fast again once a session has ended. */
+typedef struct
+{
+  Fixture *fixture;
+  guint polls;
+} PollWait;
+
+static gboolean
+polled_fast (gpointer data)
+{
+  PollWait *wait = data;
+
+  return vsa_test_controller_get_request_count (wait->fixture->controller, "GET", "/offer")
+         >= wait->polls;
+}
+
+/* The peer leaves without a goodbye; the agent must be waiting again within 15 s: it
+ * polls every 250 ms then, every second while streaming. */
+static void
+vanish (Fixture *fixture, VsaTestPeer *peer)
+{
+  gint64 start = g_get_monotonic_time ();
+  PollWait wait = { fixture, 0 };
+
+  vsa_test_peer_vanish (peer);
+  do
+    {
+      wait.polls = vsa_test_controller_get_request_count (fixture->controller, "GET", "/offer") + 4;
+      g_assert_true (g_get_monotonic_time () - start < PEER_GONE_BOUND_MS * 1000);
+    }
+  while (!vsa_test_wait_until (polled_fast, &wait, 1200));
+  g_test_message ("peer gone: the agent was waiting again after %.1f s",
+                  (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC);
+}
+
+typedef struct
+{
+  guint threads;
+  guint fds;
+  guint64 rss_kb;
+} Usage;
+
+static guint
+count_entries (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  guint count = 0;
+
+  while (dir != NULL && g_dir_read_name (dir) != NULL)
+    count++;
+  return count;
+}
+
+static guint64
+rss_kb (const char *proc_dir)
+{
+  g_autofree char *path = g_build_filename (proc_dir, "status", NULL);
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents (path, &status, NULL, NULL)
+      || (line = strstr (status, "VmRSS:")) == NULL)
+    return 0;
+  return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10);
+}
+
+/* What the agent holds. */
+static Usage
+measure (Fixture *fixture)
+{
+  g_autofree char *tasks = g_build_filename (fixture->proc_dir, "task", NULL);
+  g_autofree char *fds = g_build_filename (fixture->proc_dir, "fd", NULL);
+  Usage usage;
+
+  usage.threads = count_entries (tasks);
+  usage.fds = count_entries (fds);
+  usage.rss_kb = rss_kb (fixture->proc_dir);
+  g_test_message ("threads %u, file descriptors %u, RSS %" G_GUINT64_FORMAT " kB", usage.threads,
+                  usage.fds, usage.rss_kb);
+  return usage;
+}
+
+/* A browser gone without a goodbye ends the session in time, and everything the
+ * session had is released: the second time round, nothing is left over. */
+static void
+test_peer_gone (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (VsaTestPeer) first = NULL;
+  g_autoptr (VsaTestPeer) second = NULL;
+  Usage before, after;
+
+  first = stream_session (fixture);
+  vanish (fixture, first);
+  g_clear_pointer (&first, vsa_test_peer_free);
+  before = measure (fixture);
+
+  second = stream_session (fixture);
+  vanish (fixture, second);
+  g_clear_pointer (&second, vsa_test_peer_free);
+  after = measure (fixture);
+  g_assert_cmpuint (after.threads, ==, before.threads);
+  g_assert_cmpuint (after.fds, <=, before.fds + HTTP_CONNECTIONS);
+}
+
+/* Sessions in a row, each offer replacing the last while it streams; the first one warms
+ * up (plugins loaded, pools made). RSS may grow 2 MB at most over all of them. */
+static void
+test_sessions (Fixture *fixture, gconstpointer data)
+{
+  const char *env = g_getenv ("VSA_SOAK_SESSIONS");
+  guint64 sessions = 10;
+  g_autoptr (VsaTestPeer) peer = NULL;
+  Usage before, after;
+
+  if (env != NULL && !g_ascii_string_to_unsigned (env, 10, 1, 10000, &sessions, NULL))
+    {
+      g_test_fail_printf ("VSA_SOAK_SESSIONS: \"%s\" is not a number from 1 to 10000", env);
+      return;
+    }
+
+  peer = stream_session (fixture);
+  vanish (fixture, peer);
+  g_clear_pointer (&peer, vsa_test_peer_free);
+  before = measure (fixture);
+
+  for (guint64 i = 0; i < sessions; i++)
+    {
+      VsaTestPeer *next = stream_session (fixture);
+
+      g_clear_pointer (&peer, vsa_test_peer_free);
+      peer = next;
+    }
+  vanish (fixture, peer);
+  g_clear_pointer (&peer, vsa_test_peer_free);
+  after = measure (fixture);
+
+  g_test_message ("%" G_GUINT64_FORMAT " sessions: RSS %+" G_GINT64_FORMAT
+                  " kB, threads %+d, file descriptors %+d",
+                  sessions, (gint64) after.rss_kb - (gint64) before.rss_kb,
+                  (int) after.threads - (int) before.threads, (int) after.fds - (int) before.fds);
+  g_assert_cmpuint (after.rss_kb, <=, before.rss_kb + 2048);
+  g_assert_cmpuint (after.threads, ==, before.threads);
+  g_assert_cmpuint (after.fds, <=, before.fds + HTTP_CONNECTIONS);
+}
+
+/* A fifth of the agent's requests fail (5xx, 429, resets, replies held past the
+ * timeout): ten sessions in a row all connect. */
+static void
+test_sick_controller (Fixture *fixture, gconstpointer data)
+{
+  guint32 seed = g_test_rand_int ();
+  g_autoptr (VsaTestPeer) peer = NULL;
+
+  g_test_message ("fault seed %" G_GUINT32_FORMAT, seed);
+  vsa_test_controller_set_faults (fixture->controller, 0.2, seed);
+  for (guint i = 0; i < 10; i++)
+    {
+      VsaTestPeer *next = stream_session (fixture);
+
+      g_clear_pointer (&peer, vsa_test_peer_free);
+      peer = next;
+      g_test_message ("session %u streams; %u faults injected so far", i + 1,
+                      vsa_test_controller_get_faults_injected (fixture->controller));
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+  /* The agent's warnings (a failed request, a session that ended) are expected here. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  g_test_add ("/vsa/soak/peer-gone", Fixture, NULL, fixture_set_up, test_peer_gone,
+              fixture_tear_down);
+  g_test_add ("/vsa/soak/sick-controller", Fixture, NULL, fixture_set_up, test_sick_controller,
+              fixture_tear_down);
+  g_test_add ("/vsa/soak/sessions", Fixture, NULL, fixture_set_up, test_sessions,
+              fixture_tear_down);
+  return g_test_run ();
+}

@@ -1,0 +1,461 @@
+/* vsax11src against a real Xvfb: frames of the painted colour at the screen's size, the
+ * pointer drawn in, and the X server killed and restarted (or absent at start) without
+ * the pipeline failing or the process exiting. Needs xvfb and x11-xserver-utils. */
+
+#include "vsa-x11-src.h"
+#include "vsa-test-util.h"
+
+#include <gst/gst.h>
+
+/* Displays from here up: away from the e2e tests' (from :99), which may run beside us
+ * and must not take our display while we restart it. */
+#define FIRST_DISPLAY 150
+
+typedef struct
+{
+  guint number;
+  VsaTestXvfb *xvfb;
+  GstElement *pipeline;
+
+  GMutex lock; /* the fields below change on streaming threads */
+  GstSample *sample;
+  guint frames;
+  GPtrArray *statuses;  /* of GstStructure: the "vsa-x11-src" messages */
+  GArray *status_times; /* of gint64: their monotonic arrival times */
+  char *error;
+} Fixture;
+
+static void
+fixture_set_up (Fixture *fixture, gconstpointer user_data)
+{
+  g_mutex_init (&fixture->lock);
+  fixture->statuses = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_structure_free);
+  fixture->status_times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  /* A display nobody uses, for tests that start the server late. */
+  for (fixture->number = FIRST_DISPLAY; fixture->number < FIRST_DISPLAY + 50; fixture->number++)
+    {
+      g_autofree char *socket = g_strdup_printf ("/tmp/.X11-unix/X%u", fixture->number);
+      g_autofree char *lock = g_strdup_printf ("/tmp/.X%u-lock", fixture->number);
+
+      if (!g_file_test (socket, G_FILE_TEST_EXISTS) && !g_file_test (lock, G_FILE_TEST_EXISTS))
+        break;
+    }
+}
+
+static void
+fixture_tear_down (Fixture *fixture, gconstpointer user_data)
+{
+  if (fixture->pipeline != NULL)
+    gst_element_set_state (fixture->pipeline, GST_STATE_NULL);
+  g_clear_object (&fixture->pipeline);
+  g_clear_pointer (&fixture->sample, gst_sample_unref);
+  g_clear_pointer (&fixture->statuses, g_ptr_array_unref);
+  g_clear_pointer (&fixture->status_times, g_array_unref);
+  g_clear_pointer (&fixture->error, g_free);
+  g_clear_pointer (&fixture->xvfb, vsa_test_xvfb_free);
+  g_mutex_clear (&fixture->lock);
+}
+
+/* Xvfb on the fixture's display, painted in color (NULL: Xvfb's own pattern). */
+static gboolean
+start_xvfb (Fixture *fixture, guint width, guint height, const char *color)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_null (fixture->xvfb);
+  fixture->xvfb = vsa_test_xvfb_start_on (fixture->number, width, height, &error);
+  if (fixture->xvfb == NULL
+      || (color != NULL && !vsa_test_xvfb_set_color (fixture->xvfb, color, &error)))
+    {
+      g_test_fail_printf ("Xvfb: %s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+stop_xvfb (Fixture *fixture)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean stopped = vsa_test_xvfb_stop (fixture->xvfb, &error);
+
+  g_clear_pointer (&fixture->xvfb, vsa_test_xvfb_free);
+  if (!stopped)
+    g_test_fail_printf ("%s", error->message);
+  return stopped;
+}
+
+static GstBusSyncReply
+bus_sync_cb (GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  const GstStructure *s = gst_message_get_structure (message);
+  gint64 now = g_get_monotonic_time ();
+
+  g_mutex_lock (&fixture->lock);
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT
+      && gst_structure_has_name (s, "vsa-x11-src"))
+    {
+      g_autofree char *text = gst_structure_to_string (s);
+
+      g_test_message ("%s", text);
+      g_ptr_array_add (fixture->statuses, gst_structure_copy (s));
+      g_array_append_val (fixture->status_times, now);
+    }
+  else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR && fixture->error == NULL)
+    {
+      g_autoptr (GError) error = NULL;
+
+      gst_message_parse_error (message, &error, NULL);
+      fixture->error = g_strdup (error->message);
+    }
+  g_mutex_unlock (&fixture->lock);
+  /* Nobody pops the bus: drop every message (a dropping handler owns it). */
+  gst_message_unref (message);
+  return GST_BUS_DROP;
+}
+
+static GstFlowReturn
+new_sample_cb (GstElement *sink, gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  GstSample *sample = NULL;
+
+  g_signal_emit_by_name (sink, "pull-sample", &sample);
+  g_mutex_lock (&fixture->lock);
+  g_clear_pointer (&fixture->sample, gst_sample_unref);
+  fixture->sample = sample;
+  fixture->frames++;
+  g_mutex_unlock (&fixture->lock);
+  return GST_FLOW_OK;
+}
+
+/* vsax11src on the fixture's display at framerate (as the agent's capsfilter asks), into
+ * an appsink, PLAYING. */
+static gboolean
+start_pipeline (Fixture *fixture, gboolean show_pointer, const char *framerate)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstBus) bus = NULL;
+  g_autoptr (GstElement) sink = NULL;
+  GstState state = GST_STATE_VOID_PENDING;
+  g_autofree char *description
+      = g_strdup_printf ("vsax11src display-name=:%u show-pointer=%d ! video/x-raw,framerate=%s ! "
+                         "appsink name=sink emit-signals=true max-buffers=1 drop=true sync=false",
+                         fixture->number, show_pointer, framerate);
+
+  fixture->pipeline = gst_parse_launch (description, &error);
+  g_assert_no_error (error);
+  bus = gst_element_get_bus (fixture->pipeline);
+  gst_bus_set_sync_handler (bus, bus_sync_cb, fixture, NULL);
+  sink = gst_bin_get_by_name (GST_BIN (fixture->pipeline), "sink");
+  g_signal_connect (sink, "new-sample", G_CALLBACK (new_sample_cb), fixture);
+  if (gst_element_set_state (fixture->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE
+      || gst_element_get_state (fixture->pipeline, &state, NULL, 2 * GST_SECOND)
+             == GST_STATE_CHANGE_FAILURE
+      || state != GST_STATE_PLAYING)
+    {
+      g_test_fail_printf ("the pipeline did not reach PLAYING: %s", fixture->error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  guint index;
+} StatusWait;
+
+static gboolean
+has_status (gpointer user_data)
+{
+  StatusWait *wait = user_data;
+  gboolean found;
+
+  g_mutex_lock (&wait->fixture->lock);
+  found = wait->fixture->statuses->len > wait->index;
+  g_mutex_unlock (&wait->fixture->lock);
+  return found;
+}
+
+/* Waits for status message number index (from 0) and checks it says connected (and the
+ * size when connected); its arrival time in *when. */
+static gboolean
+expect_status (Fixture *fixture, guint index, gboolean connected, int width, int height,
+               guint timeout_ms, gint64 *when)
+{
+  g_autofree char *display = g_strdup_printf (":%u", fixture->number);
+  StatusWait wait = { fixture, index };
+  g_autoptr (GstStructure) s = NULL;
+  gboolean is_connected = !connected;
+  int w = 0, h = 0;
+
+  if (!vsa_test_wait_until (has_status, &wait, timeout_ms))
+    {
+      g_test_fail_printf ("no message %u (connected=%d) in %u ms", index, connected, timeout_ms);
+      return FALSE;
+    }
+  g_mutex_lock (&fixture->lock);
+  s = gst_structure_copy (g_ptr_array_index (fixture->statuses, index));
+  if (when != NULL)
+    *when = g_array_index (fixture->status_times, gint64, index);
+  g_mutex_unlock (&fixture->lock);
+  g_assert_cmpstr (gst_structure_get_string (s, "display"), ==, display);
+  g_assert_true (gst_structure_get_boolean (s, "connected", &is_connected));
+  g_assert_cmpint (is_connected, ==, connected);
+  if (connected)
+    {
+      g_assert_true (gst_structure_get_int (s, "width", &w)
+                     && gst_structure_get_int (s, "height", &h));
+      g_assert_cmpint (w, ==, width);
+      g_assert_cmpint (h, ==, height);
+    }
+  else
+    g_assert_nonnull (gst_structure_get_string (s, "reason"));
+  return TRUE;
+}
+
+/* The BGRx pixel at (x, y) of a frame as 0xRRGGBB. */
+static guint32
+pixel_at (GstBuffer *buffer, int width, int x, int y)
+{
+  GstMapInfo map;
+  guint32 pixel;
+
+  g_assert_true (gst_buffer_map (buffer, &map, GST_MAP_READ));
+  pixel = ((guint32 *) map.data)[(gsize) y * width + x] & 0xffffff;
+  gst_buffer_unmap (buffer, &map);
+  return pixel;
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  int width, height;
+  guint32 rgb;
+} FrameWait;
+
+/* The newest frame has the size and, at its corners, the colour. */
+static gboolean
+frame_matches (gpointer user_data)
+{
+  FrameWait *wait = user_data;
+  g_autoptr (GstSample) sample = NULL;
+  const GstStructure *s;
+  int width = 0, height = 0;
+  GstBuffer *buffer;
+
+  g_mutex_lock (&wait->fixture->lock);
+  if (wait->fixture->sample != NULL)
+    sample = gst_sample_ref (wait->fixture->sample);
+  g_mutex_unlock (&wait->fixture->lock);
+  if (sample == NULL)
+    return FALSE;
+  s = gst_caps_get_structure (gst_sample_get_caps (sample), 0);
+  buffer = gst_sample_get_buffer (sample);
+  gst_structure_get_int (s, "width", &width);
+  gst_structure_get_int (s, "height", &height);
+  return width == wait->width && height == wait->height
+         && gst_buffer_get_size (buffer) == (gsize) width * height * 4
+         && pixel_at (buffer, width, 8, 8) == wait->rgb
+         && pixel_at (buffer, width, width - 9, height - 9) == wait->rgb;
+}
+
+static gboolean
+expect_frame (Fixture *fixture, int width, int height, guint32 rgb, guint timeout_ms)
+{
+  FrameWait wait = { fixture, width, height, rgb };
+
+  if (!vsa_test_wait_until (frame_matches, &wait, timeout_ms))
+    {
+      g_test_fail_printf ("no %dx%d frame of #%06x in %u ms", width, height, rgb, timeout_ms);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Frames per second over one second. */
+static guint
+measure_fps (Fixture *fixture)
+{
+  guint before, after;
+
+  g_mutex_lock (&fixture->lock);
+  before = fixture->frames;
+  g_mutex_unlock (&fixture->lock);
+  g_usleep (G_USEC_PER_SEC);
+  g_mutex_lock (&fixture->lock);
+  after = fixture->frames;
+  g_mutex_unlock (&fixture->lock);
+  return after - before;
+}
+
+static void
+test_frames (Fixture *fixture, gconstpointer user_data)
+{
+  guint fps;
+
+  if (!start_xvfb (fixture, 640, 480, "#ff0000") || !start_pipeline (fixture, TRUE, "30/1")
+      || !expect_status (fixture, 0, TRUE, 640, 480, 2000, NULL)
+      || !expect_frame (fixture, 640, 480, 0xff0000, 2000))
+    return;
+  fps = measure_fps (fixture);
+  g_test_message ("%u frames in 1 s", fps);
+  g_assert_cmpuint (fps, >=, 20);
+  g_assert_cmpuint (fps, <=, 40);
+}
+
+static void
+test_server_restart (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GstCaps) expected
+      = gst_caps_from_string ("video/x-raw,format=BGRx,width=800,height=600");
+  g_autoptr (GstElement) sink = NULL;
+  g_autoptr (GstPad) pad = NULL;
+  g_autoptr (GstCaps) caps = NULL;
+  gint64 killed, lost, started, back;
+  guint fps;
+
+  if (!start_xvfb (fixture, 640, 480, "#ff0000") || !start_pipeline (fixture, TRUE, "30/1")
+      || !expect_status (fixture, 0, TRUE, 640, 480, 2000, NULL)
+      || !expect_frame (fixture, 640, 480, 0xff0000, 2000))
+    return;
+
+  killed = g_get_monotonic_time ();
+  if (!stop_xvfb (fixture) || !expect_status (fixture, 1, FALSE, 0, 0, 2000, &lost))
+    return;
+  g_test_message ("connected=FALSE %.0f ms after SIGTERM", (lost - killed) / 1000.0);
+  g_assert_cmpint (lost - killed, <, 2 * G_USEC_PER_SEC);
+  /* Black frames at the last size, at the frame rate. */
+  if (!expect_frame (fixture, 640, 480, 0x000000, 1000))
+    return;
+  fps = measure_fps (fixture);
+  g_test_message ("%u black frames in 1 s", fps);
+  g_assert_cmpuint (fps, >=, 20);
+
+  started = g_get_monotonic_time ();
+  if (!start_xvfb (fixture, 800, 600, "#0000ff")
+      || !expect_status (fixture, 2, TRUE, 800, 600, 4000, &back))
+    return;
+  g_test_message ("connected=TRUE %.0f ms after Xvfb started", (back - started) / 1000.0);
+  g_assert_cmpint (back - started, <, 4 * G_USEC_PER_SEC);
+  if (!expect_frame (fixture, 800, 600, 0x0000ff, 2000))
+    return;
+  /* The caps changed with the size. */
+  sink = gst_bin_get_by_name (GST_BIN (fixture->pipeline), "sink");
+  pad = gst_element_get_static_pad (sink, "sink");
+  caps = gst_pad_get_current_caps (pad);
+  g_assert_nonnull (caps);
+  g_assert_true (gst_caps_is_subset (caps, expected));
+  /* Exactly one message per transition. */
+  g_usleep (G_USEC_PER_SEC / 2);
+  g_mutex_lock (&fixture->lock);
+  g_assert_cmpuint (fixture->statuses->len, ==, 3);
+  g_mutex_unlock (&fixture->lock);
+}
+
+static void
+test_absent_at_start (Fixture *fixture, gconstpointer user_data)
+{
+  if (!start_pipeline (fixture, TRUE, "30/1")
+      || !expect_status (fixture, 0, FALSE, 0, 0, 1000, NULL)
+      || !expect_frame (fixture, 1280, 720, 0x000000, 2000))
+    return;
+  g_assert_cmpuint (measure_fps (fixture), >=, 20);
+  if (!start_xvfb (fixture, 640, 480, "#00ff00")
+      || !expect_status (fixture, 1, TRUE, 640, 480, 4000, NULL)
+      || !expect_frame (fixture, 640, 480, 0x00ff00, 2000))
+    return;
+  g_assert_null (fixture->error);
+}
+
+/* Pixels near the screen's centre (where Xvfb puts the pointer) not of rgb. */
+static guint
+count_pointer_pixels (Fixture *fixture, guint32 rgb)
+{
+  g_autoptr (GstSample) sample = NULL;
+  guint count = 0;
+
+  g_mutex_lock (&fixture->lock);
+  sample = gst_sample_ref (fixture->sample);
+  g_mutex_unlock (&fixture->lock);
+  for (int y = 240 - 32; y < 240 + 32; y++)
+    for (int x = 320 - 32; x < 320 + 32; x++)
+      count += pixel_at (gst_sample_get_buffer (sample), 640, x, y) != rgb;
+  return count;
+}
+
+static void
+test_pointer (Fixture *fixture, gconstpointer user_data)
+{
+  guint with_pointer, without_pointer;
+
+  if (!start_xvfb (fixture, 640, 480, "#ff0000") || !start_pipeline (fixture, TRUE, "30/1")
+      || !expect_frame (fixture, 640, 480, 0xff0000, 2000))
+    return;
+  with_pointer = count_pointer_pixels (fixture, 0xff0000);
+  gst_element_set_state (fixture->pipeline, GST_STATE_NULL);
+  g_clear_object (&fixture->pipeline);
+  g_clear_pointer (&fixture->sample, gst_sample_unref);
+
+  if (!start_pipeline (fixture, FALSE, "30/1") || !expect_frame (fixture, 640, 480, 0xff0000, 2000))
+    return;
+  without_pointer = count_pointer_pixels (fixture, 0xff0000);
+  g_test_message ("pixels of the pointer: %u with show-pointer, %u without", with_pointer,
+                  without_pointer);
+  g_assert_cmpuint (with_pointer, >, 20);
+  g_assert_cmpuint (without_pointer, ==, 0);
+}
+
+static void
+assert_stops_promptly (Fixture *fixture)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  g_assert_cmpint (gst_element_set_state (fixture->pipeline, GST_STATE_NULL), ==,
+                   GST_STATE_CHANGE_SUCCESS);
+  g_test_message ("PLAYING to NULL in %.1f ms", (g_get_monotonic_time () - start) / 1000.0);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+  g_clear_object (&fixture->pipeline);
+  g_clear_pointer (&fixture->sample, gst_sample_unref);
+}
+
+/* At one frame every 10 s the source is always in its clock wait: unlock must end it. */
+static void
+test_stop (Fixture *fixture, gconstpointer user_data)
+{
+  if (!start_pipeline (fixture, TRUE, "1/10") || !expect_frame (fixture, 1280, 720, 0, 2000))
+    return;
+  assert_stops_promptly (fixture);
+  if (!start_xvfb (fixture, 640, 480, "#ff0000") || !start_pipeline (fixture, TRUE, "1/10")
+      || !expect_frame (fixture, 640, 480, 0xff0000, 2000))
+    return;
+  assert_stops_promptly (fixture);
+  if (!start_pipeline (fixture, TRUE, "30/1") || !expect_frame (fixture, 640, 480, 0xff0000, 2000))
+    return;
+  assert_stops_promptly (fixture);
+}
+
+int
+main (int argc, char **argv)
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  gst_init (&argc, &argv);
+  g_assert_true (vsa_x11_src_register ());
+  g_assert_true (vsa_x11_src_register ());
+
+  g_test_add ("/vsa/x11-src/frames", Fixture, NULL, fixture_set_up, test_frames, fixture_tear_down);
+  g_test_add ("/vsa/x11-src/server-restart", Fixture, NULL, fixture_set_up, test_server_restart,
+              fixture_tear_down);
+  g_test_add ("/vsa/x11-src/absent-at-start", Fixture, NULL, fixture_set_up, test_absent_at_start,
+              fixture_tear_down);
+  g_test_add ("/vsa/x11-src/pointer", Fixture, NULL, fixture_set_up, test_pointer,
+              fixture_tear_down);
+  g_test_add ("/vsa/x11-src/stop", Fixture, NULL, fixture_set_up, test_stop, fixture_tear_down);
+  ret = g_test_run ();
+  gst_deinit (); /* for leak checkers */
+  return ret;
+}

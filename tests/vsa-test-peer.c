@@ -1,0 +1,259 @@
+/* An in-process webrtcbin playing the browser: a recvonly video offer, the answer
+ * applied as the frontend does, frames decoded and counted. */
+#include "vsa-test-peer.h"
+
+#include <string.h>
+
+#define GST_USE_UNSTABLE_API
+#include <gst/webrtc/webrtc.h>
+
+#include "vsa-test-util.h"
+
+/* A receiving peer: recvonly video, decodes and counts frames. */
+struct _VsaTestPeer
+{
+  GstElement *pipeline;
+  GstElement *webrtc;
+  GMutex lock;
+  char *offer_sdp; /* set once gathering completed */
+  gboolean gathered;
+  gint frames;
+};
+
+static void
+on_handoff (GstElement *sink, GstBuffer *buffer, GstPad *pad, VsaTestPeer *peer)
+{
+  g_atomic_int_inc (&peer->frames);
+}
+
+static void
+on_decoded_pad (GstElement *decodebin, GstPad *pad, VsaTestPeer *peer)
+{
+  GstElement *sink
+      = gst_element_factory_make_full ("fakesink", "signal-handoffs", TRUE, "sync", FALSE, NULL);
+  g_autoptr (GstPad) sink_pad = gst_element_get_static_pad (sink, "sink");
+
+  g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), peer);
+  gst_bin_add (GST_BIN (peer->pipeline), sink);
+  gst_element_sync_state_with_parent (sink);
+  gst_pad_link (pad, sink_pad);
+}
+
+static void
+on_incoming_pad (GstElement *webrtc, GstPad *pad, VsaTestPeer *peer)
+{
+  GstElement *decodebin;
+  g_autoptr (GstPad) sink_pad = NULL;
+
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+  decodebin = gst_element_factory_make ("decodebin", NULL);
+  g_signal_connect (decodebin, "pad-added", G_CALLBACK (on_decoded_pad), peer);
+  gst_bin_add (GST_BIN (peer->pipeline), decodebin);
+  gst_element_sync_state_with_parent (decodebin);
+  sink_pad = gst_element_get_static_pad (decodebin, "sink");
+  gst_pad_link (pad, sink_pad);
+}
+
+static void
+on_gathering_state (GstElement *webrtc, GParamSpec *pspec, VsaTestPeer *peer)
+{
+  GstWebRTCICEGatheringState state;
+  GstWebRTCSessionDescription *local = NULL;
+
+  g_object_get (webrtc, "ice-gathering-state", &state, NULL);
+  if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+    return;
+  /* the local description now carries every candidate, as a browser's early offer does */
+  g_object_get (webrtc, "local-description", &local, NULL);
+  g_mutex_lock (&peer->lock);
+  peer->offer_sdp = gst_sdp_message_as_text (local->sdp);
+  peer->gathered = TRUE;
+  g_mutex_unlock (&peer->lock);
+  gst_webrtc_session_description_free (local);
+}
+
+static void
+on_offer_created (GstPromise *promise, gpointer data)
+{
+  VsaTestPeer *peer = data;
+  GstWebRTCSessionDescription *offer = NULL;
+
+  g_assert_cmpint (gst_promise_wait (promise), ==, GST_PROMISE_RESULT_REPLIED);
+  gst_structure_get (gst_promise_get_reply (promise), "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
+                     &offer, NULL);
+  gst_promise_unref (promise);
+  g_assert_nonnull (offer);
+  g_signal_emit_by_name (peer->webrtc, "set-local-description", offer, NULL);
+  gst_webrtc_session_description_free (offer);
+}
+
+/* As browsers do: no UPnP router discovery (gssdp would multicast and leak its address). */
+static void
+disable_upnp (GstElement *webrtc)
+{
+  g_autoptr (GObject) ice = NULL;
+  g_autoptr (GObject) agent = NULL;
+
+  g_object_get (webrtc, "ice-agent", &ice, NULL);
+  g_object_get (ice, "agent", &agent, NULL);
+  g_object_set (agent, "upnp", FALSE, NULL);
+}
+
+VsaTestPeer *
+vsa_test_peer_new (const char *codec_caps)
+{
+  VsaTestPeer *peer = g_new0 (VsaTestPeer, 1);
+  g_autoptr (GstCaps) caps = gst_caps_from_string (codec_caps);
+  GstWebRTCRTPTransceiver *transceiver = NULL;
+
+  g_mutex_init (&peer->lock);
+  peer->pipeline = gst_pipeline_new (NULL);
+  peer->webrtc = gst_element_factory_make_full ("webrtcbin", "bundle-policy",
+                                                GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, NULL);
+  gst_bin_add (GST_BIN (peer->pipeline), peer->webrtc);
+  disable_upnp (peer->webrtc);
+  g_signal_connect (peer->webrtc, "pad-added", G_CALLBACK (on_incoming_pad), peer);
+  g_signal_connect (peer->webrtc, "notify::ice-gathering-state", G_CALLBACK (on_gathering_state),
+                    peer);
+  g_signal_emit_by_name (peer->webrtc, "add-transceiver",
+                         GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &transceiver);
+  g_clear_object (&transceiver);
+  g_assert_cmpint (gst_element_set_state (peer->pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+  g_signal_emit_by_name (peer->webrtc, "create-offer", NULL,
+                         gst_promise_new_with_change_func (on_offer_created, peer, NULL));
+  return peer;
+}
+
+void
+vsa_test_peer_free (VsaTestPeer *peer)
+{
+  if (peer == NULL)
+    return;
+  gst_element_set_state (peer->pipeline, GST_STATE_NULL);
+  gst_object_unref (peer->pipeline);
+  g_free (peer->offer_sdp);
+  g_mutex_clear (&peer->lock);
+  g_free (peer);
+}
+
+static gboolean
+peer_gathered (gpointer data)
+{
+  VsaTestPeer *peer = data;
+  gboolean gathered;
+
+  g_mutex_lock (&peer->lock);
+  gathered = peer->gathered;
+  g_mutex_unlock (&peer->lock);
+  return gathered;
+}
+
+gboolean
+vsa_test_peer_has_frames (gpointer peer)
+{
+  return vsa_test_peer_get_frames (peer) >= 30;
+}
+
+int
+vsa_test_peer_get_frames (VsaTestPeer *peer)
+{
+  return g_atomic_int_get (&peer->frames);
+}
+
+/* Stores the peer's offer with its candidates bundled in the SDP, as the early-offer flow. */
+void
+vsa_test_peer_store_offer (VsaTestPeer *peer, VsaTestController *controller, const char *session_id)
+{
+  vsa_test_peer_store_offer_with (peer, controller, session_id, NULL);
+}
+
+void
+vsa_test_peer_store_offer_with (VsaTestPeer *peer, VsaTestController *controller,
+                                const char *session_id, const char *candidates_json)
+{
+  g_autoptr (JsonNode) candidates = NULL;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (vsa_test_wait_until (peer_gathered, peer, 10000));
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "offer");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "offer");
+  json_builder_set_member_name (builder, "sdp");
+  json_builder_add_string_value (builder, peer->offer_sdp);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "candidates");
+  candidates = json_from_string (candidates_json != NULL ? candidates_json : "[]", &error);
+  g_assert_no_error (error);
+  json_builder_add_value (builder, g_steal_pointer (&candidates));
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  body = json_to_string (root, FALSE);
+  g_assert_true (vsa_test_controller_store_offer (controller, session_id, body, &error));
+  g_assert_no_error (error);
+}
+
+typedef struct
+{
+  VsaTestController *controller;
+  const char *session_id;
+} AnswerWait;
+
+static gboolean
+has_answer (gpointer data)
+{
+  AnswerWait *wait = data;
+
+  return vsa_test_controller_get_answer_count (wait->controller, wait->session_id) > 0;
+}
+
+/* Applies the stored answer and its candidates to the peer, as the browser does. */
+void
+vsa_test_peer_apply_answer (VsaTestPeer *peer, VsaTestController *controller,
+                            const char *session_id)
+{
+  g_autofree char *answer_json = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  GstSDPMessage *sdp = NULL;
+  GstWebRTCSessionDescription *answer;
+  JsonObject *root;
+  JsonArray *candidates;
+  const char *sdp_text;
+  AnswerWait wait = { controller, session_id };
+
+  g_assert_true (vsa_test_wait_until (has_answer, &wait, 20000));
+  answer_json = vsa_test_controller_dup_answer (controller, session_id);
+  g_assert_true (json_parser_load_from_data (parser, answer_json, -1, &error));
+  root = json_node_get_object (json_parser_get_root (parser));
+  sdp_text = json_object_get_string_member (json_object_get_object_member (root, "answer"), "sdp");
+  g_assert_nonnull (strstr (sdp_text, "a=sendonly"));
+
+  g_assert_cmpint (gst_sdp_message_new_from_text (sdp_text, &sdp), ==, GST_SDP_OK);
+  answer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
+  g_signal_emit_by_name (peer->webrtc, "set-remote-description", answer, NULL);
+  gst_webrtc_session_description_free (answer);
+
+  candidates = json_object_get_array_member (root, "candidates");
+  for (guint i = 0; i < json_array_get_length (candidates); i++)
+    {
+      JsonObject *candidate = json_array_get_object_element (candidates, i);
+
+      g_signal_emit_by_name (peer->webrtc, "add-ice-candidate",
+                             (guint) json_object_get_int_member (candidate, "sdpMLineIndex"),
+                             json_object_get_string_member (candidate, "candidate"));
+    }
+}
+
+/* Gone as a closed tab is: no goodbye, nothing sent any more. */
+void
+vsa_test_peer_vanish (VsaTestPeer *peer)
+{
+  gst_element_set_state (peer->pipeline, GST_STATE_NULL);
+}
