@@ -21,6 +21,8 @@ struct _VsaController
   char *authorization; /* "Bearer <token>" or NULL; a secret, never logged */
   guint timeout_s;
   guint retry_after_s; /* from the last response that carried Retry-After */
+  GBytes *bad_offer;   /* the last offer body that did not parse, and why */
+  GError *bad_offer_error;
 };
 
 G_DEFINE_FINAL_TYPE (VsaController, vsa_controller, G_TYPE_OBJECT)
@@ -33,6 +35,8 @@ vsa_controller_finalize (GObject *object)
   g_clear_object (&self->soup);
   g_free (self->session_url);
   g_free (self->ice_servers_url);
+  g_clear_pointer (&self->bad_offer, g_bytes_unref);
+  g_clear_error (&self->bad_offer_error);
   if (self->authorization != NULL)
     memset (self->authorization, 0, strlen (self->authorization));
   g_free (self->authorization);
@@ -329,6 +333,8 @@ VsaOffer *
 vsa_controller_get_offer_finish (VsaController *self, GAsyncResult *result, GError **error)
 {
   Exchange *exchange = finish_request (result, TRUE, error);
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GError) parse_error = NULL;
   VsaOffer *offer;
   const char *data;
   gsize length;
@@ -336,11 +342,25 @@ vsa_controller_get_offer_finish (VsaController *self, GAsyncResult *result, GErr
   if (exchange == NULL || soup_message_get_status (exchange->message) == SOUP_STATUS_NOT_FOUND)
     return NULL;
   data = body_data (exchange, &length);
-  offer = vsa_offer_parse (data, length, error);
+  body = g_bytes_new_static (data, length);
+  /* A bad offer stays until the browser stores another: parse it once (json-glib leaks a
+   * little on some malformed input), not on every poll. */
+  if (self->bad_offer != NULL && g_bytes_equal (body, self->bad_offer))
+    {
+      g_propagate_error (error, g_error_copy (self->bad_offer_error));
+      return NULL;
+    }
+  offer = vsa_offer_parse (data, length, &parse_error);
+  if (offer != NULL)
+    return offer;
   /* The size tells one unusable offer from the next in the log. */
-  if (offer == NULL)
-    g_prefix_error (error, "%" G_GSIZE_FORMAT " bytes: ", length);
-  return offer;
+  g_prefix_error (&parse_error, "%" G_GSIZE_FORMAT " bytes: ", length);
+  g_clear_pointer (&self->bad_offer, g_bytes_unref);
+  g_clear_error (&self->bad_offer_error);
+  self->bad_offer = g_bytes_new (data, length);
+  self->bad_offer_error = g_error_copy (parse_error);
+  g_propagate_error (error, g_steal_pointer (&parse_error));
+  return NULL;
 }
 
 void

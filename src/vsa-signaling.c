@@ -69,11 +69,13 @@ vsa_ice_server_free (VsaIceServer *self)
 
 /* json-glib parses and frees nesting recursively: some 75000 levels (a 75 kB body)
  * overflow the stack. It also takes comments and single-quoted strings, which JSON has
- * not; refusing those keeps brackets from hiding in them from this count. */
+ * not (refusing those keeps brackets from hiding in them from this count), and it leaks
+ * when a second value follows the first, so one object or array is all it gets. */
 static gboolean
 json_is_plain_and_shallow (const char *body, gsize length)
 {
   gboolean in_string = FALSE;
+  gboolean started = FALSE;
   guint depth = 0;
 
   for (gsize i = 0; i < length; i++)
@@ -85,16 +87,21 @@ json_is_plain_and_shallow (const char *body, gsize length)
           else if (body[i] == '"')
             in_string = FALSE;
         }
+      else if (g_ascii_isspace (body[i]))
+        continue;
+      else if (depth == 0 && (started || (body[i] != '[' && body[i] != '{')))
+        return FALSE;
       else if (body[i] == '"')
         in_string = TRUE;
       else if (body[i] == '/' || body[i] == '\'')
         return FALSE;
       else if (body[i] == '[' || body[i] == '{')
         {
+          started = TRUE;
           if (++depth > MAX_JSON_DEPTH)
             return FALSE;
         }
-      else if ((body[i] == ']' || body[i] == '}') && depth > 0)
+      else if (body[i] == ']' || body[i] == '}')
         depth--;
     }
   return TRUE;
@@ -115,7 +122,7 @@ parse_json (const char *body, gsize length, GError **error)
   if (!json_is_plain_and_shallow (body, length))
     {
       g_set_error (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_PARSE,
-                   "body is not plain JSON nested at most %u deep", MAX_JSON_DEPTH);
+                   "body is not one plain JSON object nested at most %u deep", MAX_JSON_DEPTH);
       return NULL;
     }
   if (!json_parser_load_from_data (parser, body, (gssize) length, &local_error))
@@ -146,16 +153,19 @@ root_object (JsonNode *root, GError **error)
   return json_node_get_object (root);
 }
 
-/* A string member, or NULL when absent or of another type. */
+/* A string member, or NULL when absent, of another type, or not UTF-8: json-glib turns
+ * an escaped lone surrogate ("\ud800") into bytes that are not. */
 static const char *
 get_string (JsonObject *object, const char *name)
 {
   JsonNode *node = json_object_get_member (object, name);
+  const char *text;
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
       || json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
-  return json_node_get_string (node);
+  text = json_node_get_string (node);
+  return g_utf8_validate (text, -1, NULL) ? text : NULL;
 }
 
 static JsonArray *
@@ -299,8 +309,9 @@ vsa_candidates_parse (const char *body, gsize length, GError **error)
 static gboolean
 is_ice_url (const char *url)
 {
-  return g_str_has_prefix (url, "stun:") || g_str_has_prefix (url, "stuns:")
-         || g_str_has_prefix (url, "turn:") || g_str_has_prefix (url, "turns:");
+  return (g_str_has_prefix (url, "stun:") || g_str_has_prefix (url, "stuns:")
+          || g_str_has_prefix (url, "turn:") || g_str_has_prefix (url, "turns:"))
+         && g_utf8_validate (url, -1, NULL);
 }
 
 GPtrArray *
