@@ -343,8 +343,8 @@ vsa_controller_get_offer_finish (VsaController *self, GAsyncResult *result, GErr
     return NULL;
   data = body_data (exchange, &length);
   body = g_bytes_new_static (data, length);
-  /* A bad offer stays until the browser stores another: parse it once (json-glib leaks a
-   * little on some malformed input), not on every poll. */
+  /* A bad offer stays until the browser stores another: parse it once, not on every
+   * poll. */
   if (self->bad_offer != NULL && g_bytes_equal (body, self->bad_offer))
     {
       g_propagate_error (error, g_error_copy (self->bad_offer_error));

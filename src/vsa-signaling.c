@@ -67,43 +67,98 @@ vsa_ice_server_free (VsaIceServer *self)
 /* Ours nest 4 deep; the controller may add a few levels of its own. */
 #define MAX_JSON_DEPTH 32
 
-/* json-glib parses and frees nesting recursively: some 75000 levels (a 75 kB body)
- * overflow the stack. It also takes comments and single-quoted strings, which JSON has
- * not (refusing those keeps brackets from hiding in them from this count), and it leaks
- * when a second value follows the first, so one object or array is all it gets. */
+/* The UTF-16 unit of the \uXXXX escape at @text, or -1. */
+static int
+json_utf16_escape (const char *text, gsize length)
+{
+  int unit = 0;
+
+  if (length < 6 || text[0] != '\\' || text[1] != 'u')
+    return -1;
+  for (guint i = 2; i < 6; i++)
+    {
+      if (!g_ascii_isxdigit (text[i]))
+        return -1;
+      unit = unit * 16 + g_ascii_xdigit_value (text[i]);
+    }
+  return unit;
+}
+
+/* The length of the string at @text (from its opening quote to its closing one, or to the
+ * end when it is not closed: json-glib says so), or 0 when it has an escape JSON has not. */
+static gsize
+json_string_length (const char *text, gsize length)
+{
+  for (gsize i = 1; i < length; i++)
+    {
+      int unit;
+
+      if (text[i] == '"')
+        return i + 1;
+      if (text[i] != '\\')
+        continue;
+      if (i + 1 < length && text[i + 1] != '\0' && strchr ("\"\\/bfnrt", text[i + 1]) != NULL)
+        {
+          i++;
+          continue;
+        }
+      /* \uXXXX, a surrogate only as the first half of a pair */
+      unit = json_utf16_escape (text + i, length - i);
+      if (unit >= 0xd800 && unit <= 0xdbff)
+        {
+          int low = json_utf16_escape (text + i + 6, length - i - 6);
+
+          if (low < 0xdc00 || low > 0xdfff)
+            return 0;
+          i += 6;
+        }
+      else if (unit < 0 || (unit >= 0xdc00 && unit <= 0xdfff))
+        return 0;
+      i += 5;
+    }
+  return length;
+}
+
+/* json-glib 1.6 takes more than JSON, and mishandles some of it, so a body is checked first:
+ * - one object or array, nothing after it: json-glib leaks all top-level values but one;
+ * - nested at most MAX_JSON_DEPTH deep: json-glib parses and frees nesting recursively, and
+ *   some 75000 levels (a 75 kB body) overflow the stack;
+ * - no comments or single-quoted strings, which json-glib takes: brackets would hide in them;
+ * - only JSON's escapes: json-glib decodes octal ones and lone surrogates into invalid
+ *   UTF-8, and leaks its string on a broken surrogate pair. */
 static gboolean
 json_is_plain_and_shallow (const char *body, gsize length)
 {
-  gboolean in_string = FALSE;
-  gboolean started = FALSE;
   guint depth = 0;
+  gsize i = 0;
 
-  for (gsize i = 0; i < length; i++)
+  while (i < length && g_ascii_isspace (body[i]))
+    i++;
+  if (i == length || (body[i] != '{' && body[i] != '['))
+    return FALSE;
+  for (; i < length; i++)
     {
-      if (in_string)
+      if (body[i] == '"')
         {
-          if (body[i] == '\\')
-            i++;
-          else if (body[i] == '"')
-            in_string = FALSE;
+          gsize string_length = json_string_length (body + i, length - i);
+
+          if (string_length == 0)
+            return FALSE;
+          i += string_length - 1;
         }
-      else if (g_ascii_isspace (body[i]))
-        continue;
-      else if (depth == 0 && (started || (body[i] != '[' && body[i] != '{')))
-        return FALSE;
-      else if (body[i] == '"')
-        in_string = TRUE;
       else if (body[i] == '/' || body[i] == '\'')
         return FALSE;
       else if (body[i] == '[' || body[i] == '{')
         {
-          started = TRUE;
           if (++depth > MAX_JSON_DEPTH)
             return FALSE;
         }
-      else if (body[i] == ']' || body[i] == '}')
-        depth--;
+      else if ((body[i] == ']' || body[i] == '}') && --depth == 0)
+        break;
     }
+  for (i++; i < length; i++)
+    if (!g_ascii_isspace (body[i]))
+      return FALSE;
   return TRUE;
 }
 

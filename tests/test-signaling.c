@@ -272,6 +272,15 @@ test_offer_not_json (void)
   assert_offer_error (garbage, sizeof garbage, VSA_SIGNALING_ERROR_PARSE);
   assert_offer_error (garbage + 1, sizeof garbage - 1, VSA_SIGNALING_ERROR_PARSE);
   assert_offer_error ("", 0, VSA_SIGNALING_ERROR_PARSE);
+  /* json-glib returns no document and no error for white space, */
+  assert_offer_error (" \n", -1, VSA_SIGNALING_ERROR_PARSE);
+  /* leaks on a second value and on a broken surrogate pair, and decodes a lone surrogate
+   * into bytes that are not UTF-8: none of that reaches it. */
+  assert_offer_error ("{}[]", -1, VSA_SIGNALING_ERROR_PARSE);
+  assert_offer_error ("{\"offer\":{\"type\":\"offer\",\"sdp\":\"v=0\\ud800\\u0041\"}}", -1,
+                      VSA_SIGNALING_ERROR_PARSE);
+  assert_offer_error ("{\"offer\":{\"type\":\"offer\",\"sdp\":\"v=0\\ud800ab\"}}", -1,
+                      VSA_SIGNALING_ERROR_PARSE);
   if (fixture != NULL)
     assert_offer_error (fixture, length / 2, VSA_SIGNALING_ERROR_PARSE);
 }
