@@ -11,7 +11,6 @@
 /* The browser waits about 60 s for the answer, and the session 30 s for a connection. */
 #define ANSWER_POST_DEADLINE_S 20
 #define CANDIDATE_POST_ATTEMPTS 5
-#define CANDIDATE_RETRY_MS 500
 
 struct _VsaAgent
 {
@@ -210,10 +209,7 @@ on_candidate_posted (GObject *source, GAsyncResult *result, gpointer data)
   if (error != NULL && vsa_controller_error_is_transient (error)
       && self->candidate_attempts < CANDIDATE_POST_ATTEMPTS)
     {
-      self->candidate_retry_id
-          = g_timeout_add (MAX (CANDIDATE_RETRY_MS * self->candidate_attempts,
-                                vsa_controller_get_retry_after_s (self->controller) * 1000),
-                           retry_candidate, self);
+      self->candidate_retry_id = g_timeout_add (retry_delay_ms (self), retry_candidate, self);
       return;
     }
   if (error != NULL)

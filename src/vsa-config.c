@@ -39,12 +39,18 @@ vsa_config_free (VsaConfig *self)
   g_free (self->controller_url);
   g_free (self->display);
   g_strfreev (self->codecs);
-  if (self->token != NULL)
-    memset (self->token, 0, strlen (self->token));
-  g_free (self->token);
+  vsa_secret_clear (&self->token);
   g_free (self->ca_file);
   g_free (self->config_file);
   g_free (self);
+}
+
+void
+vsa_secret_clear (char **secret)
+{
+  if (*secret != NULL)
+    memset (*secret, 0, strlen (*secret));
+  g_clear_pointer (secret, g_free);
 }
 
 const char *
@@ -283,9 +289,7 @@ vsa_config_read_token (VsaConfig *self, const char *path, GError **error)
                    "token-file: %s is empty or holds more than one printable word", path);
       return FALSE;
     }
-  if (self->token != NULL)
-    memset (self->token, 0, strlen (self->token));
-  g_free (self->token);
+  vsa_secret_clear (&self->token);
   self->token = g_steal_pointer (&contents);
   return TRUE;
 }

@@ -55,4 +55,7 @@ gboolean vsa_config_read_token (VsaConfig *self, const char *path, GError **erro
 
 const char *vsa_source_kind_to_string (VsaSourceKind kind);
 
+/* Overwrites a secret (a token, a header holding one) before freeing it; NULLs it. */
+void vsa_secret_clear (char **secret);
+
 G_END_DECLS

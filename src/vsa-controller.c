@@ -37,9 +37,7 @@ vsa_controller_finalize (GObject *object)
   g_free (self->ice_servers_url);
   g_clear_pointer (&self->bad_offer, g_bytes_unref);
   g_clear_error (&self->bad_offer_error);
-  if (self->authorization != NULL)
-    memset (self->authorization, 0, strlen (self->authorization));
-  g_free (self->authorization);
+  vsa_secret_clear (&self->authorization);
   G_OBJECT_CLASS (vsa_controller_parent_class)->finalize (object);
 }
 
@@ -148,6 +146,14 @@ on_deadline (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* "GET /api/…/offer", for error messages. */
+static char *
+exchange_name (Exchange *exchange)
+{
+  return g_strdup_printf ("%s %s", soup_message_get_method (exchange->message),
+                          g_uri_get_path (soup_message_get_uri (exchange->message)));
+}
+
 static void
 return_error (GTask *task, GError *error)
 {
@@ -155,12 +161,11 @@ return_error (GTask *task, GError *error)
 
   if (exchange->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
+      g_autofree char *name = exchange_name (exchange);
+
       g_clear_error (&error);
-      error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                           "%s %s: no complete response within %u s",
-                           soup_message_get_method (exchange->message),
-                           g_uri_get_path (soup_message_get_uri (exchange->message)),
-                           exchange->controller->timeout_s);
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s: no complete response within %u s",
+                           name, exchange->controller->timeout_s);
     }
   g_task_return_error (task, error);
 }
@@ -189,10 +194,10 @@ on_chunk_read (GObject *source, GAsyncResult *result, gpointer user_data)
   g_byte_array_append (exchange->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
   if (exchange->body->len > MAX_BODY_BYTES)
     {
-      g_task_return_new_error (
-          task, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE, "%s %s: response body over %u bytes",
-          soup_message_get_method (exchange->message),
-          g_uri_get_path (soup_message_get_uri (exchange->message)), MAX_BODY_BYTES);
+      g_autofree char *name = exchange_name (exchange);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                               "%s: response body over %u bytes", name, MAX_BODY_BYTES);
       return;
     }
   read_next_chunk (g_steal_pointer (&task));
@@ -247,11 +252,11 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
       soup_message_get_response_headers (exchange->message));
   if (length > MAX_BODY_BYTES)
     {
-      g_task_return_new_error (
-          task, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-          "%s %s: response body of %" G_GOFFSET_FORMAT " bytes is over %u bytes",
-          soup_message_get_method (exchange->message),
-          g_uri_get_path (soup_message_get_uri (exchange->message)), length, MAX_BODY_BYTES);
+      g_autofree char *name = exchange_name (exchange);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                               "%s: response body of %" G_GOFFSET_FORMAT " bytes is over %u bytes",
+                               name, length, MAX_BODY_BYTES);
       return;
     }
   read_next_chunk (g_steal_pointer (&task));
@@ -298,6 +303,7 @@ finish_request (GAsyncResult *result, gboolean allow_not_found, GError **error)
 {
   GTask *task = G_TASK (result);
   Exchange *exchange = g_task_get_task_data (task);
+  g_autofree char *name = NULL;
   guint status;
 
   if (!g_task_propagate_boolean (task, error))
@@ -305,10 +311,9 @@ finish_request (GAsyncResult *result, gboolean allow_not_found, GError **error)
   status = soup_message_get_status (exchange->message);
   if (status == SOUP_STATUS_OK || (allow_not_found && status == SOUP_STATUS_NOT_FOUND))
     return exchange;
-  g_set_error (error, VSA_CONTROLLER_ERROR, (int) status, "HTTP %u %s from %s %s", status,
-               soup_message_get_reason_phrase (exchange->message),
-               soup_message_get_method (exchange->message),
-               g_uri_get_path (soup_message_get_uri (exchange->message)));
+  name = exchange_name (exchange);
+  g_set_error (error, VSA_CONTROLLER_ERROR, (int) status, "HTTP %u %s from %s", status,
+               soup_message_get_reason_phrase (exchange->message), name);
   return NULL;
 }
 

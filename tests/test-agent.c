@@ -124,9 +124,7 @@ test_unsupported_then_valid (void)
   g_assert_cmpuint (vsa_test_controller_get_answer_count (controller, SESSION), ==, 0);
   g_assert_cmpint (vsa_agent_get_state (agent), ==, VSA_AGENT_STATE_WAITING);
 
-  peer = vsa_test_peer_new (
-      "application/x-rtp,media=video,encoding-name=H264,payload=102,"
-      "clock-rate=90000,packetization-mode=(string)1,profile-level-id=(string)42e01f");
+  peer = vsa_test_peer_new (VSA_TEST_PEER_H264);
   vsa_test_peer_store_offer (peer, controller, SESSION);
   vsa_test_peer_apply_answer (peer, controller, SESSION);
   g_assert_true (vsa_test_wait_until (vsa_test_peer_has_frames, peer, 20000));
@@ -143,11 +141,7 @@ main (int argc, char **argv)
                         "application/x-rtp,media=video,encoding-name=VP8,payload=120,"
                         "clock-rate=90000",
                         test_answer_and_replace);
-  g_test_add_data_func ("/vsa/agent/h264",
-                        "application/x-rtp,media=video,encoding-name=H264,payload=102,"
-                        "clock-rate=90000,packetization-mode=(string)1,"
-                        "profile-level-id=(string)42e01f",
-                        test_answer_and_replace);
+  g_test_add_data_func ("/vsa/agent/h264", VSA_TEST_PEER_H264, test_answer_and_replace);
   g_test_add_func ("/vsa/agent/unsupported-then-valid", test_unsupported_then_valid);
   return g_test_run ();
 }

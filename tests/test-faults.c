@@ -11,9 +11,6 @@
 #include "vsa-test-util.h"
 
 #define SESSION "faults"
-#define H264_CAPS                                                                                  \
-  "application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000,"                 \
-  "packetization-mode=(string)1,profile-level-id=(string)42e01f"
 
 /* Every warning the agent logs; this test is about them, so they are not fatal here. */
 static GPtrArray *warnings;
@@ -114,7 +111,7 @@ polled_and_warned (gpointer data)
 static void
 assert_session_streams (Fixture *fixture, const char *extra_candidates)
 {
-  g_autoptr (VsaTestPeer) peer = vsa_test_peer_new (H264_CAPS);
+  g_autoptr (VsaTestPeer) peer = vsa_test_peer_new (VSA_TEST_PEER_H264);
 
   vsa_test_peer_store_offer_with (peer, fixture->controller, SESSION, extra_candidates);
   vsa_test_peer_apply_answer (peer, fixture->controller, SESSION);
@@ -332,7 +329,7 @@ static void
 test_display_gone (Fixture *fixture, gconstpointer data)
 {
   g_autoptr (VsaTestXvfb) xvfb = NULL;
-  g_autoptr (VsaTestPeer) peer = vsa_test_peer_new (H264_CAPS);
+  g_autoptr (VsaTestPeer) peer = vsa_test_peer_new (VSA_TEST_PEER_H264);
   g_autoptr (GError) error = NULL;
   FramesWait wait = { peer, 0 };
   guint number = 160;

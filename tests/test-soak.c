@@ -14,9 +14,6 @@
 #include "vsa-test-util.h"
 
 #define SESSION "soak"
-#define H264_CAPS                                                                                  \
-  "application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000,"                 \
-  "packetization-mode=(string)1,profile-level-id=(string)42e01f"
 /* The bound for a browser gone without a goodbye. */
 #define PEER_GONE_BOUND_MS 15000
 /* libsoup keeps up to two connections to the controller open, or not, as it likes. */
@@ -62,7 +59,7 @@ fixture_tear_down (Fixture *fixture, gconstpointer data)
 static VsaTestPeer *
 stream_session (Fixture *fixture)
 {
-  VsaTestPeer *peer = vsa_test_peer_new (H264_CAPS);
+  VsaTestPeer *peer = vsa_test_peer_new (VSA_TEST_PEER_H264);
 
   vsa_test_peer_store_offer (peer, fixture->controller, SESSION);
   vsa_test_peer_apply_answer (peer, fixture->controller, SESSION);

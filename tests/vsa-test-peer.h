@@ -10,6 +10,11 @@ G_BEGIN_DECLS
  * (application/x-rtp caps), decoding what it receives. Needs gst_init(). */
 typedef struct _VsaTestPeer VsaTestPeer;
 
+/* H264 as Chromium offers it (constrained baseline, packetization-mode 1). */
+#define VSA_TEST_PEER_H264                                                                         \
+  "application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000,"                 \
+  "packetization-mode=(string)1,profile-level-id=(string)42e01f"
+
 VsaTestPeer *vsa_test_peer_new (const char *codec_caps);
 void vsa_test_peer_free (VsaTestPeer *peer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaTestPeer, vsa_test_peer_free)
