@@ -384,6 +384,15 @@ on_connected (VsaSession *session, VsaAgent *self)
 static void
 on_session_ended (VsaSession *session, const char *reason, VsaAgent *self)
 {
+  g_autofree char *unanswered = NULL;
+
+  /* The browser never got its answer: that is a failure, whatever ended the session. */
+  if (!self->answer_posted)
+    {
+      unanswered = g_strdup_printf ("%s before the answer was stored", reason);
+      end_session (self, unanswered, TRUE);
+      return;
+    }
   end_session (self, reason, FALSE);
 }
 

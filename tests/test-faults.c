@@ -302,6 +302,153 @@ test_token (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (warnings->len, ==, 0);
 }
 
+static gboolean
+warned_or_logged (gpointer data)
+{
+  return warnings->len >= GPOINTER_TO_UINT (data);
+}
+
+/* A VsaTestDoneFunc: TRUE once a warning contains the string part. */
+static gboolean
+warned_with (gpointer part)
+{
+  for (guint i = 0; i < warnings->len; i++)
+    if (strstr (g_ptr_array_index (warnings, i), part) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* The controller refuses every answer. To a real Chromium offer without candidates
+ * (nothing can fail ICE) the agent retries the answer for 20 s, then says so and ends
+ * the session. To a peer whose checks fail first, the end still names the lost answer.
+ * The next offer is answered once the controller takes answers again. */
+static void
+test_answer_refused (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *path
+      = g_build_filename (g_getenv ("VSA_TEST_DATA"), "chromium-viewer-offer.json", NULL);
+  g_autofree char *chromium_offer = NULL;
+  g_autoptr (VsaTestPeer) peer = vsa_test_peer_new (VSA_TEST_PEER_H264);
+  g_autoptr (GError) error = NULL;
+  gint64 stored;
+
+  g_assert_true (g_file_get_contents (path, &chromium_offer, NULL, &error));
+  vsa_test_controller_set_answer_status (fixture->controller, 503);
+  start_agent (fixture);
+  g_assert_true (
+      vsa_test_controller_store_offer (fixture->controller, SESSION, chromium_offer, &error));
+  stored = g_get_monotonic_time ();
+  /* "posting the answer: …503…", then the session's end */
+  g_assert_true (vsa_test_wait_until (warned_or_logged, GUINT_TO_POINTER (2), 40000));
+  g_assert_cmpint (g_get_monotonic_time () - stored, >=, 20 * G_USEC_PER_SEC);
+  g_assert_nonnull (strstr (g_ptr_array_index (warnings, 0), "posting the answer"));
+  g_assert_nonnull (strstr (g_ptr_array_index (warnings, 0), "503"));
+  g_assert_nonnull (strstr (g_ptr_array_index (warnings, 1), "did not take the answer"));
+  /* retried, not tried once and left */
+  g_assert_cmpuint (vsa_test_controller_get_request_count (fixture->controller, "POST", "/answer"),
+                    >=, 3);
+
+  g_ptr_array_set_size (warnings, 0);
+  vsa_test_peer_store_offer (peer, fixture->controller, SESSION);
+  g_assert_true (vsa_test_wait_until (warned_with, "before the answer was stored", 40000));
+  g_assert_cmpuint (vsa_test_controller_get_answer_count (fixture->controller, SESSION), ==, 0);
+
+  vsa_test_controller_set_answer_status (fixture->controller, 0);
+  g_ptr_array_set_size (warnings, 0);
+  assert_session_streams (fixture, NULL);
+  g_assert_cmpuint (warnings->len, ==, 0);
+}
+
+/* Writes a self-signed certificate for 127.0.0.1 and its key into dir. */
+static void
+make_certificate (const char *dir, char **cert_file, char **key_file)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *subject = NULL;
+  int status;
+
+  *cert_file = g_build_filename (dir, "cert.pem", NULL);
+  *key_file = g_build_filename (dir, "key.pem", NULL);
+  {
+    const char *argv[] = { "openssl",
+                           "req",
+                           "-x509",
+                           "-newkey",
+                           "ec",
+                           "-pkeyopt",
+                           "ec_paramgen_curve:prime256v1",
+                           "-nodes",
+                           "-days",
+                           "1",
+                           "-subj",
+                           "/CN=vsa-test-controller",
+                           "-addext",
+                           "subjectAltName=IP:127.0.0.1",
+                           "-keyout",
+                           *key_file,
+                           "-out",
+                           *cert_file,
+                           NULL };
+
+    g_assert_true (
+        g_spawn_sync (NULL, (char **) argv, NULL,
+                      G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                      NULL, NULL, NULL, NULL, &status, &error));
+  }
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, &error));
+}
+
+/* https: a certificate the agent was not told to trust is one warning and no answer;
+ * with it in ca-file the agent streams; an unreadable ca-file stops the start. */
+static void
+test_https (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *dir = g_dir_make_tmp ("vsa-test-tls-XXXXXX", NULL);
+  g_autofree char *cert_file = NULL;
+  g_autofree char *key_file = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (dir);
+  make_certificate (dir, &cert_file, &key_file);
+  g_clear_pointer (&fixture->controller, vsa_test_controller_free);
+  fixture->controller = vsa_test_controller_new_https ("127.0.0.1", cert_file, key_file, &error);
+  g_assert_no_error (error);
+  g_free (fixture->config->controller_url);
+  fixture->config->controller_url = vsa_test_controller_get_url (fixture->controller);
+  g_assert_true (g_str_has_prefix (fixture->config->controller_url, "https://"));
+
+  start_agent (fixture);
+  g_assert_true (vsa_test_wait_until (warned_or_logged, GUINT_TO_POINTER (1), 10000));
+  run_for (3000); /* several refused handshakes */
+  g_assert_cmpuint (warnings->len, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (warnings, 0), "TLS"));
+  g_assert_cmpuint (offer_polls (fixture), ==, 0);
+  vsa_agent_stop (fixture->agent);
+  g_clear_object (&fixture->agent);
+
+  g_ptr_array_set_size (warnings, 0);
+  fixture->config->ca_file = g_strdup (cert_file);
+  start_agent (fixture);
+  assert_session_streams (fixture, NULL);
+  g_assert_cmpuint (warnings->len, ==, 0);
+  vsa_agent_stop (fixture->agent);
+  g_clear_object (&fixture->agent);
+
+  /* a key is not a certificate */
+  g_free (fixture->config->ca_file);
+  fixture->config->ca_file = g_strdup (key_file);
+  fixture->agent = vsa_agent_new (fixture->config, &error);
+  g_assert_null (fixture->agent);
+  g_assert_nonnull (error);
+  g_assert_true (g_str_has_prefix (error->message, "ca-file: "));
+  g_assert_cmpuint (warnings->len, ==, 0);
+
+  g_unlink (cert_file);
+  g_unlink (key_file);
+  g_rmdir (dir);
+}
+
 typedef struct
 {
   VsaTestPeer *peer;
@@ -314,12 +461,6 @@ more_frames (gpointer data)
   FramesWait *wait = data;
 
   return vsa_test_peer_get_frames (wait->peer) >= wait->frames;
-}
-
-static gboolean
-warned_or_logged (gpointer data)
-{
-  return warnings->len >= GPOINTER_TO_UINT (data);
 }
 
 /* No X server when the offer comes, then one, then none again, then one again: the
@@ -388,6 +529,9 @@ main (int argc, char **argv)
   g_test_add ("/vsa/faults/retry-after", Fixture, NULL, fixture_set_up, test_retry_after,
               fixture_tear_down);
   g_test_add ("/vsa/faults/token", Fixture, NULL, fixture_set_up, test_token, fixture_tear_down);
+  g_test_add ("/vsa/faults/answer-refused", Fixture, NULL, fixture_set_up, test_answer_refused,
+              fixture_tear_down);
+  g_test_add ("/vsa/faults/https", Fixture, NULL, fixture_set_up, test_https, fixture_tear_down);
   g_test_add ("/vsa/faults/display-gone", Fixture, NULL, fixture_set_up, test_display_gone,
               fixture_tear_down);
   status = g_test_run ();

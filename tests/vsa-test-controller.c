@@ -37,6 +37,8 @@ struct _VsaTestController
   gboolean raw_offer_chunked;
   guint raw_offer_retry_after_s;
 
+  guint answer_refusal_status; /* POST .../answer gets this when not 0 */
+
   /* Faults on /api/ requests: a share of them fail or stall, from a seeded generator. */
   double fault_rate;
   GRand *fault_rand;
@@ -543,6 +545,14 @@ server_callback (SoupServer *server, SoupServerMessage *msg, const char *path, G
       reply_raw_offer (self, msg);
       return;
     }
+  if (self->answer_refusal_status != 0 && g_str_equal (method, "POST")
+      && g_str_has_prefix (path, SESSION_PREFIX) && g_str_has_suffix (path, "/answer"))
+    {
+      g_autoptr (JsonObject) refused = error_reply ("Answer refused", FALSE);
+
+      reply_json (msg, self->answer_refusal_status, refused);
+      return;
+    }
   if (g_str_equal (method, "POST"))
     body = parse_request_body (msg);
 
@@ -610,8 +620,10 @@ server_callback (SoupServer *server, SoupServerMessage *msg, const char *path, G
   reply_json (msg, status, reply);
 }
 
-VsaTestController *
-vsa_test_controller_new (const char *address, guint port, const char *static_dir, GError **error)
+/* certificate NULL: plain http. */
+static VsaTestController *
+controller_new (const char *address, guint port, const char *static_dir,
+                GTlsCertificate *certificate, GError **error)
 {
   g_autoptr (GSocketAddress) socket_address = NULL;
   VsaTestController *self;
@@ -627,7 +639,8 @@ vsa_test_controller_new (const char *address, guint port, const char *static_dir
     }
 
   self = g_new0 (VsaTestController, 1);
-  self->server = soup_server_new ("server-header", "vsa-test-controller ", NULL);
+  self->server = soup_server_new ("server-header", "vsa-test-controller ", "tls-certificate",
+                                  certificate, NULL);
   self->static_dir = static_dir != NULL ? g_canonicalize_filename (static_dir, NULL) : NULL;
   self->sessions
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) session_free);
@@ -637,12 +650,29 @@ vsa_test_controller_new (const char *address, guint port, const char *static_dir
   self->ice_servers = json_array_new ();
 
   soup_server_add_handler (self->server, NULL, server_callback, self, NULL);
-  if (!soup_server_listen (self->server, socket_address, 0, error))
+  if (!soup_server_listen (self->server, socket_address,
+                           certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     {
       vsa_test_controller_free (self);
       return NULL;
     }
   return self;
+}
+
+VsaTestController *
+vsa_test_controller_new (const char *address, guint port, const char *static_dir, GError **error)
+{
+  return controller_new (address, port, static_dir, NULL, error);
+}
+
+VsaTestController *
+vsa_test_controller_new_https (const char *address, const char *cert_file, const char *key_file,
+                               GError **error)
+{
+  g_autoptr (GTlsCertificate) certificate
+      = g_tls_certificate_new_from_files (cert_file, key_file, error);
+
+  return certificate != NULL ? controller_new (address, 0, NULL, certificate, error) : NULL;
 }
 
 void
@@ -685,8 +715,8 @@ vsa_test_controller_get_url (VsaTestController *self)
       const char *host = g_uri_get_host (uris->data);
 
       /* An IPv6 literal needs brackets in a URL. */
-      url = g_strdup_printf (strchr (host, ':') != NULL ? "http://[%s]:%d" : "http://%s:%d", host,
-                             g_uri_get_port (uris->data));
+      url = g_strdup_printf (strchr (host, ':') != NULL ? "%s://[%s]:%d" : "%s://%s:%d",
+                             g_uri_get_scheme (uris->data), host, g_uri_get_port (uris->data));
     }
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   return url;
@@ -846,4 +876,10 @@ guint
 vsa_test_controller_get_unauthorized_count (VsaTestController *self)
 {
   return self->unauthorized;
+}
+
+void
+vsa_test_controller_set_answer_status (VsaTestController *self, guint status)
+{
+  self->answer_refusal_status = status;
 }

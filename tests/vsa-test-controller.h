@@ -27,10 +27,13 @@ typedef struct _VsaTestController VsaTestController;
 /* port 0 picks a free port. static_dir may be NULL. */
 VsaTestController *vsa_test_controller_new (const char *address, guint port, const char *static_dir,
                                             GError **error);
+/* The same on https with the certificate and key in PEM files, on a free port. */
+VsaTestController *vsa_test_controller_new_https (const char *address, const char *cert_file,
+                                                  const char *key_file, GError **error);
 void vsa_test_controller_free (VsaTestController *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaTestController, vsa_test_controller_free)
 
-/* "http://127.0.0.1:PORT", no trailing slash. */
+/* "http://127.0.0.1:PORT" (or https), no trailing slash. */
 char *vsa_test_controller_get_url (VsaTestController *self);
 guint vsa_test_controller_get_port (VsaTestController *self);
 
@@ -79,5 +82,8 @@ guint vsa_test_controller_get_faults_injected (VsaTestController *self);
  * needed); how many did. */
 void vsa_test_controller_set_token (VsaTestController *self, const char *token);
 guint vsa_test_controller_get_unauthorized_count (VsaTestController *self);
+
+/* Until called again with 0, every POST .../answer is refused with this status. */
+void vsa_test_controller_set_answer_status (VsaTestController *self, guint status);
 
 G_END_DECLS
