@@ -167,6 +167,17 @@ return_error (GTask *task, GError *error)
       error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s: no complete response within %u s",
                            name, exchange->controller->timeout_s);
     }
+  else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
+    {
+      g_autofree char *name = exchange_name (exchange);
+      GError *untrusted
+          = g_error_new (G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
+                         "%s: %s (is the controller's CA in ca-file?)", name, error->message);
+
+      /* The likely fix, for the operator reading the log. */
+      g_error_free (error);
+      error = untrusted;
+    }
   g_task_return_error (task, error);
 }
 

@@ -423,6 +423,7 @@ test_https (Fixture *fixture, gconstpointer data)
   run_for (3000); /* several refused handshakes */
   g_assert_cmpuint (warnings->len, ==, 1);
   g_assert_nonnull (strstr (g_ptr_array_index (warnings, 0), "TLS"));
+  g_assert_nonnull (strstr (g_ptr_array_index (warnings, 0), "ca-file"));
   g_assert_cmpuint (offer_polls (fixture), ==, 0);
   vsa_agent_stop (fixture->agent);
   g_clear_object (&fixture->agent);
