@@ -66,7 +66,8 @@ make_source (const VsaConfig *config)
   /* Ours, not ximagesrc: Xlib exits the process when the X server goes away. */
   vsa_x11_src_register ();
   return gst_element_factory_make_full ("vsax11src", "name", "source", "display-name",
-                                        config->display, "show-pointer", TRUE, NULL);
+                                        config->display, "show-pointer", TRUE, "skip-unchanged",
+                                        TRUE, NULL);
 }
 
 static GstCaps *
@@ -99,6 +100,16 @@ relabel_h264_caps (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   GST_PAD_PROBE_INFO_DATA (info) = gst_event_new_caps (caps);
   gst_caps_unref (caps);
   gst_event_unref (event);
+  return GST_PAD_PROBE_OK;
+}
+
+/* A keyframe request (the browser's PLI/FIR) stops at the encoder: the screen source must
+ * still send a frame for it when the screen is still. */
+static GstPadProbeReturn
+forward_keyframe_request (GstPad *pad, GstPadProbeInfo *info, gpointer source)
+{
+  if (gst_event_has_name (GST_PAD_PROBE_INFO_EVENT (info), "GstForceKeyUnit"))
+    vsa_x11_src_request_frame (source);
   return GST_PAD_PROBE_OK;
 }
 
@@ -155,6 +166,13 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
         return NULL;
       }
 
+  if (VSA_IS_X11_SRC (elements[0]))
+    {
+      g_autoptr (GstPad) encoded = gst_element_get_static_pad (elements[n - 2], "src");
+
+      gst_pad_add_probe (encoded, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, forward_keyframe_request,
+                         elements[0], NULL);
+    }
   src = gst_element_get_static_pad (elements[n - 1], "src");
   if (choice->codec == VSA_CODEC_H264)
     gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, relabel_h264_caps,

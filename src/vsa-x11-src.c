@@ -3,14 +3,18 @@
 #include <stdlib.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
-#include <xcb/xcb.h>
+#include <xcb/damage.h>
 #include <xcb/shm.h>
+#include <xcb/xcb.h>
 #include <xcb/xfixes.h>
 
 GST_DEBUG_CATEGORY_STATIC (vsa_x11_src_debug);
 #define GST_CAT_DEFAULT vsa_x11_src_debug
 
 #define RETRY_INTERVAL_US (2 * G_USEC_PER_SEC)
+/* With skip-unchanged, a still screen is sent again this often: a receiver that mutes a
+ * track without packets (Firefox) keeps it, and a lost frame is repaired at least then. */
+#define REPEAT_INTERVAL GST_SECOND
 /* Frames downstream may hold at once (queue, converter, one being filled) before we
  * capture into a plain GetImage reply instead. */
 #define MAX_SEGMENTS 3
@@ -40,6 +44,7 @@ struct _VsaX11Src
   /* Under the object lock: properties, the screen size get_caps offers, the clock wait. */
   char *display_name;
   gboolean show_pointer;
+  gboolean skip_unchanged;
   int width, height;
   GstClockID clock_id;
   gboolean flushing;
@@ -47,7 +52,10 @@ struct _VsaX11Src
   /* Streaming thread (and start/stop, which never run beside it). */
   xcb_connection_t *conn;
   xcb_window_t root;
-  gboolean have_shm, have_xfixes;
+  gboolean have_shm, have_xfixes, have_damage;
+  xcb_damage_damage_t damage;
+  guint8 damage_notify, cursor_notify; /* their event types */
+  int pointer_x, pointer_y;
   Segment *segments[MAX_SEGMENTS];
   guint n_segments;
   Status status;
@@ -55,6 +63,8 @@ struct _VsaX11Src
   int caps_width, caps_height, fps_n, fps_d;
   guint64 last_frame;
   gboolean have_last_frame;
+  GstClockTime last_push; /* NONE: push the next frame whatever */
+  gint frame_requested;   /* atomic: vsa_x11_src_request_frame() */
   GstBuffer *black;
 };
 
@@ -63,6 +73,7 @@ enum
   PROP_0,
   PROP_DISPLAY_NAME,
   PROP_SHOW_POINTER,
+  PROP_SKIP_UNCHANGED,
 };
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
@@ -235,6 +246,7 @@ x11_connect (VsaX11Src *self, GError **error)
 
   xcb_prefetch_extension_data (conn, &xcb_shm_id);
   xcb_prefetch_extension_data (conn, &xcb_xfixes_id);
+  xcb_prefetch_extension_data (conn, &xcb_damage_id);
   ext = xcb_get_extension_data (conn, &xcb_shm_id);
   self->have_shm = ext != NULL && ext->present;
   ext = xcb_get_extension_data (conn, &xcb_xfixes_id);
@@ -247,6 +259,27 @@ x11_connect (VsaX11Src *self, GError **error)
 
       self->have_xfixes = version != NULL && version->major_version >= 1;
       free (version);
+      self->cursor_notify = ext->first_event + XCB_XFIXES_CURSOR_NOTIFY;
+    }
+  ext = xcb_get_extension_data (conn, &xcb_damage_id);
+  self->have_damage = FALSE;
+  if (ext != NULL && ext->present && self->have_xfixes)
+    {
+      xcb_damage_query_version_reply_t *version
+          = xcb_damage_query_version_reply (conn, xcb_damage_query_version (conn, 1, 1), NULL);
+
+      self->have_damage = version != NULL;
+      free (version);
+      self->damage_notify = ext->first_event + XCB_DAMAGE_NOTIFY;
+    }
+  if (self->have_damage)
+    {
+      /* One event each time the screen goes from unchanged to changed (we subtract the
+       * damage at each capture), and one per new pointer image. */
+      self->damage = xcb_generate_id (conn);
+      xcb_damage_create (conn, self->damage, screens.data->root, XCB_DAMAGE_REPORT_LEVEL_NON_EMPTY);
+      xcb_xfixes_select_cursor_input (conn, screens.data->root,
+                                      XCB_XFIXES_CURSOR_NOTIFY_MASK_DISPLAY_CURSOR);
     }
   if (xcb_connection_has_error (conn))
     {
@@ -262,8 +295,10 @@ x11_connect (VsaX11Src *self, GError **error)
   self->width = screens.data->width_in_pixels;
   self->height = screens.data->height_in_pixels;
   GST_OBJECT_UNLOCK (self);
-  GST_INFO_OBJECT (self, "connected: %dx%d, MIT-SHM %s, XFixes %s", self->width, self->height,
-                   self->have_shm ? "yes" : "no", self->have_xfixes ? "yes" : "no");
+  self->last_push = GST_CLOCK_TIME_NONE;
+  GST_INFO_OBJECT (self, "connected: %dx%d, MIT-SHM %s, XFixes %s, DAMAGE %s", self->width,
+                   self->height, self->have_shm ? "yes" : "no", self->have_xfixes ? "yes" : "no",
+                   self->have_damage ? "yes" : "no");
   self->status = STATUS_CONNECTED;
   post_status (self, TRUE, NULL);
   return TRUE;
@@ -349,6 +384,9 @@ capture (VsaX11Src *self)
   GST_OBJECT_LOCK (self);
   show_pointer = self->show_pointer && self->have_xfixes;
   GST_OBJECT_UNLOCK (self);
+  /* Before the image: a change from here on is seen again at the next frame. */
+  if (self->have_damage)
+    xcb_damage_subtract (self->conn, self->damage, XCB_NONE, XCB_NONE);
   if (show_pointer)
     cursor_cookie = xcb_xfixes_get_cursor_image (self->conn);
   if (seg != NULL)
@@ -386,7 +424,11 @@ capture (VsaX11Src *self)
     }
 
   if (cursor != NULL)
-    blend_cursor ((guint32 *) data, self->width, self->height, cursor);
+    {
+      blend_cursor ((guint32 *) data, self->width, self->height, cursor);
+      self->pointer_x = cursor->x;
+      self->pointer_y = cursor->y;
+    }
   free (cursor);
   if (seg != NULL)
     {
@@ -458,16 +500,69 @@ wait_for_slot (VsaX11Src *self, GstClockTime *pts)
   return GST_FLOW_OK;
 }
 
+/* Whether anything on the screen or the pointer changed since the last capture. Errors
+ * count as changes: the capture then finds them. */
+static gboolean
+screen_changed (VsaX11Src *self, gboolean show_pointer)
+{
+  xcb_query_pointer_reply_t *pointer = NULL;
+  xcb_generic_event_t *event;
+  gboolean changed = FALSE;
+
+  if (show_pointer)
+    pointer
+        = xcb_query_pointer_reply (self->conn, xcb_query_pointer (self->conn, self->root), NULL);
+  while ((event = xcb_poll_for_event (self->conn)) != NULL)
+    {
+      guint8 type = event->response_type & 0x7f;
+
+      changed |= type == self->damage_notify || type == self->cursor_notify;
+      free (event);
+    }
+  if (show_pointer)
+    changed |= pointer == NULL || pointer->root_x != self->pointer_x
+               || pointer->root_y != self->pointer_y;
+  free (pointer);
+  return changed || xcb_connection_has_error (self->conn);
+}
+
+/* With skip-unchanged, a frame is sent only when the screen changed, a keyframe was
+ * asked for, or the last one is REPEAT_INTERVAL old. Encoding a still screen again costs
+ * as much as a moving one. */
+static gboolean
+frame_is_due (VsaX11Src *self, GstClockTime pts)
+{
+  gboolean skip_unchanged, show_pointer;
+
+  GST_OBJECT_LOCK (self);
+  skip_unchanged = self->skip_unchanged;
+  show_pointer = self->show_pointer && self->have_xfixes;
+  GST_OBJECT_UNLOCK (self);
+  if (!skip_unchanged || self->conn == NULL || !self->have_damage)
+    return TRUE;
+  /* Always asked, so the event queue is drained. */
+  if (screen_changed (self, show_pointer))
+    return TRUE;
+  return g_atomic_int_exchange (&self->frame_requested, FALSE)
+         || self->last_push == GST_CLOCK_TIME_NONE || !GST_CLOCK_TIME_IS_VALID (pts)
+         || pts >= self->last_push + REPEAT_INTERVAL;
+}
+
 static GstFlowReturn
 vsa_x11_src_create (GstPushSrc *src, GstBuffer **out)
 {
   VsaX11Src *self = VSA_X11_SRC (src);
   GstBuffer *buffer = NULL;
   GstClockTime pts;
-  GstFlowReturn ret = wait_for_slot (self, &pts);
+  GstFlowReturn ret;
 
-  if (ret != GST_FLOW_OK)
-    return ret;
+  do
+    {
+      ret = wait_for_slot (self, &pts);
+      if (ret != GST_FLOW_OK)
+        return ret;
+    }
+  while (!frame_is_due (self, pts));
   if (self->conn == NULL && g_get_monotonic_time () >= self->next_retry_us)
     {
       g_autoptr (GError) error = NULL;
@@ -492,6 +587,7 @@ vsa_x11_src_create (GstPushSrc *src, GstBuffer **out)
     buffer = black_frame (self);
   GST_BUFFER_PTS (buffer) = pts;
   GST_BUFFER_DURATION (buffer) = gst_util_uint64_scale_int (GST_SECOND, self->fps_d, self->fps_n);
+  self->last_push = pts;
   *out = buffer;
   return GST_FLOW_OK;
 }
@@ -568,6 +664,7 @@ vsa_x11_src_start (GstBaseSrc *src)
   g_autoptr (GError) error = NULL;
 
   self->have_last_frame = FALSE;
+  self->last_push = GST_CLOCK_TIME_NONE;
   self->status = STATUS_UNKNOWN;
   if (x11_connect (self, &error))
     return TRUE;
@@ -631,6 +728,9 @@ vsa_x11_src_set_property (GObject *object, guint prop_id, const GValue *value, G
     case PROP_SHOW_POINTER:
       self->show_pointer = g_value_get_boolean (value);
       break;
+    case PROP_SKIP_UNCHANGED:
+      self->skip_unchanged = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -650,6 +750,9 @@ vsa_x11_src_get_property (GObject *object, guint prop_id, GValue *value, GParamS
       break;
     case PROP_SHOW_POINTER:
       g_value_set_boolean (value, self->show_pointer);
+      break;
+    case PROP_SKIP_UNCHANGED:
+      g_value_set_boolean (value, self->skip_unchanged);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -684,6 +787,12 @@ vsa_x11_src_class_init (VsaX11SrcClass *klass)
       object_class, PROP_SHOW_POINTER,
       g_param_spec_boolean ("show-pointer", "Show pointer", "Draw the mouse pointer", TRUE,
                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (
+      object_class, PROP_SKIP_UNCHANGED,
+      g_param_spec_boolean ("skip-unchanged", "Skip unchanged",
+                            "Send a frame only when the screen or pointer changed (X DAMAGE), "
+                            "a keyframe was requested, or once a second",
+                            FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_set_static_metadata (
       element_class, "X11 screen source (XCB)", "Source/Video",
@@ -727,4 +836,10 @@ vsa_x11_src_register (void)
       g_once_init_leave (&registered, ok ? 1 : 2);
     }
   return registered == 1;
+}
+
+void
+vsa_x11_src_request_frame (VsaX11Src *self)
+{
+  g_atomic_int_set (&self->frame_requested, TRUE);
 }

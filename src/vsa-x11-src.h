@@ -15,4 +15,8 @@ G_DECLARE_FINAL_TYPE (VsaX11Src, vsa_x11_src, VSA, X11_SRC, GstPushSrc)
  * Idempotent; FALSE if registration failed. */
 gboolean vsa_x11_src_register (void);
 
+/* With skip-unchanged: send the next frame even if the screen is still (the encoder was
+ * asked for a keyframe). Any thread. */
+void vsa_x11_src_request_frame (VsaX11Src *self);
+
 G_END_DECLS

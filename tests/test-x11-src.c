@@ -6,6 +6,7 @@
 #include "vsa-test-util.h"
 
 #include <gst/gst.h>
+#include <xcb/xcb.h>
 
 /* Displays from here up: away from the e2e tests' (from :99), which may run beside us
  * and must not take our display while we restart it. */
@@ -133,16 +134,18 @@ new_sample_cb (GstElement *sink, gpointer user_data)
 /* vsax11src on the fixture's display at framerate (as the agent's capsfilter asks), into
  * an appsink, PLAYING. */
 static gboolean
-start_pipeline (Fixture *fixture, gboolean show_pointer, const char *framerate)
+start_pipeline_full (Fixture *fixture, gboolean show_pointer, gboolean skip_unchanged,
+                     const char *framerate)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GstBus) bus = NULL;
   g_autoptr (GstElement) sink = NULL;
   GstState state = GST_STATE_VOID_PENDING;
   g_autofree char *description
-      = g_strdup_printf ("vsax11src display-name=:%u show-pointer=%d ! video/x-raw,framerate=%s ! "
+      = g_strdup_printf ("vsax11src name=source display-name=:%u show-pointer=%d skip-unchanged=%d "
+                         "! video/x-raw,framerate=%s ! "
                          "appsink name=sink emit-signals=true max-buffers=1 drop=true sync=false",
-                         fixture->number, show_pointer, framerate);
+                         fixture->number, show_pointer, skip_unchanged, framerate);
 
   fixture->pipeline = gst_parse_launch (description, &error);
   g_assert_no_error (error);
@@ -159,6 +162,12 @@ start_pipeline (Fixture *fixture, gboolean show_pointer, const char *framerate)
       return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+start_pipeline (Fixture *fixture, gboolean show_pointer, const char *framerate)
+{
+  return start_pipeline_full (fixture, show_pointer, FALSE, framerate);
 }
 
 typedef struct
@@ -408,6 +417,89 @@ test_pointer (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (without_pointer, ==, 0);
 }
 
+static guint
+frame_count (Fixture *fixture)
+{
+  guint frames;
+
+  g_mutex_lock (&fixture->lock);
+  frames = fixture->frames;
+  g_mutex_unlock (&fixture->lock);
+  return frames;
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  guint frames;
+} CountWait;
+
+static gboolean
+more_frames (gpointer user_data)
+{
+  CountWait *wait = user_data;
+
+  return frame_count (wait->fixture) > wait->frames;
+}
+
+/* Waits for the once-a-second repeat of a still screen: the next frame is then a second
+ * away unless something asks for one. */
+static void
+wait_for_repeat (Fixture *fixture)
+{
+  CountWait wait = { fixture, frame_count (fixture) };
+
+  g_assert_true (vsa_test_wait_until (more_frames, &wait, 2000));
+}
+
+/* With skip-unchanged a still screen costs one frame a second; a repaint, a pointer
+ * move and a keyframe request each bring a frame at once. */
+static void
+test_skip_unchanged (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *display = g_strdup_printf (":%u", fixture->number);
+  g_autoptr (GstElement) source = NULL;
+  g_autoptr (GError) error = NULL;
+  xcb_connection_t *conn;
+  CountWait wait = { fixture, 0 };
+  guint still;
+
+  if (!start_xvfb (fixture, 640, 480, "#ff0000")
+      || !start_pipeline_full (fixture, TRUE, TRUE, "30/1")
+      || !expect_frame (fixture, 640, 480, 0xff0000, 2000))
+    return;
+  wait_for_repeat (fixture);
+  still = frame_count (fixture);
+  g_usleep (3 * G_USEC_PER_SEC);
+  still = frame_count (fixture) - still;
+  g_test_message ("%u frames in 3 s of a still screen", still);
+  g_assert_cmpuint (still, >=, 2);
+  g_assert_cmpuint (still, <=, 4);
+
+  wait_for_repeat (fixture);
+  g_assert_true (vsa_test_xvfb_set_color (fixture->xvfb, "#0000ff", &error));
+  g_assert_no_error (error);
+  if (!expect_frame (fixture, 640, 480, 0x0000ff, 500))
+    return;
+
+  wait_for_repeat (fixture);
+  conn = xcb_connect (display, NULL);
+  g_assert_false (xcb_connection_has_error (conn));
+  wait.frames = frame_count (fixture);
+  xcb_warp_pointer (conn, XCB_NONE, xcb_setup_roots_iterator (xcb_get_setup (conn)).data->root, 0,
+                    0, 0, 0, 100, 100);
+  xcb_flush (conn);
+  g_assert_true (vsa_test_wait_until (more_frames, &wait, 500));
+  xcb_disconnect (conn);
+
+  wait_for_repeat (fixture);
+  source = gst_bin_get_by_name (GST_BIN (fixture->pipeline), "source");
+  wait.frames = frame_count (fixture);
+  vsa_x11_src_request_frame (VSA_X11_SRC (source));
+  g_assert_true (vsa_test_wait_until (more_frames, &wait, 500));
+  g_assert_null (fixture->error);
+}
+
 static void
 assert_stops_promptly (Fixture *fixture)
 {
@@ -453,6 +545,8 @@ main (int argc, char **argv)
   g_test_add ("/vsa/x11-src/absent-at-start", Fixture, NULL, fixture_set_up, test_absent_at_start,
               fixture_tear_down);
   g_test_add ("/vsa/x11-src/pointer", Fixture, NULL, fixture_set_up, test_pointer,
+              fixture_tear_down);
+  g_test_add ("/vsa/x11-src/skip-unchanged", Fixture, NULL, fixture_set_up, test_skip_unchanged,
               fixture_tear_down);
   g_test_add ("/vsa/x11-src/stop", Fixture, NULL, fixture_set_up, test_stop, fixture_tear_down);
   ret = g_test_run ();
