@@ -2,6 +2,7 @@
  * pointer drawn in, and the X server killed and restarted (or absent at start) without
  * the pipeline failing or the process exiting. Needs xvfb and x11-xserver-utils. */
 
+#include "vsa-pipeline.h"
 #include "vsa-x11-src.h"
 #include "vsa-test-util.h"
 
@@ -500,6 +501,48 @@ test_skip_unchanged (Fixture *fixture, gconstpointer user_data)
   g_assert_null (fixture->error);
 }
 
+/* The agent's video bin: a keyframe request from the browser (here from the sink, as
+ * rtpsession sends it) brings a frame of a still screen at once, not at the next repeat. */
+static void
+test_keyframe_request (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (VsaConfig) config = vsa_config_new ();
+  VsaCodecChoice choice = { .codec = VSA_CODEC_VP8, .payload_type = 96 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) sink = NULL;
+  g_autoptr (GstPad) sink_pad = NULL;
+  GstElement *bin;
+  CountWait wait = { fixture, 0 };
+  GstState state = GST_STATE_VOID_PENDING;
+
+  if (!start_xvfb (fixture, 640, 480, "#ff0000"))
+    return;
+  config->display = g_strdup_printf (":%u", fixture->number);
+  config->source = VSA_SOURCE_X11;
+  bin = vsa_pipeline_new_video_bin (config, &choice, &error);
+  g_assert_no_error (error);
+  fixture->pipeline = gst_pipeline_new (NULL);
+  sink = gst_element_factory_make_full ("appsink", "emit-signals", TRUE, "max-buffers", 1, "drop",
+                                        TRUE, "sync", FALSE, NULL);
+  gst_bin_add_many (GST_BIN (fixture->pipeline), bin, gst_object_ref (sink), NULL);
+  g_assert_true (gst_element_link (bin, sink));
+  g_signal_connect (sink, "new-sample", G_CALLBACK (new_sample_cb), fixture);
+  g_assert_cmpint (gst_element_set_state (fixture->pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+  g_assert_cmpint (gst_element_get_state (fixture->pipeline, &state, NULL, 5 * GST_SECOND), !=,
+                   GST_STATE_CHANGE_FAILURE);
+  wait_for_repeat (fixture);
+  wait_for_repeat (fixture);
+
+  wait.frames = frame_count (fixture);
+  sink_pad = gst_element_get_static_pad (sink, "sink");
+  g_assert_true (gst_pad_push_event (
+      sink_pad, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
+                                      gst_structure_new ("GstForceKeyUnit", "all-headers",
+                                                         G_TYPE_BOOLEAN, TRUE, NULL))));
+  g_assert_true (vsa_test_wait_until (more_frames, &wait, 500));
+}
+
 static void
 assert_stops_promptly (Fixture *fixture)
 {
@@ -547,6 +590,8 @@ main (int argc, char **argv)
   g_test_add ("/vsa/x11-src/pointer", Fixture, NULL, fixture_set_up, test_pointer,
               fixture_tear_down);
   g_test_add ("/vsa/x11-src/skip-unchanged", Fixture, NULL, fixture_set_up, test_skip_unchanged,
+              fixture_tear_down);
+  g_test_add ("/vsa/x11-src/keyframe-request", Fixture, NULL, fixture_set_up, test_keyframe_request,
               fixture_tear_down);
   g_test_add ("/vsa/x11-src/stop", Fixture, NULL, fixture_set_up, test_stop, fixture_tear_down);
   ret = g_test_run ();
