@@ -253,14 +253,16 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   status = soup_message_get_status (exchange->message);
   note_retry_after (exchange->controller, exchange->message);
-  /* Only a 200's body is used: the status says enough of anything else. */
-  if (status != SOUP_STATUS_OK)
+  length = soup_message_headers_get_content_length (
+      soup_message_get_response_headers (exchange->message));
+  /* Only a 200's body is used, but another one of known, bounded length is read too:
+   * closing a body unread drops the connection, and a new connection for each poll (404
+   * while waiting) cost more CPU than the poll itself. */
+  if (status != SOUP_STATUS_OK && (length < 0 || length > MAX_BODY_BYTES))
     {
       g_task_return_boolean (task, TRUE);
       return;
     }
-  length = soup_message_headers_get_content_length (
-      soup_message_get_response_headers (exchange->message));
   if (length > MAX_BODY_BYTES)
     {
       g_autofree char *name = exchange_name (exchange);
