@@ -3,6 +3,8 @@
 #include <gst/gst.h>
 #include <string.h>
 
+#include "vsa-rtp-playout-delay.h"
+
 G_DEFINE_QUARK (vsa - codec - error - quark, vsa_codec_error)
 
 static const struct
@@ -176,6 +178,52 @@ choose_in_media (const GstSDPMedia *media, VsaCodec codec)
   return g_steal_pointer (&best);
 }
 
+/* The id of the offer's "a=extmap:<id>[/<direction>] <playout-delay URI>" on @media, or 0.
+ * One-byte headers carry ids 1-14. Ids 16-255 need two-byte headers, which only a browser
+ * that offered extmap-allow-mixed reads (RFC 8285 section 6). 15 is never usable: it is
+ * reserved in the one-byte form and GStreamer's SDP writer drops it from the answer. */
+static guint
+playout_delay_id (const GstSDPMessage *offer, const GstSDPMedia *media, gboolean *out_sendonly)
+{
+  gboolean two_byte = gst_sdp_message_get_attribute_val (offer, "extmap-allow-mixed") != NULL
+                      || gst_sdp_media_get_attribute_val (media, "extmap-allow-mixed") != NULL;
+
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++)
+    {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
+      g_auto (GStrv) fields = NULL;
+      char *direction;
+      guint64 id;
+
+      if (g_strcmp0 (attr->key, "extmap") != 0 || attr->value == NULL
+          || strstr (attr->value, VSA_RTP_PLAYOUT_DELAY_URI) == NULL)
+        continue;
+      fields = g_strsplit (attr->value, " ", 3);
+      if (g_strv_length (fields) < 2 || g_strcmp0 (fields[1], VSA_RTP_PLAYOUT_DELAY_URI) != 0)
+        continue;
+
+      /* the first such line decides */
+      if ((direction = strchr (fields[0], '/')) != NULL)
+        *direction++ = '\0';
+      if (!g_ascii_string_to_unsigned (fields[0], 10, 1, 255, &id, NULL) || id == 15
+          || (id > 14 && !two_byte))
+        {
+          g_debug ("playout-delay not answered: unusable extmap \"%s\"", attr->value);
+          return 0;
+        }
+      /* the browser must receive it: offered sendrecv (no direction) or recvonly */
+      if (direction != NULL && g_strcmp0 (direction, "sendrecv") != 0
+          && g_strcmp0 (direction, "recvonly") != 0)
+        {
+          g_debug ("playout-delay not answered: offered %s", direction);
+          return 0;
+        }
+      *out_sendonly = g_strcmp0 (direction, "recvonly") == 0;
+      return (guint) id;
+    }
+  return 0;
+}
+
 /* "VP8, VP9, AV1": the media codecs of @media, for error messages. */
 static char *
 offered_codecs (const GstSDPMedia *media)
@@ -250,6 +298,8 @@ vsa_codec_choose (const GstSDPMessage *offer, const char *const *preference,
       if (choice != NULL)
         {
           choice->mline_index = mline_index;
+          choice->playout_delay_id
+              = playout_delay_id (offer, video, &choice->playout_delay_sendonly);
           return choice;
         }
     }

@@ -30,6 +30,10 @@ typedef struct
   char *profile_level_id;   /* H264 only: the offered one (42e01f when it gives none) */
   guint packetization_mode; /* H264 only */
   guint vp9_profile;        /* VP9 only */
+  /* The m-line's extmap id for playout-delay (vsa-rtp-playout-delay.h); 0: not offered,
+   * or not in a form we can answer. */
+  guint playout_delay_id;
+  gboolean playout_delay_sendonly; /* offered recvonly: answer it sendonly */
 } VsaCodecChoice;
 
 void vsa_codec_choice_free (VsaCodecChoice *self);

@@ -1,5 +1,6 @@
 #include "vsa-pipeline.h"
 
+#include "vsa-rtp-playout-delay.h"
 #include "vsa-x11-src.h"
 
 /* Encoders tuned for latency: no B-frames or lookahead, CBR with a VBV of about one and a
@@ -173,6 +174,16 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
       gst_pad_add_probe (encoded, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, forward_keyframe_request,
                          elements[0], NULL);
     }
+
+  /* webrtcbin answers the extmap-<id> field the payloader puts on its caps */
+  if (choice->playout_delay_id != 0)
+    {
+      g_autoptr (GstRTPHeaderExtension) playout_delay
+          = vsa_rtp_playout_delay_new (choice->playout_delay_id, choice->playout_delay_sendonly);
+
+      g_signal_emit_by_name (elements[n - 1], "add-extension", playout_delay);
+    }
+
   src = gst_element_get_static_pad (elements[n - 1], "src");
   if (choice->codec == VSA_CODEC_H264)
     gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, relabel_h264_caps,

@@ -62,6 +62,83 @@ test_answer_and_replace (gconstpointer data)
   vsa_agent_stop (agent);
 }
 
+/* A peer offering playout-delay (or not) and what the agent's answer must say. */
+typedef struct
+{
+  const char *caps;
+  const char *answer_extmap; /* the answer's only extmap line, or NULL: none */
+} PlayoutDelayCase;
+
+#define PLAYOUT_DELAY "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
+
+/* As Chromium offers it, among extensions the agent does not send. */
+static const PlayoutDelayCase playout_delay_h264 = {
+  VSA_TEST_PEER_H264
+  ",extmap-2=(string)\"http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\""
+  ",extmap-3=(string)\"http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\""
+  ",extmap-5=(string)\"" PLAYOUT_DELAY "\"",
+  "a=extmap:5 " PLAYOUT_DELAY,
+};
+/* As Firefox offers it: it only receives it. */
+static const PlayoutDelayCase playout_delay_vp8_recvonly = {
+  "application/x-rtp,media=video,encoding-name=VP8,payload=120,clock-rate=90000,"
+  "extmap-6=<(string)recvonly,(string)\"" PLAYOUT_DELAY "\",(string)\"\">",
+  "a=extmap:6/sendonly " PLAYOUT_DELAY,
+};
+static const PlayoutDelayCase playout_delay_none = {
+  "application/x-rtp,media=video,encoding-name=VP8,payload=120,clock-rate=90000",
+  NULL,
+};
+
+/* The answer carries playout-delay under the offer's id exactly when it was offered, and
+ * then every packet carries it with min = max = 0; frames still decode. */
+static void
+test_playout_delay (gconstpointer data)
+{
+  const PlayoutDelayCase *playout_case = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaTestController) controller = vsa_test_controller_new ("127.0.0.1", 0, NULL, &error);
+  g_autoptr (VsaConfig) config = NULL;
+  g_autoptr (VsaAgent) agent = NULL;
+  g_autoptr (VsaTestPeer) peer = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GPtrArray) extmaps = g_ptr_array_new ();
+  VsaTestPeerRtpCounts counts;
+
+  g_assert_no_error (error);
+  config = test_config (controller, "h264,vp8");
+  agent = vsa_agent_new (config, &error);
+  g_assert_no_error (error);
+  vsa_agent_start (agent);
+
+  peer = vsa_test_peer_new (playout_case->caps);
+  vsa_test_peer_store_offer (peer, controller, SESSION);
+  vsa_test_peer_apply_answer (peer, controller, SESSION);
+  g_assert_true (vsa_test_wait_until (vsa_test_peer_has_frames, peer, 20000));
+
+  lines = g_strsplit (vsa_test_peer_get_answer_sdp (peer), "\r\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "a=extmap"))
+      g_ptr_array_add (extmaps, lines[i]);
+  if (playout_case->answer_extmap == NULL)
+    g_assert_cmpuint (extmaps->len, ==, 0);
+  else
+    {
+      g_assert_cmpuint (extmaps->len, ==, 1);
+      g_assert_cmpstr (g_ptr_array_index (extmaps, 0), ==, playout_case->answer_extmap);
+    }
+
+  vsa_test_peer_get_rtp_counts (peer, &counts);
+  g_test_message ("%u packets, %u with an extension, %u with playout-delay 0", counts.packets,
+                  counts.with_extension, counts.zero_playout_delay);
+  g_assert_cmpuint (counts.packets, >, 0);
+  if (playout_case->answer_extmap == NULL)
+    g_assert_cmpuint (counts.with_extension, ==, 0);
+  else
+    g_assert_cmpuint (counts.zero_playout_delay, ==, counts.packets);
+  vsa_agent_stop (agent);
+}
+
 typedef struct
 {
   VsaTestController *controller;
@@ -143,5 +220,9 @@ main (int argc, char **argv)
                         test_answer_and_replace);
   g_test_add_data_func ("/vsa/agent/h264", VSA_TEST_PEER_H264, test_answer_and_replace);
   g_test_add_func ("/vsa/agent/unsupported-then-valid", test_unsupported_then_valid);
+  g_test_add_data_func ("/vsa/agent/playout-delay/h264", &playout_delay_h264, test_playout_delay);
+  g_test_add_data_func ("/vsa/agent/playout-delay/vp8-recvonly", &playout_delay_vp8_recvonly,
+                        test_playout_delay);
+  g_test_add_data_func ("/vsa/agent/playout-delay/none", &playout_delay_none, test_playout_delay);
   return g_test_run ();
 }

@@ -390,6 +390,134 @@ test_video_after_audio (void)
   g_assert_cmpuint (choice->mline_index, ==, 1);
 }
 
+#define PLAYOUT_DELAY "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
+
+/* Chromium offers playout-delay as "a=extmap:5", Firefox as "a=extmap:6/recvonly" (it only
+ * receives it): both are answered, Firefox's as sendonly. */
+static void
+test_playout_delay_fixtures (void)
+{
+  const struct
+  {
+    const char *fixture;
+    guint id;
+    gboolean sendonly;
+  } cases[] = {
+    { "chromium-early-offer.json", 5, FALSE },
+    { "chromium-viewer-offer.json", 5, FALSE },
+    { "firefox-early-offer.json", 6, TRUE },
+    { "firefox-viewer-offer.json", 6, TRUE },
+  };
+  const char *const preferences[][2] = { { "h264", NULL }, { "vp8", NULL }, { "vp9", NULL } };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (preferences); j++)
+      {
+        g_autoptr (GstSDPMessage) sdp = sdp_from_fixture (cases[i].fixture);
+        g_autoptr (VsaCodecChoice) choice = choose (sdp, preferences[j], all_available, NULL);
+
+        g_test_message ("%s %s", cases[i].fixture, preferences[j][0]);
+        if (choice == NULL) /* Firefox's offline offer has no H264 */
+          continue;
+        g_assert_cmpuint (choice->playout_delay_id, ==, cases[i].id);
+        g_assert_cmpint (choice->playout_delay_sendonly, ==, cases[i].sendonly);
+      }
+}
+
+/* Every form of extmap line: only an id the answer and the payloader can use, in a direction
+ * that lets the browser receive it, counts. */
+static void
+test_playout_delay_forms (void)
+{
+  const struct
+  {
+    const char *session; /* session-level attributes */
+    const char *media;   /* the video m-line's extmap attributes */
+    guint id;
+    gboolean sendonly;
+  } cases[] = {
+    { "", "", 0 },
+    { "", "a=extmap:5 " PLAYOUT_DELAY "\r\n", 5 },
+    { "", "a=extmap:1 " PLAYOUT_DELAY "\r\n", 1 },
+    { "", "a=extmap:14 " PLAYOUT_DELAY "\r\n", 14 },
+    { "", "a=extmap:5/sendrecv " PLAYOUT_DELAY "\r\n", 5 },
+    { "", "a=extmap:6/recvonly " PLAYOUT_DELAY "\r\n", 6, TRUE },
+    /* extension attributes (none are defined for it) do not matter */
+    { "", "a=extmap:5 " PLAYOUT_DELAY " foo\r\n", 5 },
+    /* other extensions are not ours */
+    { "",
+      "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n"
+      "a=extmap:4 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
+      "a=extmap:7 " PLAYOUT_DELAY "\r\n",
+      7 },
+    { "", "a=extmap:5 " PLAYOUT_DELAY "-v2\r\n", 0 },
+    { "", "a=extmap:5 x" PLAYOUT_DELAY "\r\n", 0 },
+    /* the browser would not receive it */
+    { "", "a=extmap:5/sendonly " PLAYOUT_DELAY "\r\n", 0 },
+    { "", "a=extmap:5/inactive " PLAYOUT_DELAY "\r\n", 0 },
+    { "", "a=extmap:5/recvonly/x " PLAYOUT_DELAY "\r\n", 0 },
+    /* ids out of range or not numbers */
+    { "", "a=extmap:0 " PLAYOUT_DELAY "\r\n", 0 },
+    { "", "a=extmap:-5 " PLAYOUT_DELAY "\r\n", 0 },
+    { "", "a=extmap:5x " PLAYOUT_DELAY "\r\n", 0 },
+    { "", "a=extmap:x " PLAYOUT_DELAY "\r\n", 0 },
+    { "", "a=extmap:/recvonly " PLAYOUT_DELAY "\r\n", 0 },
+    { "", "a=extmap: " PLAYOUT_DELAY "\r\n", 0 },
+    { "", "a=extmap:" PLAYOUT_DELAY "\r\n", 0 },
+    { "", "a=extmap:99999999999999999999 " PLAYOUT_DELAY "\r\n", 0 },
+    /* two-byte ids only when the browser offered extmap-allow-mixed; 15 never */
+    { "", "a=extmap:16 " PLAYOUT_DELAY "\r\n", 0 },
+    { "a=extmap-allow-mixed\r\n", "a=extmap:16 " PLAYOUT_DELAY "\r\n", 16 },
+    { "", "a=extmap-allow-mixed\r\na=extmap:255 " PLAYOUT_DELAY "\r\n", 255 },
+    { "a=extmap-allow-mixed\r\n", "a=extmap:256 " PLAYOUT_DELAY "\r\n", 0 },
+    { "a=extmap-allow-mixed\r\n", "a=extmap:15 " PLAYOUT_DELAY "\r\n", 0 },
+    { "", "a=extmap:15 " PLAYOUT_DELAY "\r\n", 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strdup_printf (SDP_HEAD "%s"
+                                                        "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+                                                        "c=IN IP4 0.0.0.0\r\n"
+                                                        "a=mid:0\r\n"
+                                                        "%s"
+                                                        "a=rtpmap:96 VP8/90000\r\n",
+                                               cases[i].session, cases[i].media);
+      g_autoptr (GstSDPMessage) sdp = sdp_from_text (text);
+      const char *const pref[] = { "vp8", NULL };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaCodecChoice) choice = NULL;
+
+      g_test_message ("case %u: %s%s", i, cases[i].session, cases[i].media);
+      choice = choose (sdp, pref, all_available, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (choice->playout_delay_id, ==, cases[i].id);
+      g_assert_cmpint (choice->playout_delay_sendonly, ==, cases[i].sendonly);
+    }
+}
+
+/* Only the chosen video m-line's extmaps count. */
+static void
+test_playout_delay_other_mline (void)
+{
+  g_autoptr (GstSDPMessage) sdp = sdp_from_text (SDP_HEAD "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+                                                          "c=IN IP4 0.0.0.0\r\n"
+                                                          "a=mid:0\r\n"
+                                                          "a=extmap:5 " PLAYOUT_DELAY "\r\n"
+                                                          "a=rtpmap:111 opus/48000/2\r\n"
+                                                          "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+                                                          "c=IN IP4 0.0.0.0\r\n"
+                                                          "a=mid:1\r\n"
+                                                          "a=rtpmap:96 VP8/90000\r\n");
+  const char *const pref[] = { "vp8", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaCodecChoice) choice = choose (sdp, pref, all_available, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (choice->mline_index, ==, 1);
+  g_assert_cmpuint (choice->playout_delay_id, ==, 0);
+}
+
 static void
 test_to_from_string (void)
 {
@@ -457,6 +585,9 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/codec/no-video/audio-only", test_audio_only);
   g_test_add_func ("/vsa/codec/no-video/no-media", test_no_media);
   g_test_add_func ("/vsa/codec/mline/video-after-audio", test_video_after_audio);
+  g_test_add_func ("/vsa/codec/playout-delay/fixtures", test_playout_delay_fixtures);
+  g_test_add_func ("/vsa/codec/playout-delay/forms", test_playout_delay_forms);
+  g_test_add_func ("/vsa/codec/playout-delay/other-mline", test_playout_delay_other_mline);
   g_test_add_func ("/vsa/codec/string/round-trip", test_to_from_string);
 
   return g_test_run ();

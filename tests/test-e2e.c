@@ -573,6 +573,85 @@ report_hides_host_addresses (JsonObject *report)
   return hosts > 0;
 }
 
+#define PLAYOUT_DELAY_URI "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
+
+/* The answer's playout-delay extmap line, or NULL. */
+static char *
+answer_playout_delay (Fixture *fixture)
+{
+  g_autofree char *answer_json = vsa_test_controller_dup_answer (fixture->controller, "e2e");
+  g_autoptr (JsonNode) root = answer_json != NULL ? json_from_string (answer_json, NULL) : NULL;
+  JsonObject *answer = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
+    answer = json_object_get_object_member (json_node_get_object (root), "answer");
+  if (answer == NULL)
+    return NULL;
+  lines = g_strsplit (json_object_get_string_member_with_default (answer, "sdp", ""), "\r\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "a=extmap:")
+        && g_str_has_suffix (lines[i], " " PLAYOUT_DELAY_URI))
+      return g_strdup (lines[i]);
+  return NULL;
+}
+
+/* Playout-delay is answered exactly when offered, under the offer's id, and the browser's
+ * receiver took it (when the browser says: RTCRtpReceiver.getParameters()). */
+static gboolean
+expect_playout_delay (Fixture *fixture, guint load)
+{
+  g_autofree char *report_id = g_strdup_printf ("load-%u", load);
+  g_autoptr (JsonNode) report = vsa_test_controller_dup_report (fixture->controller, report_id);
+  g_autofree char *line = answer_playout_delay (fixture);
+  g_autofree char *extensions = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *entry = NULL;
+  JsonObject *object;
+  JsonNode *node;
+  gint64 offered = -1;
+
+  if (report == NULL || !JSON_NODE_HOLDS_OBJECT (report))
+    {
+      g_test_fail_printf ("load %u: no report", load);
+      return FALSE;
+    }
+  object = json_node_get_object (report);
+  node = json_object_get_member (object, "offeredPlayoutDelay");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
+    offered = json_node_get_int (node);
+  node = json_object_get_member (object, "headerExtensions");
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    extensions = json_to_string (node, FALSE);
+  g_test_message ("load %u: offered playout-delay id %" G_GINT64_FORMAT ", answered \"%s\", "
+                  "the receiver's header extensions: %s",
+                  load, offered, line != NULL ? line : "", extensions != NULL ? extensions : "?");
+
+  if (offered < 0)
+    {
+      if (line == NULL)
+        return TRUE;
+      g_test_fail_printf ("load %u: playout-delay answered but not offered", load);
+      return FALSE;
+    }
+  prefix = g_strdup_printf ("a=extmap:%" G_GINT64_FORMAT, offered);
+  if (line == NULL || !g_str_has_prefix (line, prefix)
+      || (line[strlen (prefix)] != ' ' && line[strlen (prefix)] != '/'))
+    {
+      g_test_fail_printf ("load %u: playout-delay offered as %" G_GINT64_FORMAT
+                          " but answered \"%s\"",
+                          load, offered, line != NULL ? line : "");
+      return FALSE;
+    }
+  entry = g_strdup_printf ("\"%" G_GINT64_FORMAT " " PLAYOUT_DELAY_URI "\"", offered);
+  if (extensions != NULL && strstr (extensions, entry) == NULL)
+    {
+      g_test_fail_printf ("load %u: the browser's receiver did not take playout-delay", load);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 test_flow (Fixture *fixture, gconstpointer user_data)
 {
@@ -592,7 +671,8 @@ test_flow (Fixture *fixture, gconstpointer user_data)
   if (!start_agent (fixture, extra_args))
     return;
   load = load_page (fixture, flow->browser, flow->hide_host_addresses, flow->query);
-  if (load == 0 || !expect_video (fixture, load, red, flow->codec, 30000))
+  if (load == 0 || !expect_video (fixture, load, red, flow->codec, 30000)
+      || !expect_playout_delay (fixture, load))
     return;
   g_test_message ("answers posted: %u",
                   vsa_test_controller_get_answer_count (fixture->controller, "e2e"));

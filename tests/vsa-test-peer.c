@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include <gst/rtp/rtp.h>
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
@@ -18,7 +19,79 @@ struct _VsaTestPeer
   char *offer_sdp; /* set once gathering completed */
   gboolean gathered;
   gint frames;
+  char *answer_sdp;
+  guint playout_delay_id;   /* offered in codec_caps, or 0 */
+  VsaTestPeerRtpCounts rtp; /* under lock */
 };
+
+static void
+count_packet (VsaTestPeer *peer, GstBuffer *buffer)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  gboolean with_extension;
+  gpointer data = NULL;
+  guint size = 0;
+  guint8 appbits;
+  gboolean zero_delay = FALSE;
+
+  if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
+    return;
+  with_extension = gst_rtp_buffer_get_extension (&rtp);
+  if (peer->playout_delay_id != 0
+      && (gst_rtp_buffer_get_extension_onebyte_header (&rtp, peer->playout_delay_id, 0, &data,
+                                                       &size)
+          || gst_rtp_buffer_get_extension_twobytes_header (&rtp, &appbits, peer->playout_delay_id,
+                                                           0, &data, &size)))
+    zero_delay = size == 3 && memcmp (data, "\0\0\0", 3) == 0;
+  gst_rtp_buffer_unmap (&rtp);
+
+  g_mutex_lock (&peer->lock);
+  peer->rtp.packets++;
+  peer->rtp.with_extension += with_extension;
+  peer->rtp.zero_playout_delay += zero_delay;
+  g_mutex_unlock (&peer->lock);
+}
+
+static gboolean
+count_listed_packet (GstBuffer **buffer, guint idx, gpointer peer)
+{
+  count_packet (peer, *buffer);
+  return TRUE;
+}
+
+static GstPadProbeReturn
+on_rtp (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  VsaTestPeer *peer = data;
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+    count_packet (peer, GST_PAD_PROBE_INFO_BUFFER (info));
+  else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    gst_buffer_list_foreach (GST_PAD_PROBE_INFO_BUFFER_LIST (info), count_listed_packet, peer);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The id of an "extmap-<id>" field of @caps naming playout-delay, or 0. */
+static guint
+offered_playout_delay_id (const GstCaps *caps)
+{
+  const GstStructure *structure = gst_caps_get_structure (caps, 0);
+
+  for (int i = 0; i < gst_structure_n_fields (structure); i++)
+    {
+      const char *name = gst_structure_nth_field_name (structure, i);
+      const GValue *value = gst_structure_get_value (structure, name);
+
+      if (!g_str_has_prefix (name, "extmap-"))
+        continue;
+      if (GST_VALUE_HOLDS_ARRAY (value) && gst_value_array_get_size (value) == 3)
+        value = gst_value_array_get_value (value, 1);
+      if (G_VALUE_HOLDS_STRING (value)
+          && g_strcmp0 (g_value_get_string (value), VSA_TEST_PEER_PLAYOUT_DELAY_URI) == 0)
+        return (guint) g_ascii_strtoull (name + strlen ("extmap-"), NULL, 10);
+    }
+  return 0;
+}
 
 static void
 on_handoff (GstElement *sink, GstBuffer *buffer, GstPad *pad, VsaTestPeer *peer)
@@ -47,6 +120,8 @@ on_incoming_pad (GstElement *webrtc, GstPad *pad, VsaTestPeer *peer)
 
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, on_rtp, peer,
+                     NULL);
   decodebin = gst_element_factory_make ("decodebin", NULL);
   g_signal_connect (decodebin, "pad-added", G_CALLBACK (on_decoded_pad), peer);
   gst_bin_add (GST_BIN (peer->pipeline), decodebin);
@@ -108,6 +183,7 @@ vsa_test_peer_new (const char *codec_caps)
   GstWebRTCRTPTransceiver *transceiver = NULL;
 
   g_mutex_init (&peer->lock);
+  peer->playout_delay_id = offered_playout_delay_id (caps);
   peer->pipeline = gst_pipeline_new (NULL);
   peer->webrtc = gst_element_factory_make_full ("webrtcbin", "bundle-policy",
                                                 GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, NULL);
@@ -134,6 +210,7 @@ vsa_test_peer_free (VsaTestPeer *peer)
   gst_element_set_state (peer->pipeline, GST_STATE_NULL);
   gst_object_unref (peer->pipeline);
   g_free (peer->offer_sdp);
+  g_free (peer->answer_sdp);
   g_mutex_clear (&peer->lock);
   g_free (peer);
 }
@@ -160,6 +237,20 @@ int
 vsa_test_peer_get_frames (VsaTestPeer *peer)
 {
   return g_atomic_int_get (&peer->frames);
+}
+
+const char *
+vsa_test_peer_get_answer_sdp (VsaTestPeer *peer)
+{
+  return peer->answer_sdp;
+}
+
+void
+vsa_test_peer_get_rtp_counts (VsaTestPeer *peer, VsaTestPeerRtpCounts *counts)
+{
+  g_mutex_lock (&peer->lock);
+  *counts = peer->rtp;
+  g_mutex_unlock (&peer->lock);
 }
 
 /* Stores the peer's offer with its candidates bundled in the SDP, as the early-offer flow. */
@@ -234,6 +325,8 @@ vsa_test_peer_apply_answer (VsaTestPeer *peer, VsaTestController *controller,
   root = json_node_get_object (json_parser_get_root (parser));
   sdp_text = json_object_get_string_member (json_object_get_object_member (root, "answer"), "sdp");
   g_assert_nonnull (strstr (sdp_text, "a=sendonly"));
+  g_free (peer->answer_sdp);
+  peer->answer_sdp = g_strdup (sdp_text);
 
   g_assert_cmpint (gst_sdp_message_new_from_text (sdp_text, &sdp), ==, GST_SDP_OK);
   answer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, sdp);

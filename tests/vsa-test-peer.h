@@ -15,6 +15,10 @@ typedef struct _VsaTestPeer VsaTestPeer;
   "application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000,"                 \
   "packetization-mode=(string)1,profile-level-id=(string)42e01f"
 
+/* The playout-delay RTP header extension, offered by adding "extmap-<id>=<this URI>" (or
+ * <"recvonly", URI, "">, as Firefox offers it) to codec_caps. */
+#define VSA_TEST_PEER_PLAYOUT_DELAY_URI "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
+
 VsaTestPeer *vsa_test_peer_new (const char *codec_caps);
 void vsa_test_peer_free (VsaTestPeer *peer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaTestPeer, vsa_test_peer_free)
@@ -30,6 +34,19 @@ void vsa_test_peer_store_offer_with (VsaTestPeer *peer, VsaTestController *contr
 void vsa_test_peer_apply_answer (VsaTestPeer *peer, VsaTestController *controller,
                                  const char *session_id);
 int vsa_test_peer_get_frames (VsaTestPeer *peer);
+/* The answer SDP vsa_test_peer_apply_answer() applied, or NULL. */
+const char *vsa_test_peer_get_answer_sdp (VsaTestPeer *peer);
+
+/* The RTP packets received (after SRTP, before depayloading): all of them, those with any
+ * header extension, and those carrying playout-delay under the id codec_caps offered it
+ * with min = max = 0. */
+typedef struct
+{
+  guint packets;
+  guint with_extension;
+  guint zero_playout_delay;
+} VsaTestPeerRtpCounts;
+void vsa_test_peer_get_rtp_counts (VsaTestPeer *peer, VsaTestPeerRtpCounts *counts);
 /* For vsa_test_wait_until: at least 30 frames decoded. */
 gboolean vsa_test_peer_has_frames (gpointer peer);
 /* Stops without a goodbye, as a closed tab or a sleeping machine. */

@@ -134,6 +134,9 @@ vsa_fuzz_choose_codecs (const GstSDPMessage *sdp)
                         && choice->packetization_mode == 1);
       else
         VSA_FUZZ_CHECK (choice->profile_level_id == NULL);
+      /* an id the payloader and the answer can carry, or 0 */
+      VSA_FUZZ_CHECK (choice->playout_delay_id <= 255 && choice->playout_delay_id != 15);
+      VSA_FUZZ_CHECK (choice->playout_delay_id != 0 || !choice->playout_delay_sendonly);
     }
 }
 
