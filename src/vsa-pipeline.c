@@ -104,6 +104,29 @@ relabel_h264_caps (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+/* The offered level bounds what the browser promises to decode, not what it can:
+ * Chromium offers level 3.1 (at most 1280x720) and decodes 1080p all the same
+ * (level-asymmetry-allowed). rtph264pay would pass it up from webrtcbin's caps and x264
+ * refuse a bigger screen, so the payloader's caps queries do not see it. */
+static GstPadProbeReturn
+hide_h264_level (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  GstCaps *caps = NULL;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_CAPS)
+    return GST_PAD_PROBE_OK;
+  gst_query_parse_caps_result (query, &caps);
+  if (caps == NULL)
+    return GST_PAD_PROBE_OK;
+  caps = gst_caps_copy (caps);
+  for (guint i = 0; i < gst_caps_get_size (caps); i++)
+    gst_structure_remove_field (gst_caps_get_structure (caps, i), "profile-level-id");
+  gst_query_set_caps_result (query, caps);
+  gst_caps_unref (caps);
+  return GST_PAD_PROBE_OK;
+}
+
 /* A keyframe request (the browser's PLI/FIR) stops at the encoder: the screen source must
  * still send a frame for it when the screen is still. */
 static GstPadProbeReturn
@@ -186,8 +209,12 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
 
   src = gst_element_get_static_pad (elements[n - 1], "src");
   if (choice->codec == VSA_CODEC_H264)
-    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, relabel_h264_caps,
-                       g_strdup (choice->profile_level_id), g_free);
+    {
+      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, relabel_h264_caps,
+                         g_strdup (choice->profile_level_id), g_free);
+      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM | GST_PAD_PROBE_TYPE_PULL,
+                         hide_h264_level, NULL, NULL);
+    }
   gst_element_add_pad (bin, gst_ghost_pad_new ("src", src));
   return g_steal_pointer (&bin);
 }

@@ -543,6 +543,40 @@ test_keyframe_request (Fixture *fixture, gconstpointer user_data)
   g_assert_true (vsa_test_wait_until (more_frames, &wait, 500));
 }
 
+/* A 1920x1080 screen in H264 to a browser that offered level 3.1 (Chromium: at most
+ * 1280x720) still streams: webrtcbin's caps carry the offered profile-level-id, as here. */
+static void
+test_h264_above_offered_level (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (VsaConfig) config = vsa_config_new ();
+  VsaCodecChoice choice
+      = { .codec = VSA_CODEC_H264, .payload_type = 102, .profile_level_id = (char *) "42e01f" };
+  g_autoptr (GstCaps) webrtc_caps = gst_caps_from_string (
+      "application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000,"
+      "packetization-mode=(string)1,profile-level-id=(string)42e01f");
+  g_autoptr (GError) error = NULL;
+  GstElement *bin, *filter, *sink;
+  CountWait wait = { fixture, 0 };
+
+  if (!start_xvfb (fixture, 1920, 1080, "#ff0000"))
+    return;
+  config->display = g_strdup_printf (":%u", fixture->number);
+  config->source = VSA_SOURCE_X11;
+  bin = vsa_pipeline_new_video_bin (config, &choice, &error);
+  g_assert_no_error (error);
+  fixture->pipeline = gst_pipeline_new (NULL);
+  filter = gst_element_factory_make_full ("capsfilter", "caps", webrtc_caps, NULL);
+  sink = gst_element_factory_make_full ("appsink", "emit-signals", TRUE, "max-buffers", 1, "drop",
+                                        TRUE, "sync", FALSE, NULL);
+  gst_bin_add_many (GST_BIN (fixture->pipeline), bin, filter, sink, NULL);
+  g_assert_true (gst_element_link_many (bin, filter, sink, NULL));
+  g_signal_connect (sink, "new-sample", G_CALLBACK (new_sample_cb), fixture);
+  g_assert_cmpint (gst_element_set_state (fixture->pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+  g_assert_true (vsa_test_wait_until (more_frames, &wait, 5000));
+  g_assert_null (fixture->error);
+}
+
 static void
 assert_stops_promptly (Fixture *fixture)
 {
@@ -593,6 +627,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/vsa/x11-src/keyframe-request", Fixture, NULL, fixture_set_up, test_keyframe_request,
               fixture_tear_down);
+  g_test_add ("/vsa/x11-src/h264-above-offered-level", Fixture, NULL, fixture_set_up,
+              test_h264_above_offered_level, fixture_tear_down);
   g_test_add ("/vsa/x11-src/stop", Fixture, NULL, fixture_set_up, test_stop, fixture_tear_down);
   ret = g_test_run ();
   gst_deinit (); /* for leak checkers */
