@@ -7,223 +7,20 @@
  * Runs under tests/netns-run: all traffic stays on loopback and vsa0 (198.18.0.1).
  * Needs: xvfb, x11-xserver-utils (xsetroot), chromium and/or firefox-esr. */
 
+#include "vsa-test-browser.h"
 #include "vsa-test-controller.h"
 #include "vsa-test-util.h"
 
 #include <gio/gio.h>
 #include <string.h>
-#include <errno.h>
-#include <glib/gstdio.h>
-#include <signal.h>
-#include <unistd.h>
 
-/* ---- Helpers for browser tests. ---- */
-
-/* The program at preferred if it is executable, else name found in PATH, else NULL. */
-static char *
-vsa_test_find_program (const char *name, const char *preferred)
-{
-  if (preferred != NULL && g_file_test (preferred, G_FILE_TEST_IS_EXECUTABLE))
-    return g_strdup (preferred);
-  return g_find_program_in_path (name);
-}
-
-static gboolean
-vsa_test_rm_rf (const char *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        vsa_test_rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  return g_remove (path) == 0;
-}
-
-/* Preferences of the test's Firefox profile, as user.js (name, JavaScript value) pairs. */
-static const char *const firefox_prefs[][2] = {
-  /* Play the (muted) video without a user gesture, ask for no permission. */
-  { "media.autoplay.default", "0" },
-  { "media.autoplay.blocking_policy", "0" },
-  { "media.navigator.permission.disabled", "true" },
-  /* No OpenH264 download: Firefox then offers no H264, as on a fresh offline profile. */
-  { "media.gmp-manager.updateEnabled", "false" },
-  { "media.gmp-gmpopenh264.enabled", "false" },
-  /* No first-run pages or dialogs. */
-  { "browser.shell.checkDefaultBrowser", "false" },
-  { "browser.startup.homepage_override.mstone", "\"ignore\"" },
-  { "browser.aboutwelcome.enabled", "false" },
-  { "browser.sessionstore.resume_from_crash", "false" },
-  { "browser.tabs.warnOnClose", "false" },
-  /* No telemetry: the Glean port -1 fakes the uploads instead of sending them. */
-  { "datareporting.policy.dataSubmissionEnabled", "false" },
-  { "datareporting.healthreport.uploadEnabled", "false" },
-  { "toolkit.telemetry.reportingpolicy.firstRun", "false" },
-  { "toolkit.telemetry.enabled", "false" },
-  { "toolkit.telemetry.unified", "false" },
-  { "toolkit.telemetry.server", "\"\"" },
-  { "telemetry.fog.test.localhost_port", "-1" },
-  /* No updates, studies or add-on traffic. */
-  { "app.update.disabledForTesting", "true" },
-  { "app.normandy.enabled", "false" },
-  { "app.shield.optoutstudies.enabled", "false" },
-  { "extensions.update.enabled", "false" },
-  { "extensions.getAddons.cache.enabled", "false" },
-  { "extensions.blocklist.enabled", "false" },
-  /* Remote settings from nowhere (honoured with MOZ_REMOTE_SETTINGS_DEVTOOLS=1). */
-  { "services.settings.server", "\"data:,#remote-settings-dummy/v1\"" },
-  /* No network probes or background connections. */
-  { "network.captive-portal-service.enabled", "false" },
-  { "network.connectivity-service.enabled", "false" },
-  { "network.trr.mode", "5" },
-  { "network.dns.disablePrefetch", "true" },
-  { "network.prefetch-next", "false" },
-  { "network.http.speculative-parallel-limit", "0" },
-  { "dom.push.connection.enabled", "false" },
-  { "browser.safebrowsing.malware.enabled", "false" },
-  { "browser.safebrowsing.phishing.enabled", "false" },
-  { "browser.safebrowsing.blockedURIs.enabled", "false" },
-  { "browser.safebrowsing.downloads.enabled", "false" },
-  { "browser.safebrowsing.downloads.remote.enabled", "false" },
-  { "browser.safebrowsing.update.enabled", "false" },
-  { "browser.region.network.url", "\"\"" },
-  { "browser.region.update.enabled", "false" },
-  { "browser.search.update", "false" },
-  { "geo.provider.network.url", "\"\"" },
-  { "identity.fxaccounts.enabled", "false" },
-  { "browser.newtabpage.enabled", "false" },
-  { "browser.topsites.contile.enabled", "false" },
-  { "browser.newtabpage.activity-stream.feeds.system.topstories", "false" },
-};
-
-/* Makes each directory (and its parents). */
-static gboolean
-vsa_test_mkdirs (const char *const *dirs, GError **error)
-{
-  for (gsize i = 0; dirs[i] != NULL; i++)
-    if (g_mkdir_with_parents (dirs[i], 0700) != 0)
-      {
-        int saved_errno = errno;
-
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "%s: %s", dirs[i],
-                     g_strerror (saved_errno));
-        return FALSE;
-      }
-  return TRUE;
-}
-
-typedef enum
-{
-  BROWSER_CHROMIUM,
-  BROWSER_FIREFOX,
-} Browser;
-
-/* A headless browser (program, of kind browser) on url, with a fresh profile and HOME
- * under dir so that nothing is written outside it, and its output in log_path. With
- * hide_host_addresses its host candidates are mDNS names, as browsers give them by
- * default; without, plain addresses (the agent cannot resolve .local names).
- * ICE needs nothing else in the namespace: browsers gather host candidates on the
- * interface of the default route (it has one there). */
-static GSubprocess *
-vsa_test_browser_start (Browser browser, const char *program, const char *url, const char *dir,
-                        gboolean hide_host_addresses, const char *log_path, GError **error)
-{
-  g_autofree char *profile = g_build_filename (dir, "profile", NULL);
-  g_autofree char *home = g_build_filename (dir, "home", NULL);
-  g_autofree char *cache = g_build_filename (home, ".cache", NULL);
-  g_autofree char *config = g_build_filename (home, ".config", NULL);
-  g_autofree char *user_data_dir = g_strdup_printf ("--user-data-dir=%s", profile);
-  const char *const dirs[] = { profile, cache, config, NULL };
-  const VsaTestEnv env[] = {
-    { "HOME", home },
-    { "XDG_CACHE_HOME", cache },
-    { "XDG_CONFIG_HOME", config },
-    { "MOZ_CRASHREPORTER_DISABLE", "1" },
-    { "MOZ_REMOTE_SETTINGS_DEVTOOLS", "1" },
-    /* meson's fatal-criticals is for the test, not for GTK inside the browser */
-    { "G_DEBUG", "" },
-    { NULL, NULL },
-  };
-  static const char *const chromium_flags[] = {
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-breakpad",
-    "--autoplay-policy=no-user-gesture-required",
-  };
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GString) user_js = g_string_new ("// Written by the vm-stream-agent e2e test.\n");
-  g_autofree char *user_js_path = g_build_filename (profile, "user.js", NULL);
-
-  if (!vsa_test_mkdirs (dirs, error))
-    return NULL;
-  g_ptr_array_add (argv, (char *) program);
-  switch (browser)
-    {
-    case BROWSER_CHROMIUM:
-      for (gsize i = 0; i < G_N_ELEMENTS (chromium_flags); i++)
-        g_ptr_array_add (argv, (char *) chromium_flags[i]);
-      g_ptr_array_add (argv, user_data_dir);
-      if (!hide_host_addresses)
-        g_ptr_array_add (argv, "--disable-features=WebRtcHideLocalIpsWithMdns");
-      break;
-    case BROWSER_FIREFOX:
-      for (gsize i = 0; i < G_N_ELEMENTS (firefox_prefs); i++)
-        g_string_append_printf (user_js, "user_pref(\"%s\", %s);\n", firefox_prefs[i][0],
-                                firefox_prefs[i][1]);
-      g_string_append_printf (user_js,
-                              "user_pref(\"media.peerconnection.ice.obfuscate_host_addresses\","
-                              " %s);\n",
-                              hide_host_addresses ? "true" : "false");
-      if (!g_file_set_contents (user_js_path, user_js->str, (gssize) user_js->len, error))
-        return NULL;
-      g_ptr_array_add (argv, "--headless");
-      g_ptr_array_add (argv, "--no-remote");
-      g_ptr_array_add (argv, "--profile");
-      g_ptr_array_add (argv, profile);
-      break;
-    }
-  g_ptr_array_add (argv, (char *) url);
-  g_ptr_array_add (argv, NULL);
-  return vsa_test_spawn ((const char *const *) argv->pdata, env, log_path, error);
-}
-
-/* Prints the end of a log file into the test's output. */
-static void
-vsa_test_print_log_tail (const char *log_path, gsize max_bytes)
-{
-  g_autofree char *contents = NULL;
-  gsize length = 0;
-
-  if (!g_file_get_contents (log_path, &contents, &length, NULL))
-    return;
-  g_printerr ("---- last %" G_GSIZE_FORMAT " bytes of %s ----\n%s\n----\n", MIN (length, max_bytes),
-              log_path, contents + length - MIN (length, max_bytes));
-}
-
-/* What the viewer page reports: see data/viewer/index.html. */
+/* What the viewer page must report: see data/viewer/index.html. */
 typedef struct
 {
-  VsaTestController *controller;
-  const char *report_id;
-  GSubprocess *agent;
   gint64 min_frames;
   guint8 rgb[3];
   const char *codec; /* the mimeType the page must decode, e.g. "video/VP8" */
-  JsonNode *last_report;
-  const char *failure; /* why the wait gave up early, or NULL */
-} VsaTestReportWait;
+} VideoCheck;
 
 static gboolean
 color_is_close (JsonArray *color, const guint8 rgb[3])
@@ -258,51 +55,15 @@ report_shows_color (JsonObject *report, const guint8 rgb[3])
 }
 
 static gboolean
-report_wait_done (gpointer user_data)
+report_shows_video (JsonObject *report, gpointer user_data)
 {
-  VsaTestReportWait *wait = user_data;
-  JsonObject *report;
+  VideoCheck *check = user_data;
 
-  g_clear_pointer (&wait->last_report, json_node_unref);
-  wait->last_report = vsa_test_controller_dup_report (wait->controller, wait->report_id);
-  if (wait->agent != NULL && !vsa_test_process_is_running (wait->agent))
-    {
-      wait->failure = "the agent exited";
-      return TRUE;
-    }
-  if (wait->last_report == NULL)
-    return FALSE;
-  report = json_node_get_object (wait->last_report);
-  if (g_strcmp0 (json_object_get_string_member_with_default (report, "phase", ""), "failed") == 0)
-    {
-      wait->failure = "the page failed";
-      return TRUE;
-    }
-  return json_object_get_int_member_with_default (report, "frames", 0) >= wait->min_frames
-         && report_shows_color (report, wait->rgb)
+  return json_object_get_int_member_with_default (report, "frames", 0) >= check->min_frames
+         && report_shows_color (report, check->rgb)
          && g_ascii_strcasecmp (json_object_get_string_member_with_default (report, "codec", ""),
-                                wait->codec)
+                                check->codec)
                 == 0;
-}
-
-/* Waits for the page to report min_frames decoded frames showing rgb; prints the last
- * report either way (it holds the page's timings). */
-static gboolean
-vsa_test_wait_for_report (VsaTestReportWait *wait, guint timeout_ms)
-{
-  g_autofree char *last = NULL;
-  gboolean done;
-
-  wait->failure = NULL;
-  done = vsa_test_wait_until (report_wait_done, wait, timeout_ms) && wait->failure == NULL;
-  last = wait->last_report != NULL ? json_to_string (wait->last_report, FALSE) : NULL;
-  g_clear_pointer (&wait->last_report, json_node_unref);
-  g_test_message ("%s; last report: %s",
-                  done            ? "done"
-                  : wait->failure ? wait->failure
-                                  : "timed out",
-                  last ? last : "none");
-  return done;
 }
 
 /* ---- The tests. ---- */
@@ -368,38 +129,12 @@ fixture_tear_down (Fixture *fixture, gconstpointer user_data)
   g_clear_pointer (&fixture->agent_log, g_free);
 }
 
-/* The browser's program, or NULL when it is not installed. */
-static char *
-find_browser (Browser browser)
-{
-  char *program = NULL;
-
-  switch (browser)
-    {
-    case BROWSER_CHROMIUM:
-      program = vsa_test_find_program ("chromium", "/usr/bin/chromium");
-      break;
-    case BROWSER_FIREFOX:
-      program = vsa_test_find_program ("firefox-esr", NULL);
-      if (program == NULL)
-        program = vsa_test_find_program ("firefox", NULL);
-      break;
-    }
-  return program;
-}
-
-static const char *
-browser_name (Browser browser)
-{
-  return browser == BROWSER_CHROMIUM ? "chromium" : "firefox-esr";
-}
-
 /* The codec each browser gets by default: Chromium offers H264, the agent's first
  * preference; Firefox without OpenH264 offers VP8 (PT 120), VP9 (121) and AV1. */
 static const char *
-default_codec (Browser browser)
+default_codec (VsaTestBrowser browser)
 {
-  return browser == BROWSER_CHROMIUM ? "video/H264" : "video/VP8";
+  return browser == VSA_TEST_BROWSER_CHROMIUM ? "video/H264" : "video/VP8";
 }
 
 static double
@@ -464,9 +199,10 @@ start_agent (Fixture *fixture, const char *const *extra_args)
  * fixture->pages[0]; the page that was there becomes pages[1] (whatever was in pages[1]
  * is closed). The page reports as "load-N", N counting from 1; returns N, or 0. */
 static guint
-load_page (Fixture *fixture, Browser browser, gboolean hide_host_addresses, const char *query)
+load_page (Fixture *fixture, VsaTestBrowser browser, gboolean hide_host_addresses,
+           const char *query)
 {
-  g_autofree char *program = find_browser (browser);
+  g_autofree char *program = vsa_test_browser_find (browser);
   g_autofree char *page_url = NULL;
   g_autofree char *dir = NULL;
   g_autoptr (GError) error = NULL;
@@ -477,7 +213,7 @@ load_page (Fixture *fixture, Browser browser, gboolean hide_host_addresses, cons
   fixture->pages[0] = (Page){ NULL, NULL };
   if (program == NULL)
     {
-      g_test_fail_printf ("%s is not installed", browser_name (browser));
+      g_test_fail_printf ("%s is not installed", vsa_test_browser_name (browser));
       return 0;
     }
   dir = g_strdup_printf ("%s/load-%u", fixture->tmp_dir, load);
@@ -501,25 +237,27 @@ expect_video (Fixture *fixture, guint load, const guint8 rgb[3], const char *cod
               guint timeout_ms)
 {
   g_autofree char *report_id = g_strdup_printf ("load-%u", load);
-  VsaTestReportWait wait = {
-    .controller = fixture->controller,
-    .report_id = report_id,
-    .agent = fixture->agent,
-    .min_frames = 3,
-    .rgb = { rgb[0], rgb[1], rgb[2] },
-    .codec = codec,
-  };
+  VideoCheck check = { 3, { rgb[0], rgb[1], rgb[2] }, codec };
   gint64 start = g_get_monotonic_time ();
+  g_autoptr (JsonNode) last = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *last_text = NULL;
+  gboolean done = vsa_test_wait_for_report (fixture->controller, report_id, fixture->agent,
+                                            report_shows_video, &check, timeout_ms, &last, &error);
 
-  if (!vsa_test_wait_for_report (&wait, timeout_ms))
+  /* The last report either way: it holds the page's timings. */
+  last_text = last != NULL ? json_to_string (last, FALSE) : NULL;
+  g_test_message ("%s; last report: %s", done ? "done" : error->message,
+                  last_text ? last_text : "none");
+  if (!done)
     {
       g_test_fail_printf ("load %u: no %" G_GINT64_FORMAT " frames of #%02x%02x%02x in %s "
                           "within %u s",
-                          load, wait.min_frames, rgb[0], rgb[1], rgb[2], codec, timeout_ms / 1000);
+                          load, check.min_frames, rgb[0], rgb[1], rgb[2], codec, timeout_ms / 1000);
       return FALSE;
     }
   g_test_message ("load %u: %" G_GINT64_FORMAT " frames of #%02x%02x%02x in %s after %.1f s", load,
-                  wait.min_frames, rgb[0], rgb[1], rgb[2], codec, seconds_since (start));
+                  check.min_frames, rgb[0], rgb[1], rgb[2], codec, seconds_since (start));
   return TRUE;
 }
 
@@ -542,7 +280,7 @@ static const guint8 blue[3] = { 0, 0, 255 };
 typedef struct
 {
   const char *path;
-  Browser browser;
+  VsaTestBrowser browser;
   const char *query;
   const char *codec;            /* what the agent must send */
   const char *agent_codecs;     /* the agent's --codec list, or NULL for its default */
@@ -656,14 +394,14 @@ static void
 test_flow (Fixture *fixture, gconstpointer user_data)
 {
   const FlowCase *flow = user_data;
-  g_autofree char *program = find_browser (flow->browser);
+  g_autofree char *program = vsa_test_browser_find (flow->browser);
   g_autofree char *codecs_arg = NULL;
   const char *extra_args[] = { NULL, NULL };
   guint load;
 
   if (program == NULL)
     {
-      g_test_skip_printf ("%s is not installed", browser_name (flow->browser));
+      g_test_skip_printf ("%s is not installed", vsa_test_browser_name (flow->browser));
       return;
     }
   if (flow->agent_codecs != NULL)
@@ -733,8 +471,8 @@ agent_logged (gpointer user_data)
 static void
 test_unsupported_codec (Fixture *fixture, gconstpointer user_data)
 {
-  Browser browser = GPOINTER_TO_INT (user_data);
-  g_autofree char *program = find_browser (browser);
+  VsaTestBrowser browser = GPOINTER_TO_INT (user_data);
+  g_autofree char *program = vsa_test_browser_find (browser);
   const char *error_line = "warning: session e2e: ended: offer not answered: the offer's video "
                            "codecs (AV1) include none of ours";
   LogWait wait = { fixture, error_line, 0 };
@@ -742,7 +480,7 @@ test_unsupported_codec (Fixture *fixture, gconstpointer user_data)
 
   if (program == NULL)
     {
-      g_test_skip_printf ("%s is not installed", browser_name (browser));
+      g_test_skip_printf ("%s is not installed", vsa_test_browser_name (browser));
       return;
     }
   if (!start_agent (fixture, NULL) || load_page (fixture, browser, FALSE, "&codec=AV1") == 0)
@@ -780,8 +518,8 @@ test_back_to_back (Fixture *fixture, gconstpointer user_data)
   static const guint8 colors[][3] = {
     { 255, 0, 0 }, { 0, 255, 0 }, { 0, 0, 255 }, { 255, 255, 255 }, { 255, 0, 255 },
   };
-  g_autofree char *chromium = find_browser (BROWSER_CHROMIUM);
-  g_autofree char *firefox = find_browser (BROWSER_FIREFOX);
+  g_autofree char *chromium = vsa_test_browser_find (VSA_TEST_BROWSER_CHROMIUM);
+  g_autofree char *firefox = vsa_test_browser_find (VSA_TEST_BROWSER_FIREFOX);
 
   if (chromium == NULL && firefox == NULL)
     {
@@ -792,8 +530,9 @@ test_back_to_back (Fixture *fixture, gconstpointer user_data)
     return;
   for (guint i = 0; i < G_N_ELEMENTS (colors); i++)
     {
-      Browser browser = (i % 2 == 0 && chromium != NULL) || firefox == NULL ? BROWSER_CHROMIUM
-                                                                            : BROWSER_FIREFOX;
+      VsaTestBrowser browser = (i % 2 == 0 && chromium != NULL) || firefox == NULL
+                                   ? VSA_TEST_BROWSER_CHROMIUM
+                                   : VSA_TEST_BROWSER_FIREFOX;
       guint load;
 
       if (i == 3)
@@ -818,37 +557,44 @@ int
 main (int argc, char **argv)
 {
   static const FlowCase flows[] = {
-    { "/vsa/e2e/chromium-early", BROWSER_CHROMIUM, "", "video/H264" },
-    { "/vsa/e2e/chromium-viewer", BROWSER_CHROMIUM, "&flow=viewer", "video/H264" },
+    { "/vsa/e2e/chromium-early", VSA_TEST_BROWSER_CHROMIUM, "", "video/H264" },
+    { "/vsa/e2e/chromium-viewer", VSA_TEST_BROWSER_CHROMIUM, "&flow=viewer", "video/H264" },
     /* The dashboard's offer, then the viewer's: the agent must answer the second. */
-    { "/vsa/e2e/chromium-double", BROWSER_CHROMIUM, "&flow=double", "video/H264" },
-    { "/vsa/e2e/firefox-early", BROWSER_FIREFOX, "", "video/VP8" },
-    { "/vsa/e2e/firefox-viewer", BROWSER_FIREFOX, "&flow=viewer", "video/VP8" },
-    { "/vsa/e2e/firefox-double", BROWSER_FIREFOX, "&flow=double", "video/VP8" },
+    { "/vsa/e2e/chromium-double", VSA_TEST_BROWSER_CHROMIUM, "&flow=double", "video/H264" },
+    { "/vsa/e2e/firefox-early", VSA_TEST_BROWSER_FIREFOX, "", "video/VP8" },
+    { "/vsa/e2e/firefox-viewer", VSA_TEST_BROWSER_FIREFOX, "&flow=viewer", "video/VP8" },
+    { "/vsa/e2e/firefox-double", VSA_TEST_BROWSER_FIREFOX, "&flow=double", "video/VP8" },
     /* The page offers one codec; the agent's preference puts it last. */
-    { "/vsa/e2e/chromium-h264", BROWSER_CHROMIUM, "&codec=H264", "video/H264", "vp8,vp9,h264" },
-    { "/vsa/e2e/chromium-vp8", BROWSER_CHROMIUM, "&codec=VP8", "video/VP8", "vp9,h264,vp8" },
-    { "/vsa/e2e/chromium-vp9", BROWSER_CHROMIUM, "&codec=VP9", "video/VP9" },
-    { "/vsa/e2e/firefox-vp8", BROWSER_FIREFOX, "&codec=VP8", "video/VP8", "vp9,h264,vp8" },
-    { "/vsa/e2e/firefox-vp9", BROWSER_FIREFOX, "&codec=VP9", "video/VP9" },
+    { "/vsa/e2e/chromium-h264", VSA_TEST_BROWSER_CHROMIUM, "&codec=H264", "video/H264",
+      "vp8,vp9,h264" },
+    { "/vsa/e2e/chromium-vp8", VSA_TEST_BROWSER_CHROMIUM, "&codec=VP8", "video/VP8",
+      "vp9,h264,vp8" },
+    { "/vsa/e2e/chromium-vp9", VSA_TEST_BROWSER_CHROMIUM, "&codec=VP9", "video/VP9" },
+    { "/vsa/e2e/firefox-vp8", VSA_TEST_BROWSER_FIREFOX, "&codec=VP8", "video/VP8", "vp9,h264,vp8" },
+    { "/vsa/e2e/firefox-vp9", VSA_TEST_BROWSER_FIREFOX, "&codec=VP9", "video/VP9" },
     /* Candidates with and without prefix, sdpMid or sdpMLineIndex only, mDNS and TCP. */
-    { "/vsa/e2e/chromium-candidate-forms", BROWSER_CHROMIUM, "&flow=viewer&candidates=varied",
-      "video/H264" },
-    { "/vsa/e2e/firefox-candidate-forms", BROWSER_FIREFOX, "&candidates=varied", "video/VP8" },
+    { "/vsa/e2e/chromium-candidate-forms", VSA_TEST_BROWSER_CHROMIUM,
+      "&flow=viewer&candidates=varied", "video/H264" },
+    { "/vsa/e2e/firefox-candidate-forms", VSA_TEST_BROWSER_FIREFOX, "&candidates=varied",
+      "video/VP8" },
     /* Browsers' default: host addresses hidden; peer-reflexive candidates connect. */
-    { "/vsa/e2e/chromium-mdns-early", BROWSER_CHROMIUM, "", "video/H264", NULL, TRUE },
-    { "/vsa/e2e/chromium-mdns-viewer", BROWSER_CHROMIUM, "&flow=viewer", "video/H264", NULL, TRUE },
-    { "/vsa/e2e/firefox-mdns-early", BROWSER_FIREFOX, "", "video/VP8", NULL, TRUE },
-    { "/vsa/e2e/firefox-mdns-viewer", BROWSER_FIREFOX, "&flow=viewer", "video/VP8", NULL, TRUE },
+    { "/vsa/e2e/chromium-mdns-early", VSA_TEST_BROWSER_CHROMIUM, "", "video/H264", NULL, TRUE },
+    { "/vsa/e2e/chromium-mdns-viewer", VSA_TEST_BROWSER_CHROMIUM, "&flow=viewer", "video/H264",
+      NULL, TRUE },
+    { "/vsa/e2e/firefox-mdns-early", VSA_TEST_BROWSER_FIREFOX, "", "video/VP8", NULL, TRUE },
+    { "/vsa/e2e/firefox-mdns-viewer", VSA_TEST_BROWSER_FIREFOX, "&flow=viewer", "video/VP8", NULL,
+      TRUE },
   };
 
   g_test_init (&argc, &argv, NULL);
   for (gsize i = 0; i < G_N_ELEMENTS (flows); i++)
     g_test_add (flows[i].path, Fixture, &flows[i], fixture_set_up, test_flow, fixture_tear_down);
-  g_test_add ("/vsa/e2e/chromium-unsupported-codec", Fixture, GINT_TO_POINTER (BROWSER_CHROMIUM),
-              fixture_set_up, test_unsupported_codec, fixture_tear_down);
-  g_test_add ("/vsa/e2e/firefox-unsupported-codec", Fixture, GINT_TO_POINTER (BROWSER_FIREFOX),
-              fixture_set_up, test_unsupported_codec, fixture_tear_down);
+  g_test_add ("/vsa/e2e/chromium-unsupported-codec", Fixture,
+              GINT_TO_POINTER (VSA_TEST_BROWSER_CHROMIUM), fixture_set_up, test_unsupported_codec,
+              fixture_tear_down);
+  g_test_add ("/vsa/e2e/firefox-unsupported-codec", Fixture,
+              GINT_TO_POINTER (VSA_TEST_BROWSER_FIREFOX), fixture_set_up, test_unsupported_codec,
+              fixture_tear_down);
   g_test_add ("/vsa/e2e/back-to-back", Fixture, NULL, fixture_set_up, test_back_to_back,
               fixture_tear_down);
   return g_test_run ();

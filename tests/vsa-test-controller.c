@@ -16,6 +16,7 @@ typedef struct
   JsonArray *vm_candidates;
   JsonArray *browser_candidates;
   guint answer_count; /* accepted answers since the offer was stored */
+  VsaTestOfferTimes times;
 } Session;
 
 struct _VsaTestController
@@ -185,6 +186,7 @@ post_offer (VsaTestController *self, const char *id, JsonObject *body, JsonObjec
   g_hash_table_remove (self->sessions, id);
   session = lookup_session (self, id, TRUE);
   session->offer = sdp_object_new ("offer", sdp);
+  session->times.stored_us = g_get_real_time ();
   g_clear_pointer (&session->offer_candidates, json_array_unref);
   session->offer_candidates = dup_array (body, "candidates");
   *reply = success_reply ();
@@ -201,6 +203,8 @@ get_offer (VsaTestController *self, const char *id, JsonObject **reply)
       *reply = error_reply ("Offer not found", TRUE);
       return SOUP_STATUS_NOT_FOUND;
     }
+  if (session->times.fetched_us == 0)
+    session->times.fetched_us = g_get_real_time ();
   *reply = json_object_new ();
   json_object_set_object_member (*reply, "offer", json_object_ref (session->offer));
   json_object_set_array_member (*reply, "candidates", json_array_ref (session->offer_candidates));
@@ -227,6 +231,8 @@ post_answer (VsaTestController *self, const char *id, JsonObject *body, JsonObje
   g_clear_pointer (&session->vm_candidates, json_array_unref);
   session->vm_candidates = dup_array (body, "candidates");
   session->answer_count++;
+  if (session->times.answered_us == 0)
+    session->times.answered_us = g_get_real_time ();
   *reply = success_reply ();
   return SOUP_STATUS_OK;
 }
@@ -775,6 +781,18 @@ vsa_test_controller_get_answer_count (VsaTestController *self, const char *sessi
   Session *session = lookup_session (self, session_id, FALSE);
 
   return session != NULL ? session->answer_count : 0;
+}
+
+gboolean
+vsa_test_controller_get_offer_times (VsaTestController *self, const char *session_id,
+                                     VsaTestOfferTimes *times)
+{
+  Session *session = lookup_session (self, session_id, FALSE);
+
+  if (session == NULL || session->offer == NULL)
+    return FALSE;
+  *times = session->times;
+  return TRUE;
 }
 
 char *

@@ -50,6 +50,17 @@ void vsa_test_controller_add_browser_candidate (VsaTestController *self, const c
 char *vsa_test_controller_dup_answer (VsaTestController *self, const char *session_id);
 /* Accepted answer POSTs since the last offer was stored. */
 guint vsa_test_controller_get_answer_count (VsaTestController *self, const char *session_id);
+/* Wall-clock times (g_get_real_time()) of the session's current offer: stored, first
+ * fetched, first answer stored; 0 for what has not happened yet. */
+typedef struct
+{
+  gint64 stored_us;
+  gint64 fetched_us;
+  gint64 answered_us;
+} VsaTestOfferTimes;
+/* FALSE when the session has no offer. */
+gboolean vsa_test_controller_get_offer_times (VsaTestController *self, const char *session_id,
+                                              VsaTestOfferTimes *times);
 /* The current VM candidate list as a JSON array, never NULL. */
 char *vsa_test_controller_dup_vm_candidates (VsaTestController *self, const char *session_id);
 

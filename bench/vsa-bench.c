@@ -1,0 +1,1120 @@
+/* vsa-bench: what a stream costs and how late it is. For each configuration (screen
+ * size, moving or still content, browser) it runs Xvfb with the bench's picture
+ * (vsa-bench-screen.c), the fake controller and the agent binary, and measures:
+ * - waiting: the agent's CPU and RSS while it polls for an offer (steady state);
+ * - a headless browser on the viewer page in bench mode: offer stored → answer stored,
+ *   offer stored → first frame, glass-to-glass latency of the patch's switches, fps,
+ *   bitrate and keyframes from the page, the agent's CPU and peak RSS;
+ * - the bare pipeline: the agent's capture and encode elements, with its settings, in
+ *   gst-launch-1.0 into fakesink, the floor the agent's overhead is measured against.
+ * Prints a table; --write puts it, with the machine's description, into BENCHMARKS.md and
+ * draws bench/latency.svg. Runs under tests/netns-run (scripts/bench). */
+
+#include "bench-config.h"
+
+#include "vsa-bench-plot.h"
+#include "vsa-bench-screen.h"
+#include "vsa-pipeline.h"
+#include "vsa-test-browser.h"
+#include "vsa-test-controller.h"
+#include "vsa-test-util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define SESSION_ID "bench"
+#define REPORT_ID "bench"
+#define RESULTS_BEGIN "<!-- bench:results:begin -->"
+#define RESULTS_END "<!-- bench:results:end -->"
+
+typedef struct
+{
+  guint width, height;
+  gboolean moving;
+  VsaTestBrowser browser;
+} Setup;
+
+/* Window lengths, in seconds. */
+typedef struct
+{
+  guint settle;    /* before each measurement, for start-up to pass */
+  guint waiting;   /* the agent waiting for an offer */
+  guint streaming; /* the agent streaming, and the bare pipeline */
+} Plan;
+
+/* CPU (all threads) and RSS of a process over a window. */
+typedef struct
+{
+  double cpu_percent; /* of one core */
+  double peak_rss_mb;
+} Usage;
+
+typedef struct
+{
+  Setup setup;
+  char *label;
+  char *skipped; /* why it did not run, or NULL */
+  char *failed;  /* why it stopped, or NULL */
+  Usage waiting;
+  double offer_to_fetch_ms, offer_to_answer_ms, offer_to_frame_ms;
+  GArray *latencies; /* ms (expectedDisplayTime), sorted */
+  double presented_p50, callback_p50;
+  guint switches, missed;
+  double fps, kbps;
+  gint64 keyframes;
+  Usage streaming;
+  Usage bare;
+  char *codec; /* as the page reports it: "video/H264" */
+  char *bare_command;
+  double clock_skew_ms;
+} Result;
+
+static void
+result_clear (Result *result)
+{
+  g_free (result->label);
+  g_free (result->skipped);
+  g_free (result->failed);
+  g_clear_pointer (&result->latencies, g_array_unref);
+  g_free (result->codec);
+  g_free (result->bare_command);
+}
+
+/* Everything one configuration runs; cleared on every path, browser first so that the
+ * agent sees its peer go, the screen last. */
+typedef struct
+{
+  char *dir;
+  VsaTestXvfb *xvfb;
+  VsaBenchScreen *screen;
+  VsaTestController *controller;
+  char *url;
+  GSubprocess *agent;
+  char *agent_log;
+  GSubprocess *browser;
+  char *browser_log;
+  GSubprocess *bare;
+  char *bare_log;
+} Run;
+
+/* Stops a process and, when it failed, shows why. */
+static void
+stop_process (GSubprocess **process, const char *log, gboolean failed)
+{
+  if (*process == NULL)
+    return;
+  vsa_test_process_stop (*process, 5000);
+  if (failed && log != NULL)
+    vsa_test_print_log_tail (log, 3000);
+  g_clear_object (process);
+}
+
+static void
+run_clear (Run *run, gboolean failed)
+{
+  stop_process (&run->browser, run->browser_log, failed);
+  stop_process (&run->agent, run->agent_log, failed);
+  stop_process (&run->bare, run->bare_log, failed);
+  g_clear_pointer (&run->controller, vsa_test_controller_free);
+  g_clear_pointer (&run->screen, vsa_bench_screen_free);
+  g_clear_pointer (&run->xvfb, vsa_test_xvfb_free);
+  if (run->dir != NULL)
+    vsa_test_rm_rf (run->dir);
+  g_clear_pointer (&run->dir, g_free);
+  g_clear_pointer (&run->url, g_free);
+  g_clear_pointer (&run->agent_log, g_free);
+  g_clear_pointer (&run->browser_log, g_free);
+  g_clear_pointer (&run->bare_log, g_free);
+}
+
+/* ---- /proc ---- */
+
+/* utime + stime of every thread of pid, in clock ticks. */
+static gboolean
+read_cpu_ticks (const char *pid, gint64 *ticks)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
+  g_autofree char *contents = NULL;
+  g_auto (GStrv) fields = NULL;
+  const char *after_name;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL)
+      || (after_name = strrchr (contents, ')')) == NULL)
+    return FALSE;
+  /* After "pid (comm)": state is field 3; utime and stime are fields 14 and 15. */
+  fields = g_strsplit (after_name + 2, " ", 0);
+  if (g_strv_length (fields) < 13)
+    return FALSE;
+  *ticks = g_ascii_strtoll (fields[11], NULL, 10) + g_ascii_strtoll (fields[12], NULL, 10);
+  return TRUE;
+}
+
+/* VmRSS of pid in kB, or -1. */
+static gint64
+read_rss_kb (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/status", pid);
+  g_autofree char *contents = NULL;
+  const char *line;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL)
+      || (line = strstr (contents, "\nVmRSS:")) == NULL)
+    return -1;
+  return g_ascii_strtoll (line + strlen ("\nVmRSS:"), NULL, 10);
+}
+
+typedef struct
+{
+  GSubprocess *process;
+  gint64 end_us;
+  gint64 next_sample_us;
+  gint64 peak_rss_kb;
+} Sampling;
+
+/* Samples RSS every 100 ms until the window ends or the process is gone. */
+static gboolean
+sample (gpointer user_data)
+{
+  Sampling *sampling = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (!vsa_test_process_is_running (sampling->process))
+    return TRUE;
+  if (now >= sampling->next_sample_us)
+    {
+      sampling->peak_rss_kb = MAX (sampling->peak_rss_kb,
+                                   read_rss_kb (g_subprocess_get_identifier (sampling->process)));
+      sampling->next_sample_us = now + 100 * 1000;
+    }
+  return now >= sampling->end_us;
+}
+
+/* The process's CPU and peak RSS over seconds, serving the main context meanwhile. */
+static gboolean
+measure_usage (GSubprocess *process, const char *what, guint seconds, Usage *usage, GError **error)
+{
+  g_autofree char *pid = g_strdup (g_subprocess_get_identifier (process));
+  gint64 start_us = g_get_monotonic_time ();
+  Sampling sampling = { process, start_us + (gint64) seconds * G_USEC_PER_SEC, 0, 0 };
+  gint64 start_ticks = 0, end_ticks = 0;
+
+  if (pid == NULL || !read_cpu_ticks (pid, &start_ticks))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s is not running", what);
+      return FALSE;
+    }
+  vsa_test_wait_until (sample, &sampling, (seconds + 5) * 1000);
+  if (!read_cpu_ticks (pid, &end_ticks) || !vsa_test_process_is_running (process))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s exited while measured", what);
+      return FALSE;
+    }
+  usage->cpu_percent = 100.0 * (end_ticks - start_ticks) / sysconf (_SC_CLK_TCK)
+                       / ((g_get_monotonic_time () - start_us) / 1e6);
+  usage->peak_rss_mb = sampling.peak_rss_kb / 1024.0;
+  return TRUE;
+}
+
+static gboolean
+time_reached (gpointer user_data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) user_data;
+}
+
+/* Serves the main context (the controller) for seconds. */
+static void
+pause_for (guint seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+
+  vsa_test_wait_until (time_reached, &end, seconds * 1000 + 1000);
+}
+
+/* ---- The bare pipeline ---- */
+
+static gboolean
+needs_quoting (const char *token)
+{
+  if (g_str_equal (token, "!"))
+    return FALSE;
+  for (const char *c = token; *c != '\0'; c++)
+    if (!g_ascii_isalnum (*c) && strchr ("-_=./:,+", *c) == NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* argv of gst-launch-1.0 running bin's elements, in link order, each with the properties
+ * it was given (those not at their default), into fakesink. gst-launch-1.0 escapes each
+ * argument's spaces itself, so caps need no quotes. */
+static GPtrArray *
+launch_args_from_bin (GstElement *bin)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GstElement) element = gst_bin_get_by_name (GST_BIN (bin), "source");
+
+  g_ptr_array_add (argv, g_strdup ("gst-launch-1.0"));
+  g_ptr_array_add (argv, g_strdup ("-q"));
+  while (element != NULL)
+    {
+      g_autoptr (GstPad) src = gst_element_get_static_pad (element, "src");
+      g_autoptr (GstPad) peer = src != NULL ? gst_pad_get_peer (src) : NULL;
+      guint n_properties;
+      g_autofree GParamSpec **properties
+          = g_object_class_list_properties (G_OBJECT_GET_CLASS (element), &n_properties);
+
+      g_ptr_array_add (argv, g_strdup (GST_OBJECT_NAME (gst_element_get_factory (element))));
+      for (guint i = 0; i < n_properties; i++)
+        {
+          GParamSpec *pspec = properties[i];
+          g_auto (GValue) value = G_VALUE_INIT;
+          g_autofree char *text = NULL;
+
+          if ((pspec->flags & G_PARAM_READWRITE) != G_PARAM_READWRITE
+              || (pspec->flags & G_PARAM_CONSTRUCT_ONLY) || g_str_equal (pspec->name, "name")
+              || g_str_equal (pspec->name, "parent"))
+            continue;
+          g_value_init (&value, pspec->value_type);
+          g_object_get_property (G_OBJECT (element), pspec->name, &value);
+          if (g_param_value_defaults (pspec, &value))
+            continue;
+          /* caps as gst-launch-1.0 users write them, not in their escaped nested form */
+          text = G_VALUE_HOLDS (&value, GST_TYPE_CAPS)
+                     ? gst_caps_to_string (gst_value_get_caps (&value))
+                     : gst_value_serialize (&value);
+          if (text == NULL)
+            continue;
+          g_ptr_array_add (argv, g_strdup_printf ("%s=%s", pspec->name, text));
+        }
+      g_ptr_array_add (argv, g_strdup ("!"));
+      /* The last element's peer is the bin's ghost pad, not an element. */
+      g_clear_object (&element);
+      element = peer != NULL ? gst_pad_get_parent_element (peer) : NULL;
+    }
+  g_ptr_array_add (argv, g_strdup ("fakesink"));
+  return g_steal_pointer (&argv);
+}
+
+static char *
+command_line (GPtrArray *argv)
+{
+  const char *plugin_dir = VSA_BENCH_PLUGIN_DIR;
+  g_autoptr (GString) line = NULL;
+
+  /* relative to the source tree, where scripts/bench runs, when the build is in it */
+  if (g_str_has_prefix (plugin_dir, VSA_BENCH_SOURCE_ROOT "/"))
+    plugin_dir += strlen (VSA_BENCH_SOURCE_ROOT "/");
+  line = g_string_new ("GST_PLUGIN_PATH=");
+  g_string_append (line, plugin_dir);
+
+  for (guint i = 0; i < argv->len; i++)
+    {
+      g_autofree char *quoted = needs_quoting (argv->pdata[i]) ? g_shell_quote (argv->pdata[i])
+                                                               : g_strdup (argv->pdata[i]);
+
+      g_string_append_printf (line, " %s", quoted);
+    }
+  return g_string_free (g_steal_pointer (&line), FALSE);
+}
+
+/* The agent's own video bin for these arguments and the negotiated codec, as a
+ * gst-launch-1.0 argv. */
+static GPtrArray *
+bare_pipeline_args (const char *const *agent_argv, const char *codec_mime, GError **error)
+{
+  g_autoptr (VsaConfig) config = vsa_config_new ();
+  char *no_environment[] = { NULL };
+  VsaCodecChoice choice = { 0 };
+  const char *codec_name = codec_mime != NULL ? strchr (codec_mime, '/') : NULL;
+  g_autoptr (GstElement) bin = NULL;
+
+  if (codec_name == NULL || !vsa_codec_from_string (codec_name + 1, &choice.codec))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "unknown codec %s", codec_mime);
+      return NULL;
+    }
+  choice.payload_type = 96;
+  choice.profile_level_id = "42e01f";
+  if (!vsa_config_load (config, (char **) agent_argv, no_environment, error))
+    return NULL;
+  bin = vsa_pipeline_new_video_bin (config, &choice, error);
+  if (bin == NULL)
+    return NULL;
+  gst_object_ref_sink (bin);
+  return launch_args_from_bin (bin);
+}
+
+/* ---- The page's report ---- */
+
+static JsonObject *
+member_object (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static JsonArray *
+member_array (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+/* A number member (JSON null, e.g. a NaN, or absent: NAN). */
+static double
+member_double (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_double (node) : NAN;
+}
+
+static guint
+array_length (JsonArray *array)
+{
+  return array != NULL ? json_array_get_length (array) : 0;
+}
+
+/* Streaming: frames decoded and the patch seen changing. */
+static gboolean
+report_shows_patch (JsonObject *report, gpointer user_data)
+{
+  return json_object_get_int_member_with_default (report, "frames", 0) >= 30
+         && array_length (member_array (member_object (report, "bench"), "transitions")) >= 2;
+}
+
+/* The page's stats reached *(double *) user_data (wall-clock ms). */
+static gboolean
+report_has_stats_until (JsonObject *report, gpointer user_data)
+{
+  JsonArray *stats = member_array (member_object (report, "bench"), "stats");
+  guint n = array_length (stats);
+
+  return n > 0
+         && member_double (json_array_get_object_element (stats, n - 1), "t")
+                >= *(double *) user_data;
+}
+
+static int
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static GArray *
+sorted_doubles (GArray *values)
+{
+  g_array_sort (values, compare_doubles);
+  return values;
+}
+
+/* Each transition the page saw, matched to the latest switch to its colour before it
+ * (field: the page's time of the frame to use); the latencies of the switches made in
+ * [start_us, end_us], and how many of those the page never showed. */
+static GArray *
+match_switches (GArray *switches, JsonArray *transitions, const char *field, gint64 start_us,
+                gint64 end_us, guint *in_window, guint *missed)
+{
+  GArray *latencies = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autofree gboolean *matched = g_new0 (gboolean, switches->len + 1);
+
+  for (guint i = 0; i < array_length (transitions); i++)
+    {
+      JsonObject *transition = json_array_get_object_element (transitions, i);
+      gboolean white
+          = g_strcmp0 (json_object_get_string_member_with_default (transition, "color", ""),
+                       "white")
+            == 0;
+      double shown_ms = member_double (transition, field);
+
+      for (guint j = switches->len; !isnan (shown_ms) && j > 0; j--)
+        {
+          VsaBenchSwitch *change = &g_array_index (switches, VsaBenchSwitch, j - 1);
+          double latency = shown_ms - change->time_us / 1000.0;
+
+          if (change->white != white || latency < 0)
+            continue;
+          if (!matched[j - 1] && change->time_us >= start_us && change->time_us <= end_us)
+            g_array_append_val (latencies, latency);
+          matched[j - 1] = TRUE;
+          break;
+        }
+    }
+  *in_window = 0;
+  *missed = 0;
+  for (guint j = 0; j < switches->len; j++)
+    {
+      VsaBenchSwitch *change = &g_array_index (switches, VsaBenchSwitch, j);
+
+      if (change->time_us >= start_us && change->time_us <= end_us)
+        {
+          (*in_window)++;
+          *missed += matched[j] ? 0 : 1;
+        }
+    }
+  return sorted_doubles (latencies);
+}
+
+/* fps, kbit/s and keyframes between the first stats sample in [start, end] (wall-clock
+ * ms) and the last. */
+static gboolean
+stats_rates (JsonArray *stats, double start_ms, double end_ms, Result *result)
+{
+  JsonObject *first = NULL, *last = NULL;
+  double seconds;
+
+  for (guint i = 0; i < array_length (stats); i++)
+    {
+      JsonObject *sample = json_array_get_object_element (stats, i);
+      double t = member_double (sample, "t");
+
+      if (t >= start_ms && t <= end_ms)
+        {
+          first = first != NULL ? first : sample;
+          last = sample;
+        }
+    }
+  if (first == NULL || first == last)
+    return FALSE;
+  seconds = (member_double (last, "t") - member_double (first, "t")) / 1000;
+  result->fps
+      = (member_double (last, "framesDecoded") - member_double (first, "framesDecoded")) / seconds;
+  result->kbps = (member_double (last, "bytesReceived") - member_double (first, "bytesReceived"))
+                 * 8 / 1000 / seconds;
+  result->keyframes = (gint64) (member_double (last, "keyFramesDecoded")
+                                - member_double (first, "keyFramesDecoded"));
+  return TRUE;
+}
+
+/* ---- One configuration ---- */
+
+static const char *
+content_name (const Setup *setup)
+{
+  return setup->moving ? "moving" : "static";
+}
+
+static GPtrArray *
+agent_args (Run *run, const char *config_file)
+{
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+
+  g_ptr_array_add (argv, g_strdup (VSA_BENCH_AGENT_BIN));
+  g_ptr_array_add (argv, g_strdup ("--session-id=" SESSION_ID));
+  g_ptr_array_add (argv, g_strconcat ("--controller-url=", run->url, NULL));
+  g_ptr_array_add (argv, g_strconcat ("--display=", run->xvfb->display, NULL));
+  g_ptr_array_add (argv, g_strdup ("--fps=30"));
+  if (config_file != NULL)
+    g_ptr_array_add (argv, g_strconcat ("--config=", config_file, NULL));
+  g_ptr_array_add (argv, NULL);
+  return argv;
+}
+
+typedef struct
+{
+  Run *run;
+  guint polls_before;
+} PollWait;
+
+static gboolean
+agent_polled (gpointer user_data)
+{
+  PollWait *wait = user_data;
+
+  return vsa_test_controller_get_request_count (wait->run->controller, "GET", "/offer")
+             > wait->polls_before
+         || !vsa_test_process_is_running (wait->run->agent);
+}
+
+/* The agent, once it polled for an offer. */
+static gboolean
+start_agent (Run *run, GPtrArray *argv, GError **error)
+{
+  PollWait wait = { run, vsa_test_controller_get_request_count (run->controller, "GET", "/offer") };
+
+  run->agent = vsa_test_spawn ((const char *const *) argv->pdata, NULL, run->agent_log, error);
+  if (run->agent == NULL)
+    return FALSE;
+  if (!vsa_test_wait_until (agent_polled, &wait, 10000)
+      || !vsa_test_process_is_running (run->agent))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           "the agent did not poll for an offer within 10 s");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The agent waiting for an offer, in the steady state: without the first minute of fast
+ * polls (fast-poll-window=0, so it polls every poll-interval, 1 s). */
+static gboolean
+measure_waiting (Run *run, const Plan *plan, Result *result, GError **error)
+{
+  g_autofree char *config_file = g_build_filename (run->dir, "waiting.conf", NULL);
+  g_autoptr (GPtrArray) argv = NULL;
+
+  if (!g_file_set_contents (config_file, "[agent]\nfast-poll-window=0\n", -1, error))
+    return FALSE;
+  argv = agent_args (run, config_file);
+  if (!start_agent (run, argv, error))
+    return FALSE;
+  pause_for (plan->settle);
+  if (!measure_usage (run->agent, "the waiting agent", plan->waiting, &result->waiting, error))
+    return FALSE;
+  vsa_test_process_stop (run->agent, 5000);
+  g_clear_object (&run->agent);
+  return TRUE;
+}
+
+/* The agent at its defaults streaming to the browser's bench page. */
+static gboolean
+measure_streaming (Run *run, const Plan *plan, const char *program, GPtrArray *argv, Result *result,
+                   GError **error)
+{
+  g_autofree char *page_url = g_strdup_printf (
+      "%s/?session=" SESSION_ID "&report=" REPORT_ID "&bench=1&patchx=%d&patchy=%d&patchsize=%d",
+      run->url, VSA_BENCH_PATCH_X, VSA_BENCH_PATCH_Y, VSA_BENCH_PATCH_SIZE);
+  g_autofree char *browser_dir = g_build_filename (run->dir, "browser", NULL);
+  g_autoptr (JsonNode) report = NULL;
+  g_autoptr (GArray) switches = NULL;
+  g_autoptr (GArray) presented = NULL;
+  g_autoptr (GArray) callback = NULL;
+  JsonObject *page, *bench;
+  VsaTestOfferTimes times;
+  gint64 start_us, end_us;
+  double end_ms;
+  guint ignored_in_window, ignored_missed;
+
+  if (!start_agent (run, argv, error))
+    return FALSE;
+  run->browser = vsa_test_browser_start (result->setup.browser, program, page_url, browser_dir,
+                                         FALSE, run->browser_log, error);
+  if (run->browser == NULL)
+    return FALSE;
+  if (!vsa_test_wait_for_report (run->controller, REPORT_ID, run->agent, report_shows_patch, NULL,
+                                 60000, &report, error))
+    {
+      g_prefix_error (error, "no video of the patch from the page: ");
+      return FALSE;
+    }
+  page = json_node_get_object (report);
+  result->codec = g_strdup (json_object_get_string_member_with_default (page, "codec", "?"));
+  result->clock_skew_ms = member_double (member_object (page, "bench"), "clockSkew");
+  if (!vsa_test_controller_get_offer_times (run->controller, SESSION_ID, &times)
+      || times.answered_us == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "no answer stored");
+      return FALSE;
+    }
+  result->offer_to_fetch_ms = (times.fetched_us - times.stored_us) / 1000.0;
+  result->offer_to_answer_ms = (times.answered_us - times.stored_us) / 1000.0;
+  result->offer_to_frame_ms
+      = member_double (member_object (page, "wallTimes"), "firstFrame") - times.stored_us / 1000.0;
+
+  pause_for (plan->settle);
+  start_us = g_get_real_time ();
+  if (!measure_usage (run->agent, "the agent", plan->streaming, &result->streaming, error))
+    return FALSE;
+  end_us = g_get_real_time ();
+  /* The page reports every 250 ms: wait for what it saw up to the end and a little after
+   * (the last switches' frames). */
+  end_ms = end_us / 1000.0 + 1000;
+  g_clear_pointer (&report, json_node_unref);
+  if (!vsa_test_wait_for_report (run->controller, REPORT_ID, run->agent, report_has_stats_until,
+                                 &end_ms, 10000, &report, error))
+    {
+      g_prefix_error (error, "the page's report after the window: ");
+      return FALSE;
+    }
+  bench = member_object (json_node_get_object (report), "bench");
+  switches = vsa_bench_screen_dup_switches (run->screen);
+  result->latencies = match_switches (switches, member_array (bench, "transitions"), "expected",
+                                      start_us, end_us, &result->switches, &result->missed);
+  presented = match_switches (switches, member_array (bench, "transitions"), "presented", start_us,
+                              end_us, &ignored_in_window, &ignored_missed);
+  callback = match_switches (switches, member_array (bench, "transitions"), "callback", start_us,
+                             end_us, &ignored_in_window, &ignored_missed);
+  result->presented_p50 = vsa_bench_quantile ((double *) presented->data, presented->len, 0.5);
+  result->callback_p50 = vsa_bench_quantile ((double *) callback->data, callback->len, 0.5);
+  if (!stats_rates (member_array (bench, "stats"), start_us / 1000.0, end_us / 1000.0, result))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           "the page sent no stats during the window");
+      return FALSE;
+    }
+  stop_process (&run->browser, NULL, FALSE);
+  stop_process (&run->agent, NULL, FALSE);
+  return TRUE;
+}
+
+/* The same capture and encode without the agent, for as long. */
+static gboolean
+measure_bare (Run *run, const Plan *plan, GPtrArray *agent_argv, Result *result, GError **error)
+{
+  g_autoptr (GPtrArray) argv
+      = bare_pipeline_args ((const char *const *) agent_argv->pdata, result->codec, error);
+  const VsaTestEnv env[] = { { "GST_PLUGIN_PATH", VSA_BENCH_PLUGIN_DIR }, { NULL, NULL } };
+
+  if (argv == NULL)
+    return FALSE;
+  result->bare_command = command_line (argv);
+  g_ptr_array_add (argv, NULL);
+  run->bare = vsa_test_spawn ((const char *const *) argv->pdata, env, run->bare_log, error);
+  if (run->bare == NULL)
+    return FALSE;
+  pause_for (plan->settle);
+  return measure_usage (run->bare, "the bare pipeline", plan->streaming, &result->bare, error);
+}
+
+static gboolean
+run_setup (Run *run, const Plan *plan, guint32 seed, const char *program, Result *result,
+           GError **error)
+{
+  const Setup *setup = &result->setup;
+  g_autoptr (GPtrArray) argv = NULL;
+
+  run->dir = g_dir_make_tmp ("vsa-bench-XXXXXX", error);
+  if (run->dir == NULL)
+    return FALSE;
+  run->agent_log = g_build_filename (run->dir, "agent.log", NULL);
+  run->browser_log = g_build_filename (run->dir, "browser.log", NULL);
+  run->bare_log = g_build_filename (run->dir, "bare.log", NULL);
+  run->xvfb = vsa_test_xvfb_start (setup->width, setup->height, error);
+  if (run->xvfb == NULL)
+    return FALSE;
+  run->screen = vsa_bench_screen_start (run->xvfb->display, setup->width, setup->height,
+                                        setup->moving, seed, error);
+  if (run->screen == NULL)
+    return FALSE;
+  run->controller = vsa_test_controller_new ("127.0.0.1", 0, VSA_BENCH_VIEWER_DIR, error);
+  if (run->controller == NULL)
+    return FALSE;
+  run->url = vsa_test_controller_get_url (run->controller);
+
+  g_printerr ("%s: waiting for an offer, %u s\n", result->label, plan->waiting);
+  if (!measure_waiting (run, plan, result, error))
+    return FALSE;
+  g_printerr ("%s: streaming, %u s\n", result->label, plan->streaming);
+  argv = agent_args (run, NULL);
+  if (!measure_streaming (run, plan, program, argv, result, error))
+    return FALSE;
+  g_printerr ("%s: bare pipeline, %u s\n", result->label, plan->streaming);
+  return measure_bare (run, plan, argv, result, error);
+}
+
+/* The agent's last warning, or NULL. */
+static char *
+last_agent_warning (const char *log)
+{
+  g_autofree char *contents = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint n;
+
+  if (log == NULL || !g_file_get_contents (log, &contents, NULL, NULL))
+    return NULL;
+  lines = g_strsplit (contents, "\n", -1);
+  for (n = g_strv_length (lines); n > 0; n--)
+    if (strstr (lines[n - 1], "warning: ") != NULL)
+      return g_strdup (strstr (lines[n - 1], "warning: ") + strlen ("warning: "));
+  return NULL;
+}
+
+static void
+run_one (const Plan *plan, guint32 seed, Result *result)
+{
+  g_autofree char *program = vsa_test_browser_find (result->setup.browser);
+  g_autoptr (GError) error = NULL;
+  Run run = { 0 };
+  gboolean ok;
+
+  if (program == NULL)
+    {
+      result->skipped
+          = g_strdup_printf ("%s is not installed", vsa_test_browser_name (result->setup.browser));
+      g_printerr ("%s: skipped: %s\n", result->label, result->skipped);
+      return;
+    }
+  ok = run_setup (&run, plan, seed, program, result, &error);
+  if (!ok)
+    {
+      g_autofree char *warning = last_agent_warning (run.agent_log);
+
+      result->failed = warning != NULL ? g_strdup_printf ("%s (the agent's last warning: %s)",
+                                                          error->message, warning)
+                                       : g_strdup (error->message);
+      g_printerr ("%s: failed: %s\n", result->label, result->failed);
+    }
+  run_clear (&run, !ok);
+}
+
+/* ---- Output ---- */
+
+static char *
+format_number (double value, int decimals)
+{
+  return isnan (value) ? g_strdup ("-") : g_strdup_printf ("%.*f", decimals, value);
+}
+
+/* Rows of cells as an aligned Markdown table (also plain enough for a terminal). */
+static char *
+format_table (GPtrArray *rows)
+{
+  GString *table = g_string_new (NULL);
+  GPtrArray *header = rows->pdata[0];
+  g_autofree guint *widths = g_new0 (guint, header->len);
+
+  for (guint r = 0; r < rows->len; r++)
+    for (guint c = 0; c < header->len; c++)
+      widths[c] = MAX (widths[c], g_utf8_strlen (((GPtrArray *) rows->pdata[r])->pdata[c], -1));
+  for (guint r = 0; r < rows->len; r++)
+    {
+      GPtrArray *row = rows->pdata[r];
+
+      for (guint c = 0; c < row->len; c++)
+        g_string_append_printf (table, "| %s%*s ", (char *) row->pdata[c],
+                                (int) (widths[c] - g_utf8_strlen (row->pdata[c], -1)), "");
+      g_string_append (table, "|\n");
+      for (guint c = 0; r == 0 && c < row->len; c++)
+        {
+          g_autofree char *dashes = g_strnfill (widths[c], '-');
+
+          /* numbers to the right */
+          g_string_append_printf (table, "|-%s%c", dashes, c == 0 ? '-' : ':');
+        }
+      g_string_append (table, r == 0 ? "|\n" : "");
+    }
+  return g_string_free (table, FALSE);
+}
+
+static char *
+results_table (Result *results, guint n_results)
+{
+  static const char *const header[] = {
+    "configuration",
+    "codec",
+    "offer→fetch ms",
+    "offer→answer ms",
+    "offer→frame ms",
+    "g2g p50 ms",
+    "p95",
+    "min",
+    "max",
+    "samples (missed)",
+    "fps",
+    "kbit/s",
+    "keyframes",
+    "agent CPU %",
+    "bare CPU %",
+    "agent/bare",
+    "agent RSS MB",
+    "bare RSS MB",
+    "waiting CPU %",
+    "waiting RSS MB",
+  };
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  GPtrArray *row = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint c = 0; c < G_N_ELEMENTS (header); c++)
+    g_ptr_array_add (row, g_strdup (header[c]));
+  g_ptr_array_add (rows, row);
+  for (guint i = 0; i < n_results; i++)
+    {
+      Result *r = &results[i];
+      const double *l = r->latencies != NULL ? (double *) r->latencies->data : NULL;
+      guint n = r->latencies != NULL ? r->latencies->len : 0;
+
+      if (r->skipped != NULL || r->failed != NULL)
+        continue;
+      row = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (row, g_strdup (r->label));
+      g_ptr_array_add (row, g_strdup (r->codec + (g_str_has_prefix (r->codec, "video/") ? 6 : 0)));
+      g_ptr_array_add (row, format_number (r->offer_to_fetch_ms, 0));
+      g_ptr_array_add (row, format_number (r->offer_to_answer_ms, 0));
+      g_ptr_array_add (row, format_number (r->offer_to_frame_ms, 0));
+      g_ptr_array_add (row, format_number (vsa_bench_quantile (l, n, 0.5), 1));
+      g_ptr_array_add (row, format_number (vsa_bench_quantile (l, n, 0.95), 1));
+      g_ptr_array_add (row, format_number (n > 0 ? l[0] : NAN, 1));
+      g_ptr_array_add (row, format_number (n > 0 ? l[n - 1] : NAN, 1));
+      g_ptr_array_add (row, g_strdup_printf ("%u (%u)", n, r->missed));
+      g_ptr_array_add (row, format_number (r->fps, 1));
+      g_ptr_array_add (row, format_number (r->kbps, 0));
+      g_ptr_array_add (row, g_strdup_printf ("%" G_GINT64_FORMAT, r->keyframes));
+      g_ptr_array_add (row, format_number (r->streaming.cpu_percent, 1));
+      g_ptr_array_add (row, format_number (r->bare.cpu_percent, 1));
+      g_ptr_array_add (row, format_number (r->streaming.cpu_percent / r->bare.cpu_percent, 2));
+      g_ptr_array_add (row, format_number (r->streaming.peak_rss_mb, 1));
+      g_ptr_array_add (row, format_number (r->bare.peak_rss_mb, 1));
+      g_ptr_array_add (row, format_number (r->waiting.cpu_percent, 2));
+      g_ptr_array_add (row, format_number (r->waiting.peak_rss_mb, 1));
+      g_ptr_array_add (rows, row);
+    }
+  return format_table (rows);
+}
+
+/* Per configuration: latency p50 by each of the page's timestamps, the page's clock check,
+ * skipped and failed configurations. */
+static char *
+results_notes (Result *results, guint n_results)
+{
+  GString *notes = g_string_new (NULL);
+
+  for (guint i = 0; i < n_results; i++)
+    {
+      Result *r = &results[i];
+      g_autofree char *skew = NULL;
+
+      if (r->skipped != NULL)
+        g_string_append_printf (notes, "- %s: skipped: %s\n", r->label, r->skipped);
+      else if (r->failed != NULL)
+        g_string_append_printf (notes, "- %s: failed: %s\n", r->label, r->failed);
+      else
+        {
+          skew = format_number (r->clock_skew_ms, 2);
+          g_string_append_printf (
+              notes,
+              "- %s: g2g p50 by expectedDisplayTime %.1f ms, presentationTime %.1f ms, "
+              "callback time %.1f ms; %u switches in the window; page clock skew %s ms\n",
+              r->label, vsa_bench_quantile ((double *) r->latencies->data, r->latencies->len, 0.5),
+              r->presented_p50, r->callback_p50, r->switches, skew);
+        }
+    }
+  return g_string_free (notes, FALSE);
+}
+
+/* The first line of program --version, or "unknown". */
+static char *
+program_version (const char *program)
+{
+  const char *argv[] = { program, "--version", NULL };
+  g_autoptr (GSubprocess) process = g_subprocess_newv (
+      argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL);
+  g_autofree char *line = NULL;
+  g_autoptr (GDataInputStream) output = NULL;
+
+  if (process == NULL)
+    return g_strdup ("unknown");
+  if (!vsa_test_process_wait (process, 20000))
+    {
+      g_subprocess_force_exit (process);
+      return g_strdup ("unknown");
+    }
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  line = g_data_input_stream_read_line_utf8 (output, NULL, NULL, NULL);
+  return line != NULL ? g_strdup (g_strstrip (line)) : g_strdup ("unknown");
+}
+
+static char *
+cpu_model (void)
+{
+  g_autofree char *cpuinfo = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/cpuinfo", &cpuinfo, NULL, NULL)
+      || (line = strstr (cpuinfo, "model name")) == NULL || (line = strchr (line, ':')) == NULL)
+    return g_strdup ("unknown CPU");
+  return g_strstrip (g_strndup (line + 1, strcspn (line + 1, "\n")));
+}
+
+static char *
+machine_description (void)
+{
+  g_autofree char *cpu = cpu_model ();
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *date = g_date_time_format (now, "%Y-%m-%d %H:%M UTC");
+  g_autofree char *gst = gst_version_string ();
+  GString *text = g_string_new (NULL);
+  struct utsname uts;
+
+  uname (&uts);
+  g_string_append_printf (text, "%s; %s, %u cores; Linux %s; %s", date, cpu,
+                          g_get_num_processors (), uts.release, gst);
+  for (VsaTestBrowser b = VSA_TEST_BROWSER_CHROMIUM; b <= VSA_TEST_BROWSER_FIREFOX; b++)
+    {
+      g_autofree char *program = vsa_test_browser_find (b);
+      g_autofree char *version = program != NULL ? program_version (program) : NULL;
+
+      if (version != NULL)
+        g_string_append_printf (text, "; %s", version);
+      else
+        g_string_append_printf (text, "; %s not installed", vsa_test_browser_name (b));
+    }
+  return g_string_free (text, FALSE);
+}
+
+static char *
+plot (Result *results, guint n_results)
+{
+  g_autoptr (GArray) series = g_array_new (FALSE, FALSE, sizeof (VsaBenchSeries));
+
+  for (guint i = 0; i < n_results; i++)
+    if (results[i].latencies != NULL)
+      {
+        VsaBenchSeries one = { results[i].label, (double *) results[i].latencies->data,
+                               results[i].latencies->len };
+
+        g_array_append_val (series, one);
+      }
+  return vsa_bench_plot_svg ("vm-stream-agent: glass-to-glass latency per configuration",
+                             (VsaBenchSeries *) series->data, series->len);
+}
+
+/* BENCHMARKS.md with its results section replaced, and bench/latency.svg. */
+static gboolean
+write_results (const char *section, Result *results, guint n_results, GError **error)
+{
+  g_autofree char *path = g_build_filename (VSA_BENCH_SOURCE_ROOT, "BENCHMARKS.md", NULL);
+  g_autofree char *svg_path
+      = g_build_filename (VSA_BENCH_SOURCE_ROOT, "bench", "latency.svg", NULL);
+  g_autofree char *svg = plot (results, n_results);
+  g_autofree char *contents = NULL;
+  g_autofree char *updated = NULL;
+  char *begin, *end;
+
+  if (!g_file_get_contents (path, &contents, NULL, error))
+    return FALSE;
+  begin = strstr (contents, RESULTS_BEGIN);
+  end = begin != NULL ? strstr (begin, RESULTS_END) : NULL;
+  if (end == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: no %s ... %s section", path,
+                   RESULTS_BEGIN, RESULTS_END);
+      return FALSE;
+    }
+  *begin = '\0';
+  updated = g_strconcat (contents, RESULTS_BEGIN "\n", section, end, NULL);
+  return g_file_set_contents (svg_path, svg, -1, error)
+         && g_file_set_contents (path, updated, -1, error);
+}
+
+static char *
+plan_description (const Plan *plan)
+{
+  return g_strdup_printf ("Windows: waiting %u s, streaming and bare pipeline %u s each, after "
+                          "%u s to settle. Waiting: fast-poll-window=0 (steady state, a poll "
+                          "every 1000 ms); streaming: the agent's defaults.",
+                          plan->waiting, plan->streaming, plan->settle);
+}
+
+static char *
+results_section (const Plan *plan, Result *results, guint n_results)
+{
+  g_autofree char *machine = machine_description ();
+  g_autofree char *table = results_table (results, n_results);
+  g_autofree char *notes = results_notes (results, n_results);
+  g_autofree char *windows = plan_description (plan);
+  g_autoptr (GHashTable) commands = g_hash_table_new (g_str_hash, g_str_equal);
+  GString *section = g_string_new (NULL);
+
+  g_string_append_printf (section,
+                          "Measured %s.\n\n%s\n\n%s\n"
+                          "![glass-to-glass latency per configuration](bench/latency.svg)\n\n%s\n"
+                          "Bare pipelines (`gst-launch-1.0`, from the agent's own elements):\n\n",
+                          machine, windows, table, notes);
+  for (guint i = 0; i < n_results; i++)
+    if (results[i].bare_command != NULL && g_hash_table_add (commands, results[i].bare_command))
+      g_string_append_printf (section, "```sh\n%s\n```\n", results[i].bare_command);
+  return g_string_free (section, FALSE);
+}
+
+/* Library chatter (spawned commands, stopped processes) goes to stderr; stdout has the
+ * results. */
+static void
+print_to_stderr (const char *text)
+{
+  fputs (text, stderr);
+}
+
+int
+main (int argc, char **argv)
+{
+  static const Setup full[] = {
+    { 1280, 720, TRUE, VSA_TEST_BROWSER_CHROMIUM },
+    { 1280, 720, TRUE, VSA_TEST_BROWSER_FIREFOX },
+    { 1280, 720, FALSE, VSA_TEST_BROWSER_CHROMIUM },
+    { 1280, 720, FALSE, VSA_TEST_BROWSER_FIREFOX },
+    { 1920, 1080, TRUE, VSA_TEST_BROWSER_CHROMIUM },
+    { 1920, 1080, TRUE, VSA_TEST_BROWSER_FIREFOX },
+    { 1920, 1080, FALSE, VSA_TEST_BROWSER_CHROMIUM },
+    { 1920, 1080, FALSE, VSA_TEST_BROWSER_FIREFOX },
+  };
+  gboolean quick = FALSE, write = FALSE;
+  const GOptionEntry entries[] = {
+    { "quick", 0, 0, G_OPTION_ARG_NONE, &quick,
+      "One configuration (720p moving, Chromium), 10 s windows: checks that the bench works",
+      NULL },
+    { "write", 0, 0, G_OPTION_ARG_NONE, &write,
+      "Write the results into BENCHMARKS.md and the plot into bench/latency.svg", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) context
+      = g_option_context_new ("- measure the agent's latency and cost");
+  g_autoptr (GError) error = NULL;
+  Plan plan = { 2, 20, 25 };
+  guint n_results = G_N_ELEMENTS (full);
+  Result results[G_N_ELEMENTS (full)] = { 0 };
+  g_autofree char *table = NULL;
+  g_autofree char *notes = NULL;
+  g_autofree char *windows = NULL;
+  guint ran = 0, failed = 0;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "vsa-bench: %s\n", error->message);
+      return 2;
+    }
+  g_set_print_handler (print_to_stderr);
+  gst_init (NULL, NULL);
+  if (quick)
+    {
+      plan = (Plan){ 1, 10, 10 };
+      n_results = 1;
+    }
+  for (guint i = 0; i < n_results; i++)
+    {
+      results[i].setup = full[i];
+      results[i].label
+          = g_strdup_printf ("%ux%u@30 %s %s", full[i].width, full[i].height,
+                             content_name (&full[i]), vsa_test_browser_name (full[i].browser));
+      /* a seed per configuration: the same picture and switches every run */
+      run_one (&plan, 5 + i, &results[i]);
+      if (results[i].failed != NULL
+          || (results[i].skipped == NULL
+              && (results[i].latencies->len == 0 || !(results[i].fps > 0))))
+        failed++;
+      else if (results[i].skipped == NULL)
+        ran++;
+    }
+
+  table = results_table (results, n_results);
+  notes = results_notes (results, n_results);
+  windows = plan_description (&plan);
+  printf ("%s\n\n%s\n%s", windows, table, notes);
+  for (guint i = 0; i < n_results; i++)
+    if (results[i].bare_command != NULL)
+      printf ("- %s: bare pipeline: %s\n", results[i].label, results[i].bare_command);
+  fflush (stdout);
+  if (write && ran > 0)
+    {
+      g_autofree char *section = results_section (&plan, results, n_results);
+
+      if (!write_results (section, results, n_results, &error))
+        {
+          fprintf (stderr, "vsa-bench: %s\n", error->message);
+          failed++;
+        }
+      else
+        fprintf (stderr, "vsa-bench: wrote BENCHMARKS.md and bench/latency.svg\n");
+    }
+  for (guint i = 0; i < n_results; i++)
+    result_clear (&results[i]);
+  if (failed > 0)
+    return 1;
+  return ran > 0 ? 0 : 77; /* 77: skipped, for meson */
+}

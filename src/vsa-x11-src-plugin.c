@@ -1,0 +1,17 @@
+/* vsax11src as a GStreamer plugin (libgstvsax11src.so), so that gst-launch-1.0 can run
+ * the agent's capture outside the agent: the benchmark's bare pipeline. The agent itself
+ * registers the element statically. */
+
+#include "config.h"
+
+#include "vsa-x11-src.h"
+
+static gboolean
+plugin_init (GstPlugin *plugin)
+{
+  return gst_element_register (plugin, "vsax11src", GST_RANK_NONE, VSA_TYPE_X11_SRC);
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, vsax11src,
+                   "The vm-stream-agent's X screen capture", plugin_init, PACKAGE_VERSION, "LGPL",
+                   PACKAGE, PACKAGE)

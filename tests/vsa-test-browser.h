@@ -1,0 +1,47 @@
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "vsa-test-controller.h"
+
+G_BEGIN_DECLS
+
+/* Headless browsers on the viewer page, for the e2e tests and the benchmark. */
+typedef enum
+{
+  VSA_TEST_BROWSER_CHROMIUM,
+  VSA_TEST_BROWSER_FIREFOX,
+} VsaTestBrowser;
+
+/* "chromium" or "firefox-esr". */
+const char *vsa_test_browser_name (VsaTestBrowser browser);
+/* The browser's program, or NULL when it is not installed. */
+char *vsa_test_browser_find (VsaTestBrowser browser);
+
+/* A headless browser (program, of kind browser) on url, with a fresh profile and HOME
+ * under dir so that nothing is written outside it, and its output in log_path. With
+ * hide_host_addresses its host candidates are mDNS names, as browsers give them by
+ * default; without, plain addresses (the agent cannot resolve .local names).
+ * ICE needs nothing else in the namespace: browsers gather host candidates on the
+ * interface of the default route (it has one there). */
+GSubprocess *vsa_test_browser_start (VsaTestBrowser browser, const char *program, const char *url,
+                                     const char *dir, gboolean hide_host_addresses,
+                                     const char *log_path, GError **error);
+
+/* Prints the last max_bytes of a log file to stderr. */
+void vsa_test_print_log_tail (const char *log_path, gsize max_bytes);
+
+/* Removes path and everything under it; FALSE if path itself is left. */
+gboolean vsa_test_rm_rf (const char *path);
+
+typedef gboolean (*VsaTestReportCheck) (JsonObject *report, gpointer user_data);
+
+/* Waits at most timeout_ms for the page's latest report id to pass check. Gives up early
+ * when agent (may be NULL) exits or the page reports phase "failed". *last_report (may be
+ * NULL) gets the last report seen, or NULL. */
+gboolean vsa_test_wait_for_report (VsaTestController *controller, const char *id,
+                                   GSubprocess *agent, VsaTestReportCheck check, gpointer user_data,
+                                   guint timeout_ms, JsonNode **last_report, GError **error);
+
+G_END_DECLS
