@@ -135,6 +135,12 @@ vsa_agent_get_answered_count (VsaAgent *self)
   return self->answered_count;
 }
 
+guint
+vsa_agent_get_bitrate_kbps (VsaAgent *self)
+{
+  return self->session != NULL ? vsa_session_get_bitrate_kbps (self->session) : 0;
+}
+
 /* One line per change; a warning when the agent could not do its part (failed). */
 static void
 set_state_full (VsaAgent *self, VsaAgentState state, const char *detail, gboolean failed)

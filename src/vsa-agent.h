@@ -30,4 +30,7 @@ VsaAgentState vsa_agent_get_state (VsaAgent *self);
 /* Sessions answered since start. */
 guint vsa_agent_get_answered_count (VsaAgent *self);
 
+/* The current session's target video bitrate in kbit/s, 0 without a session. */
+guint vsa_agent_get_bitrate_kbps (VsaAgent *self);
+
 G_END_DECLS

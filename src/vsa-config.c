@@ -22,6 +22,8 @@ vsa_config_new (void)
   self->codecs = g_strsplit ("h264,vp8,vp9", ",", -1);
   self->fps = 30;
   self->bitrate_kbps = 2500;
+  /* Below about 300 kbit/s 720p text is no longer legible: lower only makes it mush. */
+  self->min_bitrate_kbps = 300;
   self->poll_fast_ms = 250;
   self->poll_slow_ms = 1000;
   self->fast_window_s = 60;
@@ -70,6 +72,7 @@ typedef struct
   char *codecs;
   char *fps;
   char *bitrate;
+  char *min_bitrate;
   char *poll_interval;
   char *fast_poll_interval;
   char *fast_poll_window;
@@ -91,11 +94,14 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Layer, layer_clear)
 
 /* Key-file names, in Layer's field order. */
 static const char *const layer_keys[] = {
-  "session-id",       "controller-url", "display",
-  "source",           "codecs",         "fps",
-  "bitrate",          "poll-interval",  "fast-poll-interval",
-  "fast-poll-window", "answer-window",  "request-timeout",
-  "token-file",       "ca-file",
+  "session-id",       "controller-url",
+  "display",          "source",
+  "codecs",           "fps",
+  "bitrate",          "min-bitrate",
+  "poll-interval",    "fast-poll-interval",
+  "fast-poll-window", "answer-window",
+  "request-timeout",  "token-file",
+  "ca-file",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (layer_keys) == sizeof (Layer) / sizeof (char *));
 
@@ -250,6 +256,8 @@ apply_layer (VsaConfig *self, const Layer *layer, GError **error)
 
   return parse_uint ("fps", layer->fps, 1, 120, &self->fps, error)
          && parse_uint ("bitrate", layer->bitrate, 100, 100000, &self->bitrate_kbps, error)
+         && parse_uint ("min-bitrate", layer->min_bitrate, 100, 100000, &self->min_bitrate_kbps,
+                        error)
          && parse_uint ("poll-interval", layer->poll_interval, 50, 60000, &self->poll_slow_ms,
                         error)
          && parse_uint ("fast-poll-interval", layer->fast_poll_interval, 50, 60000,
@@ -328,7 +336,9 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       "Codec preference, first offered one wins (default h264,vp8,vp9)", "LIST" },
     { "fps", 0, 0, G_OPTION_ARG_STRING, &flags.fps, "Frames per second (default 30)", "N" },
     { "bitrate", 0, 0, G_OPTION_ARG_STRING, &flags.bitrate,
-      "Video bitrate in kbit/s (default 2500)", "KBPS" },
+      "Video bitrate in kbit/s; loss lowers it for a while (default 2500)", "KBPS" },
+    { "min-bitrate", 0, 0, G_OPTION_ARG_STRING, &flags.min_bitrate,
+      "Lowest video bitrate in kbit/s that loss may push it down to (default 300)", "KBPS" },
     { "poll-interval", 0, 0, G_OPTION_ARG_STRING, &flags.poll_interval,
       "Offer poll interval after the first minute and while streaming (default 1000)", "MS" },
     { "fast-poll-interval", 0, 0, G_OPTION_ARG_STRING, &flags.fast_poll_interval,
@@ -398,6 +408,16 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
   layer_overlay (&merged, &flags);
   if (!apply_layer (self, &merged, error))
     return FALSE;
+  /* The default floor follows a bitrate configured below it; a floor set above is an error. */
+  if (merged.min_bitrate == NULL)
+    self->min_bitrate_kbps = MIN (self->min_bitrate_kbps, self->bitrate_kbps);
+  else if (self->min_bitrate_kbps > self->bitrate_kbps)
+    {
+      g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+                   "min-bitrate: %u is above bitrate (%u)", self->min_bitrate_kbps,
+                   self->bitrate_kbps);
+      return FALSE;
+    }
   if (merged.token_file != NULL && *merged.token_file != '\0'
       && !vsa_config_read_token (self, merged.token_file, error))
     return FALSE;

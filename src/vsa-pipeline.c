@@ -219,6 +219,19 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
   return g_steal_pointer (&bin);
 }
 
+void
+vsa_pipeline_set_bitrate (GstElement *video_bin, VsaCodec codec, guint kbps)
+{
+  g_autoptr (GstElement) encoder = gst_bin_get_by_name (GST_BIN (video_bin), "encoder");
+
+  if (encoder == NULL)
+    return;
+  if (codec == VSA_CODEC_H264)
+    g_object_set (encoder, "bitrate", kbps, NULL);
+  else
+    g_object_set (encoder, "target-bitrate", (int) (MIN (kbps, 1000000u) * 1000), NULL);
+}
+
 char *
 vsa_pipeline_missing_elements (const VsaConfig *config)
 {

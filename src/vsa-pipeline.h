@@ -12,6 +12,10 @@ G_BEGIN_DECLS
 GstElement *vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choice,
                                         GError **error);
 
+/* Sets the encoder's target bitrate while it runs (x264enc and vpxenc both reconfigure
+ * live, their VBV sizes in ms following). */
+void vsa_pipeline_set_bitrate (GstElement *video_bin, VsaCodec codec, guint kbps);
+
 /* The elements the configured source and encoders need that are not installed, or NULL. */
 char *vsa_pipeline_missing_elements (const VsaConfig *config);
 

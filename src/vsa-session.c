@@ -3,6 +3,7 @@
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
+#include "vsa-bitrate.h"
 #include "vsa-pipeline.h"
 
 #define CONNECT_TIMEOUT_S 30
@@ -11,6 +12,11 @@
 /* A receiving browser sends RTCP at least every second or so; libnice has no consent
  * freshness here, so silence is how a closed tab or a sleeping machine shows. */
 #define PEER_SILENCE_TIMEOUT_S 10
+/* Browsers send a receiver report about every second (libwebrtc: 1 s for video). */
+#define STATS_INTERVAL_S 1
+/* A change of the target this large (or reaching a bound) is logged; the rest only
+ * with --verbose. Under steady 20 % loss that is a line every 2 s or so. */
+#define BITRATE_LOG_CHANGE 0.2
 
 struct _VsaSession
 {
@@ -32,6 +38,13 @@ struct _VsaSession
   guint disconnect_timeout_id;
   guint first_caps_timeout_id;
   guint liveness_id;
+  guint stats_id;
+  GstPromise *stats_promise; /* the get-stats in flight, interrupted by stop */
+  VsaBitrate bitrate;
+  guint applied_kbps; /* what the encoder was last told */
+  guint logged_kbps;  /* what the last log line said */
+  guint64 last_bytes_sent;
+  gint64 last_bytes_at; /* monotonic µs */
   gint last_received_s; /* monotonic s of the last packet from the peer; atomic */
   gboolean remote_set;
   gboolean have_caps; /* the video's caps (with its SSRC) reached webrtcbin */
@@ -113,6 +126,8 @@ vsa_session_new (const VsaConfig *config, const VsaCodecChoice *choice)
   self->config = config;
   self->choice = *choice;
   self->choice.profile_level_id = g_strdup (choice->profile_level_id);
+  vsa_bitrate_init (&self->bitrate, config->min_bitrate_kbps, config->bitrate_kbps);
+  self->applied_kbps = self->logged_kbps = vsa_bitrate_get_kbps (&self->bitrate);
   return self;
 }
 
@@ -135,6 +150,7 @@ typedef enum
   EVENT_GATHERING_DONE,
   EVENT_ICE_STATE,
   EVENT_FAILED,
+  EVENT_STATS,
 } EventKind;
 
 typedef struct
@@ -144,6 +160,11 @@ typedef struct
   guint mline;
   int state;
   char *text;
+  /* EVENT_STATS: what the browser's latest receiver report says, if there was one */
+  gboolean have_report;
+  VsaBitrateReport report;
+  double jitter_s;
+  guint64 bytes_sent;
 } Event;
 
 static void
@@ -157,23 +178,38 @@ event_free (Event *event)
 static gboolean dispatch_event (gpointer data);
 static void on_answer_created (GstPromise *promise, gpointer data);
 
-/* Always through a source, never in place, so nothing runs re-entrantly inside a caller;
- * at default priority so that timers and bus messages cannot starve it. */
-static void
-post_event (VsaSession *self, EventKind kind, guint mline, int state, const char *text)
+static Event *
+event_new (VsaSession *self, EventKind kind)
 {
-  g_autoptr (GSource) source = g_idle_source_new ();
   Event *event = g_new0 (Event, 1);
 
   event->self = g_object_ref (self);
   event->kind = kind;
-  event->mline = mline;
-  event->state = state;
-  event->text = g_strdup (text);
+  return event;
+}
+
+/* Always through a source, never in place, so nothing runs re-entrantly inside a caller;
+ * at default priority so that timers and bus messages cannot starve it. */
+static void
+attach_event (Event *event)
+{
+  g_autoptr (GSource) source = g_idle_source_new ();
+
   g_source_set_callback (source, dispatch_event, event, (GDestroyNotify) event_free);
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_name (source, "vsa-session-event");
-  g_source_attach (source, self->context);
+  g_source_attach (source, event->self->context);
+}
+
+static void
+post_event (VsaSession *self, EventKind kind, guint mline, int state, const char *text)
+{
+  Event *event = event_new (self, kind);
+
+  event->mline = mline;
+  event->state = state;
+  event->text = g_strdup (text);
+  attach_event (event);
 }
 
 static void
@@ -274,6 +310,64 @@ watch_peer (VsaSession *self)
   self->liveness_id = g_timeout_add_seconds (1, check_peer_alive, self);
 }
 
+static void on_stats (GstPromise *promise, gpointer data);
+
+/* One get-stats at a time; its reply comes back as EVENT_STATS. */
+static gboolean
+request_stats (gpointer data)
+{
+  VsaSession *self = data;
+  GstPromise *promise;
+
+  if (self->stats_promise != NULL)
+    return G_SOURCE_CONTINUE;
+  promise = gst_promise_new_with_change_func (on_stats, g_object_ref (self), g_object_unref);
+  self->stats_promise = gst_promise_ref (promise);
+  g_signal_emit_by_name (self->webrtc, "get-stats", NULL, promise);
+  gst_promise_unref (promise);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The browser's receiver reports steer the encoder: see vsa-bitrate.c for how. */
+static void
+handle_stats (VsaSession *self, const Event *event)
+{
+  gint64 now = g_get_monotonic_time ();
+  guint kbps;
+  guint sent_kbps = 0;
+  gboolean far, bound;
+
+  if (self->last_bytes_at != 0 && now > self->last_bytes_at)
+    sent_kbps = (guint) ((event->bytes_sent - MIN (event->bytes_sent, self->last_bytes_sent)) * 8
+                         * 1000 / (guint64) (now - self->last_bytes_at));
+  self->last_bytes_sent = event->bytes_sent;
+  self->last_bytes_at = now;
+  if (!event->have_report)
+    return;
+
+  kbps = vsa_bitrate_update (&self->bitrate, &event->report, now);
+  g_debug ("session %s: receiver report: highest seq %u, lost %" G_GINT64_FORMAT
+           ", rtt %.1f ms, jitter %.1f ms; interval loss %.1f %%, queueing %.0f ms; sending "
+           "%u kbps, target %u kbps",
+           self->config->session_id, event->report.highest_seq, event->report.packets_lost,
+           event->report.rtt_s * 1000, event->jitter_s * 1000,
+           vsa_bitrate_get_loss (&self->bitrate) * 100,
+           vsa_bitrate_get_queue_delay (&self->bitrate) * 1000, sent_kbps, kbps);
+  if (kbps == self->applied_kbps)
+    return;
+  vsa_pipeline_set_bitrate (self->pipeline, self->choice.codec, kbps);
+  self->applied_kbps = kbps;
+
+  far = ABS ((double) kbps - self->logged_kbps) >= BITRATE_LOG_CHANGE * self->logged_kbps;
+  bound = kbps == self->config->min_bitrate_kbps || kbps == self->config->bitrate_kbps;
+  if ((!far && !bound) || kbps == self->logged_kbps)
+    return;
+  g_message ("session %s: bitrate %u -> %u kbps (loss %.0f %%, rtt %.0f ms)",
+             self->config->session_id, self->logged_kbps, kbps,
+             vsa_bitrate_get_loss (&self->bitrate) * 100, MAX (event->report.rtt_s, 0) * 1000);
+  self->logged_kbps = kbps;
+}
+
 static void
 handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
 {
@@ -287,6 +381,7 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
         {
           self->connected = TRUE;
           watch_peer (self);
+          self->stats_id = g_timeout_add_seconds (STATS_INTERVAL_S, request_stats, self);
           g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
         }
       break;
@@ -384,6 +479,10 @@ dispatch_event (gpointer data)
     case EVENT_FAILED:
       end (self, event->text);
       break;
+    case EVENT_STATS:
+      g_clear_pointer (&self->stats_promise, gst_promise_unref);
+      handle_stats (self, event);
+      break;
     }
   return G_SOURCE_REMOVE;
 }
@@ -413,6 +512,74 @@ on_ice_connection_state (GstElement *webrtc, GParamSpec *pspec, VsaSession *self
 
   g_object_get (webrtc, "ice-connection-state", &state, NULL);
   post_event (self, EVENT_ICE_STATE, 0, (int) state, NULL);
+}
+
+/* The first stats of @type in the reply, and of @ssrc unless that is 0. */
+static const GstStructure *
+find_stats (const GstStructure *reply, GstWebRTCStatsType type, guint ssrc)
+{
+  for (int i = 0; i < gst_structure_n_fields (reply); i++)
+    {
+      const GValue *value
+          = gst_structure_get_value (reply, gst_structure_nth_field_name (reply, i));
+      const GstStructure *stats;
+      GstWebRTCStatsType stats_type;
+      guint stats_ssrc = 0;
+
+      if (!GST_VALUE_HOLDS_STRUCTURE (value))
+        continue;
+      stats = gst_value_get_structure (value);
+      if (gst_structure_get (stats, "type", GST_TYPE_WEBRTC_STATS_TYPE, &stats_type, NULL)
+          && stats_type == type && gst_structure_get_uint (stats, "ssrc", &stats_ssrc)
+          && (ssrc == 0 || stats_ssrc == ssrc))
+        return stats;
+    }
+  return NULL;
+}
+
+/* Our one video stream's outbound-rtp stats and the remote-inbound-rtp ones of its SSRC:
+ * what the browser's last receiver report said about it (gstwebrtcstats.c in 1.22; the
+ * outbound's "remote-id" is only there when webrtcbin happened to build the remote one
+ * first, so match the SSRC). */
+static void
+read_stats (const GstStructure *reply, Event *event)
+{
+  const GstStructure *outbound = find_stats (reply, GST_WEBRTC_STATS_OUTBOUND_RTP, 0);
+  const GstStructure *remote = NULL;
+  g_autoptr (GstStructure) source = NULL;
+  guint ssrc = 0;
+  guint lsr = 0;
+
+  if (outbound == NULL)
+    return;
+  gst_structure_get_uint64 (outbound, "bytes-sent", &event->bytes_sent);
+  gst_structure_get_uint (outbound, "ssrc", &ssrc);
+  remote = find_stats (reply, GST_WEBRTC_STATS_REMOTE_INBOUND_RTP, ssrc);
+  if (remote == NULL)
+    return;
+  gst_structure_get (remote, "gst-rtpsource-stats", GST_TYPE_STRUCTURE, &source, NULL);
+  event->have_report
+      = source != NULL
+        && gst_structure_get_uint (source, "rb-exthighestseq", &event->report.highest_seq)
+        && gst_structure_get_int64 (remote, "packets-lost", &event->report.packets_lost);
+  /* without the time of our last sender report (LSR) the receiver measures no round trip */
+  if (source == NULL || !gst_structure_get_uint (source, "rb-lsr", &lsr) || lsr == 0
+      || !gst_structure_get_double (remote, "round-trip-time", &event->report.rtt_s))
+    event->report.rtt_s = -1;
+  if (!gst_structure_get_double (remote, "jitter", &event->jitter_s))
+    event->jitter_s = 0;
+}
+
+static void
+on_stats (GstPromise *promise, gpointer data)
+{
+  VsaSession *self = data;
+  Event *event = event_new (self, EVENT_STATS);
+
+  if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED
+      && gst_promise_get_reply (promise) != NULL)
+    read_stats (gst_promise_get_reply (promise), event);
+  attach_event (event);
 }
 
 /* The reply's error, if the promise carries one. */
@@ -781,6 +948,12 @@ vsa_session_get_resolution (VsaSession *self)
   return self->resolution;
 }
 
+guint
+vsa_session_get_bitrate_kbps (VsaSession *self)
+{
+  return self->applied_kbps;
+}
+
 void
 vsa_session_stop (VsaSession *self)
 {
@@ -792,6 +965,10 @@ vsa_session_stop (VsaSession *self)
   g_clear_handle_id (&self->disconnect_timeout_id, g_source_remove);
   g_clear_handle_id (&self->first_caps_timeout_id, g_source_remove);
   g_clear_handle_id (&self->liveness_id, g_source_remove);
+  g_clear_handle_id (&self->stats_id, g_source_remove);
+  if (self->stats_promise != NULL)
+    gst_promise_interrupt (self->stats_promise);
+  g_clear_pointer (&self->stats_promise, gst_promise_unref);
   if (self->pipeline != NULL)
     {
       g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));

@@ -31,6 +31,10 @@ void vsa_session_add_remote_candidate (VsaSession *self, const VsaCandidate *can
 /* "1280x720" once the capture size is known, else NULL. */
 const char *vsa_session_get_resolution (VsaSession *self);
 
+/* The encoder's current target bitrate: the configured bitrate until the browser's
+ * receiver reports say to go lower (and later back up). */
+guint vsa_session_get_bitrate_kbps (VsaSession *self);
+
 /* Tears the pipeline down; no signal is emitted afterwards. */
 void vsa_session_stop (VsaSession *self);
 

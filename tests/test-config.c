@@ -174,6 +174,7 @@ test_defaults (void)
   assert_codecs (config->codecs, default_codecs);
   g_assert_cmpuint (config->fps, ==, 30);
   g_assert_cmpuint (config->bitrate_kbps, ==, 2500);
+  g_assert_cmpuint (config->min_bitrate_kbps, ==, 300);
   g_assert_cmpuint (config->poll_fast_ms, ==, 250);
   g_assert_cmpuint (config->poll_slow_ms, ==, 1000);
   g_assert_cmpuint (config->fast_window_s, ==, 60);
@@ -213,6 +214,7 @@ test_file (void)
                                                    "codecs=vp9\n"
                                                    "fps=15\n"
                                                    "bitrate=4000\n"
+                                                   "min-bitrate=500\n"
                                                    "poll-interval=2000\n"
                                                    "fast-poll-interval=100\n"
                                                    "fast-poll-window=30\n"
@@ -232,6 +234,7 @@ test_file (void)
   assert_codecs (config->codecs, codecs);
   g_assert_cmpuint (config->fps, ==, 15);
   g_assert_cmpuint (config->bitrate_kbps, ==, 4000);
+  g_assert_cmpuint (config->min_bitrate_kbps, ==, 500);
   g_assert_cmpuint (config->poll_slow_ms, ==, 2000);
   g_assert_cmpuint (config->poll_fast_ms, ==, 100);
   g_assert_cmpuint (config->fast_window_s, ==, 30);
@@ -251,8 +254,9 @@ test_flags (void)
 
   config = load (envp, &error, "--config", path, "--session-id", "flag-session", "--controller-url",
                  "http://flag.example:4000", "--display", ":5", "--source", "test", "--codec",
-                 "vp8,h264", "--fps", "60", "--bitrate", "1200", "--poll-interval", "1500",
-                 "--fast-poll-interval", "120", "--answer-window", "450", "--verbose", NULL);
+                 "vp8,h264", "--fps", "60", "--bitrate", "1200", "--min-bitrate", "400",
+                 "--poll-interval", "1500", "--fast-poll-interval", "120", "--answer-window", "450",
+                 "--verbose", NULL);
   g_assert_no_error (error);
   g_assert_cmpstr (config->session_id, ==, "flag-session");
   g_assert_cmpstr (config->controller_url, ==, "http://flag.example:4000");
@@ -261,6 +265,7 @@ test_flags (void)
   assert_codecs (config->codecs, codecs);
   g_assert_cmpuint (config->fps, ==, 60);
   g_assert_cmpuint (config->bitrate_kbps, ==, 1200);
+  g_assert_cmpuint (config->min_bitrate_kbps, ==, 400);
   g_assert_cmpuint (config->poll_slow_ms, ==, 1500);
   g_assert_cmpuint (config->poll_fast_ms, ==, 120);
   g_assert_cmpuint (config->answer_window_ms, ==, 450);
@@ -627,6 +632,40 @@ test_bitrate_invalid (void)
   assert_file_invalid ("bitrate=lots", "bitrate");
 }
 
+/* The floor: its own range, never above the bitrate; unset, it follows a bitrate set below
+ * its default. */
+static void
+test_min_bitrate (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\nbitrate=200\n");
+  g_autoptr (TestTmpPath) flag_over_file = write_tmp_config ("[agent]\nmin-bitrate=900\n");
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) low = NULL;
+  g_autoptr (VsaConfig) equal = NULL;
+  g_autoptr (VsaConfig) flagged = NULL;
+
+  low = load (envp, &error, "--config", path, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpuint (low->min_bitrate_kbps, ==, 200);
+
+  equal = load (envp, &error, "--config", path, "--min-bitrate", "200", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpuint (equal->min_bitrate_kbps, ==, 200);
+
+  flagged = load (envp, &error, "--config", flag_over_file, "--min-bitrate", "150", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpuint (flagged->min_bitrate_kbps, ==, 150);
+  g_assert_cmpuint (flagged->bitrate_kbps, ==, 2500);
+
+  assert_flag_invalid ("--min-bitrate", "99", "min-bitrate");
+  assert_flag_invalid ("--min-bitrate", "2501", "min-bitrate");
+  assert_flag_invalid ("--min-bitrate", "lots", "min-bitrate");
+  assert_file_invalid ("min-bitrate=0", "min-bitrate");
+  assert_file_invalid ("min-bitrate=-300", "min-bitrate");
+  assert_file_invalid ("bitrate=1000\nmin-bitrate=1001", "min-bitrate");
+}
+
 /* Flag values that are not numbers: an error of any domain, and no crash. */
 static void
 test_flag_garbage (void)
@@ -634,6 +673,7 @@ test_flag_garbage (void)
   const char *const cases[][2] = {
     { "--fps", "abc" },
     { "--bitrate", "abc" },
+    { "--min-bitrate", "1k" },
     { "--poll-interval", "soon" },
     { "--fast-poll-interval", "1e3x" },
     { "--answer-window", "-" },
@@ -766,6 +806,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/config/token", test_token);
   g_test_add_func ("/vsa/config/token/invalid", test_token_invalid);
   g_test_add_func ("/vsa/config/bitrate/invalid", test_bitrate_invalid);
+  g_test_add_func ("/vsa/config/min-bitrate/bounds", test_min_bitrate);
   g_test_add_func ("/vsa/config/flags/garbage", test_flag_garbage);
   g_test_add_func ("/vsa/config/flags/malformed", test_flag_malformed);
   g_test_add_func ("/vsa/config/file/missing", test_config_file_missing);

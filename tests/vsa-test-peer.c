@@ -22,7 +22,70 @@ struct _VsaTestPeer
   char *answer_sdp;
   guint playout_delay_id;   /* offered in codec_caps, or 0 */
   VsaTestPeerRtpCounts rtp; /* under lock */
+  /* simulated loss, under lock: the probe runs on the transport's thread */
+  GRand *rand;
+  double loss;
+  guint64 bytes;
 };
+
+#define LOSS_SEED 20240605
+
+/* Counts a packet and tells whether the simulated loss takes it; called with the lock. */
+static gboolean
+lose_packet (VsaTestPeer *peer, GstBuffer *buffer)
+{
+  peer->bytes += gst_buffer_get_size (buffer);
+  return peer->loss > 0 && g_rand_double (peer->rand) < peer->loss;
+}
+
+/* On the transport's streaming thread, between SRTP decryption and the RTP session. */
+static GstPadProbeReturn
+on_incoming_rtp (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  VsaTestPeer *peer = data;
+  GstPadProbeReturn ret = GST_PAD_PROBE_OK;
+
+  g_mutex_lock (&peer->lock);
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+    {
+      if (lose_packet (peer, GST_PAD_PROBE_INFO_BUFFER (info)))
+        ret = GST_PAD_PROBE_DROP;
+    }
+  else
+    {
+      GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+      GstBufferList *kept = gst_buffer_list_new ();
+
+      for (guint i = 0; i < gst_buffer_list_length (list); i++)
+        if (!lose_packet (peer, gst_buffer_list_get (list, i)))
+          gst_buffer_list_add (kept, gst_buffer_ref (gst_buffer_list_get (list, i)));
+      gst_buffer_list_unref (list);
+      GST_PAD_PROBE_INFO_DATA (info) = kept;
+    }
+  g_mutex_unlock (&peer->lock);
+  return ret;
+}
+
+/* webrtcbin's rtpbin gets one recv_rtp_sink per transport: RTP only, decrypted. */
+static void
+on_rtpbin_pad (GstElement *rtpbin, GstPad *pad, VsaTestPeer *peer)
+{
+  if (g_str_has_prefix (GST_PAD_NAME (pad), "recv_rtp_sink_"))
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                       on_incoming_rtp, peer, NULL);
+}
+
+/* Receiver reports every second or so, as Chromium sends them for video (rtpsession's
+ * default is 5 s, with AVPF a random 2.5–7.5 s). */
+static void
+on_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, VsaTestPeer *peer)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+
+  if (factory != NULL
+      && g_strcmp0 (gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (factory)), "rtpsession") == 0)
+    g_object_set (element, "rtcp-min-interval", (guint64) GST_SECOND, NULL);
+}
 
 static void
 count_packet (VsaTestPeer *peer, GstBuffer *buffer)
@@ -181,14 +244,19 @@ vsa_test_peer_new (const char *codec_caps)
   VsaTestPeer *peer = g_new0 (VsaTestPeer, 1);
   g_autoptr (GstCaps) caps = gst_caps_from_string (codec_caps);
   GstWebRTCRTPTransceiver *transceiver = NULL;
+  g_autoptr (GstElement) rtpbin = NULL;
 
   g_mutex_init (&peer->lock);
   peer->playout_delay_id = offered_playout_delay_id (caps);
+  peer->rand = g_rand_new_with_seed (LOSS_SEED);
   peer->pipeline = gst_pipeline_new (NULL);
   peer->webrtc = gst_element_factory_make_full ("webrtcbin", "bundle-policy",
                                                 GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, NULL);
   gst_bin_add (GST_BIN (peer->pipeline), peer->webrtc);
   disable_upnp (peer->webrtc);
+  rtpbin = gst_bin_get_by_name (GST_BIN (peer->webrtc), "rtpbin");
+  g_signal_connect (rtpbin, "pad-added", G_CALLBACK (on_rtpbin_pad), peer);
+  g_signal_connect (peer->webrtc, "deep-element-added", G_CALLBACK (on_element_added), peer);
   g_signal_connect (peer->webrtc, "pad-added", G_CALLBACK (on_incoming_pad), peer);
   g_signal_connect (peer->webrtc, "notify::ice-gathering-state", G_CALLBACK (on_gathering_state),
                     peer);
@@ -211,6 +279,7 @@ vsa_test_peer_free (VsaTestPeer *peer)
   gst_object_unref (peer->pipeline);
   g_free (peer->offer_sdp);
   g_free (peer->answer_sdp);
+  g_rand_free (peer->rand);
   g_mutex_clear (&peer->lock);
   g_free (peer);
 }
@@ -342,6 +411,25 @@ vsa_test_peer_apply_answer (VsaTestPeer *peer, VsaTestController *controller,
                              (guint) json_object_get_int_member (candidate, "sdpMLineIndex"),
                              json_object_get_string_member (candidate, "candidate"));
     }
+}
+
+void
+vsa_test_peer_set_loss (VsaTestPeer *peer, double loss)
+{
+  g_mutex_lock (&peer->lock);
+  peer->loss = loss;
+  g_mutex_unlock (&peer->lock);
+}
+
+guint64
+vsa_test_peer_get_bytes (VsaTestPeer *peer)
+{
+  guint64 bytes;
+
+  g_mutex_lock (&peer->lock);
+  bytes = peer->bytes;
+  g_mutex_unlock (&peer->lock);
+  return bytes;
 }
 
 /* Gone as a closed tab is: no goodbye, nothing sent any more. */

@@ -49,6 +49,13 @@ typedef struct
 void vsa_test_peer_get_rtp_counts (VsaTestPeer *peer, VsaTestPeerRtpCounts *counts);
 /* For vsa_test_wait_until: at least 30 frames decoded. */
 gboolean vsa_test_peer_has_frames (gpointer peer);
+/* Drops this share (0–1) of the RTP packets arriving from now on, before the peer's RTP
+ * session sees them, so that its receiver reports tell the sender the loss. Seeded: the
+ * same run drops the same packets. */
+void vsa_test_peer_set_loss (VsaTestPeer *peer, double loss);
+/* RTP bytes that reached the peer (dropped ones included): what the sender put on the
+ * wire, after SRTP. */
+guint64 vsa_test_peer_get_bytes (VsaTestPeer *peer);
 /* Stops without a goodbye, as a closed tab or a sleeping machine. */
 void vsa_test_peer_vanish (VsaTestPeer *peer);
 
