@@ -32,6 +32,9 @@ struct _VsaAgent
   char *offer_sdp;
   gint64 offer_seen_at;
   VsaOffer *pending_offer; /* while its ICE servers are fetched */
+  GPtrArray *ice_servers;  /* fetched ahead, or NULL */
+  gint64 ice_servers_at;   /* monotonic µs of their fetch */
+  guint ice_refresh_id;
   VsaSession *session;
   GCancellable *session_cancellable;
   VsaCodecChoice *choice;
@@ -87,6 +90,7 @@ vsa_agent_finalize (GObject *object)
   g_free (self->last_problem);
   g_free (self->offer_problem);
   g_free (self->offer_sdp);
+  g_clear_pointer (&self->ice_servers, g_ptr_array_unref);
   G_OBJECT_CLASS (vsa_agent_parent_class)->finalize (object);
 }
 
@@ -436,7 +440,8 @@ end_session (VsaAgent *self, const char *reason, gboolean failed)
    * like): waiting then costs what it did before the session. */
   malloc_trim (0);
   set_state_full (self, VSA_AGENT_STATE_ENDED, reason, failed);
-  self->fast_poll_until = g_get_monotonic_time () + self->config->fast_window_s * G_USEC_PER_SEC;
+  self->fast_poll_until
+      = g_get_monotonic_time () + (gint64) self->config->fast_window_s * G_USEC_PER_SEC;
   set_state (self, VSA_AGENT_STATE_WAITING, NULL);
 }
 
@@ -477,6 +482,57 @@ start_session (VsaAgent *self, VsaOffer *offer, GPtrArray *ice_servers)
            vsa_codec_to_string (self->choice->codec), self->choice->payload_type);
 }
 
+/* TURN credentials expire and the controller does not say when: a list is used for
+ * ice-servers-max-age at most, and fetched again at half that age, so an offer finds a
+ * fresh one and does not wait for a request. */
+static gboolean
+have_fresh_ice_servers (VsaAgent *self)
+{
+  return self->ice_servers != NULL
+         && g_get_monotonic_time () - self->ice_servers_at
+                < (gint64) self->config->ice_servers_max_age_s * G_USEC_PER_SEC;
+}
+
+static void
+keep_ice_servers (VsaAgent *self, GPtrArray *servers)
+{
+  g_clear_pointer (&self->ice_servers, g_ptr_array_unref);
+  self->ice_servers = g_ptr_array_ref (servers);
+  self->ice_servers_at = g_get_monotonic_time ();
+}
+
+static gboolean refresh_ice_servers (gpointer data);
+
+static void
+on_ice_servers_refreshed (GObject *source, GAsyncResult *result, gpointer data)
+{
+  VsaAgent *self = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) servers = NULL;
+
+  servers = vsa_controller_get_ice_servers_finish (VSA_CONTROLLER (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  /* a failure shows when an offer needs the list: it is fetched then, and reported */
+  if (servers == NULL)
+    g_debug ("session %s: ICE servers not refreshed: %s", self->config->session_id, error->message);
+  else
+    keep_ice_servers (self, servers);
+  self->ice_refresh_id = g_timeout_add_seconds (MAX (1, self->config->ice_servers_max_age_s / 2),
+                                                refresh_ice_servers, self);
+}
+
+static gboolean
+refresh_ice_servers (gpointer data)
+{
+  VsaAgent *self = data;
+
+  self->ice_refresh_id = 0;
+  vsa_controller_get_ice_servers_async (self->controller, self->cancellable,
+                                        on_ice_servers_refreshed, self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_ice_servers (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -490,6 +546,8 @@ on_ice_servers (GObject *source, GAsyncResult *result, gpointer data)
     return;
   if (servers == NULL)
     report_problem (self, "no ICE servers from the controller, going on without", error);
+  else
+    keep_ice_servers (self, servers);
   offer = g_steal_pointer (&self->pending_offer);
   if (offer != NULL)
     start_session (self, offer, servers);
@@ -508,6 +566,13 @@ negotiate (VsaAgent *self, VsaOffer *offer)
   set_state (self, VSA_AGENT_STATE_NEGOTIATING, NULL);
 
   g_clear_pointer (&self->pending_offer, vsa_offer_free);
+  if (have_fresh_ice_servers (self))
+    {
+      g_autoptr (VsaOffer) owned = offer;
+
+      start_session (self, owned, self->ice_servers);
+      return;
+    }
   self->pending_offer = offer;
   vsa_controller_get_ice_servers_async (self->controller, self->cancellable, on_ice_servers, self);
 }
@@ -580,12 +645,26 @@ schedule_poll (VsaAgent *self, guint delay_ms)
   self->poll_id = g_timeout_add (delay_ms, poll_offer, self);
 }
 
+static void
+on_prepared (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!vsa_session_prepare_finish (result, &error)
+      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_debug ("session %s: ready to answer", ((VsaAgent *) data)->config->session_id);
+}
+
 void
 vsa_agent_start (VsaAgent *self)
 {
-  self->fast_poll_until = g_get_monotonic_time () + self->config->fast_window_s * G_USEC_PER_SEC;
+  self->fast_poll_until
+      = g_get_monotonic_time () + (gint64) self->config->fast_window_s * G_USEC_PER_SEC;
   g_message ("session %s: waiting for an offer from %s", self->config->session_id,
              self->config->controller_url);
+  vsa_session_prepare_async (self->cancellable, on_prepared, self);
+  refresh_ice_servers (self);
   schedule_poll (self, 0);
 }
 
@@ -594,6 +673,7 @@ vsa_agent_stop (VsaAgent *self)
 {
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->poll_id, g_source_remove);
+  g_clear_handle_id (&self->ice_refresh_id, g_source_remove);
   g_clear_pointer (&self->pending_offer, vsa_offer_free);
   clear_session (self);
 }

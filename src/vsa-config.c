@@ -24,11 +24,12 @@ vsa_config_new (void)
   self->bitrate_kbps = 2500;
   /* Below about 300 kbit/s 720p text is no longer legible: lower only makes it mush. */
   self->min_bitrate_kbps = 300;
-  self->poll_fast_ms = 250;
+  self->poll_fast_ms = 100;
   self->poll_slow_ms = 1000;
   self->fast_window_s = 60;
   self->answer_window_ms = 300;
   self->request_timeout_s = 5;
+  self->ice_servers_max_age_s = 600;
   return self;
 }
 
@@ -78,6 +79,7 @@ typedef struct
   char *fast_poll_window;
   char *answer_window;
   char *request_timeout;
+  char *ice_servers_max_age;
   char *token_file;
   char *ca_file;
 } Layer;
@@ -100,8 +102,8 @@ static const char *const layer_keys[] = {
   "bitrate",          "min-bitrate",
   "poll-interval",    "fast-poll-interval",
   "fast-poll-window", "answer-window",
-  "request-timeout",  "token-file",
-  "ca-file",
+  "request-timeout",  "ice-servers-max-age",
+  "token-file",       "ca-file",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (layer_keys) == sizeof (Layer) / sizeof (char *));
 
@@ -267,7 +269,9 @@ apply_layer (VsaConfig *self, const Layer *layer, GError **error)
          && parse_uint ("answer-window", layer->answer_window, 0, 10000, &self->answer_window_ms,
                         error)
          && parse_uint ("request-timeout", layer->request_timeout, 1, 300, &self->request_timeout_s,
-                        error);
+                        error)
+         && parse_uint ("ice-servers-max-age", layer->ice_servers_max_age, 2, 86400,
+                        &self->ice_servers_max_age_s, error);
 }
 
 /* The bearer token: one line of visible ASCII, which is all an HTTP header may carry. */
@@ -342,7 +346,7 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
     { "poll-interval", 0, 0, G_OPTION_ARG_STRING, &flags.poll_interval,
       "Offer poll interval after the first minute and while streaming (default 1000)", "MS" },
     { "fast-poll-interval", 0, 0, G_OPTION_ARG_STRING, &flags.fast_poll_interval,
-      "Offer poll interval in the first minute after start or a session end (default 250)", "MS" },
+      "Offer poll interval in the first minute after start or a session end (default 100)", "MS" },
     { "answer-window", 0, 0, G_OPTION_ARG_STRING, &flags.answer_window,
       "Longest wait for ICE gathering before posting the answer (default 300)", "MS" },
     { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &flags.token_file,

@@ -36,8 +36,11 @@ typedef struct
   guint fast_window_s;     /* how long after start or a session end to poll fast */
   guint answer_window_ms;  /* longest wait for ICE gathering before posting the answer */
   guint request_timeout_s; /* per HTTP request */
-  char *token;             /* bearer token for the controller, or NULL; a secret */
-  char *ca_file;           /* CAs for https, or NULL for the system's */
+  /* ICE servers are fetched ahead and used this long at most (TURN credentials expire),
+   * refreshed at half that age */
+  guint ice_servers_max_age_s;
+  char *token;   /* bearer token for the controller, or NULL; a secret */
+  char *ca_file; /* CAs for https, or NULL for the system's */
   gboolean verbose;
   gboolean show_version;
   char *config_file; /* the file that was read, or NULL */

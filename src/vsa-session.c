@@ -5,6 +5,7 @@
 
 #include "vsa-bitrate.h"
 #include "vsa-pipeline.h"
+#include "vsa-rtp-playout-delay.h"
 
 #define CONNECT_TIMEOUT_S 30
 #define FIRST_CAPS_TIMEOUT_S 5
@@ -47,7 +48,6 @@ struct _VsaSession
   gint64 last_bytes_at; /* monotonic µs */
   gint last_received_s; /* monotonic s of the last packet from the peer; atomic */
   gboolean remote_set;
-  gboolean have_caps; /* the video's caps (with its SSRC) reached webrtcbin */
   gboolean answer_requested;
   gboolean have_answer; /* set-local-description done */
   gboolean gathering_done;
@@ -398,12 +398,10 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
     }
 }
 
-/* The answer describes what the pad carries (its SSRC among it): without the caps,
- * Chromium decodes the stream but never shows it. So wait for both. */
 static void
 maybe_create_answer (VsaSession *self)
 {
-  if (!self->remote_set || !self->have_caps || self->answer_requested)
+  if (!self->remote_set || self->answer_requested)
     return;
   self->answer_requested = TRUE;
   g_signal_emit_by_name (
@@ -438,8 +436,6 @@ dispatch_event (gpointer data)
       break;
     case EVENT_CAPS:
       g_clear_handle_id (&self->first_caps_timeout_id, g_source_remove);
-      self->have_caps = TRUE;
-      maybe_create_answer (self);
       break;
     case EVENT_ANSWER_SET:
       self->have_answer = TRUE;
@@ -601,7 +597,8 @@ promise_error (GstPromise *promise, const char *what)
 }
 
 /* The answer must send video on the chosen m-line: webrtcbin answers "inactive" or
- * "recvonly" when our pad's caps did not match the offer, which is a black screen. */
+ * "recvonly" when our pad's caps did not match the offer, and without the video's SSRC
+ * Chromium decodes but never shows it: a black screen either way. */
 static char *
 check_answer (const GstSDPMessage *answer, guint mline)
 {
@@ -613,6 +610,8 @@ check_answer (const GstSDPMessage *answer, guint mline)
   if (gst_sdp_media_get_attribute_val (media, "sendonly") == NULL
       && gst_sdp_media_get_attribute_val (media, "sendrecv") == NULL)
     return g_strdup ("webrtcbin's answer does not send video (codec caps mismatch)");
+  if (gst_sdp_media_get_attribute_val (media, "ssrc") == NULL)
+    return g_strdup ("webrtcbin's answer has no SSRC for the video");
   return NULL;
 }
 
@@ -779,19 +778,29 @@ disable_upnp (GstElement *webrtc)
     g_object_set (agent, "upnp", FALSE, NULL);
 }
 
-/* Exactly what we send, in the offer's terms; webrtcbin intersects it with the offer. */
+/* Exactly what we send, in the offer's terms; webrtcbin intersects it with the offer.
+ * The answer takes from these what the video's caps would tell webrtcbin only once the
+ * encoder's first frame is out (tens of ms): the SSRC, which the payloader then takes
+ * from webrtcbin's caps, and the playout-delay extmap, as the payloader writes it. */
 static GstCaps *
-codec_preferences (const VsaCodecChoice *choice)
+codec_preferences (const VsaCodecChoice *choice, guint32 ssrc)
 {
   static const char *const encoding_names[] = { "H264", "VP8", "VP9" };
-  GstCaps *caps
-      = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name",
-                             G_TYPE_STRING, encoding_names[choice->codec], "payload", G_TYPE_INT,
-                             (int) choice->payload_type, "clock-rate", G_TYPE_INT, 90000, NULL);
+  GstCaps *caps = gst_caps_new_simple (
+      "application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name", G_TYPE_STRING,
+      encoding_names[choice->codec], "payload", G_TYPE_INT, (int) choice->payload_type,
+      "clock-rate", G_TYPE_INT, 90000, "ssrc", G_TYPE_UINT, ssrc, NULL);
 
   if (choice->codec == VSA_CODEC_H264)
     gst_caps_set_simple (caps, "packetization-mode", G_TYPE_STRING, "1", "profile-level-id",
                          G_TYPE_STRING, choice->profile_level_id, NULL);
+  if (choice->playout_delay_id != 0)
+    {
+      g_autoptr (GstRTPHeaderExtension) playout_delay
+          = vsa_rtp_playout_delay_new (choice->playout_delay_id, choice->playout_delay_sendonly);
+
+      gst_rtp_header_extension_set_caps_from_attributes (playout_delay, caps);
+    }
   return caps;
 }
 
@@ -802,7 +811,7 @@ build_pipeline (VsaSession *self, GPtrArray *ice_servers, GError **error)
   g_autoptr (GstPad) video_src = NULL;
   g_autoptr (GstPad) sink = NULL;
   g_autoptr (GstWebRTCRTPTransceiver) transceiver = NULL;
-  g_autoptr (GstCaps) preferences = codec_preferences (&self->choice);
+  g_autoptr (GstCaps) preferences = codec_preferences (&self->choice, g_random_int ());
   g_autoptr (GstBus) bus = NULL;
 
   if (video == NULL)
@@ -876,8 +885,7 @@ vsa_session_start (VsaSession *self, GstSDPMessage *sdp, GPtrArray *offer_candid
     }
 
   /* webrtcbin runs these in order on its own thread: candidates are applied after the
-   * remote description. The answer is created once that is done and the video's caps
-   * have reached webrtcbin. */
+   * remote description. The answer is created once that is done. */
   gst_sdp_message_copy (sdp, &copy);
   offer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, copy);
   g_signal_emit_by_name (self->webrtc, "set-remote-description", offer,
@@ -892,6 +900,40 @@ vsa_session_start (VsaSession *self, GstSDPMessage *sdp, GPtrArray *offer_candid
       = g_timeout_add_seconds (FIRST_CAPS_TIMEOUT_S, on_first_caps_timeout, self);
   self->connect_timeout_id = g_timeout_add_seconds (CONNECT_TIMEOUT_S, on_connect_timeout, self);
   return TRUE;
+}
+
+/* What the first session of the process would otherwise do on its critical path, holding
+ * webrtcbin's lock in set-remote-description: make the process's DTLS certificate, an
+ * RSA-2048 key (50 to 400 ms), and load libsrtp (its start runs cipher self-tests: 15 ms).
+ * Done once, ahead, on a worker thread; a session that starts earlier waits for it as
+ * before. Together 7 MB of RSS; the other plugins (libnice alone is 7 MB for 7 ms) are
+ * left to the first session. */
+static void
+prepare (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  g_autoptr (GstPlugin) srtp = gst_plugin_load_by_name ("srtp");
+  GstElement *dtls;
+
+  dtls = gst_element_factory_make ("dtlsdec", NULL);
+  if (dtls != NULL)
+    gst_object_unref (gst_object_ref_sink (dtls));
+  g_task_return_boolean (task, dtls != NULL);
+}
+
+void
+vsa_session_prepare_async (GCancellable *cancellable, GAsyncReadyCallback callback,
+                           gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, vsa_session_prepare_async);
+  g_task_run_in_thread (task, prepare);
+}
+
+gboolean
+vsa_session_prepare_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* The m-line a candidate belongs to: its index, else the one its mid names, else 0. */

@@ -35,6 +35,12 @@ const char *vsa_session_get_resolution (VsaSession *self);
  * receiver reports say to go lower (and later back up). */
 guint vsa_session_get_bitrate_kbps (VsaSession *self);
 
+/* Does once per process, on a worker thread, what the first session would otherwise do
+ * on its critical path (libsrtp's start, the DTLS certificate). FALSE: no DTLS plugin. */
+void vsa_session_prepare_async (GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data);
+gboolean vsa_session_prepare_finish (GAsyncResult *result, GError **error);
+
 /* Tears the pipeline down; no signal is emitted afterwards. */
 void vsa_session_stop (VsaSession *self);
 

@@ -29,6 +29,29 @@ test_config (VsaTestController *controller, const char *codecs)
   return config;
 }
 
+/* The answer sends video under the SSRC its packets carry: what Chromium needs to show
+ * the stream (it decodes it either way). */
+static void
+assert_answer_ssrc (VsaTestPeer *peer)
+{
+  g_auto (GStrv) lines = g_strsplit (vsa_test_peer_get_answer_sdp (peer), "\r\n", -1);
+  g_autofree char *expected = NULL;
+  VsaTestPeerRtpCounts counts;
+  gboolean sending = FALSE;
+  gboolean found = FALSE;
+
+  vsa_test_peer_get_rtp_counts (peer, &counts);
+  g_assert_cmpuint (counts.packets, >, 0);
+  expected = g_strdup_printf ("a=ssrc:%u msid:", counts.ssrc);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      sending |= g_str_equal (lines[i], "a=sendonly");
+      found |= g_str_has_prefix (lines[i], expected);
+    }
+  g_assert_true (sending);
+  g_assert_true (found);
+}
+
 static void
 test_answer_and_replace (gconstpointer data)
 {
@@ -50,6 +73,7 @@ test_answer_and_replace (gconstpointer data)
   vsa_test_peer_store_offer (first, controller, SESSION);
   vsa_test_peer_apply_answer (first, controller, SESSION);
   g_assert_true (vsa_test_wait_until (vsa_test_peer_has_frames, first, 20000));
+  assert_answer_ssrc (first);
   g_assert_cmpint (vsa_agent_get_state (agent), ==, VSA_AGENT_STATE_STREAMING);
   g_assert_cmpuint (vsa_agent_get_answered_count (agent), ==, 1);
 
@@ -58,6 +82,7 @@ test_answer_and_replace (gconstpointer data)
   vsa_test_peer_store_offer (second, controller, SESSION);
   vsa_test_peer_apply_answer (second, controller, SESSION);
   g_assert_true (vsa_test_wait_until (vsa_test_peer_has_frames, second, 20000));
+  assert_answer_ssrc (second);
   g_assert_cmpuint (vsa_agent_get_answered_count (agent), ==, 2);
   g_assert_cmpuint (vsa_test_controller_get_answer_count (controller, SESSION), ==, 1);
 
@@ -348,6 +373,138 @@ test_bitrate_under_loss (gconstpointer data)
   vsa_agent_stop (agent);
 }
 
+/* The address the agent gathers its candidate on: the one a datagram to the outside
+ * would leave from (a UDP connect sends nothing). libnice sends no STUN from there to
+ * 127.0.0.1. */
+static GInetAddress *
+outbound_address (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) probe
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr (GSocketAddress) outside = g_inet_socket_address_new_from_string ("192.0.2.1", 9);
+  g_autoptr (GSocketAddress) local = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_connect (probe, outside, NULL, &error));
+  local = g_socket_get_local_address (probe, &error);
+  g_assert_no_error (error);
+  return g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
+}
+
+/* A UDP socket standing in for a STUN server; *servers: the controller's iceServers. */
+static GSocket *
+fake_stun_new (char **servers)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) socket
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr (GInetAddress) address = outbound_address ();
+  g_autoptr (GSocketAddress) any_port = g_inet_socket_address_new (address, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autofree char *host = g_inet_address_to_string (address);
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, any_port, FALSE, &error));
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  *servers = g_strdup_printf ("[{\"urls\": \"stun:%s:%u\"}]", host,
+                              g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  return g_steal_pointer (&socket);
+}
+
+/* For vsa_test_wait_until: a STUN request (or anything) reached the fake server. */
+static gboolean
+fake_stun_used (gpointer socket)
+{
+  return (g_socket_condition_check (socket, G_IO_IN) & G_IO_IN) != 0;
+}
+
+typedef struct
+{
+  VsaTestController *controller;
+  guint target;
+} RequestWait;
+
+static gboolean
+ice_servers_fetched (gpointer data)
+{
+  RequestWait *wait = data;
+
+  return vsa_test_controller_get_request_count (wait->controller, "GET", "/ice-servers")
+         >= wait->target;
+}
+
+/* The ICE servers are fetched before the offer comes and the session uses them: the
+ * offer waits for no request. */
+static void
+test_ice_servers_ahead (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaTestController) controller = vsa_test_controller_new ("127.0.0.1", 0, NULL, &error);
+  g_autoptr (VsaConfig) config = NULL;
+  g_autoptr (VsaAgent) agent = NULL;
+  g_autoptr (VsaTestPeer) peer = NULL;
+  g_autofree char *servers = NULL;
+  g_autoptr (GSocket) stun = fake_stun_new (&servers);
+  RequestWait wait = { controller, 1 };
+
+  g_assert_no_error (error);
+  g_assert_true (vsa_test_controller_set_ice_servers (controller, servers, &error));
+  config = test_config (controller, "vp8");
+  config->ice_servers_max_age_s = 3600;
+  agent = vsa_agent_new (config, &error);
+  g_assert_no_error (error);
+  vsa_agent_start (agent);
+  g_assert_true (vsa_test_wait_until (ice_servers_fetched, &wait, 10000));
+
+  peer = vsa_test_peer_new ("application/x-rtp,media=video,encoding-name=VP8,payload=120,"
+                            "clock-rate=90000");
+  vsa_test_peer_store_offer (peer, controller, SESSION);
+  vsa_test_peer_apply_answer (peer, controller, SESSION);
+  g_assert_true (vsa_test_wait_until (fake_stun_used, stun, 10000));
+  g_assert_cmpuint (vsa_test_controller_get_request_count (controller, "GET", "/ice-servers"), ==,
+                    1);
+  vsa_agent_stop (agent);
+}
+
+/* Fetched again at half their max age: a session uses the list the controller gives now
+ * (TURN credentials expire), not the one from the agent's start. */
+static void
+test_ice_servers_refreshed (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaTestController) controller = vsa_test_controller_new ("127.0.0.1", 0, NULL, &error);
+  g_autoptr (VsaConfig) config = NULL;
+  g_autoptr (VsaAgent) agent = NULL;
+  g_autoptr (VsaTestPeer) peer = NULL;
+  g_autofree char *old_servers = NULL;
+  g_autofree char *new_servers = NULL;
+  g_autoptr (GSocket) old_stun = fake_stun_new (&old_servers);
+  g_autoptr (GSocket) new_stun = fake_stun_new (&new_servers);
+  RequestWait wait = { controller, 1 };
+
+  g_assert_no_error (error);
+  g_assert_true (vsa_test_controller_set_ice_servers (controller, old_servers, &error));
+  config = test_config (controller, "vp8");
+  config->ice_servers_max_age_s = 2;
+  agent = vsa_agent_new (config, &error);
+  g_assert_no_error (error);
+  vsa_agent_start (agent);
+  g_assert_true (vsa_test_wait_until (ice_servers_fetched, &wait, 10000));
+
+  g_assert_true (vsa_test_controller_set_ice_servers (controller, new_servers, &error));
+  wait.target = 2;
+  g_assert_true (vsa_test_wait_until (ice_servers_fetched, &wait, 10000));
+  peer = vsa_test_peer_new ("application/x-rtp,media=video,encoding-name=VP8,payload=120,"
+                            "clock-rate=90000");
+  vsa_test_peer_store_offer (peer, controller, SESSION);
+  vsa_test_peer_apply_answer (peer, controller, SESSION);
+  g_assert_true (vsa_test_wait_until (fake_stun_used, new_stun, 10000));
+  g_assert_false (fake_stun_used (old_stun));
+  vsa_agent_stop (agent);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -364,5 +521,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/vsa/agent/bitrate-under-loss/h264", VSA_TEST_PEER_H264,
                         test_bitrate_under_loss);
   g_test_add_data_func ("/vsa/agent/bitrate-under-loss/vp8", VP8_CAPS, test_bitrate_under_loss);
+  g_test_add_func ("/vsa/agent/ice-servers/ahead", test_ice_servers_ahead);
+  g_test_add_func ("/vsa/agent/ice-servers/refreshed", test_ice_servers_refreshed);
   return g_test_run ();
 }

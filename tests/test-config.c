@@ -175,11 +175,12 @@ test_defaults (void)
   g_assert_cmpuint (config->fps, ==, 30);
   g_assert_cmpuint (config->bitrate_kbps, ==, 2500);
   g_assert_cmpuint (config->min_bitrate_kbps, ==, 300);
-  g_assert_cmpuint (config->poll_fast_ms, ==, 250);
+  g_assert_cmpuint (config->poll_fast_ms, ==, 100);
   g_assert_cmpuint (config->poll_slow_ms, ==, 1000);
   g_assert_cmpuint (config->fast_window_s, ==, 60);
   g_assert_cmpuint (config->answer_window_ms, ==, 300);
   g_assert_cmpuint (config->request_timeout_s, ==, 5);
+  g_assert_cmpuint (config->ice_servers_max_age_s, ==, 600);
   g_assert_false (config->verbose);
   g_assert_false (config->show_version);
   g_assert_cmpstr (config->config_file, ==, path);
@@ -216,10 +217,11 @@ test_file (void)
                                                    "bitrate=4000\n"
                                                    "min-bitrate=500\n"
                                                    "poll-interval=2000\n"
-                                                   "fast-poll-interval=100\n"
+                                                   "fast-poll-interval=180\n"
                                                    "fast-poll-window=30\n"
                                                    "answer-window=700\n"
-                                                   "request-timeout=9\n");
+                                                   "request-timeout=9\n"
+                                                   "ice-servers-max-age=3600\n");
   g_auto (GStrv) envp = make_env (NULL, NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (VsaConfig) config = NULL;
@@ -236,10 +238,11 @@ test_file (void)
   g_assert_cmpuint (config->bitrate_kbps, ==, 4000);
   g_assert_cmpuint (config->min_bitrate_kbps, ==, 500);
   g_assert_cmpuint (config->poll_slow_ms, ==, 2000);
-  g_assert_cmpuint (config->poll_fast_ms, ==, 100);
+  g_assert_cmpuint (config->poll_fast_ms, ==, 180);
   g_assert_cmpuint (config->fast_window_s, ==, 30);
   g_assert_cmpuint (config->answer_window_ms, ==, 700);
   g_assert_cmpuint (config->request_timeout_s, ==, 9);
+  g_assert_cmpuint (config->ice_servers_max_age_s, ==, 3600);
   g_assert_cmpstr (config->config_file, ==, path);
 }
 
@@ -666,6 +669,14 @@ test_min_bitrate (void)
   assert_file_invalid ("bitrate=1000\nmin-bitrate=1001", "min-bitrate");
 }
 
+/* Refreshed at half that age: a second at least. */
+static void
+test_ice_servers_max_age_invalid (void)
+{
+  assert_file_invalid ("ice-servers-max-age=1", "ice-servers-max-age");
+  assert_file_invalid ("ice-servers-max-age=86401", "ice-servers-max-age");
+}
+
 /* Flag values that are not numbers: an error of any domain, and no crash. */
 static void
 test_flag_garbage (void)
@@ -807,6 +818,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/config/token/invalid", test_token_invalid);
   g_test_add_func ("/vsa/config/bitrate/invalid", test_bitrate_invalid);
   g_test_add_func ("/vsa/config/min-bitrate/bounds", test_min_bitrate);
+  g_test_add_func ("/vsa/config/ice-servers-max-age/invalid", test_ice_servers_max_age_invalid);
   g_test_add_func ("/vsa/config/flags/garbage", test_flag_garbage);
   g_test_add_func ("/vsa/config/flags/malformed", test_flag_malformed);
   g_test_add_func ("/vsa/config/file/missing", test_config_file_missing);

@@ -96,9 +96,11 @@ count_packet (VsaTestPeer *peer, GstBuffer *buffer)
   guint size = 0;
   guint8 appbits;
   gboolean zero_delay = FALSE;
+  guint32 ssrc;
 
   if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
     return;
+  ssrc = gst_rtp_buffer_get_ssrc (&rtp);
   with_extension = gst_rtp_buffer_get_extension (&rtp);
   if (peer->playout_delay_id != 0
       && (gst_rtp_buffer_get_extension_onebyte_header (&rtp, peer->playout_delay_id, 0, &data,
@@ -112,6 +114,7 @@ count_packet (VsaTestPeer *peer, GstBuffer *buffer)
   peer->rtp.packets++;
   peer->rtp.with_extension += with_extension;
   peer->rtp.zero_playout_delay += zero_delay;
+  peer->rtp.ssrc = ssrc;
   g_mutex_unlock (&peer->lock);
 }
 

@@ -39,12 +39,13 @@ const char *vsa_test_peer_get_answer_sdp (VsaTestPeer *peer);
 
 /* The RTP packets received (after SRTP, before depayloading): all of them, those with any
  * header extension, and those carrying playout-delay under the id codec_caps offered it
- * with min = max = 0. */
+ * with min = max = 0; and the SSRC of the latest. */
 typedef struct
 {
   guint packets;
   guint with_extension;
   guint zero_playout_delay;
+  guint32 ssrc;
 } VsaTestPeerRtpCounts;
 void vsa_test_peer_get_rtp_counts (VsaTestPeer *peer, VsaTestPeerRtpCounts *counts);
 /* For vsa_test_wait_until: at least 30 frames decoded. */
