@@ -108,12 +108,12 @@ static const PlayoutDelayCase playout_delay_h264 = {
 };
 /* As Firefox offers it: it only receives it. */
 static const PlayoutDelayCase playout_delay_vp8_recvonly = {
-  "application/x-rtp,media=video,encoding-name=VP8,payload=120,clock-rate=90000,"
-  "extmap-6=<(string)recvonly,(string)\"" PLAYOUT_DELAY "\",(string)\"\">",
+  VP8_CAPS ","
+           "extmap-6=<(string)recvonly,(string)\"" PLAYOUT_DELAY "\",(string)\"\">",
   "a=extmap:6/sendonly " PLAYOUT_DELAY,
 };
 static const PlayoutDelayCase playout_delay_none = {
-  "application/x-rtp,media=video,encoding-name=VP8,payload=120,clock-rate=90000",
+  VP8_CAPS,
   NULL,
 };
 
@@ -458,8 +458,7 @@ test_ice_servers_ahead (void)
   vsa_agent_start (agent);
   g_assert_true (vsa_test_wait_until (ice_servers_fetched, &wait, 10000));
 
-  peer = vsa_test_peer_new ("application/x-rtp,media=video,encoding-name=VP8,payload=120,"
-                            "clock-rate=90000");
+  peer = vsa_test_peer_new (VP8_CAPS);
   vsa_test_peer_store_offer (peer, controller, SESSION);
   vsa_test_peer_apply_answer (peer, controller, SESSION);
   g_assert_true (vsa_test_wait_until (fake_stun_used, stun, 10000));
@@ -496,8 +495,7 @@ test_ice_servers_refreshed (void)
   g_assert_true (vsa_test_controller_set_ice_servers (controller, new_servers, &error));
   wait.target = 2;
   g_assert_true (vsa_test_wait_until (ice_servers_fetched, &wait, 10000));
-  peer = vsa_test_peer_new ("application/x-rtp,media=video,encoding-name=VP8,payload=120,"
-                            "clock-rate=90000");
+  peer = vsa_test_peer_new (VP8_CAPS);
   vsa_test_peer_store_offer (peer, controller, SESSION);
   vsa_test_peer_apply_answer (peer, controller, SESSION);
   g_assert_true (vsa_test_wait_until (fake_stun_used, new_stun, 10000));
