@@ -361,7 +361,10 @@ test_bitrate_under_loss (gconstpointer data)
   g_assert_true (vsa_test_wait_until (bitrate_at_floor, &watch, 30000));
   floor_kbps = wire_kbps_over (&watch, 4);
   g_test_message ("on the wire: %u kbps at the start, %u kbps at the floor", full_kbps, floor_kbps);
-  g_assert_cmpuint (floor_kbps * 4, <, full_kbps * 3);
+  /* A sanitized build encodes several times slower and sends about what the floor allows
+   * from the start: there the wire cannot show the fall (the target above did). */
+  if (g_getenv ("VSA_TEST_SANITIZED") == NULL)
+    g_assert_cmpuint (floor_kbps * 4, <, full_kbps * 3);
   g_assert_cmpint (vsa_test_peer_get_frames (peer), >, frames + 10);
 
   frames = vsa_test_peer_get_frames (peer);

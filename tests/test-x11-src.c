@@ -517,6 +517,7 @@ test_keyframe_request (Fixture *fixture, gconstpointer user_data)
 
   if (!start_xvfb (fixture, 640, 480, "#ff0000"))
     return;
+  g_free (config->display);
   config->display = g_strdup_printf (":%u", fixture->number);
   config->source = VSA_SOURCE_X11;
   bin = vsa_pipeline_new_video_bin (config, &choice, &error);
@@ -560,6 +561,7 @@ test_h264_above_offered_level (Fixture *fixture, gconstpointer user_data)
 
   if (!start_xvfb (fixture, 1920, 1080, "#ff0000"))
     return;
+  g_free (config->display);
   config->display = g_strdup_printf (":%u", fixture->number);
   config->source = VSA_SOURCE_X11;
   bin = vsa_pipeline_new_video_bin (config, &choice, &error);
