@@ -16,6 +16,8 @@
 #define SESSION "soak"
 /* The bound for a browser gone without a goodbye. */
 #define PEER_GONE_BOUND_MS 15000
+/* The agent's own bound: a session ends after this much silence from the browser. */
+#define PEER_SILENCE_S 10
 /* libsoup keeps up to two connections to the controller open, or not, as it likes. */
 #define HTTP_CONNECTIONS 2
 
@@ -85,13 +87,23 @@ polled_fast (gpointer data)
 
 /* The peer leaves without a goodbye; the agent must be waiting again within 15 s: it
  * polls every 250 ms then, every second while streaming. */
+static gboolean
+silence_timeout_passed (gpointer data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) data;
+}
+
 static void
 vanish (Fixture *fixture, VsaTestPeer *peer)
 {
   gint64 start = g_get_monotonic_time ();
+  gint64 earliest = start + PEER_SILENCE_S * G_USEC_PER_SEC;
   PollWait wait = { fixture, 0 };
 
   vsa_test_peer_vanish (peer);
+  /* Fast polls can come before that (an offer re-checked before a candidate is posted,
+   * a retry): the agent cannot have ended the session before 10 s of silence. */
+  g_assert_true (vsa_test_wait_until (silence_timeout_passed, &earliest, 12000));
   do
     {
       wait.polls = vsa_test_controller_get_request_count (fixture->controller, "GET", "/offer") + 4;
