@@ -35,6 +35,12 @@ vsa_codec_to_string (VsaCodec codec)
   return codecs[codec].name;
 }
 
+const char *
+vsa_codec_to_encoding_name (VsaCodec codec)
+{
+  return codecs[codec].encoding_name;
+}
+
 gboolean
 vsa_codec_from_string (const char *name, VsaCodec *out_codec)
 {

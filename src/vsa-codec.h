@@ -40,6 +40,8 @@ void vsa_codec_choice_free (VsaCodecChoice *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaCodecChoice, vsa_codec_choice_free)
 
 const char *vsa_codec_to_string (VsaCodec codec);
+/* The SDP rtpmap / RTP caps encoding name: "H264", "VP8", "VP9". */
+const char *vsa_codec_to_encoding_name (VsaCodec codec);
 gboolean vsa_codec_from_string (const char *name, VsaCodec *out_codec);
 
 /* TRUE when the GStreamer elements needed to send @codec are installed. */

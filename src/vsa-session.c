@@ -785,10 +785,9 @@ disable_upnp (GstElement *webrtc)
 static GstCaps *
 codec_preferences (const VsaCodecChoice *choice, guint32 ssrc)
 {
-  static const char *const encoding_names[] = { "H264", "VP8", "VP9" };
   GstCaps *caps = gst_caps_new_simple (
       "application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name", G_TYPE_STRING,
-      encoding_names[choice->codec], "payload", G_TYPE_INT, (int) choice->payload_type,
+      vsa_codec_to_encoding_name (choice->codec), "payload", G_TYPE_INT, (int) choice->payload_type,
       "clock-rate", G_TYPE_INT, 90000, "ssrc", G_TYPE_UINT, ssrc, NULL);
 
   if (choice->codec == VSA_CODEC_H264)

@@ -285,20 +285,25 @@ expect_frame (Fixture *fixture, int width, int height, guint32 rgb, guint timeou
   return TRUE;
 }
 
+static guint
+frame_count (Fixture *fixture)
+{
+  guint frames;
+
+  g_mutex_lock (&fixture->lock);
+  frames = fixture->frames;
+  g_mutex_unlock (&fixture->lock);
+  return frames;
+}
+
 /* Frames per second over one second. */
 static guint
 measure_fps (Fixture *fixture)
 {
-  guint before, after;
+  guint before = frame_count (fixture);
 
-  g_mutex_lock (&fixture->lock);
-  before = fixture->frames;
-  g_mutex_unlock (&fixture->lock);
   g_usleep (G_USEC_PER_SEC);
-  g_mutex_lock (&fixture->lock);
-  after = fixture->frames;
-  g_mutex_unlock (&fixture->lock);
-  return after - before;
+  return frame_count (fixture) - before;
 }
 
 static void
@@ -418,17 +423,6 @@ test_pointer (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (without_pointer, ==, 0);
 }
 
-static guint
-frame_count (Fixture *fixture)
-{
-  guint frames;
-
-  g_mutex_lock (&fixture->lock);
-  frames = fixture->frames;
-  g_mutex_unlock (&fixture->lock);
-  return frames;
-}
-
 typedef struct
 {
   Fixture *fixture;
@@ -501,37 +495,60 @@ test_skip_unchanged (Fixture *fixture, gconstpointer user_data)
   g_assert_null (fixture->error);
 }
 
-/* The agent's video bin: a keyframe request from the browser (here from the sink, as
- * rtpsession sends it) brings a frame of a still screen at once, not at the next repeat. */
-static void
-test_keyframe_request (Fixture *fixture, gconstpointer user_data)
+/* The agent's video bin for choice on a new Xvfb of width x height, then webrtc_caps
+ * (as webrtcbin's pad would have them; NULL: none) and an appsink counting frames,
+ * PLAYING. The sink, or NULL when Xvfb did not start. */
+static GstElement *
+start_video_bin (Fixture *fixture, guint width, guint height, const VsaCodecChoice *choice,
+                 const char *webrtc_caps)
 {
   g_autoptr (VsaConfig) config = vsa_config_new ();
-  VsaCodecChoice choice = { .codec = VSA_CODEC_VP8, .payload_type = 96 };
   g_autoptr (GError) error = NULL;
-  g_autoptr (GstElement) sink = NULL;
-  g_autoptr (GstPad) sink_pad = NULL;
-  GstElement *bin;
-  CountWait wait = { fixture, 0 };
+  GstElement *bin, *last, *sink;
   GstState state = GST_STATE_VOID_PENDING;
 
-  if (!start_xvfb (fixture, 640, 480, "#ff0000"))
-    return;
+  if (!start_xvfb (fixture, width, height, "#ff0000"))
+    return NULL;
   g_free (config->display);
   config->display = g_strdup_printf (":%u", fixture->number);
   config->source = VSA_SOURCE_X11;
-  bin = vsa_pipeline_new_video_bin (config, &choice, &error);
+  bin = vsa_pipeline_new_video_bin (config, choice, &error);
   g_assert_no_error (error);
   fixture->pipeline = gst_pipeline_new (NULL);
+  gst_bin_add (GST_BIN (fixture->pipeline), bin);
+  last = bin;
+  if (webrtc_caps != NULL)
+    {
+      g_autoptr (GstCaps) caps = gst_caps_from_string (webrtc_caps);
+
+      last = gst_element_factory_make_full ("capsfilter", "caps", caps, NULL);
+      gst_bin_add (GST_BIN (fixture->pipeline), last);
+      g_assert_true (gst_element_link (bin, last));
+    }
   sink = gst_element_factory_make_full ("appsink", "emit-signals", TRUE, "max-buffers", 1, "drop",
                                         TRUE, "sync", FALSE, NULL);
-  gst_bin_add_many (GST_BIN (fixture->pipeline), bin, gst_object_ref (sink), NULL);
-  g_assert_true (gst_element_link (bin, sink));
+  gst_bin_add (GST_BIN (fixture->pipeline), sink);
+  g_assert_true (gst_element_link (last, sink));
   g_signal_connect (sink, "new-sample", G_CALLBACK (new_sample_cb), fixture);
   g_assert_cmpint (gst_element_set_state (fixture->pipeline, GST_STATE_PLAYING), !=,
                    GST_STATE_CHANGE_FAILURE);
   g_assert_cmpint (gst_element_get_state (fixture->pipeline, &state, NULL, 5 * GST_SECOND), !=,
                    GST_STATE_CHANGE_FAILURE);
+  return sink;
+}
+
+/* The agent's video bin: a keyframe request from the browser (here from the sink, as
+ * rtpsession sends it) brings a frame of a still screen at once, not at the next repeat. */
+static void
+test_keyframe_request (Fixture *fixture, gconstpointer user_data)
+{
+  VsaCodecChoice choice = { .codec = VSA_CODEC_VP8, .payload_type = 96 };
+  GstElement *sink = start_video_bin (fixture, 640, 480, &choice, NULL);
+  g_autoptr (GstPad) sink_pad = NULL;
+  CountWait wait = { fixture, 0 };
+
+  if (sink == NULL)
+    return;
   wait_for_repeat (fixture);
   wait_for_repeat (fixture);
 
@@ -549,32 +566,16 @@ test_keyframe_request (Fixture *fixture, gconstpointer user_data)
 static void
 test_h264_above_offered_level (Fixture *fixture, gconstpointer user_data)
 {
-  g_autoptr (VsaConfig) config = vsa_config_new ();
   VsaCodecChoice choice
       = { .codec = VSA_CODEC_H264, .payload_type = 102, .profile_level_id = (char *) "42e01f" };
-  g_autoptr (GstCaps) webrtc_caps = gst_caps_from_string (
-      "application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000,"
-      "packetization-mode=(string)1,profile-level-id=(string)42e01f");
-  g_autoptr (GError) error = NULL;
-  GstElement *bin, *filter, *sink;
   CountWait wait = { fixture, 0 };
 
-  if (!start_xvfb (fixture, 1920, 1080, "#ff0000"))
+  if (start_video_bin (fixture, 1920, 1080, &choice,
+                       "application/x-rtp,media=video,encoding-name=H264,payload=102,"
+                       "clock-rate=90000,packetization-mode=(string)1,"
+                       "profile-level-id=(string)42e01f")
+      == NULL)
     return;
-  g_free (config->display);
-  config->display = g_strdup_printf (":%u", fixture->number);
-  config->source = VSA_SOURCE_X11;
-  bin = vsa_pipeline_new_video_bin (config, &choice, &error);
-  g_assert_no_error (error);
-  fixture->pipeline = gst_pipeline_new (NULL);
-  filter = gst_element_factory_make_full ("capsfilter", "caps", webrtc_caps, NULL);
-  sink = gst_element_factory_make_full ("appsink", "emit-signals", TRUE, "max-buffers", 1, "drop",
-                                        TRUE, "sync", FALSE, NULL);
-  gst_bin_add_many (GST_BIN (fixture->pipeline), bin, filter, sink, NULL);
-  g_assert_true (gst_element_link_many (bin, filter, sink, NULL));
-  g_signal_connect (sink, "new-sample", G_CALLBACK (new_sample_cb), fixture);
-  g_assert_cmpint (gst_element_set_state (fixture->pipeline, GST_STATE_PLAYING), !=,
-                   GST_STATE_CHANGE_FAILURE);
   g_assert_true (vsa_test_wait_until (more_frames, &wait, 5000));
   g_assert_null (fixture->error);
 }
