@@ -60,6 +60,8 @@ typedef struct
   char *failed;  /* why it stopped, or NULL */
   Usage waiting;
   double offer_to_fetch_ms, offer_to_answer_ms, offer_to_frame_ms;
+  /* the page's steps between the answer and the first frame, ms after the offer */
+  double answer_received_ms, ice_connected_ms, connected_ms;
   GArray *latencies; /* ms (presentationTime), sorted */
   double expected_p50, callback_p50;
   guint switches, missed;
@@ -588,6 +590,7 @@ measure_streaming (Run *run, const Plan *plan, const char *program, GPtrArray *a
   g_autoptr (GArray) callback = NULL;
   JsonObject *page, *bench;
   VsaTestOfferTimes times;
+  JsonObject *wall_times;
   gint64 start_us, end_us;
   double end_ms;
   guint ignored_in_window, ignored_missed;
@@ -615,8 +618,12 @@ measure_streaming (Run *run, const Plan *plan, const char *program, GPtrArray *a
     }
   result->offer_to_fetch_ms = (times.fetched_us - times.stored_us) / 1000.0;
   result->offer_to_answer_ms = (times.answered_us - times.stored_us) / 1000.0;
-  result->offer_to_frame_ms
-      = member_double (member_object (page, "wallTimes"), "firstFrame") - times.stored_us / 1000.0;
+  wall_times = member_object (page, "wallTimes");
+  result->offer_to_frame_ms = member_double (wall_times, "firstFrame") - times.stored_us / 1000.0;
+  result->answer_received_ms
+      = member_double (wall_times, "answerReceived") - times.stored_us / 1000.0;
+  result->ice_connected_ms = member_double (wall_times, "iceConnected") - times.stored_us / 1000.0;
+  result->connected_ms = member_double (wall_times, "connected") - times.stored_us / 1000.0;
 
   pause_for (plan->settle);
   start_us = g_get_real_time ();
@@ -883,9 +890,12 @@ results_notes (Result *results, guint n_results)
           g_string_append_printf (
               notes,
               "- %s: g2g p50 by presentationTime %.1f ms, expectedDisplayTime %.1f ms, "
-              "callback time %.1f ms; %u switches in the window; page clock skew %s ms\n",
+              "callback time %.1f ms; %u switches in the window; page clock skew %s ms; "
+              "ms after the offer: answer stored %.0f, answer fetched by the page %.0f, ICE "
+              "connected %.0f, DTLS connected %.0f, first frame %.0f\n",
               r->label, vsa_bench_quantile ((double *) r->latencies->data, r->latencies->len, 0.5),
-              r->expected_p50, r->callback_p50, r->switches, skew);
+              r->expected_p50, r->callback_p50, r->switches, skew, r->offer_to_answer_ms,
+              r->answer_received_ms, r->ice_connected_ms, r->connected_ms, r->offer_to_frame_ms);
         }
     }
   return g_string_free (notes, FALSE);
@@ -1050,7 +1060,10 @@ main (int argc, char **argv)
     { 1280, 720, 60, TRUE, VSA_TEST_BROWSER_CHROMIUM },
   };
   gboolean quick = FALSE, write = FALSE;
+  g_autofree char *only = NULL;
   const GOptionEntry entries[] = {
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only,
+      "Only the configurations whose name contains TEXT (e.g. \"720@30 moving firefox\")", "TEXT" },
     { "quick", 0, 0, G_OPTION_ARG_NONE, &quick,
       "One configuration (720p moving, Chromium), 10 s windows: checks that the bench works",
       NULL },
@@ -1062,7 +1075,7 @@ main (int argc, char **argv)
       = g_option_context_new ("- measure the agent's latency and cost");
   g_autoptr (GError) error = NULL;
   Plan plan = { 2, 20, 25 };
-  guint n_results = G_N_ELEMENTS (full);
+  guint n_results = 0;
   Result results[G_N_ELEMENTS (full)] = { 0 };
   g_autofree char *table = NULL;
   g_autofree char *notes = NULL;
@@ -1077,19 +1090,33 @@ main (int argc, char **argv)
     }
   g_set_print_handler (print_to_stderr);
   gst_init (NULL, NULL);
-  if (quick)
+  if (write && only != NULL)
     {
-      plan = (Plan){ 1, 10, 10 };
-      n_results = 1;
+      fprintf (stderr, "vsa-bench: --write needs every configuration, not --only\n");
+      return 2;
+    }
+  if (quick)
+    plan = (Plan){ 1, 10, 10 };
+  for (guint i = 0; i < (quick ? 1 : G_N_ELEMENTS (full)); i++)
+    {
+      g_autofree char *label
+          = g_strdup_printf ("%ux%u@%u %s %s", full[i].width, full[i].height, full[i].fps,
+                             content_name (&full[i]), vsa_test_browser_name (full[i].browser));
+
+      if (only != NULL && strstr (label, only) == NULL)
+        continue;
+      results[n_results].setup = full[i];
+      results[n_results].label = g_steal_pointer (&label);
+      /* a seed per configuration: the same picture and switches every run */
+      run_one (&plan, 5 + i, &results[n_results++]);
+    }
+  if (n_results == 0)
+    {
+      fprintf (stderr, "vsa-bench: no configuration's name contains \"%s\"\n", only);
+      return 2;
     }
   for (guint i = 0; i < n_results; i++)
     {
-      results[i].setup = full[i];
-      results[i].label
-          = g_strdup_printf ("%ux%u@%u %s %s", full[i].width, full[i].height, full[i].fps,
-                             content_name (&full[i]), vsa_test_browser_name (full[i].browser));
-      /* a seed per configuration: the same picture and switches every run */
-      run_one (&plan, 5 + i, &results[i]);
       if (results[i].failed != NULL
           || (results[i].skipped == NULL
               && (results[i].latencies->len == 0 || !(results[i].fps > 0))))

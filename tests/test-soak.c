@@ -34,8 +34,11 @@ fixture_set_up (Fixture *fixture, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
   g_autofree char *url_arg = NULL;
-  const char *argv[]
-      = { g_getenv ("VSA_AGENT_BIN"), "--session-id=" SESSION, NULL, "--source=test", NULL };
+  /* --verbose: a rare failure (an ICE failure once in sick-controller) shows its ICE
+   * states and candidates in the log. */
+  const char *argv[] = {
+    g_getenv ("VSA_AGENT_BIN"), "--session-id=" SESSION, NULL, "--source=test", "--verbose", NULL
+  };
 
   g_assert_nonnull (argv[0]);
   fixture->controller = vsa_test_controller_new ("127.0.0.1", 0, NULL, &error);
