@@ -8,6 +8,7 @@
 
 #include "vsa-agent.h"
 #include "vsa-config.h"
+#include "vsa-encoder.h"
 #include "vsa-pipeline.h"
 
 static gboolean verbose;
@@ -77,6 +78,21 @@ main (int argc, char **argv)
     {
       fprintf (stderr, "vm-stream-agent: missing GStreamer elements: %s\n", missing);
       return 2;
+    }
+
+  /* Settled once, here: a forced encoder that is not there is a configuration error, and
+   * the first session does not wait for the probe. */
+  if (g_strv_contains ((const char *const *) config->codecs, "h264"))
+    {
+      g_autofree char *reason = NULL;
+      VsaH264Encoder h264;
+
+      if (!vsa_encoder_settle_h264 (config->encoder, &h264, &reason, &error))
+        {
+          fprintf (stderr, "vm-stream-agent: %s\n", error->message);
+          return 2;
+        }
+      g_message ("H264 encoder: %s (%s)", vsa_h264_encoder_to_string (h264), reason);
     }
 
   loop = g_main_loop_new (NULL, FALSE);

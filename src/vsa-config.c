@@ -62,6 +62,15 @@ vsa_source_kind_to_string (VsaSourceKind kind)
   return kind == VSA_SOURCE_TEST ? "test" : "x11";
 }
 
+static const char *const encoder_modes[] = { "auto", "software", "vaapi" };
+
+const char *
+vsa_encoder_mode_to_string (VsaEncoderMode mode)
+{
+  g_return_val_if_fail (mode < G_N_ELEMENTS (encoder_modes), NULL);
+  return encoder_modes[mode];
+}
+
 /* Raw string values of every setting, as one layer (flags, environment or file) gives them.
  * NULL means "not set by this layer". */
 typedef struct
@@ -71,6 +80,7 @@ typedef struct
   char *display;
   char *source;
   char *codecs;
+  char *encoder;
   char *fps;
   char *bitrate;
   char *min_bitrate;
@@ -96,14 +106,23 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Layer, layer_clear)
 
 /* Key-file names, in Layer's field order. */
 static const char *const layer_keys[] = {
-  "session-id",       "controller-url",
-  "display",          "source",
-  "codecs",           "fps",
-  "bitrate",          "min-bitrate",
-  "poll-interval",    "fast-poll-interval",
-  "fast-poll-window", "answer-window",
-  "request-timeout",  "ice-servers-max-age",
-  "token-file",       "ca-file",
+  "session-id",
+  "controller-url",
+  "display",
+  "source",
+  "codecs",
+  "encoder",
+  "fps",
+  "bitrate",
+  "min-bitrate",
+  "poll-interval",
+  "fast-poll-interval",
+  "fast-poll-window",
+  "answer-window",
+  "request-timeout",
+  "ice-servers-max-age",
+  "token-file",
+  "ca-file",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (layer_keys) == sizeof (Layer) / sizeof (char *));
 
@@ -256,6 +275,21 @@ apply_layer (VsaConfig *self, const Layer *layer, GError **error)
         }
     }
 
+  if (layer->encoder != NULL)
+    {
+      guint i = 0;
+
+      while (i < G_N_ELEMENTS (encoder_modes) && g_strcmp0 (layer->encoder, encoder_modes[i]) != 0)
+        i++;
+      if (i == G_N_ELEMENTS (encoder_modes))
+        {
+          g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+                       "encoder: \"%s\" is not one of auto, software, vaapi", layer->encoder);
+          return FALSE;
+        }
+      self->encoder = (VsaEncoderMode) i;
+    }
+
   return parse_uint ("fps", layer->fps, 1, 120, &self->fps, error)
          && parse_uint ("bitrate", layer->bitrate, 100, 100000, &self->bitrate_kbps, error)
          && parse_uint ("min-bitrate", layer->min_bitrate, 100, 100000, &self->min_bitrate_kbps,
@@ -338,6 +372,10 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       "Video source: x11 (the screen) or test (a test pattern)", "x11|test" },
     { "codec", 0, 0, G_OPTION_ARG_STRING, &flags.codecs,
       "Codec preference, first offered one wins (default h264,vp8,vp9)", "LIST" },
+    { "encoder", 0, 0, G_OPTION_ARG_STRING, &flags.encoder,
+      "H264 encoder: auto (VA-API when the machine has a working one), software (x264) or "
+      "vaapi (default auto)",
+      "auto|software|vaapi" },
     { "fps", 0, 0, G_OPTION_ARG_STRING, &flags.fps, "Frames per second (default 30)", "N" },
     { "bitrate", 0, 0, G_OPTION_ARG_STRING, &flags.bitrate,
       "Video bitrate in kbit/s; loss lowers it for a while (default 2500)", "KBPS" },

@@ -19,6 +19,15 @@ typedef enum
   VSA_SOURCE_TEST,
 } VsaSourceKind;
 
+/* Which H264 encoder: auto (VA-API when a render node and a working vaapih264enc exist,
+ * x264 otherwise), software (always x264) or vaapi (VA-API or a configuration error). */
+typedef enum
+{
+  VSA_ENCODER_AUTO,
+  VSA_ENCODER_SOFTWARE,
+  VSA_ENCODER_VAAPI,
+} VsaEncoderMode;
+
 /* Everything the agent is told from outside. Filled by vsa_config_load() from,
  * highest precedence first: flags, environment, key file, defaults. */
 typedef struct
@@ -28,6 +37,7 @@ typedef struct
   char *display;
   VsaSourceKind source;
   char **codecs; /* preference order, lower case: "h264", "vp8", "vp9" */
+  VsaEncoderMode encoder;
   guint fps;
   guint bitrate_kbps;      /* the encoder's target, and the most adaptation goes up to */
   guint min_bitrate_kbps;  /* the least adaptation goes down to; <= bitrate_kbps */
@@ -58,6 +68,7 @@ gboolean vsa_config_load (VsaConfig *self, char **args, char **envp, GError **er
 gboolean vsa_config_read_token (VsaConfig *self, const char *path, GError **error);
 
 const char *vsa_source_kind_to_string (VsaSourceKind kind);
+const char *vsa_encoder_mode_to_string (VsaEncoderMode mode);
 
 /* Overwrites a secret (a token, a header holding one) before freeing it; NULLs it. */
 void vsa_secret_clear (char **secret);

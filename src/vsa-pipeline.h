@@ -12,8 +12,8 @@ G_BEGIN_DECLS
 GstElement *vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choice,
                                         GError **error);
 
-/* Sets the encoder's target bitrate while it runs (x264enc and vpxenc both reconfigure
- * live, their VBV sizes in ms following). */
+/* Sets the encoder's target bitrate while it runs (x264enc, vaapih264enc and vpxenc all
+ * reconfigure live, their VBV/CPB sizes in ms following). */
 void vsa_pipeline_set_bitrate (GstElement *video_bin, VsaCodec codec, guint kbps);
 
 /* The elements the configured source and encoders need that are not installed, or NULL. */

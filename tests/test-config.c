@@ -172,6 +172,7 @@ test_defaults (void)
   g_assert_cmpstr (config->display, ==, ":0");
   g_assert_cmpint (config->source, ==, VSA_SOURCE_X11);
   assert_codecs (config->codecs, default_codecs);
+  g_assert_cmpint (config->encoder, ==, VSA_ENCODER_AUTO);
   g_assert_cmpuint (config->fps, ==, 30);
   g_assert_cmpuint (config->bitrate_kbps, ==, 2500);
   g_assert_cmpuint (config->min_bitrate_kbps, ==, 300);
@@ -627,6 +628,36 @@ test_source_invalid (void)
   assert_file_invalid ("source=wayland", "source");
 }
 
+/* encoder: the flag over the file, each of the three words, nothing else. */
+static void
+test_encoder (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\nencoder=vaapi\n");
+  g_auto (GStrv) envp = base_env ();
+  const char *const modes[] = { "auto", "software", "vaapi" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaConfig) config
+          = load (envp, &error, "--config", path, "--encoder", modes[i], NULL);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (config->encoder, ==, (VsaEncoderMode) i);
+      g_assert_cmpstr (vsa_encoder_mode_to_string (config->encoder), ==, modes[i]);
+    }
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (VsaConfig) config = load (envp, &error, "--config", path, NULL);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (config->encoder, ==, VSA_ENCODER_VAAPI);
+  }
+  assert_flag_invalid ("--encoder", "nvenc", "encoder");
+  assert_file_invalid ("encoder=VAAPI", "encoder");
+  assert_file_invalid ("encoder=", "encoder");
+}
+
 static void
 test_bitrate_invalid (void)
 {
@@ -825,6 +856,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/config/file/syntax-error", test_config_file_syntax_error);
   g_test_add_func ("/vsa/config/file/default-absent", test_config_file_default_absent);
   g_test_add_func ("/vsa/config/source/to-string", test_source_kind_to_string);
+  g_test_add_func ("/vsa/config/encoder", test_encoder);
 
   return g_test_run ();
 }

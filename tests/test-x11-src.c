@@ -2,6 +2,7 @@
  * pointer drawn in, and the X server killed and restarted (or absent at start) without
  * the pipeline failing or the process exiting. Needs xvfb and x11-xserver-utils. */
 
+#include "vsa-encoder.h"
 #include "vsa-pipeline.h"
 #include "vsa-x11-src.h"
 #include "vsa-test-util.h"
@@ -495,12 +496,12 @@ test_skip_unchanged (Fixture *fixture, gconstpointer user_data)
   g_assert_null (fixture->error);
 }
 
-/* The agent's video bin for choice on a new Xvfb of width x height, then webrtc_caps
- * (as webrtcbin's pad would have them; NULL: none) and an appsink counting frames,
- * PLAYING. The sink, or NULL when Xvfb did not start. */
+/* The agent's video bin for choice (H264 with encoder) on a new Xvfb of width x height,
+ * then webrtc_caps (as webrtcbin's pad would have them; NULL: none) and an appsink
+ * counting frames, PLAYING. The sink, or NULL when Xvfb did not start. */
 static GstElement *
 start_video_bin (Fixture *fixture, guint width, guint height, const VsaCodecChoice *choice,
-                 const char *webrtc_caps)
+                 VsaEncoderMode encoder, const char *webrtc_caps)
 {
   g_autoptr (VsaConfig) config = vsa_config_new ();
   g_autoptr (GError) error = NULL;
@@ -512,6 +513,7 @@ start_video_bin (Fixture *fixture, guint width, guint height, const VsaCodecChoi
   g_free (config->display);
   config->display = g_strdup_printf (":%u", fixture->number);
   config->source = VSA_SOURCE_X11;
+  config->encoder = encoder;
   bin = vsa_pipeline_new_video_bin (config, choice, &error);
   g_assert_no_error (error);
   fixture->pipeline = gst_pipeline_new (NULL);
@@ -543,7 +545,7 @@ static void
 test_keyframe_request (Fixture *fixture, gconstpointer user_data)
 {
   VsaCodecChoice choice = { .codec = VSA_CODEC_VP8, .payload_type = 96 };
-  GstElement *sink = start_video_bin (fixture, 640, 480, &choice, NULL);
+  GstElement *sink = start_video_bin (fixture, 640, 480, &choice, VSA_ENCODER_AUTO, NULL);
   g_autoptr (GstPad) sink_pad = NULL;
   CountWait wait = { fixture, 0 };
 
@@ -570,13 +572,55 @@ test_h264_above_offered_level (Fixture *fixture, gconstpointer user_data)
       = { .codec = VSA_CODEC_H264, .payload_type = 102, .profile_level_id = (char *) "42e01f" };
   CountWait wait = { fixture, 0 };
 
-  if (start_video_bin (fixture, 1920, 1080, &choice,
+  if (start_video_bin (fixture, 1920, 1080, &choice, VSA_ENCODER_AUTO,
                        "application/x-rtp,media=video,encoding-name=H264,payload=102,"
                        "clock-rate=90000,packetization-mode=(string)1,"
                        "profile-level-id=(string)42e01f")
       == NULL)
     return;
   g_assert_true (vsa_test_wait_until (more_frames, &wait, 5000));
+  g_assert_null (fixture->error);
+}
+
+/* The VA-API encoder, where the machine has one (skipped otherwise): constrained-baseline
+ * H264 relabelled for the offer, its bitrate set while it runs. */
+static void
+test_h264_vaapi (Fixture *fixture, gconstpointer user_data)
+{
+  VsaCodecChoice choice
+      = { .codec = VSA_CODEC_H264, .payload_type = 102, .profile_level_id = (char *) "42e01f" };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *reason = NULL;
+  g_autoptr (GstElement) encoder = NULL;
+  g_autoptr (GstElement) video = NULL;
+  CountWait wait = { fixture, 0 };
+  VsaH264Encoder h264;
+  guint kbps = 0;
+
+  if (!vsa_encoder_settle_h264 (VSA_ENCODER_VAAPI, &h264, &reason, &error))
+    {
+      g_test_skip (error->message);
+      return;
+    }
+  g_test_message ("%s (%s)", vsa_h264_encoder_to_string (h264), reason);
+  if (start_video_bin (fixture, 1280, 720, &choice, VSA_ENCODER_VAAPI,
+                       "application/x-rtp,media=video,encoding-name=H264,payload=102,"
+                       "clock-rate=90000,packetization-mode=(string)1,"
+                       "profile-level-id=(string)42e01f")
+      == NULL)
+    return;
+  encoder = gst_bin_get_by_name (GST_BIN (fixture->pipeline), "encoder");
+  g_assert_nonnull (encoder);
+  g_assert_cmpstr (GST_OBJECT_NAME (gst_element_get_factory (encoder)), ==, "vaapih264enc");
+  g_assert_true (vsa_test_wait_until (more_frames, &wait, 5000));
+
+  video = gst_bin_get_by_name (GST_BIN (fixture->pipeline), "video");
+  vsa_pipeline_set_bitrate (video, VSA_CODEC_H264, 800);
+  g_object_get (encoder, "bitrate", &kbps, NULL);
+  g_assert_cmpuint (kbps, ==, 800);
+  vsa_test_xvfb_set_color (fixture->xvfb, "#00ff00", NULL);
+  wait.frames = frame_count (fixture);
+  g_assert_true (vsa_test_wait_until (more_frames, &wait, 2000));
   g_assert_null (fixture->error);
 }
 
@@ -632,6 +676,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/vsa/x11-src/h264-above-offered-level", Fixture, NULL, fixture_set_up,
               test_h264_above_offered_level, fixture_tear_down);
+  g_test_add ("/vsa/x11-src/h264-vaapi", Fixture, NULL, fixture_set_up, test_h264_vaapi,
+              fixture_tear_down);
   g_test_add ("/vsa/x11-src/stop", Fixture, NULL, fixture_set_up, test_stop, fixture_tear_down);
   ret = g_test_run ();
   gst_deinit (); /* for leak checkers */
