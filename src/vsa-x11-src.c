@@ -1,5 +1,6 @@
 #include "vsa-x11-src.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
@@ -48,6 +49,7 @@ struct _VsaX11Src
   int width, height;
   GstClockID clock_id;
   gboolean flushing;
+  GstPoll *poll; /* the X connection, for skip-unchanged's wait for damage; flushable */
 
   /* Streaming thread (and start/stop, which never run beside it). */
   xcb_connection_t *conn;
@@ -55,6 +57,8 @@ struct _VsaX11Src
   gboolean have_shm, have_xfixes, have_damage;
   xcb_damage_damage_t damage;
   guint8 damage_notify, cursor_notify; /* their event types */
+  GstPollFD x_fd;                      /* the connection's, in poll; fd -1 when not */
+  gboolean change_seen;                /* an X event showed a change not yet captured */
   int pointer_x, pointer_y;
   Segment *segments[MAX_SEGMENTS];
   guint n_segments;
@@ -174,6 +178,9 @@ x11_disconnect (VsaX11Src *self, const char *reason)
   for (guint i = 0; i < self->n_segments; i++)
     g_clear_pointer (&self->segments[i], segment_unref);
   self->n_segments = 0;
+  if (self->x_fd.fd >= 0)
+    gst_poll_remove_fd (self->poll, &self->x_fd);
+  gst_poll_fd_init (&self->x_fd);
   g_clear_pointer (&self->conn, xcb_disconnect);
   self->next_retry_us = g_get_monotonic_time () + RETRY_INTERVAL_US;
   if (reason == NULL || self->status == STATUS_DISCONNECTED)
@@ -457,14 +464,109 @@ black_frame (VsaX11Src *self)
 }
 
 /* Waits for the next frame slot on the pipeline clock and gives its running time. */
+/* Sleeps until running time t on the element's clock; GST_FLOW_FLUSHING when unlocked. */
+static GstFlowReturn
+wait_until (VsaX11Src *self, GstClock *clock, GstClockTime base_time, GstClockTime t)
+{
+  GstClockReturn ret;
+  GstClockID id;
+
+  GST_OBJECT_LOCK (self);
+  if (self->flushing)
+    {
+      GST_OBJECT_UNLOCK (self);
+      return GST_FLOW_FLUSHING;
+    }
+  id = self->clock_id = gst_clock_new_single_shot_id (clock, base_time + t);
+  GST_OBJECT_UNLOCK (self);
+  ret = gst_clock_id_wait (id, NULL);
+  GST_OBJECT_LOCK (self);
+  self->clock_id = NULL;
+  GST_OBJECT_UNLOCK (self);
+  gst_clock_id_unref (id);
+  return ret == GST_CLOCK_UNSCHEDULED ? GST_FLOW_FLUSHING : GST_FLOW_OK;
+}
+
+/* Reads the X events that arrived; whether one showed a change (damage, a new pointer
+ * image). Errors count as changes: the capture then finds them. */
+static gboolean
+drain_events (VsaX11Src *self)
+{
+  xcb_generic_event_t *event;
+  gboolean changed = FALSE;
+
+  while ((event = xcb_poll_for_event (self->conn)) != NULL)
+    {
+      guint8 type = event->response_type & 0x7f;
+
+      changed |= type == self->damage_notify || type == self->cursor_notify;
+      free (event);
+    }
+  return changed || xcb_connection_has_error (self->conn);
+}
+
+static gboolean
+waits_for_damage (VsaX11Src *self)
+{
+  gboolean skip_unchanged;
+
+  GST_OBJECT_LOCK (self);
+  skip_unchanged = self->skip_unchanged;
+  GST_OBJECT_UNLOCK (self);
+  return skip_unchanged && self->conn != NULL && self->have_damage
+         && self->last_push != GST_CLOCK_TIME_NONE;
+}
+
+/* With skip-unchanged, between slots: a change the X server reports once a frame
+ * interval has passed since the last frame is captured at once rather than at the next
+ * slot (half a frame interval sooner on average: 17 ms at 30 fps, for typing on a still
+ * screen). Returns at slot, or earlier with *pts at the change. */
+static GstFlowReturn
+wait_for_damage (VsaX11Src *self, GstClock *clock, GstClockTime base_time, GstClockTime slot,
+                 GstClockTime *pts)
+{
+  GstClockTime earliest
+      = self->last_push + gst_util_uint64_scale_int (GST_SECOND, self->fps_d, self->fps_n);
+  GstClockTime now;
+  GstFlowReturn ret;
+
+  if (earliest < slot)
+    {
+      ret = wait_until (self, clock, base_time, earliest);
+      if (ret != GST_FLOW_OK)
+        return ret;
+    }
+  if (self->x_fd.fd < 0)
+    {
+      self->x_fd.fd = xcb_get_file_descriptor (self->conn);
+      gst_poll_add_fd (self->poll, &self->x_fd);
+      gst_poll_fd_ctl_read (self->poll, &self->x_fd, TRUE);
+    }
+  for (;;)
+    {
+      now = gst_clock_get_time (clock);
+      now = now > base_time ? now - base_time : 0;
+      if (now >= slot)
+        return GST_FLOW_OK;
+      /* before polling: xcb may hold events it read while waiting for a reply */
+      if (drain_events (self))
+        {
+          self->change_seen = TRUE;
+          *pts = now;
+          return GST_FLOW_OK;
+        }
+      if (gst_poll_wait (self->poll, slot - now) < 0 && errno == EBUSY)
+        return GST_FLOW_FLUSHING;
+    }
+}
+
 static GstFlowReturn
 wait_for_slot (VsaX11Src *self, GstClockTime *pts)
 {
   g_autoptr (GstClock) clock = gst_element_get_clock (GST_ELEMENT (self));
   GstClockTime base_time = gst_element_get_base_time (GST_ELEMENT (self));
   GstClockTime now, slot;
-  GstClockReturn ret;
-  GstClockID id;
+  GstFlowReturn ret;
   guint64 frame;
 
   *pts = GST_CLOCK_TIME_NONE;
@@ -476,27 +578,16 @@ wait_for_slot (VsaX11Src *self, GstClockTime *pts)
   if (self->have_last_frame && frame <= self->last_frame)
     frame = self->last_frame + 1;
   slot = gst_util_uint64_scale (frame, GST_SECOND * self->fps_d, self->fps_n);
+  *pts = slot;
   if (slot > now)
     {
-      GST_OBJECT_LOCK (self);
-      if (self->flushing)
-        {
-          GST_OBJECT_UNLOCK (self);
-          return GST_FLOW_FLUSHING;
-        }
-      id = self->clock_id = gst_clock_new_single_shot_id (clock, base_time + slot);
-      GST_OBJECT_UNLOCK (self);
-      ret = gst_clock_id_wait (id, NULL);
-      GST_OBJECT_LOCK (self);
-      self->clock_id = NULL;
-      GST_OBJECT_UNLOCK (self);
-      gst_clock_id_unref (id);
-      if (ret == GST_CLOCK_UNSCHEDULED)
-        return GST_FLOW_FLUSHING;
+      ret = waits_for_damage (self) ? wait_for_damage (self, clock, base_time, slot, pts)
+                                    : wait_until (self, clock, base_time, slot);
+      if (ret != GST_FLOW_OK)
+        return ret;
     }
   self->last_frame = frame;
   self->have_last_frame = TRUE;
-  *pts = slot;
   return GST_FLOW_OK;
 }
 
@@ -506,24 +597,18 @@ static gboolean
 screen_changed (VsaX11Src *self, gboolean show_pointer)
 {
   xcb_query_pointer_reply_t *pointer = NULL;
-  xcb_generic_event_t *event;
-  gboolean changed = FALSE;
+  gboolean changed;
 
   if (show_pointer)
     pointer
         = xcb_query_pointer_reply (self->conn, xcb_query_pointer (self->conn, self->root), NULL);
-  while ((event = xcb_poll_for_event (self->conn)) != NULL)
-    {
-      guint8 type = event->response_type & 0x7f;
-
-      changed |= type == self->damage_notify || type == self->cursor_notify;
-      free (event);
-    }
+  changed = drain_events (self) || self->change_seen;
+  self->change_seen = FALSE;
   if (show_pointer)
     changed |= pointer == NULL || pointer->root_x != self->pointer_x
                || pointer->root_y != self->pointer_y;
   free (pointer);
-  return changed || xcb_connection_has_error (self->conn);
+  return changed;
 }
 
 /* With skip-unchanged, a frame is sent only when the screen changed, a keyframe was
@@ -698,6 +783,7 @@ vsa_x11_src_unlock (GstBaseSrc *src)
   self->flushing = TRUE;
   if (self->clock_id != NULL)
     gst_clock_id_unschedule (self->clock_id);
+  gst_poll_set_flushing (self->poll, TRUE);
   GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
@@ -709,6 +795,7 @@ vsa_x11_src_unlock_stop (GstBaseSrc *src)
 
   GST_OBJECT_LOCK (self);
   self->flushing = FALSE;
+  gst_poll_set_flushing (self->poll, FALSE);
   GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
@@ -766,6 +853,7 @@ vsa_x11_src_finalize (GObject *object)
   VsaX11Src *self = VSA_X11_SRC (object);
 
   g_free (self->display_name);
+  gst_poll_free (self->poll);
   G_OBJECT_CLASS (vsa_x11_src_parent_class)->finalize (object);
 }
 
@@ -820,6 +908,8 @@ vsa_x11_src_init (VsaX11Src *self)
   self->height = 720;
   self->fps_n = 30;
   self->fps_d = 1;
+  self->poll = gst_poll_new (TRUE);
+  gst_poll_fd_init (&self->x_fd);
   gst_base_src_set_live (GST_BASE_SRC (self), TRUE);
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
 }

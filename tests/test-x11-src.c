@@ -496,6 +496,38 @@ test_skip_unchanged (Fixture *fixture, gconstpointer user_data)
   g_assert_null (fixture->error);
 }
 
+/* With skip-unchanged on a still screen, a change is captured when the X server reports
+ * it, not at the next slot of the frame rate: at 2 fps the slots are 500 ms apart, and
+ * the changed frame's timestamp falls between them. */
+static void
+test_change_captured_at_once (Fixture *fixture, gconstpointer user_data)
+{
+  const GstClockTime slot = GST_SECOND / 2;
+  g_autoptr (GstSample) sample = NULL;
+  g_autoptr (GError) error = NULL;
+  GstClockTime pts;
+
+  if (!start_xvfb (fixture, 640, 480, "#ff0000")
+      || !start_pipeline_full (fixture, FALSE, TRUE, "2/1")
+      || !expect_frame (fixture, 640, 480, 0xff0000, 2000))
+    return;
+  /* Past the frame interval since the last frame (a repeat), before the next slot. */
+  wait_for_repeat (fixture);
+  g_usleep (600 * G_TIME_SPAN_MILLISECOND);
+  g_assert_true (vsa_test_xvfb_set_color (fixture->xvfb, "#00ff00", &error));
+  g_assert_no_error (error);
+  if (!expect_frame (fixture, 640, 480, 0x00ff00, 2000))
+    return;
+  g_mutex_lock (&fixture->lock);
+  sample = gst_sample_ref (fixture->sample);
+  g_mutex_unlock (&fixture->lock);
+  pts = GST_BUFFER_PTS (gst_sample_get_buffer (sample));
+  g_test_message ("changed frame at %" GST_TIME_FORMAT, GST_TIME_ARGS (pts));
+  g_assert_true (GST_CLOCK_TIME_IS_VALID (pts));
+  g_assert_cmpuint (pts % slot, !=, 0);
+  g_assert_null (fixture->error);
+}
+
 /* The agent's video bin for choice (H264 with encoder) on a new Xvfb of width x height,
  * then webrtc_caps (as webrtcbin's pad would have them; NULL: none) and an appsink
  * counting frames, PLAYING. The sink, or NULL when Xvfb did not start. */
@@ -672,6 +704,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/vsa/x11-src/skip-unchanged", Fixture, NULL, fixture_set_up, test_skip_unchanged,
               fixture_tear_down);
+  g_test_add ("/vsa/x11-src/change-captured-at-once", Fixture, NULL, fixture_set_up,
+              test_change_captured_at_once, fixture_tear_down);
   g_test_add ("/vsa/x11-src/keyframe-request", Fixture, NULL, fixture_set_up, test_keyframe_request,
               fixture_tear_down);
   g_test_add ("/vsa/x11-src/h264-above-offered-level", Fixture, NULL, fixture_set_up,
