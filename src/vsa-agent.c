@@ -146,6 +146,12 @@ vsa_agent_get_bitrate_kbps (VsaAgent *self)
   return self->session != NULL ? vsa_session_get_bitrate_kbps (self->session) : 0;
 }
 
+gboolean
+vsa_agent_get_loss_by_feedback (VsaAgent *self)
+{
+  return self->session != NULL && vsa_session_get_loss_by_feedback (self->session);
+}
+
 /* One line per change; a warning when the agent could not do its part (failed). */
 static void
 set_state_full (VsaAgent *self, VsaAgentState state, const char *detail, gboolean failed)

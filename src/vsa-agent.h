@@ -32,5 +32,7 @@ guint vsa_agent_get_answered_count (VsaAgent *self);
 
 /* The current session's target video bitrate in kbit/s, 0 without a session. */
 guint vsa_agent_get_bitrate_kbps (VsaAgent *self);
+/* TRUE while the current session judges loss from transport-wide feedback. */
+gboolean vsa_agent_get_loss_by_feedback (VsaAgent *self);
 
 G_END_DECLS

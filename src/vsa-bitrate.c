@@ -23,6 +23,9 @@
 #define QUEUE_HOLD_S 0.05
 #define QUEUE_BACKOFF_S 0.10
 #define QUEUE_BACKOFF 0.85
+/* With loss judged several times a second, one loss episode must not compound: down at
+ * most once per 300 ms, libwebrtc's kBweDecreaseInterval (it adds the RTT; ours is ms). */
+#define DECREASE_INTERVAL_US (300 * 1000)
 /* A sequence number that went backwards (by over 2^30) is a new stream, not loss. */
 #define MAX_EXPECTED (1u << 30)
 
@@ -60,13 +63,52 @@ queue_delay (VsaBitrate *self, double rtt_s)
   return rtt_s - min_rtt;
 }
 
+gboolean
+vsa_bitrate_uses_feedback (const VsaBitrate *self, gint64 now_us)
+{
+  return self->last_feedback_us != 0
+         && now_us - self->last_feedback_us < VSA_BITRATE_FEEDBACK_STALE_US;
+}
+
+/* Steps the target on an interval's loss (< 0: none judged, only a fresh queue delay) and
+ * the queueing delay; @queue_fresh: that delay was just measured, so it may back off. */
+static void
+step (VsaBitrate *self, double loss, gboolean queue_fresh, gint64 now_us)
+{
+  double factor = 1.0;
+
+  if (loss > LOSS_HIGH)
+    factor = 1.0 - 0.5 * loss;
+  if (queue_fresh && self->queue_s > QUEUE_BACKOFF_S)
+    factor = MIN (factor, QUEUE_BACKOFF);
+  if (factor < 1.0)
+    {
+      if (self->last_decrease_us == 0 || now_us - self->last_decrease_us >= DECREASE_INTERVAL_US)
+        {
+          self->target_kbps *= factor;
+          self->last_decrease_us = now_us;
+        }
+    }
+  else if (loss >= 0 && loss < LOSS_LOW && self->queue_s <= QUEUE_HOLD_S)
+    {
+      double elapsed_s
+          = CLAMP ((now_us - self->last_step_us) / (double) G_USEC_PER_SEC, 0, MAX_STEP_S);
+
+      self->target_kbps = self->target_kbps * (1.0 + INCREASE_PER_S * elapsed_s)
+                          + INCREASE_KBPS_PER_S * elapsed_s;
+    }
+  if (loss >= 0)
+    self->last_step_us = now_us;
+  self->target_kbps = CLAMP (self->target_kbps, self->min_kbps, self->max_kbps);
+}
+
 guint
 vsa_bitrate_update (VsaBitrate *self, const VsaBitrateReport *report, gint64 now_us)
 {
   guint32 expected;
   gint64 lost;
-  double elapsed_s;
-  double factor = 1.0;
+  double loss;
+  gboolean by_feedback = vsa_bitrate_uses_feedback (self, now_us);
 
   if (!self->have_base)
     {
@@ -84,21 +126,50 @@ vsa_bitrate_update (VsaBitrate *self, const VsaBitrateReport *report, gint64 now
     return vsa_bitrate_get_kbps (self);
 
   lost = CLAMP (report->packets_lost - self->base_lost, 0, (gint64) expected);
-  self->loss = (double) lost / expected;
+  loss = (double) lost / expected;
   self->queue_s = queue_delay (self, report->rtt_s);
-  elapsed_s = CLAMP ((now_us - self->last_step_us) / (double) G_USEC_PER_SEC, 0, MAX_STEP_S);
-  rebase (self, report, now_us);
+  /* the feedback judges loss (and its own increases); the interval still starts here, so
+   * that stale feedback hands over to the reports cleanly */
+  self->base_seq = report->highest_seq;
+  self->base_lost = report->packets_lost;
+  if (by_feedback)
+    {
+      step (self, -1, TRUE, now_us);
+      return vsa_bitrate_get_kbps (self);
+    }
+  self->loss = loss;
+  step (self, loss, TRUE, now_us);
+  return vsa_bitrate_get_kbps (self);
+}
 
-  if (self->loss > LOSS_HIGH)
-    factor = 1.0 - 0.5 * self->loss;
-  if (self->queue_s > QUEUE_BACKOFF_S)
-    factor = MIN (factor, QUEUE_BACKOFF);
-  if (factor < 1.0)
-    self->target_kbps *= factor;
-  else if (self->loss < LOSS_LOW && self->queue_s <= QUEUE_HOLD_S)
-    self->target_kbps
-        = self->target_kbps * (1.0 + INCREASE_PER_S * elapsed_s) + INCREASE_KBPS_PER_S * elapsed_s;
-  self->target_kbps = CLAMP (self->target_kbps, self->min_kbps, self->max_kbps);
+guint
+vsa_bitrate_update_feedback (VsaBitrate *self, const VsaBitrateFeedback *feedback, gint64 now_us)
+{
+  guint64 expected;
+  guint64 lost;
+
+  /* increases count from the first feedback, or the first after a silence, not from the
+   * last receiver report */
+  if (!vsa_bitrate_uses_feedback (self, now_us))
+    self->last_step_us = now_us;
+  self->last_feedback_us = now_us;
+  /* the first totals, or totals that restarted (a new stream), start an interval */
+  if (!self->have_feedback_base || feedback->packets < self->base_packets
+      || feedback->lost < self->base_packets_lost)
+    {
+      self->have_feedback_base = TRUE;
+      self->base_packets = feedback->packets;
+      self->base_packets_lost = feedback->lost;
+      return vsa_bitrate_get_kbps (self);
+    }
+  expected = feedback->packets - self->base_packets;
+  if (expected < MIN_PACKETS)
+    return vsa_bitrate_get_kbps (self);
+  lost = MIN (feedback->lost - self->base_packets_lost, expected);
+  self->base_packets = feedback->packets;
+  self->base_packets_lost = feedback->lost;
+  self->loss = (double) lost / expected;
+  step (self, self->loss, FALSE, now_us);
   return vsa_bitrate_get_kbps (self);
 }
 

@@ -184,15 +184,18 @@ choose_in_media (const GstSDPMedia *media, VsaCodec codec)
   return g_steal_pointer (&best);
 }
 
-/* The id of the offer's "a=extmap:<id>[/<direction>] <playout-delay URI>" on @media, or 0.
- * One-byte headers carry ids 1-14. Ids 16-255 need two-byte headers, which only a browser
- * that offered extmap-allow-mixed reads (RFC 8285 section 6). 15 is never usable: it is
- * reserved in the one-byte form and GStreamer's SDP writer drops it from the answer. */
+/* The id of the offer's "a=extmap:<id>[/<direction>] <uri>" on @media, or 0; @what names
+ * the extension in logs. One-byte headers carry ids 1-14. Ids 16-255 need two-byte headers,
+ * which only a browser that offered extmap-allow-mixed reads (RFC 8285 section 6), and only
+ * when @two_byte_ok. 15 is never usable: it is reserved in the one-byte form and GStreamer's
+ * SDP writer drops it from the answer. */
 static guint
-playout_delay_id (const GstSDPMessage *offer, const GstSDPMedia *media, gboolean *out_sendonly)
+offered_extmap_id (const GstSDPMessage *offer, const GstSDPMedia *media, const char *uri,
+                   const char *what, gboolean two_byte_ok, gboolean *out_sendonly)
 {
-  gboolean two_byte = gst_sdp_message_get_attribute_val (offer, "extmap-allow-mixed") != NULL
-                      || gst_sdp_media_get_attribute_val (media, "extmap-allow-mixed") != NULL;
+  gboolean two_byte = two_byte_ok
+                      && (gst_sdp_message_get_attribute_val (offer, "extmap-allow-mixed") != NULL
+                          || gst_sdp_media_get_attribute_val (media, "extmap-allow-mixed") != NULL);
 
   for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++)
     {
@@ -202,10 +205,10 @@ playout_delay_id (const GstSDPMessage *offer, const GstSDPMedia *media, gboolean
       guint64 id;
 
       if (g_strcmp0 (attr->key, "extmap") != 0 || attr->value == NULL
-          || strstr (attr->value, VSA_RTP_PLAYOUT_DELAY_URI) == NULL)
+          || strstr (attr->value, uri) == NULL)
         continue;
       fields = g_strsplit (attr->value, " ", 3);
-      if (g_strv_length (fields) < 2 || g_strcmp0 (fields[1], VSA_RTP_PLAYOUT_DELAY_URI) != 0)
+      if (g_strv_length (fields) < 2 || g_strcmp0 (fields[1], uri) != 0)
         continue;
 
       /* the first such line decides */
@@ -214,14 +217,14 @@ playout_delay_id (const GstSDPMessage *offer, const GstSDPMedia *media, gboolean
       if (!g_ascii_string_to_unsigned (fields[0], 10, 1, 255, &id, NULL) || id == 15
           || (id > 14 && !two_byte))
         {
-          g_debug ("playout-delay not answered: unusable extmap \"%s\"", attr->value);
+          g_debug ("%s not answered: unusable extmap \"%s\"", what, attr->value);
           return 0;
         }
       /* the browser must receive it: offered sendrecv (no direction) or recvonly */
       if (direction != NULL && g_strcmp0 (direction, "sendrecv") != 0
           && g_strcmp0 (direction, "recvonly") != 0)
         {
-          g_debug ("playout-delay not answered: offered %s", direction);
+          g_debug ("%s not answered: offered %s", what, direction);
           return 0;
         }
       *out_sendonly = g_strcmp0 (direction, "recvonly") == 0;
@@ -305,7 +308,11 @@ vsa_codec_choose (const GstSDPMessage *offer, const char *const *preference,
         {
           choice->mline_index = mline_index;
           choice->playout_delay_id
-              = playout_delay_id (offer, video, &choice->playout_delay_sendonly);
+              = offered_extmap_id (offer, video, VSA_RTP_PLAYOUT_DELAY_URI, "playout-delay", TRUE,
+                                   &choice->playout_delay_sendonly);
+          /* rtpsession (1.22) finds its sequence number in one-byte headers only */
+          choice->twcc_id = offered_extmap_id (offer, video, VSA_CODEC_TWCC_URI,
+                                               "transport-wide-cc", FALSE, &choice->twcc_sendonly);
           return choice;
         }
     }

@@ -5,6 +5,11 @@
 
 G_BEGIN_DECLS
 
+/* Transport-wide sequence numbers, which the browser acknowledges in RTCP transport-cc
+ * feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01). */
+#define VSA_CODEC_TWCC_URI                                                                         \
+  "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+
 #define VSA_CODEC_ERROR (vsa_codec_error_quark ())
 GQuark vsa_codec_error_quark (void);
 
@@ -34,6 +39,9 @@ typedef struct
    * or not in a form we can answer. */
   guint playout_delay_id;
   gboolean playout_delay_sendonly; /* offered recvonly: answer it sendonly */
+  /* The same for transport-wide congestion control (ids 1-14 only). */
+  guint twcc_id;
+  gboolean twcc_sendonly;
 } VsaCodecChoice;
 
 void vsa_codec_choice_free (VsaCodecChoice *self);

@@ -139,6 +139,34 @@ forward_keyframe_request (GstPad *pad, GstPadProbeInfo *info, gpointer source)
   return GST_PAD_PROBE_OK;
 }
 
+GPtrArray *
+vsa_pipeline_new_header_extensions (const VsaCodecChoice *choice)
+{
+  GPtrArray *extensions = g_ptr_array_new_with_free_func (gst_object_unref);
+
+  if (choice->playout_delay_id != 0)
+    g_ptr_array_add (extensions, vsa_rtp_playout_delay_new (choice->playout_delay_id,
+                                                            choice->playout_delay_sendonly));
+  if (choice->twcc_id != 0)
+    {
+      /* rtpsession sees the id in the payloader's caps, rewrites each packet's number and
+       * reads the browser's transport-cc feedback (its "twcc-stats") */
+      GstRTPHeaderExtension *twcc = gst_rtp_header_extension_create_from_uri (VSA_CODEC_TWCC_URI);
+
+      if (twcc == NULL)
+        g_debug ("transport-wide-cc not answered: no rtphdrexttwcc");
+      else
+        {
+          gst_rtp_header_extension_set_id (twcc, choice->twcc_id);
+          if (choice->twcc_sendonly)
+            gst_rtp_header_extension_set_direction (twcc,
+                                                    GST_RTP_HEADER_EXTENSION_DIRECTION_SENDONLY);
+          g_ptr_array_add (extensions, gst_object_ref_sink (twcc));
+        }
+    }
+  return extensions;
+}
+
 GstElement *
 vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choice, GError **error)
 {
@@ -149,6 +177,7 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
       = gst_caps_from_string ("video/x-raw,format=I420,colorimetry=bt601");
   g_autoptr (GstCaps) nv12_caps = gst_caps_from_string ("video/x-raw,format=NV12");
   GstElement *elements[10] = { 0 };
+  g_autoptr (GPtrArray) extensions = NULL;
   g_autoptr (GstPad) src = NULL;
   VsaH264Encoder h264 = VSA_H264_ENCODER_X264;
   guint n = 0;
@@ -219,14 +248,10 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
                          elements[0], NULL);
     }
 
-  /* webrtcbin answers the extmap-<id> field the payloader puts on its caps */
-  if (choice->playout_delay_id != 0)
-    {
-      g_autoptr (GstRTPHeaderExtension) playout_delay
-          = vsa_rtp_playout_delay_new (choice->playout_delay_id, choice->playout_delay_sendonly);
-
-      g_signal_emit_by_name (elements[n - 1], "add-extension", playout_delay);
-    }
+  /* webrtcbin answers the extmap-<id> fields the payloader puts on its caps */
+  extensions = vsa_pipeline_new_header_extensions (choice);
+  for (guint i = 0; i < extensions->len; i++)
+    g_signal_emit_by_name (elements[n - 1], "add-extension", g_ptr_array_index (extensions, i));
 
   src = gst_element_get_static_pad (elements[n - 1], "src");
   if (choice->codec == VSA_CODEC_H264)

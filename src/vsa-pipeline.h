@@ -1,6 +1,7 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/rtp/rtp.h>
 
 #include "vsa-codec.h"
 #include "vsa-config.h"
@@ -11,6 +12,11 @@ G_BEGIN_DECLS
  * "src" ghost pad producing RTP with the chosen payload type. */
 GstElement *vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choice,
                                         GError **error);
+
+/* The RTP header extensions the payloader writes for @choice, under the offer's ids:
+ * playout-delay and transport-wide sequence numbers, each when offered (TWCC also needs
+ * rtpmanager's rtphdrexttwcc). webrtcbin answers the extmaps of the payloader's caps. */
+GPtrArray *vsa_pipeline_new_header_extensions (const VsaCodecChoice *choice);
 
 /* Sets the encoder's target bitrate while it runs (x264enc, vaapih264enc and vpxenc all
  * reconfigure live, their VBV/CPB sizes in ms following). */

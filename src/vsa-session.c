@@ -5,7 +5,6 @@
 
 #include "vsa-bitrate.h"
 #include "vsa-pipeline.h"
-#include "vsa-rtp-playout-delay.h"
 
 #define CONNECT_TIMEOUT_S 30
 #define FIRST_CAPS_TIMEOUT_S 5
@@ -18,6 +17,9 @@
 /* A change of the target this large (or reaching a bound) is logged; the rest only
  * with --verbose. Under steady 20 % loss that is a line every 2 s or so. */
 #define BITRATE_LOG_CHANGE 0.2
+/* Transport-wide feedback comes about once a frame; the main context hears of it at most
+ * this often (the totals carry whatever was skipped). */
+#define FEEDBACK_POST_INTERVAL_US (100 * 1000)
 
 struct _VsaSession
 {
@@ -42,8 +44,13 @@ struct _VsaSession
   guint stats_id;
   GstPromise *stats_promise; /* the get-stats in flight, interrupted by stop */
   VsaBitrate bitrate;
+  GPtrArray *rtp_sessions; /* rtpbin's sessions, watched for transport-wide feedback */
+  GMutex feedback_lock;    /* guards the two below: feedback arrives on RTCP threads */
+  VsaBitrateFeedback feedback;
+  gint64 feedback_posted_us;
   guint applied_kbps; /* what the encoder was last told */
   guint logged_kbps;  /* what the last log line said */
+  double last_rtt_s;  /* the last receiver report's, for logs */
   guint64 last_bytes_sent;
   gint64 last_bytes_at; /* monotonic µs */
   gint last_received_s; /* monotonic s of the last packet from the peer; atomic */
@@ -87,6 +94,8 @@ vsa_session_finalize (GObject *object)
   g_hash_table_unref (self->remote_seen);
   g_ptr_array_unref (self->gathered);
   g_free (self->resolution);
+  g_ptr_array_unref (self->rtp_sessions);
+  g_mutex_clear (&self->feedback_lock);
   G_OBJECT_CLASS (vsa_session_parent_class)->finalize (object);
 }
 
@@ -116,6 +125,8 @@ vsa_session_init (VsaSession *self)
   self->context = g_main_context_ref_thread_default ();
   self->remote_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->gathered = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
+  self->rtp_sessions = g_ptr_array_new_with_free_func (gst_object_unref);
+  g_mutex_init (&self->feedback_lock);
 }
 
 VsaSession *
@@ -151,6 +162,7 @@ typedef enum
   EVENT_ICE_STATE,
   EVENT_FAILED,
   EVENT_STATS,
+  EVENT_FEEDBACK,
 } EventKind;
 
 typedef struct
@@ -165,6 +177,8 @@ typedef struct
   VsaBitrateReport report;
   double jitter_s;
   guint64 bytes_sent;
+  /* EVENT_FEEDBACK: the transport-wide feedback's totals so far */
+  VsaBitrateFeedback feedback;
 } Event;
 
 static void
@@ -310,7 +324,61 @@ watch_peer (VsaSession *self)
   self->liveness_id = g_timeout_add_seconds (1, check_peer_alive, self);
 }
 
+/* On an RTCP thread, once per transport-wide feedback packet: rtpsession's "twcc-stats"
+ * are that packet's (packets-sent: those it accounts for, packets-recv: those of them the
+ * browser got) plus windowed rates we do not use. Summed into totals, so that the main
+ * context may skip some. */
+static void
+on_twcc_stats (GObject *rtp_session, GParamSpec *pspec, VsaSession *self)
+{
+  g_autoptr (GstStructure) stats = NULL;
+  guint packets = 0;
+  guint received = 0;
+  gint64 now = g_get_monotonic_time ();
+  Event *event = NULL;
+
+  g_object_get (rtp_session, "twcc-stats", &stats, NULL);
+  if (stats == NULL || !gst_structure_get_uint (stats, "packets-sent", &packets)
+      || !gst_structure_get_uint (stats, "packets-recv", &received))
+    return;
+  g_mutex_lock (&self->feedback_lock);
+  self->feedback.packets += packets;
+  self->feedback.lost += packets - MIN (received, packets);
+  if (now - self->feedback_posted_us >= FEEDBACK_POST_INTERVAL_US)
+    {
+      self->feedback_posted_us = now;
+      event = event_new (self, EVENT_FEEDBACK);
+      event->feedback = self->feedback;
+    }
+  g_mutex_unlock (&self->feedback_lock);
+  if (event != NULL)
+    attach_event (event);
+}
+
+/* rtpbin's sessions exist once the answer is set; with max-bundle there is one. */
+static void
+watch_feedback (VsaSession *self)
+{
+  g_autoptr (GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (self->webrtc), "rtpbin");
+  g_autoptr (GstIterator) sessions = NULL;
+  GValue item = G_VALUE_INIT;
+
+  if (rtpbin == NULL)
+    return;
+  sessions = gst_bin_iterate_all_by_element_factory_name (GST_BIN (rtpbin), "rtpsession");
+  while (gst_iterator_next (sessions, &item) == GST_ITERATOR_OK)
+    {
+      GstElement *rtp_session = g_value_get_object (&item);
+
+      g_signal_connect (rtp_session, "notify::twcc-stats", G_CALLBACK (on_twcc_stats), self);
+      g_ptr_array_add (self->rtp_sessions, gst_object_ref (rtp_session));
+      g_value_reset (&item);
+    }
+  g_value_unset (&item);
+}
+
 static void on_stats (GstPromise *promise, gpointer data);
+static void apply_bitrate (VsaSession *self, guint kbps);
 
 /* One get-stats at a time; its reply comes back as EVENT_STATS. */
 static gboolean
@@ -335,7 +403,6 @@ handle_stats (VsaSession *self, const Event *event)
   gint64 now = g_get_monotonic_time ();
   guint kbps;
   guint sent_kbps = 0;
-  gboolean far, bound;
 
   if (self->last_bytes_at != 0 && now > self->last_bytes_at)
     sent_kbps = (guint) ((event->bytes_sent - MIN (event->bytes_sent, self->last_bytes_sent)) * 8
@@ -345,14 +412,38 @@ handle_stats (VsaSession *self, const Event *event)
   if (!event->have_report)
     return;
 
+  self->last_rtt_s = event->report.rtt_s;
   kbps = vsa_bitrate_update (&self->bitrate, &event->report, now);
   g_debug ("session %s: receiver report: highest seq %u, lost %" G_GINT64_FORMAT
-           ", rtt %.1f ms, jitter %.1f ms; interval loss %.1f %%, queueing %.0f ms; sending "
+           ", rtt %.1f ms, jitter %.1f ms; interval loss %.1f %%%s, queueing %.0f ms; sending "
            "%u kbps, target %u kbps",
            self->config->session_id, event->report.highest_seq, event->report.packets_lost,
            event->report.rtt_s * 1000, event->jitter_s * 1000,
            vsa_bitrate_get_loss (&self->bitrate) * 100,
+           vsa_bitrate_uses_feedback (&self->bitrate, now) ? " (transport-wide)" : "",
            vsa_bitrate_get_queue_delay (&self->bitrate) * 1000, sent_kbps, kbps);
+  apply_bitrate (self, kbps);
+}
+
+/* The transport-wide feedback judges loss when the browser sends it: see vsa-bitrate.c. */
+static void
+handle_feedback (VsaSession *self, const Event *event)
+{
+  guint kbps
+      = vsa_bitrate_update_feedback (&self->bitrate, &event->feedback, g_get_monotonic_time ());
+
+  g_debug ("session %s: transport-wide feedback: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
+           " lost; interval loss %.1f %%, target %u kbps",
+           self->config->session_id, event->feedback.packets, event->feedback.lost,
+           vsa_bitrate_get_loss (&self->bitrate) * 100, kbps);
+  apply_bitrate (self, kbps);
+}
+
+static void
+apply_bitrate (VsaSession *self, guint kbps)
+{
+  gboolean far, bound;
+
   if (kbps == self->applied_kbps)
     return;
   vsa_pipeline_set_bitrate (self->pipeline, self->choice.codec, kbps);
@@ -364,7 +455,7 @@ handle_stats (VsaSession *self, const Event *event)
     return;
   g_message ("session %s: bitrate %u -> %u kbps (loss %.0f %%, rtt %.0f ms)",
              self->config->session_id, self->logged_kbps, kbps,
-             vsa_bitrate_get_loss (&self->bitrate) * 100, MAX (event->report.rtt_s, 0) * 1000);
+             vsa_bitrate_get_loss (&self->bitrate) * 100, MAX (self->last_rtt_s, 0) * 1000);
   self->logged_kbps = kbps;
 }
 
@@ -381,6 +472,7 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
         {
           self->connected = TRUE;
           watch_peer (self);
+          watch_feedback (self);
           self->stats_id = g_timeout_add_seconds (STATS_INTERVAL_S, request_stats, self);
           g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
         }
@@ -478,6 +570,9 @@ dispatch_event (gpointer data)
     case EVENT_STATS:
       g_clear_pointer (&self->stats_promise, gst_promise_unref);
       handle_stats (self, event);
+      break;
+    case EVENT_FEEDBACK:
+      handle_feedback (self, event);
       break;
     }
   return G_SOURCE_REMOVE;
@@ -781,10 +876,11 @@ disable_upnp (GstElement *webrtc)
 /* Exactly what we send, in the offer's terms; webrtcbin intersects it with the offer.
  * The answer takes from these what the video's caps would tell webrtcbin only once the
  * encoder's first frame is out (tens of ms): the SSRC, which the payloader then takes
- * from webrtcbin's caps, and the playout-delay extmap, as the payloader writes it. */
+ * from webrtcbin's caps, and the extmaps, as the payloader writes them. */
 static GstCaps *
 codec_preferences (const VsaCodecChoice *choice, guint32 ssrc)
 {
+  g_autoptr (GPtrArray) extensions = NULL;
   GstCaps *caps = gst_caps_new_simple (
       "application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name", G_TYPE_STRING,
       vsa_codec_to_encoding_name (choice->codec), "payload", G_TYPE_INT, (int) choice->payload_type,
@@ -793,13 +889,9 @@ codec_preferences (const VsaCodecChoice *choice, guint32 ssrc)
   if (choice->codec == VSA_CODEC_H264)
     gst_caps_set_simple (caps, "packetization-mode", G_TYPE_STRING, "1", "profile-level-id",
                          G_TYPE_STRING, choice->profile_level_id, NULL);
-  if (choice->playout_delay_id != 0)
-    {
-      g_autoptr (GstRTPHeaderExtension) playout_delay
-          = vsa_rtp_playout_delay_new (choice->playout_delay_id, choice->playout_delay_sendonly);
-
-      gst_rtp_header_extension_set_caps_from_attributes (playout_delay, caps);
-    }
+  extensions = vsa_pipeline_new_header_extensions (choice);
+  for (guint i = 0; i < extensions->len; i++)
+    gst_rtp_header_extension_set_caps_from_attributes (g_ptr_array_index (extensions, i), caps);
   return caps;
 }
 
@@ -995,6 +1087,12 @@ vsa_session_get_bitrate_kbps (VsaSession *self)
   return self->applied_kbps;
 }
 
+gboolean
+vsa_session_get_loss_by_feedback (VsaSession *self)
+{
+  return vsa_bitrate_uses_feedback (&self->bitrate, g_get_monotonic_time ());
+}
+
 void
 vsa_session_stop (VsaSession *self)
 {
@@ -1016,6 +1114,9 @@ vsa_session_stop (VsaSession *self)
 
       gst_bus_remove_watch (bus);
       g_signal_handlers_disconnect_by_data (self->webrtc, self);
+      for (guint i = 0; i < self->rtp_sessions->len; i++)
+        g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->rtp_sessions, i), self);
+      g_ptr_array_set_size (self->rtp_sessions, 0);
       gst_element_set_state (self->pipeline, GST_STATE_NULL);
       g_clear_object (&self->pipeline);
       self->webrtc = NULL;

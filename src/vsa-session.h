@@ -32,8 +32,11 @@ void vsa_session_add_remote_candidate (VsaSession *self, const VsaCandidate *can
 const char *vsa_session_get_resolution (VsaSession *self);
 
 /* The encoder's current target bitrate: the configured bitrate until the browser's
- * receiver reports say to go lower (and later back up). */
+ * receiver reports or transport-wide feedback say to go lower (and later back up). */
 guint vsa_session_get_bitrate_kbps (VsaSession *self);
+/* TRUE while loss is judged from the browser's transport-wide feedback (negotiated and
+ * arriving) rather than from its receiver reports. */
+gboolean vsa_session_get_loss_by_feedback (VsaSession *self);
 
 /* Does once per process, on a worker thread, what the first session would otherwise do
  * on its critical path (libsrtp's start, the DTLS certificate). FALSE: no DTLS plugin. */

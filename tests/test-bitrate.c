@@ -213,6 +213,102 @@ test_rtt (void)
   g_assert_cmpuint (vsa_bitrate_get_kbps (&f.bitrate), ==, MAX_KBPS);
 }
 
+/* Transport-wide feedback totals at @now: @packets more of which @lost more were lost. */
+static guint
+feedback (Feed *feed, VsaBitrateFeedback *totals, guint packets, guint lost, gint64 now)
+{
+  totals->packets += packets;
+  totals->lost += lost;
+  return vsa_bitrate_update_feedback (&feed->bitrate, totals, now);
+}
+
+#define MS 1000
+
+/* Feedback judges loss as soon as it covers 20 packets, a tenth of a second in here, but
+ * goes down at most once per 300 ms; meanwhile the receiver reports' loss is not used. */
+static void
+test_feedback_loss (void)
+{
+  Feed f;
+  VsaBitrateFeedback totals = { 1000, 10 };
+  gint64 t;
+
+  feed_init (&f);
+  t = f.now;
+  g_assert_false (vsa_bitrate_uses_feedback (&f.bitrate, t));
+  g_assert_cmpuint (feedback (&f, &totals, 0, 0, t), ==, MAX_KBPS); /* where it starts */
+  g_assert_true (vsa_bitrate_uses_feedback (&f.bitrate, t));
+  g_assert_cmpuint (feedback (&f, &totals, 19, 4, t += 100 * MS), ==, MAX_KBPS); /* too few */
+  g_assert_cmpuint (feedback (&f, &totals, 31, 6, t += 100 * MS), ==, 2250);     /* 10 of 50 */
+  g_assert_cmpfloat_with_epsilon (vsa_bitrate_get_loss (&f.bitrate), 0.2, 1e-9);
+  g_assert_cmpuint (feedback (&f, &totals, 50, 10, t += 100 * MS), ==, 2250); /* too soon */
+  g_assert_cmpuint (feedback (&f, &totals, 50, 10, t += 100 * MS), ==, 2250);
+  g_assert_cmpuint (feedback (&f, &totals, 50, 10, t += 100 * MS), ==, 2025); /* 300 ms on */
+  /* a receiver report's loss changes nothing while feedback comes */
+  f.now = t;
+  g_assert_cmpuint (feed (&f, 100, 50, 0.02), ==, 2025);
+  g_assert_cmpuint (feedback (&f, &totals, 50, 2, t += 100 * MS), ==, 2025); /* 4 %: hold */
+}
+
+/* Increases follow the time elapsed, not the number of judgements: ten a second go up as
+ * much as one a second does (within compounding). */
+static void
+test_feedback_increase (void)
+{
+  Feed f;
+  VsaBitrateFeedback totals = { 0, 0 };
+  gint64 t;
+
+  feed_init (&f);
+  feed (&f, 100, 40, 0.02); /* 2000 */
+  t = f.now;
+  feedback (&f, &totals, 0, 0, t);
+  for (int i = 0; i < 10; i++)
+    feedback (&f, &totals, 20, 0, t += 100 * MS);
+  g_assert_cmpuint (vsa_bitrate_get_kbps (&f.bitrate), >=, 2161);
+  g_assert_cmpuint (vsa_bitrate_get_kbps (&f.bitrate), <=, 2168);
+}
+
+/* The receiver reports still bring the round-trip time: a standing queue backs off (once
+ * per report) and holds the feedback's increases. */
+static void
+test_feedback_queue (void)
+{
+  Feed f;
+  VsaBitrateFeedback totals = { 0, 0 };
+  guint kbps;
+
+  feed_init (&f);
+  feed (&f, 100, 0, 0.02); /* the RTT's minimum */
+  feedback (&f, &totals, 0, 0, f.now);
+  g_assert_cmpuint (feed (&f, 100, 0, 0.15), ==, 2125); /* 130 ms of queue */
+  g_assert_cmpuint (feedback (&f, &totals, 50, 0, f.now + 100 * MS), ==, 2125);
+  g_assert_cmpuint (feedback (&f, &totals, 50, 0, f.now + 500 * MS), ==, 2125);
+  kbps = feed (&f, 100, 0, 0.02); /* the queue drained */
+  g_assert_cmpuint (kbps, ==, 2125);
+  g_assert_cmpuint (feedback (&f, &totals, 50, 0, f.now + 500 * MS), >, kbps);
+}
+
+/* Feedback that stops (renegotiated away, or lost with the path) hands loss back to the
+ * receiver reports after VSA_BITRATE_FEEDBACK_STALE_US; totals that restart start over. */
+static void
+test_feedback_stale (void)
+{
+  Feed f;
+  VsaBitrateFeedback totals = { 5000, 100 };
+
+  feed_init (&f);
+  feedback (&f, &totals, 0, 0, f.now);
+  g_assert_cmpuint (feed (&f, 100, 20, 0.02), ==, MAX_KBPS); /* feedback's to judge */
+  g_assert_true (vsa_bitrate_uses_feedback (&f.bitrate, f.now));
+  g_assert_false (vsa_bitrate_uses_feedback (&f.bitrate, f.now + SECOND));
+  g_assert_cmpuint (feed (&f, 100, 20, 0.02), ==, 2250); /* 2 s without */
+
+  totals = (VsaBitrateFeedback){ 0, 0 };
+  g_assert_cmpuint (feedback (&f, &totals, 10, 10, f.now + 100 * MS), ==, 2250); /* a start */
+  g_assert_cmpuint (feedback (&f, &totals, 100, 20, f.now + 400 * MS), ==, 2025);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -227,5 +323,9 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/bitrate/few-packets", test_few_packets);
   g_test_add_func ("/vsa/bitrate/sequence", test_sequence);
   g_test_add_func ("/vsa/bitrate/rtt", test_rtt);
+  g_test_add_func ("/vsa/bitrate/feedback/loss", test_feedback_loss);
+  g_test_add_func ("/vsa/bitrate/feedback/increase", test_feedback_increase);
+  g_test_add_func ("/vsa/bitrate/feedback/queue", test_feedback_queue);
+  g_test_add_func ("/vsa/bitrate/feedback/stale", test_feedback_stale);
   return g_test_run ();
 }

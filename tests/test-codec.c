@@ -496,6 +496,65 @@ test_playout_delay_forms (void)
     }
 }
 
+#define TWCC "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+
+/* Both browsers offer transport-wide-cc without a direction (Chromium as 4, Firefox as 7);
+ * only one-byte ids are taken, as rtpsession numbers packets in that form only. */
+static void
+test_twcc (void)
+{
+  const struct
+  {
+    const char *fixture;
+    guint id;
+  } fixtures[] = {
+    { "chromium-early-offer.json", 4 },
+    { "chromium-viewer-offer.json", 4 },
+    { "firefox-early-offer.json", 7 },
+    { "firefox-viewer-offer.json", 7 },
+  };
+  const struct
+  {
+    const char *media;
+    guint id;
+    gboolean sendonly;
+  } forms[] = {
+    { "", 0 },
+    { "a=extmap:3 " TWCC "\r\n", 3 },
+    { "a=extmap:3/recvonly " TWCC "\r\n", 3, TRUE },
+    { "a=extmap:3/sendonly " TWCC "\r\n", 0 },
+    { "a=extmap-allow-mixed\r\na=extmap:16 " TWCC "\r\n", 0 },
+    { "a=extmap:15 " TWCC "\r\n", 0 },
+    { "a=extmap:3 " TWCC "-02\r\n", 0 },
+  };
+  const char *const vp8[] = { "vp8", NULL };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fixtures); i++)
+    {
+      g_autoptr (GstSDPMessage) sdp = sdp_from_fixture (fixtures[i].fixture);
+      g_autoptr (VsaCodecChoice) choice = choose (sdp, vp8, all_available, NULL);
+
+      g_assert_nonnull (choice);
+      g_assert_cmpuint (choice->twcc_id, ==, fixtures[i].id);
+      g_assert_false (choice->twcc_sendonly);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (forms); i++)
+    {
+      g_autofree char *text = g_strdup_printf (SDP_HEAD "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+                                                        "c=IN IP4 0.0.0.0\r\n"
+                                                        "a=mid:0\r\n"
+                                                        "%s"
+                                                        "a=rtpmap:96 VP8/90000\r\n",
+                                               forms[i].media);
+      g_autoptr (GstSDPMessage) sdp = sdp_from_text (text);
+      g_autoptr (VsaCodecChoice) choice = choose (sdp, vp8, all_available, NULL);
+
+      g_test_message ("case %u: %s", i, forms[i].media);
+      g_assert_cmpuint (choice->twcc_id, ==, forms[i].id);
+      g_assert_cmpint (choice->twcc_sendonly, ==, forms[i].sendonly);
+    }
+}
+
 /* Only the chosen video m-line's extmaps count. */
 static void
 test_playout_delay_other_mline (void)
@@ -588,6 +647,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/codec/playout-delay/fixtures", test_playout_delay_fixtures);
   g_test_add_func ("/vsa/codec/playout-delay/forms", test_playout_delay_forms);
   g_test_add_func ("/vsa/codec/playout-delay/other-mline", test_playout_delay_other_mline);
+  g_test_add_func ("/vsa/codec/twcc", test_twcc);
   g_test_add_func ("/vsa/codec/string/round-trip", test_to_from_string);
 
   return g_test_run ();

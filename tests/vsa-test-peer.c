@@ -21,6 +21,7 @@ struct _VsaTestPeer
   gint frames;
   char *answer_sdp;
   guint playout_delay_id;   /* offered in codec_caps, or 0 */
+  guint twcc_id;            /* the same */
   VsaTestPeerRtpCounts rtp; /* under lock */
   /* simulated loss, under lock: the probe runs on the transport's thread */
   GRand *rand;
@@ -96,6 +97,7 @@ count_packet (VsaTestPeer *peer, GstBuffer *buffer)
   guint size = 0;
   guint8 appbits;
   gboolean zero_delay = FALSE;
+  gboolean twcc = FALSE;
   guint32 ssrc;
 
   if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
@@ -108,12 +110,17 @@ count_packet (VsaTestPeer *peer, GstBuffer *buffer)
           || gst_rtp_buffer_get_extension_twobytes_header (&rtp, &appbits, peer->playout_delay_id,
                                                            0, &data, &size)))
     zero_delay = size == 3 && memcmp (data, "\0\0\0", 3) == 0;
+  /* the agent sends it in one-byte headers only */
+  if (peer->twcc_id != 0)
+    twcc = gst_rtp_buffer_get_extension_onebyte_header (&rtp, peer->twcc_id, 0, &data, &size)
+           && size == 2;
   gst_rtp_buffer_unmap (&rtp);
 
   g_mutex_lock (&peer->lock);
   peer->rtp.packets++;
   peer->rtp.with_extension += with_extension;
   peer->rtp.zero_playout_delay += zero_delay;
+  peer->rtp.with_twcc += twcc;
   peer->rtp.ssrc = ssrc;
   g_mutex_unlock (&peer->lock);
 }
@@ -137,9 +144,9 @@ on_rtp (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
-/* The id of an "extmap-<id>" field of @caps naming playout-delay, or 0. */
+/* The id of an "extmap-<id>" field of @caps naming @uri, or 0. */
 static guint
-offered_playout_delay_id (const GstCaps *caps)
+offered_extmap_id (const GstCaps *caps, const char *uri)
 {
   const GstStructure *structure = gst_caps_get_structure (caps, 0);
 
@@ -152,8 +159,7 @@ offered_playout_delay_id (const GstCaps *caps)
         continue;
       if (GST_VALUE_HOLDS_ARRAY (value) && gst_value_array_get_size (value) == 3)
         value = gst_value_array_get_value (value, 1);
-      if (G_VALUE_HOLDS_STRING (value)
-          && g_strcmp0 (g_value_get_string (value), VSA_TEST_PEER_PLAYOUT_DELAY_URI) == 0)
+      if (G_VALUE_HOLDS_STRING (value) && g_strcmp0 (g_value_get_string (value), uri) == 0)
         return (guint) g_ascii_strtoull (name + strlen ("extmap-"), NULL, 10);
     }
   return 0;
@@ -250,7 +256,8 @@ vsa_test_peer_new (const char *codec_caps)
   g_autoptr (GstElement) rtpbin = NULL;
 
   g_mutex_init (&peer->lock);
-  peer->playout_delay_id = offered_playout_delay_id (caps);
+  peer->playout_delay_id = offered_extmap_id (caps, VSA_TEST_PEER_PLAYOUT_DELAY_URI);
+  peer->twcc_id = offered_extmap_id (caps, VSA_TEST_PEER_TWCC_URI);
   peer->rand = g_rand_new_with_seed (LOSS_SEED);
   peer->pipeline = gst_pipeline_new (NULL);
   peer->webrtc = gst_element_factory_make_full ("webrtcbin", "bundle-policy",

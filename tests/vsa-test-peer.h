@@ -19,6 +19,11 @@ typedef struct _VsaTestPeer VsaTestPeer;
  * <"recvonly", URI, "">, as Firefox offers it) to codec_caps. */
 #define VSA_TEST_PEER_PLAYOUT_DELAY_URI "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
 
+/* Transport-wide congestion control, offered the same way. A webrtcbin receiver sends
+ * transport-cc feedback once the answer carries it. */
+#define VSA_TEST_PEER_TWCC_URI                                                                     \
+  "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+
 VsaTestPeer *vsa_test_peer_new (const char *codec_caps);
 void vsa_test_peer_free (VsaTestPeer *peer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaTestPeer, vsa_test_peer_free)
@@ -38,13 +43,15 @@ int vsa_test_peer_get_frames (VsaTestPeer *peer);
 const char *vsa_test_peer_get_answer_sdp (VsaTestPeer *peer);
 
 /* The RTP packets received (after SRTP, before depayloading): all of them, those with any
- * header extension, and those carrying playout-delay under the id codec_caps offered it
- * with min = max = 0; and the SSRC of the latest. */
+ * header extension, those carrying playout-delay under the id codec_caps offered it with
+ * min = max = 0, and those carrying a transport-wide sequence number under its offered id;
+ * and the SSRC of the latest. */
 typedef struct
 {
   guint packets;
   guint with_extension;
   guint zero_playout_delay;
+  guint with_twcc;
   guint32 ssrc;
 } VsaTestPeerRtpCounts;
 void vsa_test_peer_get_rtp_counts (VsaTestPeer *peer, VsaTestPeerRtpCounts *counts);
