@@ -50,6 +50,9 @@ typedef struct
 {
   double cpu_percent; /* of one core */
   double peak_rss_mb;
+  /* VmRSS at its peak, split: private memory, mapped files (mostly shared libraries'
+   * pages, which other processes share), shared memory (the screen's MIT-SHM segments) */
+  double anon_mb, file_mb, shmem_mb;
 } Usage;
 
 typedef struct
@@ -154,18 +157,36 @@ read_cpu_ticks (const char *pid, gint64 *ticks)
   return TRUE;
 }
 
-/* VmRSS of pid in kB, or -1. */
+/* A field of /proc/PID/status in kB, or -1. */
 static gint64
+status_kb (const char *contents, const char *field)
+{
+  g_autofree char *key = g_strdup_printf ("\n%s:", field);
+  const char *line = strstr (contents, key);
+
+  return line != NULL ? g_ascii_strtoll (line + strlen (key), NULL, 10) : -1;
+}
+
+/* VmRSS of pid and its split, in kB; all -1 when pid is gone. */
+typedef struct
+{
+  gint64 rss, anon, file, shmem;
+} Rss;
+
+static Rss
 read_rss_kb (const char *pid)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%s/status", pid);
   g_autofree char *contents = NULL;
-  const char *line;
+  Rss rss = { -1, -1, -1, -1 };
 
-  if (!g_file_get_contents (path, &contents, NULL, NULL)
-      || (line = strstr (contents, "\nVmRSS:")) == NULL)
-    return -1;
-  return g_ascii_strtoll (line + strlen ("\nVmRSS:"), NULL, 10);
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return rss;
+  rss.rss = status_kb (contents, "VmRSS");
+  rss.anon = status_kb (contents, "RssAnon");
+  rss.file = status_kb (contents, "RssFile");
+  rss.shmem = status_kb (contents, "RssShmem");
+  return rss;
 }
 
 typedef struct
@@ -173,7 +194,7 @@ typedef struct
   GSubprocess *process;
   gint64 end_us;
   gint64 next_sample_us;
-  gint64 peak_rss_kb;
+  Rss peak; /* the sample with the highest VmRSS */
 } Sampling;
 
 /* Samples RSS every 100 ms until the window ends or the process is gone. */
@@ -187,8 +208,10 @@ sample (gpointer user_data)
     return TRUE;
   if (now >= sampling->next_sample_us)
     {
-      sampling->peak_rss_kb = MAX (sampling->peak_rss_kb,
-                                   read_rss_kb (g_subprocess_get_identifier (sampling->process)));
+      Rss rss = read_rss_kb (g_subprocess_get_identifier (sampling->process));
+
+      if (rss.rss > sampling->peak.rss)
+        sampling->peak = rss;
       sampling->next_sample_us = now + 100 * 1000;
     }
   return now >= sampling->end_us;
@@ -200,7 +223,7 @@ measure_usage (GSubprocess *process, const char *what, guint seconds, Usage *usa
 {
   g_autofree char *pid = g_strdup (g_subprocess_get_identifier (process));
   gint64 start_us = g_get_monotonic_time ();
-  Sampling sampling = { process, start_us + (gint64) seconds * G_USEC_PER_SEC, 0, 0 };
+  Sampling sampling = { process, start_us + (gint64) seconds * G_USEC_PER_SEC, 0, { 0 } };
   gint64 start_ticks = 0, end_ticks = 0;
 
   if (pid == NULL || !read_cpu_ticks (pid, &start_ticks))
@@ -216,7 +239,10 @@ measure_usage (GSubprocess *process, const char *what, guint seconds, Usage *usa
     }
   usage->cpu_percent = 100.0 * (end_ticks - start_ticks) / sysconf (_SC_CLK_TCK)
                        / ((g_get_monotonic_time () - start_us) / 1e6);
-  usage->peak_rss_mb = sampling.peak_rss_kb / 1024.0;
+  usage->peak_rss_mb = sampling.peak.rss / 1024.0;
+  usage->anon_mb = sampling.peak.anon / 1024.0;
+  usage->file_mb = sampling.peak.file / 1024.0;
+  usage->shmem_mb = sampling.peak.shmem / 1024.0;
   return TRUE;
 }
 
@@ -868,8 +894,16 @@ results_table (Result *results, guint n_results)
   return format_table (rows);
 }
 
+/* "anon A + file F + shmem S MB" of a peak VmRSS. */
+static char *
+format_rss_split (const Usage *usage)
+{
+  return g_strdup_printf ("anon %.1f + file %.1f + shmem %.1f MB", usage->anon_mb, usage->file_mb,
+                          usage->shmem_mb);
+}
+
 /* Per configuration: latency p50 by each of the page's timestamps, the page's clock check,
- * skipped and failed configurations. */
+ * the split of each peak RSS, skipped and failed configurations. */
 static char *
 results_notes (Result *results, guint n_results)
 {
@@ -886,16 +920,24 @@ results_notes (Result *results, guint n_results)
         g_string_append_printf (notes, "- %s: failed: %s\n", r->label, r->failed);
       else
         {
+          g_autofree char *agent_rss = format_rss_split (&r->streaming);
+          g_autofree char *bare_rss = format_rss_split (&r->bare);
+          g_autofree char *waiting_rss = format_rss_split (&r->waiting);
+
           skew = format_number (r->clock_skew_ms, 2);
           g_string_append_printf (
               notes,
               "- %s: g2g p50 by presentationTime %.1f ms, expectedDisplayTime %.1f ms, "
-              "callback time %.1f ms; %u switches in the window; page clock skew %s ms; "
-              "ms after the offer: answer stored %.0f, answer fetched by the page %.0f, ICE "
-              "connected %.0f, DTLS connected %.0f, first frame %.0f\n",
+              "callback time %.1f ms; %u switches in the window; page clock skew %s ms\n"
+              "  - ms after the offer: answer stored %.0f, answer fetched by the page %.0f, "
+              "ICE connected %.0f, DTLS connected %.0f, first frame %.0f\n",
               r->label, vsa_bench_quantile ((double *) r->latencies->data, r->latencies->len, 0.5),
               r->expected_p50, r->callback_p50, r->switches, skew, r->offer_to_answer_ms,
               r->answer_received_ms, r->ice_connected_ms, r->connected_ms, r->offer_to_frame_ms);
+          g_string_append_printf (notes,
+                                  "  - RSS at its peak: agent streaming %s; bare pipeline %s; "
+                                  "agent waiting %s\n",
+                                  agent_rss, bare_rss, waiting_rss);
         }
     }
   return g_string_free (notes, FALSE);

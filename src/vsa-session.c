@@ -873,6 +873,20 @@ disable_upnp (GstElement *webrtc)
     g_object_set (agent, "upnp", FALSE, NULL);
 }
 
+/* webrtcbin's RTX sender keeps the last 500 packets for retransmission: 0.6 MB, 9 s of a
+ * 500 kbit/s stream. A packet resent after a second is of no use to a receiver that plays
+ * at once, so it keeps one second (and still at most 500 packets). */
+#define RTX_HISTORY_MS 1000
+
+static void
+on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer data)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+
+  if (factory != NULL && g_strcmp0 (GST_OBJECT_NAME (factory), "rtprtxsend") == 0)
+    g_object_set (element, "max-size-time", (guint) RTX_HISTORY_MS, NULL);
+}
+
 /* Exactly what we send, in the offer's terms; webrtcbin intersects it with the offer.
  * The answer takes from these what the video's caps would tell webrtcbin only once the
  * encoder's first frame is out (tens of ms): the SSRC, which the payloader then takes
@@ -919,6 +933,7 @@ build_pipeline (VsaSession *self, GPtrArray *ice_servers, GError **error)
     }
   configure_ice_servers (self, ice_servers);
   disable_upnp (self->webrtc);
+  g_signal_connect (self->webrtc, "deep-element-added", G_CALLBACK (on_deep_element_added), NULL);
   video_src = gst_element_get_static_pad (video, "src");
   gst_bin_add_many (GST_BIN (self->pipeline), g_steal_pointer (&video), self->webrtc, NULL);
   sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
