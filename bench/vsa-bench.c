@@ -13,6 +13,7 @@
 #include "bench-config.h"
 
 #include "vsa-bench-plot.h"
+#include "vsa-bench-report.h"
 #include "vsa-bench-screen.h"
 #include "vsa-pipeline.h"
 #include "vsa-test-browser.h"
@@ -22,71 +23,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #define SESSION_ID "bench"
 #define REPORT_ID "bench"
-#define RESULTS_BEGIN "<!-- bench:results:begin -->"
-#define RESULTS_END "<!-- bench:results:end -->"
-
-typedef struct
-{
-  guint width, height, fps;
-  gboolean moving;
-  VsaTestBrowser browser;
-} Setup;
-
-/* Window lengths, in seconds. */
-typedef struct
-{
-  guint settle;    /* before each measurement, for start-up to pass */
-  guint waiting;   /* the agent waiting for an offer */
-  guint streaming; /* the agent streaming, and the bare pipeline */
-} Plan;
-
-/* CPU (all threads) and RSS of a process over a window. */
-typedef struct
-{
-  double cpu_percent; /* of one core */
-  double peak_rss_mb;
-  /* VmRSS at its peak, split: private memory, mapped files (mostly shared libraries'
-   * pages, which other processes share), shared memory (the screen's MIT-SHM segments) */
-  double anon_mb, file_mb, shmem_mb;
-} Usage;
-
-typedef struct
-{
-  Setup setup;
-  char *label;
-  char *skipped; /* why it did not run, or NULL */
-  char *failed;  /* why it stopped, or NULL */
-  Usage waiting;
-  double offer_to_fetch_ms, offer_to_answer_ms, offer_to_frame_ms;
-  /* the page's steps between the answer and the first frame, ms after the offer */
-  double answer_received_ms, ice_connected_ms, connected_ms;
-  GArray *latencies; /* ms (presentationTime), sorted */
-  double expected_p50, callback_p50;
-  guint switches, missed;
-  double fps, kbps;
-  gint64 keyframes;
-  Usage streaming;
-  Usage bare;
-  char *codec; /* as the page reports it: "video/H264" */
-  char *bare_command;
-  double clock_skew_ms;
-} Result;
-
-static void
-result_clear (Result *result)
-{
-  g_free (result->label);
-  g_free (result->skipped);
-  g_free (result->failed);
-  g_clear_pointer (&result->latencies, g_array_unref);
-  g_free (result->codec);
-  g_free (result->bare_command);
-}
 
 /* Everything one configuration runs; cleared on every path, browser first so that the
  * agent sees its peer go, the screen last. */
@@ -219,7 +159,8 @@ sample (gpointer user_data)
 
 /* The process's CPU and peak RSS over seconds, serving the main context meanwhile. */
 static gboolean
-measure_usage (GSubprocess *process, const char *what, guint seconds, Usage *usage, GError **error)
+measure_usage (GSubprocess *process, const char *what, guint seconds, VsaBenchUsage *usage,
+               GError **error)
 {
   g_autofree char *pid = g_strdup (g_subprocess_get_identifier (process));
   gint64 start_us = g_get_monotonic_time ();
@@ -412,7 +353,9 @@ array_length (JsonArray *array)
 static gboolean
 report_shows_patch (JsonObject *report, gpointer user_data)
 {
+  /* the codec comes from the page's stats, sampled apart from its frames */
   return json_object_get_int_member_with_default (report, "frames", 0) >= 5
+         && json_object_get_string_member_with_default (report, "codec", NULL) != NULL
          && array_length (member_array (member_object (report, "bench"), "transitions")) >= 2;
 }
 
@@ -493,7 +436,7 @@ match_switches (GArray *switches, JsonArray *transitions, const char *field, gin
 /* fps, kbit/s and keyframes between the first stats sample in [start, end] (wall-clock
  * ms) and the last. */
 static gboolean
-stats_rates (JsonArray *stats, double start_ms, double end_ms, Result *result)
+stats_rates (JsonArray *stats, double start_ms, double end_ms, VsaBenchResult *result)
 {
   JsonObject *first = NULL, *last = NULL;
   double seconds;
@@ -524,13 +467,13 @@ stats_rates (JsonArray *stats, double start_ms, double end_ms, Result *result)
 /* ---- One configuration ---- */
 
 static const char *
-content_name (const Setup *setup)
+content_name (const VsaBenchSetup *setup)
 {
   return setup->moving ? "moving" : "static";
 }
 
 static GPtrArray *
-agent_args (Run *run, const Setup *setup, const char *config_file)
+agent_args (Run *run, const VsaBenchSetup *setup, const char *config_file)
 {
   GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
 
@@ -583,7 +526,7 @@ start_agent (Run *run, GPtrArray *argv, GError **error)
 /* The agent waiting for an offer, in the steady state: without the first minute of fast
  * polls (fast-poll-window=0, so it polls every poll-interval, 1 s). */
 static gboolean
-measure_waiting (Run *run, const Plan *plan, Result *result, GError **error)
+measure_waiting (Run *run, const VsaBenchPlan *plan, VsaBenchResult *result, GError **error)
 {
   g_autofree char *config_file = g_build_filename (run->dir, "waiting.conf", NULL);
   g_autoptr (GPtrArray) argv = NULL;
@@ -603,8 +546,8 @@ measure_waiting (Run *run, const Plan *plan, Result *result, GError **error)
 
 /* The agent at its defaults streaming to the browser's bench page. */
 static gboolean
-measure_streaming (Run *run, const Plan *plan, const char *program, GPtrArray *argv, Result *result,
-                   GError **error)
+measure_streaming (Run *run, const VsaBenchPlan *plan, const char *program, GPtrArray *argv,
+                   VsaBenchResult *result, GError **error)
 {
   g_autofree char *page_url = g_strdup_printf (
       "%s/?session=" SESSION_ID "&report=" REPORT_ID "&bench=1&patchx=%d&patchy=%d&patchsize=%d",
@@ -692,7 +635,8 @@ measure_streaming (Run *run, const Plan *plan, const char *program, GPtrArray *a
 
 /* The same capture and encode without the agent, for as long. */
 static gboolean
-measure_bare (Run *run, const Plan *plan, GPtrArray *agent_argv, Result *result, GError **error)
+measure_bare (Run *run, const VsaBenchPlan *plan, GPtrArray *agent_argv, VsaBenchResult *result,
+              GError **error)
 {
   g_autoptr (GPtrArray) argv
       = bare_pipeline_args ((const char *const *) agent_argv->pdata, result->codec, error);
@@ -710,10 +654,10 @@ measure_bare (Run *run, const Plan *plan, GPtrArray *agent_argv, Result *result,
 }
 
 static gboolean
-run_setup (Run *run, const Plan *plan, guint32 seed, const char *program, Result *result,
-           GError **error)
+run_setup (Run *run, const VsaBenchPlan *plan, guint32 seed, const char *program,
+           VsaBenchResult *result, GError **error)
 {
-  const Setup *setup = &result->setup;
+  const VsaBenchSetup *setup = &result->setup;
   g_autoptr (GPtrArray) argv = NULL;
 
   run->dir = g_dir_make_tmp ("vsa-bench-XXXXXX", error);
@@ -763,7 +707,7 @@ last_agent_warning (const char *log)
 }
 
 static void
-run_one (const Plan *plan, guint32 seed, Result *result)
+run_one (const VsaBenchPlan *plan, guint32 seed, VsaBenchResult *result)
 {
   g_autofree char *program = vsa_test_browser_find (result->setup.browser);
   g_autoptr (GError) error = NULL;
@@ -790,294 +734,6 @@ run_one (const Plan *plan, guint32 seed, Result *result)
   run_clear (&run, !ok);
 }
 
-/* ---- Output ---- */
-
-static char *
-format_number (double value, int decimals)
-{
-  return isnan (value) ? g_strdup ("-") : g_strdup_printf ("%.*f", decimals, value);
-}
-
-/* Rows of cells as an aligned Markdown table (also plain enough for a terminal). */
-static char *
-format_table (GPtrArray *rows)
-{
-  GString *table = g_string_new (NULL);
-  GPtrArray *header = rows->pdata[0];
-  g_autofree guint *widths = g_new0 (guint, header->len);
-
-  for (guint r = 0; r < rows->len; r++)
-    for (guint c = 0; c < header->len; c++)
-      widths[c] = MAX (widths[c], g_utf8_strlen (((GPtrArray *) rows->pdata[r])->pdata[c], -1));
-  for (guint r = 0; r < rows->len; r++)
-    {
-      GPtrArray *row = rows->pdata[r];
-
-      for (guint c = 0; c < row->len; c++)
-        g_string_append_printf (table, "| %s%*s ", (char *) row->pdata[c],
-                                (int) (widths[c] - g_utf8_strlen (row->pdata[c], -1)), "");
-      g_string_append (table, "|\n");
-      for (guint c = 0; r == 0 && c < row->len; c++)
-        {
-          g_autofree char *dashes = g_strnfill (widths[c], '-');
-
-          /* numbers to the right */
-          g_string_append_printf (table, "|-%s%c", dashes, c == 0 ? '-' : ':');
-        }
-      g_string_append (table, r == 0 ? "|\n" : "");
-    }
-  return g_string_free (table, FALSE);
-}
-
-static char *
-results_table (Result *results, guint n_results)
-{
-  static const char *const header[] = {
-    "configuration",
-    "codec",
-    "offer→fetch ms",
-    "offer→answer ms",
-    "offer→frame ms",
-    "g2g p50 ms",
-    "p95",
-    "min",
-    "max",
-    "samples (missed)",
-    "fps",
-    "kbit/s",
-    "keyframes",
-    "agent CPU %",
-    "bare CPU %",
-    "agent/bare",
-    "agent RSS MB",
-    "bare RSS MB",
-    "waiting CPU %",
-    "waiting RSS MB",
-  };
-  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
-  GPtrArray *row = g_ptr_array_new_with_free_func (g_free);
-
-  for (guint c = 0; c < G_N_ELEMENTS (header); c++)
-    g_ptr_array_add (row, g_strdup (header[c]));
-  g_ptr_array_add (rows, row);
-  for (guint i = 0; i < n_results; i++)
-    {
-      Result *r = &results[i];
-      const double *l = r->latencies != NULL ? (double *) r->latencies->data : NULL;
-      guint n = r->latencies != NULL ? r->latencies->len : 0;
-
-      if (r->skipped != NULL || r->failed != NULL)
-        continue;
-      row = g_ptr_array_new_with_free_func (g_free);
-      g_ptr_array_add (row, g_strdup (r->label));
-      g_ptr_array_add (row, g_strdup (r->codec + (g_str_has_prefix (r->codec, "video/") ? 6 : 0)));
-      g_ptr_array_add (row, format_number (r->offer_to_fetch_ms, 0));
-      g_ptr_array_add (row, format_number (r->offer_to_answer_ms, 0));
-      g_ptr_array_add (row, format_number (r->offer_to_frame_ms, 0));
-      g_ptr_array_add (row, format_number (vsa_bench_quantile (l, n, 0.5), 1));
-      g_ptr_array_add (row, format_number (vsa_bench_quantile (l, n, 0.95), 1));
-      g_ptr_array_add (row, format_number (n > 0 ? l[0] : NAN, 1));
-      g_ptr_array_add (row, format_number (n > 0 ? l[n - 1] : NAN, 1));
-      g_ptr_array_add (row, g_strdup_printf ("%u (%u)", n, r->missed));
-      g_ptr_array_add (row, format_number (r->fps, 1));
-      g_ptr_array_add (row, format_number (r->kbps, 0));
-      g_ptr_array_add (row, g_strdup_printf ("%" G_GINT64_FORMAT, r->keyframes));
-      g_ptr_array_add (row, format_number (r->streaming.cpu_percent, 1));
-      g_ptr_array_add (row, format_number (r->bare.cpu_percent, 1));
-      g_ptr_array_add (row, format_number (r->streaming.cpu_percent / r->bare.cpu_percent, 2));
-      g_ptr_array_add (row, format_number (r->streaming.peak_rss_mb, 1));
-      g_ptr_array_add (row, format_number (r->bare.peak_rss_mb, 1));
-      g_ptr_array_add (row, format_number (r->waiting.cpu_percent, 2));
-      g_ptr_array_add (row, format_number (r->waiting.peak_rss_mb, 1));
-      g_ptr_array_add (rows, row);
-    }
-  return format_table (rows);
-}
-
-/* "anon A + file F + shmem S MB" of a peak VmRSS. */
-static char *
-format_rss_split (const Usage *usage)
-{
-  return g_strdup_printf ("anon %.1f + file %.1f + shmem %.1f MB", usage->anon_mb, usage->file_mb,
-                          usage->shmem_mb);
-}
-
-/* Per configuration: latency p50 by each of the page's timestamps, the page's clock check,
- * the split of each peak RSS, skipped and failed configurations. */
-static char *
-results_notes (Result *results, guint n_results)
-{
-  GString *notes = g_string_new (NULL);
-
-  for (guint i = 0; i < n_results; i++)
-    {
-      Result *r = &results[i];
-      g_autofree char *skew = NULL;
-
-      if (r->skipped != NULL)
-        g_string_append_printf (notes, "- %s: skipped: %s\n", r->label, r->skipped);
-      else if (r->failed != NULL)
-        g_string_append_printf (notes, "- %s: failed: %s\n", r->label, r->failed);
-      else
-        {
-          g_autofree char *agent_rss = format_rss_split (&r->streaming);
-          g_autofree char *bare_rss = format_rss_split (&r->bare);
-          g_autofree char *waiting_rss = format_rss_split (&r->waiting);
-
-          skew = format_number (r->clock_skew_ms, 2);
-          g_string_append_printf (
-              notes,
-              "- %s: g2g p50 by presentationTime %.1f ms, expectedDisplayTime %.1f ms, "
-              "callback time %.1f ms; %u switches in the window; page clock skew %s ms\n"
-              "  - ms after the offer: answer stored %.0f, answer fetched by the page %.0f, "
-              "ICE connected %.0f, DTLS connected %.0f, first frame %.0f\n",
-              r->label, vsa_bench_quantile ((double *) r->latencies->data, r->latencies->len, 0.5),
-              r->expected_p50, r->callback_p50, r->switches, skew, r->offer_to_answer_ms,
-              r->answer_received_ms, r->ice_connected_ms, r->connected_ms, r->offer_to_frame_ms);
-          g_string_append_printf (notes,
-                                  "  - RSS at its peak: agent streaming %s; bare pipeline %s; "
-                                  "agent waiting %s\n",
-                                  agent_rss, bare_rss, waiting_rss);
-        }
-    }
-  return g_string_free (notes, FALSE);
-}
-
-/* The first line of program --version, or "unknown". */
-static char *
-program_version (const char *program)
-{
-  const char *argv[] = { program, "--version", NULL };
-  g_autoptr (GSubprocess) process = g_subprocess_newv (
-      argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL);
-  g_autofree char *line = NULL;
-  g_autoptr (GDataInputStream) output = NULL;
-
-  if (process == NULL)
-    return g_strdup ("unknown");
-  if (!vsa_test_process_wait (process, 20000))
-    {
-      g_subprocess_force_exit (process);
-      return g_strdup ("unknown");
-    }
-  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  line = g_data_input_stream_read_line_utf8 (output, NULL, NULL, NULL);
-  return line != NULL ? g_strdup (g_strstrip (line)) : g_strdup ("unknown");
-}
-
-static char *
-cpu_model (void)
-{
-  g_autofree char *cpuinfo = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/cpuinfo", &cpuinfo, NULL, NULL)
-      || (line = strstr (cpuinfo, "model name")) == NULL || (line = strchr (line, ':')) == NULL)
-    return g_strdup ("unknown CPU");
-  return g_strstrip (g_strndup (line + 1, strcspn (line + 1, "\n")));
-}
-
-static char *
-machine_description (void)
-{
-  g_autofree char *cpu = cpu_model ();
-  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *date = g_date_time_format (now, "%Y-%m-%d %H:%M UTC");
-  g_autofree char *gst = gst_version_string ();
-  GString *text = g_string_new (NULL);
-  struct utsname uts;
-
-  uname (&uts);
-  g_string_append_printf (text, "%s; %s, %u cores; Linux %s; %s", date, cpu,
-                          g_get_num_processors (), uts.release, gst);
-  for (VsaTestBrowser b = VSA_TEST_BROWSER_CHROMIUM; b <= VSA_TEST_BROWSER_FIREFOX; b++)
-    {
-      g_autofree char *program = vsa_test_browser_find (b);
-      g_autofree char *version = program != NULL ? program_version (program) : NULL;
-
-      if (version != NULL)
-        g_string_append_printf (text, "; %s", version);
-      else
-        g_string_append_printf (text, "; %s not installed", vsa_test_browser_name (b));
-    }
-  return g_string_free (text, FALSE);
-}
-
-static char *
-plot (Result *results, guint n_results)
-{
-  g_autoptr (GArray) series = g_array_new (FALSE, FALSE, sizeof (VsaBenchSeries));
-
-  for (guint i = 0; i < n_results; i++)
-    if (results[i].latencies != NULL)
-      {
-        VsaBenchSeries one = { results[i].label, (double *) results[i].latencies->data,
-                               results[i].latencies->len };
-
-        g_array_append_val (series, one);
-      }
-  return vsa_bench_plot_svg ("vm-stream-agent: glass-to-glass latency per configuration",
-                             (VsaBenchSeries *) series->data, series->len);
-}
-
-/* BENCHMARKS.md with its results section replaced, and bench/latency.svg. */
-static gboolean
-write_results (const char *section, Result *results, guint n_results, GError **error)
-{
-  g_autofree char *path = g_build_filename (VSA_BENCH_SOURCE_ROOT, "BENCHMARKS.md", NULL);
-  g_autofree char *svg_path
-      = g_build_filename (VSA_BENCH_SOURCE_ROOT, "bench", "latency.svg", NULL);
-  g_autofree char *svg = plot (results, n_results);
-  g_autofree char *contents = NULL;
-  g_autofree char *updated = NULL;
-  char *begin, *end;
-
-  if (!g_file_get_contents (path, &contents, NULL, error))
-    return FALSE;
-  begin = strstr (contents, RESULTS_BEGIN);
-  end = begin != NULL ? strstr (begin, RESULTS_END) : NULL;
-  if (end == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: no %s ... %s section", path,
-                   RESULTS_BEGIN, RESULTS_END);
-      return FALSE;
-    }
-  *begin = '\0';
-  updated = g_strconcat (contents, RESULTS_BEGIN "\n", section, end, NULL);
-  return g_file_set_contents (svg_path, svg, -1, error)
-         && g_file_set_contents (path, updated, -1, error);
-}
-
-static char *
-plan_description (const Plan *plan)
-{
-  return g_strdup_printf ("Windows: waiting %u s, streaming and bare pipeline %u s each, after "
-                          "%u s to settle. Waiting: fast-poll-window=0 (steady state, a poll "
-                          "every 1000 ms); streaming: the agent's defaults.",
-                          plan->waiting, plan->streaming, plan->settle);
-}
-
-static char *
-results_section (const Plan *plan, Result *results, guint n_results)
-{
-  g_autofree char *machine = machine_description ();
-  g_autofree char *table = results_table (results, n_results);
-  g_autofree char *notes = results_notes (results, n_results);
-  g_autofree char *windows = plan_description (plan);
-  g_autoptr (GHashTable) commands = g_hash_table_new (g_str_hash, g_str_equal);
-  GString *section = g_string_new (NULL);
-
-  g_string_append_printf (section,
-                          "Measured %s.\n\n%s\n\n%s\n"
-                          "![glass-to-glass latency per configuration](bench/latency.svg)\n\n%s\n"
-                          "Bare pipelines (`gst-launch-1.0`, from the agent's own elements):\n\n",
-                          machine, windows, table, notes);
-  for (guint i = 0; i < n_results; i++)
-    if (results[i].bare_command != NULL && g_hash_table_add (commands, results[i].bare_command))
-      g_string_append_printf (section, "```sh\n%s\n```\n", results[i].bare_command);
-  return g_string_free (section, FALSE);
-}
-
 /* Library chatter (spawned commands, stopped processes) goes to stderr; stdout has the
  * results. */
 static void
@@ -1089,7 +745,7 @@ print_to_stderr (const char *text)
 int
 main (int argc, char **argv)
 {
-  static const Setup full[] = {
+  static const VsaBenchSetup full[] = {
     { 1280, 720, 30, TRUE, VSA_TEST_BROWSER_CHROMIUM },
     { 1280, 720, 30, TRUE, VSA_TEST_BROWSER_FIREFOX },
     { 1280, 720, 30, FALSE, VSA_TEST_BROWSER_CHROMIUM },
@@ -1116,9 +772,9 @@ main (int argc, char **argv)
   g_autoptr (GOptionContext) context
       = g_option_context_new ("- measure the agent's latency and cost");
   g_autoptr (GError) error = NULL;
-  Plan plan = { 2, 20, 25 };
+  VsaBenchPlan plan = { 2, 20, 25 };
   guint n_results = 0;
-  Result results[G_N_ELEMENTS (full)] = { 0 };
+  VsaBenchResult results[G_N_ELEMENTS (full)] = { 0 };
   g_autofree char *table = NULL;
   g_autofree char *notes = NULL;
   g_autofree char *windows = NULL;
@@ -1138,7 +794,7 @@ main (int argc, char **argv)
       return 2;
     }
   if (quick)
-    plan = (Plan){ 1, 10, 10 };
+    plan = (VsaBenchPlan){ 1, 10, 10 };
   for (guint i = 0; i < (quick ? 1 : G_N_ELEMENTS (full)); i++)
     {
       g_autofree char *label
@@ -1167,9 +823,9 @@ main (int argc, char **argv)
         ran++;
     }
 
-  table = results_table (results, n_results);
-  notes = results_notes (results, n_results);
-  windows = plan_description (&plan);
+  table = vsa_bench_results_table (results, n_results);
+  notes = vsa_bench_results_notes (results, n_results);
+  windows = vsa_bench_plan_description (&plan);
   printf ("%s\n\n%s\n%s", windows, table, notes);
   for (guint i = 0; i < n_results; i++)
     if (results[i].bare_command != NULL)
@@ -1177,9 +833,9 @@ main (int argc, char **argv)
   fflush (stdout);
   if (write && ran > 0)
     {
-      g_autofree char *section = results_section (&plan, results, n_results);
+      g_autofree char *section = vsa_bench_results_section (&plan, results, n_results);
 
-      if (!write_results (section, results, n_results, &error))
+      if (!vsa_bench_write_results (section, results, n_results, &error))
         {
           fprintf (stderr, "vsa-bench: %s\n", error->message);
           failed++;
@@ -1188,7 +844,7 @@ main (int argc, char **argv)
         fprintf (stderr, "vsa-bench: wrote BENCHMARKS.md and bench/latency.svg\n");
     }
   for (guint i = 0; i < n_results; i++)
-    result_clear (&results[i]);
+    vsa_bench_result_clear (&results[i]);
   if (failed > 0)
     return 1;
   return ran > 0 ? 0 : 77; /* 77: skipped, for meson */
