@@ -9,6 +9,7 @@
 #include "vsa-agent.h"
 #include "vsa-config.h"
 #include "vsa-encoder.h"
+#include "vsa-notify.h"
 #include "vsa-pipeline.h"
 
 static gboolean verbose;
@@ -37,11 +38,37 @@ write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoint
   return G_LOG_WRITER_HANDLED;
 }
 
+typedef struct
+{
+  GMainLoop *loop;
+  VsaNotify *notify;
+} Quit;
+
 static gboolean
 on_quit_signal (gpointer data)
 {
-  g_main_loop_quit (data);
+  Quit *quit = data;
+
+  vsa_notify_stopping (quit->notify);
+  g_main_loop_quit (quit->loop);
   return G_SOURCE_CONTINUE;
+}
+
+/* Exit status 2: the unit does not restart on it, and `systemctl status` shows why. */
+static int
+config_error (VsaNotify *notify, const char *message)
+{
+  g_autofree char *status = g_strdup_printf ("configuration error: %s", message);
+
+  fprintf (stderr, "vm-stream-agent: %s\n", message);
+  vsa_notify_status (notify, status);
+  return 2;
+}
+
+static void
+on_status_changed (VsaAgent *agent, const char *status, VsaNotify *notify)
+{
+  vsa_notify_status (notify, status);
 }
 
 int
@@ -51,7 +78,10 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) environment = g_get_environ ();
   g_autoptr (GMainLoop) loop = NULL;
+  /* Outlives the agent, whose signal handler and teardown may still use it. */
+  g_autoptr (VsaNotify) notify = vsa_notify_new ((const char *const *) environment);
   g_autoptr (VsaAgent) agent = NULL;
+  Quit quit = { NULL, NULL };
   g_autofree char *missing = NULL;
 
   /* One malloc arena: per-thread arenas keep what each session's streaming threads
@@ -61,10 +91,7 @@ main (int argc, char **argv)
   signal (SIGPIPE, SIG_IGN);
   g_log_set_writer_func (write_log, NULL, NULL);
   if (!vsa_config_load (config, argv, environment, &error))
-    {
-      fprintf (stderr, "vm-stream-agent: %s\n", error->message);
-      return 2;
-    }
+    return config_error (notify, error->message);
   if (config->show_version)
     {
       printf ("vm-stream-agent %s\n", PACKAGE_VERSION);
@@ -76,8 +103,9 @@ main (int argc, char **argv)
   missing = vsa_pipeline_missing_elements (config);
   if (missing != NULL)
     {
-      fprintf (stderr, "vm-stream-agent: missing GStreamer elements: %s\n", missing);
-      return 2;
+      g_autofree char *message = g_strdup_printf ("missing GStreamer elements: %s", missing);
+
+      return config_error (notify, message);
     }
 
   /* Settled once, here: a forced encoder that is not there is a configuration error, and
@@ -88,23 +116,21 @@ main (int argc, char **argv)
       VsaH264Encoder h264;
 
       if (!vsa_encoder_settle_h264 (config->encoder, &h264, &reason, &error))
-        {
-          fprintf (stderr, "vm-stream-agent: %s\n", error->message);
-          return 2;
-        }
+        return config_error (notify, error->message);
       g_message ("H264 encoder: %s (%s)", vsa_h264_encoder_to_string (h264), reason);
     }
 
   loop = g_main_loop_new (NULL, FALSE);
-  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
-  g_unix_signal_add (SIGINT, on_quit_signal, loop);
+  quit.loop = loop;
+  quit.notify = notify;
+  g_unix_signal_add (SIGTERM, on_quit_signal, &quit);
+  g_unix_signal_add (SIGINT, on_quit_signal, &quit);
 
   agent = vsa_agent_new (config, &error);
   if (agent == NULL)
-    {
-      fprintf (stderr, "vm-stream-agent: %s\n", error->message);
-      return 2;
-    }
+    return config_error (notify, error->message);
+  g_signal_connect (agent, "status-changed", G_CALLBACK (on_status_changed), notify);
+  vsa_notify_start (notify);
   vsa_agent_start (agent);
   g_main_loop_run (loop);
 

@@ -25,9 +25,12 @@ struct _VsaAgent
 
   VsaAgentState state;
   guint poll_id;
-  gint64 fast_poll_until; /* monotonic µs */
-  char *last_problem;     /* the last error logged, so a repeated one is logged once */
-  char *offer_problem;    /* why the offer polled last was unusable, logged once */
+  gint64 fast_poll_until;   /* monotonic µs */
+  char *last_problem;       /* the last error logged, so a repeated one is logged once */
+  char *offer_problem;      /* why the offer polled last was unusable, logged once */
+  char *controller_problem; /* why the last offer poll failed, until one succeeds */
+  char *last_end;           /* why the last session ended */
+  char *status;             /* vsa_agent_get_status() */
 
   /* The offer being answered or streamed; never answered twice. */
   char *offer_sdp;
@@ -58,6 +61,7 @@ G_DEFINE_FINAL_TYPE (VsaAgent, vsa_agent, G_TYPE_OBJECT)
 enum
 {
   SIGNAL_STATE_CHANGED,
+  SIGNAL_STATUS_CHANGED,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -90,6 +94,9 @@ vsa_agent_finalize (GObject *object)
   g_rand_free (self->rand);
   g_free (self->last_problem);
   g_free (self->offer_problem);
+  g_free (self->controller_problem);
+  g_free (self->last_end);
+  g_free (self->status);
   g_free (self->offer_sdp);
   g_clear_pointer (&self->ice_servers, g_ptr_array_unref);
   G_OBJECT_CLASS (vsa_agent_parent_class)->finalize (object);
@@ -105,6 +112,9 @@ vsa_agent_class_init (VsaAgentClass *klass)
   signals[SIGNAL_STATE_CHANGED]
       = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                       NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  signals[SIGNAL_STATUS_CHANGED]
+      = g_signal_new ("status-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -152,6 +162,72 @@ vsa_agent_get_loss_by_feedback (VsaAgent *self)
   return self->session != NULL && vsa_session_get_loss_by_feedback (self->session);
 }
 
+const char *
+vsa_agent_get_status (VsaAgent *self)
+{
+  return self->status;
+}
+
+static char *
+describe_state (VsaAgent *self)
+{
+  const char *resolution;
+
+  switch (self->state)
+    {
+    case VSA_AGENT_STATE_WAITING:
+      if (self->last_end != NULL)
+        return g_strdup_printf ("waiting for an offer (last session ended: %s)", self->last_end);
+      return g_strdup ("waiting for an offer");
+    case VSA_AGENT_STATE_NEGOTIATING:
+      if (self->choice == NULL)
+        return g_strdup ("negotiating: offer received");
+      return g_strdup_printf ("negotiating: answering with %s, payload type %u%s",
+                              vsa_codec_to_encoding_name (self->choice->codec),
+                              self->choice->payload_type,
+                              self->answer_posted ? ", answer stored, connecting" : "");
+    case VSA_AGENT_STATE_STREAMING:
+      resolution = self->session != NULL ? vsa_session_get_resolution (self->session) : NULL;
+      return g_strdup_printf ("streaming %s%s%s %u fps", resolution != NULL ? resolution : "",
+                              resolution != NULL ? " " : "",
+                              vsa_codec_to_encoding_name (self->choice->codec), self->config->fps);
+    case VSA_AGENT_STATE_ENDED:
+    default:
+      return g_strdup_printf ("session ended: %s", self->last_end != NULL ? self->last_end : "");
+    }
+}
+
+/* Recomputed after anything it shows changed; "status-changed" only when it did. */
+static void
+update_status (VsaAgent *self)
+{
+  g_autofree char *state = describe_state (self);
+  g_autofree char *status = NULL;
+
+  /* Waiting on a controller that does not answer: that is the news. */
+  if (self->controller_problem != NULL && self->state == VSA_AGENT_STATE_WAITING)
+    status = g_strdup_printf ("controller unreachable: %s", self->controller_problem);
+  else if (self->controller_problem != NULL)
+    status = g_strdup_printf ("%s; controller unreachable: %s", state, self->controller_problem);
+  else
+    status = g_steal_pointer (&state);
+  if (g_strcmp0 (status, self->status) == 0)
+    return;
+  g_free (self->status);
+  self->status = g_steal_pointer (&status);
+  g_signal_emit (self, signals[SIGNAL_STATUS_CHANGED], 0, self->status);
+}
+
+static void
+set_controller_problem (VsaAgent *self, const char *problem)
+{
+  if (g_strcmp0 (problem, self->controller_problem) == 0)
+    return;
+  g_free (self->controller_problem);
+  self->controller_problem = g_strdup (problem);
+  update_status (self);
+}
+
 /* One line per change; a warning when the agent could not do its part (failed). */
 static void
 set_state_full (VsaAgent *self, VsaAgentState state, const char *detail, gboolean failed)
@@ -163,6 +239,7 @@ set_state_full (VsaAgent *self, VsaAgentState state, const char *detail, gboolea
          self->config->session_id, vsa_agent_state_to_string (state), detail != NULL ? ": " : "",
          detail != NULL ? detail : "");
   g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (int) state);
+  update_status (self);
 }
 
 static void
@@ -324,6 +401,8 @@ on_answer_posted (GObject *source, GAsyncResult *result, gpointer data)
              vsa_codec_to_string (self->choice->codec), self->choice->payload_type,
              self->answer_candidates->len);
 
+  update_status (self);
+
   /* The answer replaced the controller's VM candidates: only now do later ones stick. */
   post_next_candidate (self);
   poll_browser_candidates (self);
@@ -446,6 +525,8 @@ end_session (VsaAgent *self, const char *reason, gboolean failed)
   /* Give back to the system what the session's pipeline freed (encoder frames and the
    * like): waiting then costs what it did before the session. */
   malloc_trim (0);
+  g_free (self->last_end);
+  self->last_end = g_strdup (reason);
   set_state_full (self, VSA_AGENT_STATE_ENDED, reason, failed);
   self->fast_poll_until
       = g_get_monotonic_time () + (gint64) self->config->fast_window_s * G_USEC_PER_SEC;
@@ -472,6 +553,8 @@ start_session (VsaAgent *self, VsaOffer *offer, GPtrArray *ice_servers)
       end_session (self, reason, TRUE);
       return;
     }
+
+  update_status (self);
 
   self->session_cancellable = g_cancellable_new ();
   self->session = vsa_session_new (self->config, self->choice);
@@ -622,10 +705,12 @@ on_offer (GObject *source, GAsyncResult *result, gpointer data)
   if (error != NULL && vsa_controller_error_is_transient (error))
     {
       report_problem (self, "controller unreachable, retrying", error);
+      set_controller_problem (self, error->message);
       schedule_poll (self, retry_delay_ms (self));
       return;
     }
   vsa_backoff_reset (&self->backoff);
+  set_controller_problem (self, NULL);
   if (error != NULL)
     note_unusable_offer (self, error);
   else
@@ -673,6 +758,7 @@ vsa_agent_start (VsaAgent *self)
   g_message ("session %s: waiting for an offer from %s", self->config->session_id,
              self->config->controller_url);
   self->preparing = TRUE;
+  update_status (self);
   vsa_session_prepare_async (self->cancellable, on_prepared, self);
   refresh_ice_servers (self);
   schedule_poll (self, 0);

@@ -17,7 +17,8 @@ typedef enum
 const char *vsa_agent_state_to_string (VsaAgentState state);
 
 /* The state machine: waiting → negotiating → streaming → ended → waiting.
- * Signal "state-changed" (VsaAgentState) on every change. */
+ * Signal "state-changed" (VsaAgentState) on every change, and "status-changed" (the new
+ * vsa_agent_get_status()) whenever that one-line summary changes. */
 #define VSA_TYPE_AGENT (vsa_agent_get_type ())
 G_DECLARE_FINAL_TYPE (VsaAgent, vsa_agent, VSA, AGENT, GObject)
 
@@ -27,6 +28,10 @@ void vsa_agent_start (VsaAgent *self);
 /* Cancels every request and tears the session down. */
 void vsa_agent_stop (VsaAgent *self);
 VsaAgentState vsa_agent_get_state (VsaAgent *self);
+/* What the agent is doing, in one line for people (systemd's STATUS=): "waiting for an
+ * offer", "negotiating: answering with VP8, payload type 120", "streaming 1280x720 H264
+ * 30 fps", "controller unreachable: …". */
+const char *vsa_agent_get_status (VsaAgent *self);
 /* Sessions answered since start. */
 guint vsa_agent_get_answered_count (VsaAgent *self);
 

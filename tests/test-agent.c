@@ -75,6 +75,7 @@ test_answer_and_replace (gconstpointer data)
   g_assert_true (vsa_test_wait_until (vsa_test_peer_has_frames, first, 20000));
   assert_answer_ssrc (first);
   g_assert_cmpint (vsa_agent_get_state (agent), ==, VSA_AGENT_STATE_STREAMING);
+  g_assert_true (g_str_has_prefix (vsa_agent_get_status (agent), "streaming "));
   g_assert_cmpuint (vsa_agent_get_answered_count (agent), ==, 1);
 
   /* a new offer replaces the first while it streams */
