@@ -2,6 +2,8 @@
 
 #include "vsa-encoder.h"
 
+#include "vsa-pipeline.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -178,25 +180,8 @@ test_encode (const char *tune, GError **error)
   elements[n++] = gst_element_factory_make_full ("capsfilter", "caps", encoded_caps, NULL);
   elements[n++] = gst_element_factory_make ("fakesink", NULL);
 
-  for (guint i = 0; i < n; i++)
-    if (elements[i] == NULL)
-      {
-        for (guint j = 0; j < n; j++)
-          if (elements[j] != NULL)
-            gst_object_unref (gst_object_ref_sink (elements[j]));
-        g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN, "element %u is missing",
-                     i);
-        return FALSE;
-      }
-  for (guint i = 0; i < n; i++)
-    gst_bin_add (GST_BIN (pipeline), elements[i]);
-  for (guint i = 0; i + 1 < n; i++)
-    if (!gst_element_link (elements[i], elements[i + 1]))
-      {
-        g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION, "cannot link %s to %s",
-                     GST_OBJECT_NAME (elements[i]), GST_OBJECT_NAME (elements[i + 1]));
-        return FALSE;
-      }
+  if (!vsa_pipeline_add_linked (GST_BIN (pipeline), elements, n, error))
+    return FALSE;
 
   if (gst_element_set_state (pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     {

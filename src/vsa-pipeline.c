@@ -167,6 +167,31 @@ vsa_pipeline_new_header_extensions (const VsaCodecChoice *choice)
   return extensions;
 }
 
+gboolean
+vsa_pipeline_add_linked (GstBin *bin, GstElement **elements, guint n, GError **error)
+{
+  for (guint i = 0; i < n; i++)
+    if (elements[i] == NULL)
+      {
+        for (guint j = 0; j < n; j++)
+          if (elements[j] != NULL)
+            gst_object_unref (gst_object_ref_sink (elements[j]));
+        g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+                     "GStreamer element %u is missing", i);
+        return FALSE;
+      }
+  for (guint i = 0; i < n; i++)
+    gst_bin_add (bin, elements[i]);
+  for (guint i = 0; i + 1 < n; i++)
+    if (!gst_element_link (elements[i], elements[i + 1]))
+      {
+        g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION, "cannot link %s to %s",
+                     GST_OBJECT_NAME (elements[i]), GST_OBJECT_NAME (elements[i + 1]));
+        return FALSE;
+      }
+  return TRUE;
+}
+
 GstElement *
 vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choice, GError **error)
 {
@@ -218,27 +243,12 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
     elements[n++] = gst_element_factory_make_full ("capsfilter", "caps", encoded_caps, NULL);
   elements[n++] = make_payloader (choice);
 
-  for (guint i = 0; i < n; i++)
-    if (elements[i] == NULL)
-      {
-        for (guint j = 0; j < n; j++)
-          if (elements[j] != NULL)
-            gst_object_unref (gst_object_ref_sink (elements[j]));
-        g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
-                     "cannot create the %s pipeline: GStreamer element %u is missing",
-                     vsa_codec_to_string (choice->codec), i);
-        return NULL;
-      }
-
-  for (guint i = 0; i < n; i++)
-    gst_bin_add (GST_BIN (bin), elements[i]);
-  for (guint i = 0; i + 1 < n; i++)
-    if (!gst_element_link (elements[i], elements[i + 1]))
-      {
-        g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION, "cannot link %s to %s",
-                     GST_OBJECT_NAME (elements[i]), GST_OBJECT_NAME (elements[i + 1]));
-        return NULL;
-      }
+  if (!vsa_pipeline_add_linked (GST_BIN (bin), elements, n, error))
+    {
+      g_prefix_error (error,
+                      "cannot create the %s pipeline: ", vsa_codec_to_string (choice->codec));
+      return NULL;
+    }
 
   if (VSA_IS_X11_SRC (elements[0]))
     {

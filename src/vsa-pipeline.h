@@ -10,6 +10,10 @@ G_BEGIN_DECLS
 
 /* The media half of a session: capture → convert → encode → payload, as a bin with one
  * "src" ghost pad producing RTP with the chosen payload type. */
+/* Adds elements[0..n) to bin and links them in order. A NULL entry (an element that
+ * could not be made) fails with GST_CORE_ERROR_MISSING_PLUGIN and frees the others. */
+gboolean vsa_pipeline_add_linked (GstBin *bin, GstElement **elements, guint n, GError **error);
+
 GstElement *vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choice,
                                         GError **error);
 
