@@ -161,7 +161,7 @@ vsa_pipeline_new_header_extensions (const VsaCodecChoice *choice)
           if (choice->twcc_sendonly)
             gst_rtp_header_extension_set_direction (twcc,
                                                     GST_RTP_HEADER_EXTENSION_DIRECTION_SENDONLY);
-          g_ptr_array_add (extensions, gst_object_ref_sink (twcc));
+          g_ptr_array_add (extensions, twcc); /* not floating: create_from_uri sank it */
         }
     }
   return extensions;
