@@ -5,16 +5,21 @@
 #include <signal.h>
 #include <gst/gst.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "vsa-agent.h"
 #include "vsa-config.h"
 #include "vsa-encoder.h"
+#include "vsa-journal.h"
+#include "vsa-metrics.h"
 #include "vsa-notify.h"
 #include "vsa-pipeline.h"
 
 static gboolean verbose;
+static gboolean journal; /* stderr goes to systemd's journal */
 
-/* One plain line per message on stderr; the agent's own debug lines only with --verbose
+/* One plain line per message on stderr, or under systemd one journal entry with the
+ * session's fields (vsa-journal.h); the agent's own debug lines only with --verbose
  * (libraries' debug output is for G_MESSAGES_DEBUG). */
 static GLogWriterOutput
 write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
@@ -30,6 +35,8 @@ write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoint
       domain = fields[i].value;
   if ((level & G_LOG_LEVEL_DEBUG) && !(verbose && g_strcmp0 (domain, G_LOG_DOMAIN) == 0))
     return g_log_writer_default (level, fields, n_fields, user_data);
+  if (journal && vsa_journal_write (level, fields, n_fields) == G_LOG_WRITER_HANDLED)
+    return G_LOG_WRITER_HANDLED;
   if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
     prefix = "error: ";
   else if (level & G_LOG_LEVEL_WARNING)
@@ -65,6 +72,32 @@ config_error (VsaNotify *notify, const char *message)
   return 2;
 }
 
+/* The journal fields of the lines that follow: the state is news before its line. */
+static void
+update_log_context (VsaAgent *agent, const VsaConfig *config)
+{
+  VsaJournalContext context = {
+    .session_id = config->session_id,
+    .state = vsa_agent_state_to_string (vsa_agent_get_state (agent)),
+    .codec = vsa_agent_get_codec (agent),
+    .offer_id = vsa_agent_get_offer_id (agent),
+  };
+
+  vsa_journal_set_context (&context);
+}
+
+static void
+on_state_changed (VsaAgent *agent, int state, const VsaConfig *config)
+{
+  update_log_context (agent, config);
+}
+
+static void
+on_status_changed_log (VsaAgent *agent, const char *status, const VsaConfig *config)
+{
+  update_log_context (agent, config);
+}
+
 static void
 on_status_changed (VsaAgent *agent, const char *status, VsaNotify *notify)
 {
@@ -81,6 +114,7 @@ main (int argc, char **argv)
   /* Outlives the agent, whose signal handler and teardown may still use it. */
   g_autoptr (VsaNotify) notify = vsa_notify_new ((const char *const *) environment);
   g_autoptr (VsaAgent) agent = NULL;
+  g_autoptr (VsaMetrics) metrics = NULL;
   Quit quit = { NULL, NULL };
   g_autofree char *missing = NULL;
 
@@ -89,6 +123,7 @@ main (int argc, char **argv)
   mallopt (M_ARENA_MAX, 1);
   /* A write to a vanished X server or peer must be an error to handle, not death. */
   signal (SIGPIPE, SIG_IGN);
+  journal = vsa_journal_is_connected ();
   g_log_set_writer_func (write_log, NULL, NULL);
   if (!vsa_config_load (config, argv, environment, &error))
     return config_error (notify, error->message);
@@ -98,6 +133,8 @@ main (int argc, char **argv)
       return 0;
     }
   verbose = config->verbose;
+  /* the lines before the agent's first state carry the session too */
+  vsa_journal_set_context (&(VsaJournalContext){ .session_id = config->session_id });
 
   gst_init (NULL, NULL);
   missing = vsa_pipeline_missing_elements (config);
@@ -130,6 +167,26 @@ main (int argc, char **argv)
   if (agent == NULL)
     return config_error (notify, error->message);
   g_signal_connect (agent, "status-changed", G_CALLBACK (on_status_changed), notify);
+  /* the codec is known after the state changed, and shows in the status */
+  g_signal_connect (agent, "state-changed", G_CALLBACK (on_state_changed), config);
+  g_signal_connect (agent, "status-changed", G_CALLBACK (on_status_changed_log), config);
+  update_log_context (agent, config);
+  if (config->metrics_address != NULL)
+    {
+      gboolean ipv6 = strchr (config->metrics_address, ':') != NULL;
+
+      metrics = vsa_metrics_new (agent);
+      if (!vsa_metrics_listen (metrics, config->metrics_address, config->metrics_port, &error))
+        {
+          g_autofree char *message
+              = g_strdup_printf ("metrics-listen: cannot listen on %s port %u: %s",
+                                 config->metrics_address, config->metrics_port, error->message);
+
+          return config_error (notify, message);
+        }
+      g_message ("metrics on http://%s%s%s:%u/metrics", ipv6 ? "[" : "", config->metrics_address,
+                 ipv6 ? "]" : "", vsa_metrics_get_port (metrics));
+    }
   vsa_notify_start (notify);
   vsa_agent_start (agent);
   g_main_loop_run (loop);

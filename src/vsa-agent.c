@@ -1,6 +1,7 @@
 #include "vsa-agent.h"
 
 #include <malloc.h>
+#include <string.h>
 
 #include "vsa-backoff.h"
 #include "vsa-controller.h"
@@ -54,6 +55,11 @@ struct _VsaAgent
   guint candidate_retry_id;
   guint candidates_poll_id;
   guint answered_count;
+
+  /* for logs and metrics */
+  char *offer_id;
+  const char *codec; /* the current session's, static */
+  VsaAgentStats stats;
 };
 
 G_DEFINE_FINAL_TYPE (VsaAgent, vsa_agent, G_TYPE_OBJECT)
@@ -67,7 +73,10 @@ enum
 static guint signals[N_SIGNALS];
 
 static void schedule_poll (VsaAgent *self, guint delay_ms);
-static void end_session (VsaAgent *self, const char *reason, gboolean failed);
+static void end_session (VsaAgent *self, VsaEndReason kind, const char *reason, gboolean failed);
+
+const double vsa_agent_answer_buckets_s[VSA_AGENT_ANSWER_BUCKETS]
+    = { 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
 
 const char *
 vsa_agent_state_to_string (VsaAgentState state)
@@ -98,6 +107,7 @@ vsa_agent_finalize (GObject *object)
   g_free (self->last_end);
   g_free (self->status);
   g_free (self->offer_sdp);
+  g_free (self->offer_id);
   g_clear_pointer (&self->ice_servers, g_ptr_array_unref);
   G_OBJECT_CLASS (vsa_agent_parent_class)->finalize (object);
 }
@@ -124,6 +134,7 @@ vsa_agent_init (VsaAgent *self)
   self->rand = g_rand_new ();
   g_queue_init (&self->candidate_queue);
   vsa_backoff_init (&self->backoff, 250, BACKOFF_MAX_MS);
+  self->stats.last_offer_to_answer_s = -1;
 }
 
 VsaAgent *
@@ -160,6 +171,37 @@ gboolean
 vsa_agent_get_loss_by_feedback (VsaAgent *self)
 {
   return self->session != NULL && vsa_session_get_loss_by_feedback (self->session);
+}
+
+const char *
+vsa_agent_get_offer_id (VsaAgent *self)
+{
+  return self->state != VSA_AGENT_STATE_WAITING ? self->offer_id : NULL;
+}
+
+const char *
+vsa_agent_get_codec (VsaAgent *self)
+{
+  return self->state != VSA_AGENT_STATE_WAITING ? self->codec : NULL;
+}
+
+void
+vsa_agent_get_stats (VsaAgent *self, VsaAgentStats *out)
+{
+  *out = self->stats;
+  out->state = self->state;
+  out->sessions_answered = self->answered_count;
+  out->codec = NULL;
+  memset (&out->session, 0, sizeof out->session);
+  out->session.rtt_s = -1;
+  if (self->session == NULL)
+    return;
+  /* the totals so far are the ended sessions'; add the current one's */
+  vsa_session_get_stats (self->session, &out->session);
+  out->codec = self->codec;
+  out->frames_sent += out->session.frames;
+  out->keyframes_sent += out->session.keyframes;
+  out->keyframe_requests += out->session.keyframe_requests;
 }
 
 const char *
@@ -235,10 +277,11 @@ set_state_full (VsaAgent *self, VsaAgentState state, const char *detail, gboolea
   if (self->state == state && detail == NULL)
     return;
   self->state = state;
+  /* first the signal: the journal's STATE= field of the line below follows it */
+  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (int) state);
   g_log (G_LOG_DOMAIN, failed ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE, "session %s: %s%s%s",
          self->config->session_id, vsa_agent_state_to_string (state), detail != NULL ? ": " : "",
          detail != NULL ? detail : "");
-  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (int) state);
   update_status (self);
 }
 
@@ -374,6 +417,17 @@ retry_answer (gpointer data)
 }
 
 static void
+observe_offer_to_answer (VsaAgent *self, double seconds)
+{
+  self->stats.last_offer_to_answer_s = seconds;
+  self->stats.offer_to_answer_count++;
+  self->stats.offer_to_answer_sum_s += seconds;
+  for (guint i = 0; i < VSA_AGENT_ANSWER_BUCKETS; i++)
+    if (seconds <= vsa_agent_answer_buckets_s[i])
+      self->stats.offer_to_answer_le[i]++;
+}
+
+static void
 on_answer_posted (GObject *source, GAsyncResult *result, gpointer data)
 {
   VsaAgent *self = data;
@@ -389,12 +443,14 @@ on_answer_posted (GObject *source, GAsyncResult *result, gpointer data)
                  < ANSWER_POST_DEADLINE_S * G_USEC_PER_SEC)
         self->answer_retry_id = g_timeout_add (retry_delay_ms (self), retry_answer, self);
       else
-        end_session (self, "the controller did not take the answer", TRUE);
+        end_session (self, VSA_END_REASON_ANSWER_REFUSED, "the controller did not take the answer",
+                     TRUE);
       return;
     }
 
   self->answer_posted = TRUE;
   self->answered_count++;
+  observe_offer_to_answer (self, ms_since (self->offer_seen_at) / 1000.0);
   g_message ("session %s: answer stored %" G_GINT64_FORMAT " ms after the offer (%s, payload type "
              "%u, %u candidates)",
              self->config->session_id, ms_since (self->offer_seen_at),
@@ -470,6 +526,7 @@ on_connected (VsaSession *session, VsaAgent *self)
   const char *resolution = vsa_session_get_resolution (session);
 
   g_clear_handle_id (&self->candidates_poll_id, g_source_remove);
+  self->stats.sessions_streamed++;
   detail = g_strdup_printf (
       "%s %s, payload type %u, connected %" G_GINT64_FORMAT " ms after the offer",
       resolution != NULL ? resolution : "", vsa_codec_to_string (self->choice->codec),
@@ -481,15 +538,16 @@ static void
 on_session_ended (VsaSession *session, const char *reason, VsaAgent *self)
 {
   g_autofree char *unanswered = NULL;
+  VsaEndReason kind = vsa_session_get_end_reason (session);
 
   /* The browser never got its answer: that is a failure, whatever ended the session. */
   if (!self->answer_posted)
     {
       unanswered = g_strdup_printf ("%s before the answer was stored", reason);
-      end_session (self, unanswered, TRUE);
+      end_session (self, kind, unanswered, TRUE);
       return;
     }
-  end_session (self, reason, FALSE);
+  end_session (self, kind, reason, FALSE);
 }
 
 /* --- sessions -------------------------------------------------------------------------- */
@@ -503,6 +561,13 @@ clear_session (VsaAgent *self)
   g_clear_handle_id (&self->answer_retry_id, g_source_remove);
   if (self->session != NULL)
     {
+      VsaSessionStats stats;
+
+      /* the process's totals keep what the session counted */
+      vsa_session_get_stats (self->session, &stats);
+      self->stats.frames_sent += stats.frames;
+      self->stats.keyframes_sent += stats.keyframes;
+      self->stats.keyframe_requests += stats.keyframe_requests;
       g_signal_handlers_disconnect_by_data (self->session, self);
       vsa_session_stop (self->session);
       g_clear_object (&self->session);
@@ -519,9 +584,12 @@ clear_session (VsaAgent *self)
 }
 
 static void
-end_session (VsaAgent *self, const char *reason, gboolean failed)
+end_session (VsaAgent *self, VsaEndReason kind, const char *reason, gboolean failed)
 {
   clear_session (self);
+  self->stats.sessions_ended[kind]++;
+  if (failed)
+    self->stats.sessions_failed[kind]++;
   /* Give back to the system what the session's pipeline freed (encoder frames and the
    * like): waiting then costs what it did before the session. */
   malloc_trim (0);
@@ -543,17 +611,19 @@ start_session (VsaAgent *self, VsaOffer *offer, GPtrArray *ice_servers)
   /* The offer stays remembered, so an offer that cannot be answered is logged once. */
   if (gst_sdp_message_new_from_text (offer->sdp, &sdp) != GST_SDP_OK)
     {
-      end_session (self, "offer not answered: its SDP does not parse", TRUE);
+      end_session (self, VSA_END_REASON_OFFER_UNUSABLE,
+                   "offer not answered: its SDP does not parse", TRUE);
       return;
     }
   self->choice = vsa_codec_choose (sdp, (const char *const *) self->config->codecs, NULL, &error);
   if (self->choice == NULL)
     {
       reason = g_strdup_printf ("offer not answered: %s", error->message);
-      end_session (self, reason, TRUE);
+      end_session (self, VSA_END_REASON_OFFER_UNUSABLE, reason, TRUE);
       return;
     }
 
+  self->codec = vsa_codec_to_encoding_name (self->choice->codec);
   update_status (self);
 
   self->session_cancellable = g_cancellable_new ();
@@ -565,7 +635,7 @@ start_session (VsaAgent *self, VsaOffer *offer, GPtrArray *ice_servers)
   if (!vsa_session_start (self->session, sdp, offer->candidates, ice_servers, &error))
     {
       reason = g_strdup_printf ("cannot start streaming: %s", error->message);
-      end_session (self, reason, TRUE);
+      end_session (self, VSA_END_REASON_START_FAILED, reason, TRUE);
       return;
     }
   g_debug ("session %s: sending %s with payload type %u", self->config->session_id,
@@ -646,14 +716,21 @@ on_ice_servers (GObject *source, GAsyncResult *result, gpointer data)
 static void
 negotiate (VsaAgent *self, VsaOffer *offer)
 {
+  g_autofree char *detail = NULL;
+
   if (self->state != VSA_AGENT_STATE_WAITING)
-    end_session (self, "a newer offer arrived", FALSE);
+    end_session (self, VSA_END_REASON_NEWER_OFFER, "a newer offer arrived", FALSE);
 
   g_free (self->offer_sdp);
   self->offer_sdp = g_strdup (offer->sdp);
   self->offer_seen_at = g_get_monotonic_time ();
+  g_free (self->offer_id);
+  self->offer_id = vsa_offer_dup_id (offer->sdp);
+  self->codec = NULL;
+  self->stats.sessions_started++;
   g_clear_pointer (&self->last_problem, g_free);
-  set_state (self, VSA_AGENT_STATE_NEGOTIATING, NULL);
+  detail = g_strdup_printf ("offer %s", self->offer_id);
+  set_state (self, VSA_AGENT_STATE_NEGOTIATING, detail);
 
   g_clear_pointer (&self->pending_offer, vsa_offer_free);
   if (have_fresh_ice_servers (self))

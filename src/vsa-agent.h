@@ -3,6 +3,7 @@
 #include <gio/gio.h>
 
 #include "vsa-config.h"
+#include "vsa-session.h"
 
 G_BEGIN_DECLS
 
@@ -34,6 +35,40 @@ VsaAgentState vsa_agent_get_state (VsaAgent *self);
 const char *vsa_agent_get_status (VsaAgent *self);
 /* Sessions answered since start. */
 guint vsa_agent_get_answered_count (VsaAgent *self);
+
+/* Identifies the offer being answered or streamed in logs (a short hash of its SDP's o=
+ * line, which the browser makes anew for each peer connection); NULL while waiting. */
+const char *vsa_agent_get_offer_id (VsaAgent *self);
+/* The codec the current session sends ("H264", "VP8", "VP9") once chosen; NULL while
+ * waiting. */
+const char *vsa_agent_get_codec (VsaAgent *self);
+
+/* Upper bounds of the offer → answer histogram's buckets, in seconds. */
+#define VSA_AGENT_ANSWER_BUCKETS 7
+extern const double vsa_agent_answer_buckets_s[VSA_AGENT_ANSWER_BUCKETS];
+
+/* What the agent counted since it started, and its current session's measures. */
+typedef struct
+{
+  VsaAgentState state;
+  guint64 sessions_started;  /* offers taken up (negotiation began) */
+  guint64 sessions_answered; /* answers the controller stored */
+  guint64 sessions_streamed; /* sessions that connected */
+  guint64 sessions_ended[VSA_END_REASON_COUNT];
+  guint64 sessions_failed[VSA_END_REASON_COUNT];        /* of those, ended with no answer stored */
+  double last_offer_to_answer_s;                        /* < 0: no answer yet */
+  guint64 offer_to_answer_le[VSA_AGENT_ANSWER_BUCKETS]; /* cumulative, as Prometheus */
+  guint64 offer_to_answer_count;
+  double offer_to_answer_sum_s;
+  guint64 frames_sent; /* all sessions' encoded frames */
+  guint64 keyframes_sent;
+  guint64 keyframe_requests;
+  /* the current session's, while there is one (codec NULL otherwise) */
+  const char *codec;
+  VsaSessionStats session;
+} VsaAgentStats;
+
+void vsa_agent_get_stats (VsaAgent *self, VsaAgentStats *out);
 
 /* The current session's target video bitrate in kbit/s, 0 without a session. */
 guint vsa_agent_get_bitrate_kbps (VsaAgent *self);

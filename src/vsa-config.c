@@ -44,6 +44,7 @@ vsa_config_free (VsaConfig *self)
   g_strfreev (self->codecs);
   vsa_secret_clear (&self->token);
   g_free (self->ca_file);
+  g_free (self->metrics_address);
   g_free (self->config_file);
   g_free (self);
 }
@@ -92,6 +93,7 @@ typedef struct
   char *ice_servers_max_age;
   char *token_file;
   char *ca_file;
+  char *metrics_listen;
 } Layer;
 
 static void
@@ -123,6 +125,7 @@ static const char *const layer_keys[] = {
   "ice-servers-max-age",
   "token-file",
   "ca-file",
+  "metrics-listen",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (layer_keys) == sizeof (Layer) / sizeof (char *));
 
@@ -215,6 +218,36 @@ normalise_url (const char *text, GError **error)
   return g_strndup (text, length);
 }
 
+gboolean
+vsa_config_parse_listen (const char *key, const char *text, char **out_address, guint *out_port,
+                         GError **error)
+{
+  const char *colon = strrchr (text, ':');
+  g_autofree char *host = NULL;
+  g_autoptr (GInetAddress) address = NULL;
+  guint64 port = 0;
+
+  if (colon != NULL && text[0] == '[' && colon > text + 1 && colon[-1] == ']')
+    host = g_strndup (text + 1, (gsize) (colon - text - 2));
+  else if (colon != NULL && memchr (text, ':', (gsize) (colon - text)) == NULL)
+    host = g_strndup (text, (gsize) (colon - text));
+  /* a literal only: a host name would be a lookup at start and an address that moves */
+  address = host != NULL ? g_inet_address_new_from_string (host) : NULL;
+  if (address == NULL
+      || (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6) != (text[0] == '[')
+      || !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &port, NULL))
+    {
+      g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+                   "%s: \"%s\" is not IP:PORT (a numeric address, e.g. 127.0.0.1:9464 or "
+                   "[::1]:9464, and a port up to 65535)",
+                   key, text);
+      return FALSE;
+    }
+  *out_address = g_inet_address_to_string (address);
+  *out_port = (guint) port;
+  return TRUE;
+}
+
 static gboolean
 apply_layer (VsaConfig *self, const Layer *layer, GError **error)
 {
@@ -273,6 +306,17 @@ apply_layer (VsaConfig *self, const Layer *layer, GError **error)
                                "codecs: the list is empty");
           return FALSE;
         }
+    }
+
+  /* empty: off, so that a flag can turn off what the file set */
+  if (layer->metrics_listen != NULL)
+    {
+      g_clear_pointer (&self->metrics_address, g_free);
+      self->metrics_port = 0;
+      if (*layer->metrics_listen != '\0'
+          && !vsa_config_parse_listen ("metrics-listen", layer->metrics_listen,
+                                       &self->metrics_address, &self->metrics_port, error))
+        return FALSE;
     }
 
   if (layer->encoder != NULL)
@@ -395,6 +439,10 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       "PEM file of the CAs that may sign the controller's https certificate (default: the "
       "system's)",
       "FILE" },
+    { "metrics-listen", 0, 0, G_OPTION_ARG_STRING, &flags.metrics_listen,
+      "Serve Prometheus metrics (/metrics) and /healthz over HTTP on this address (default: "
+      "off)",
+      "IP:PORT" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       "Key file with an [agent] group (default " VSA_DEFAULT_CONFIG_FILE ")", "FILE" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log negotiation details", NULL },

@@ -51,6 +51,9 @@ typedef struct
   guint ice_servers_max_age_s;
   char *token;   /* bearer token for the controller, or NULL; a secret */
   char *ca_file; /* CAs for https, or NULL for the system's */
+  /* the metrics endpoint's address (an IP literal) and port, or NULL: no endpoint */
+  char *metrics_address;
+  guint metrics_port; /* 0: any free port */
   gboolean verbose;
   gboolean show_version;
   char *config_file; /* the file that was read, or NULL */
@@ -66,6 +69,11 @@ gboolean vsa_config_load (VsaConfig *self, char **args, char **envp, GError **er
 
 /* Sets token from the file at path: one word of visible ASCII. */
 gboolean vsa_config_read_token (VsaConfig *self, const char *path, GError **error);
+
+/* "ADDRESS:PORT" with a numeric IPv4 address or a bracketed IPv6 one ("[::1]:9464") and
+ * a port from 0 (any free one) to 65535 → the address without brackets and the port. */
+gboolean vsa_config_parse_listen (const char *key, const char *text, char **out_address,
+                                  guint *out_port, GError **error);
 
 const char *vsa_source_kind_to_string (VsaSourceKind kind);
 const char *vsa_encoder_mode_to_string (VsaEncoderMode mode);

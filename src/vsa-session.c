@@ -50,9 +50,18 @@ struct _VsaSession
   gint64 feedback_posted_us;
   guint applied_kbps; /* what the encoder was last told */
   guint logged_kbps;  /* what the last log line said */
-  double last_rtt_s;  /* the last receiver report's, for logs */
+  double last_rtt_s;  /* the last receiver report's, for logs and metrics */
   guint64 last_bytes_sent;
   gint64 last_bytes_at; /* monotonic µs */
+  guint sent_kbps;      /* over the last stats interval */
+  /* the encoder's output, counted on its streaming thread; atomic */
+  gint frames;
+  gint keyframes;
+  gint last_frames; /* frames at the last stats interval */
+  double fps;
+  guint64 keyframe_requests;
+  char *encoder_name;
+  VsaEndReason end_reason;
   gint last_received_s; /* monotonic s of the last packet from the peer; atomic */
   gboolean remote_set;
   gboolean answer_requested;
@@ -94,6 +103,7 @@ vsa_session_finalize (GObject *object)
   g_hash_table_unref (self->remote_seen);
   g_ptr_array_unref (self->gathered);
   g_free (self->resolution);
+  g_free (self->encoder_name);
   g_ptr_array_unref (self->rtp_sessions);
   g_mutex_clear (&self->feedback_lock);
   G_OBJECT_CLASS (vsa_session_parent_class)->finalize (object);
@@ -139,14 +149,29 @@ vsa_session_new (const VsaConfig *config, const VsaCodecChoice *choice)
   self->choice.profile_level_id = g_strdup (choice->profile_level_id);
   vsa_bitrate_init (&self->bitrate, config->min_bitrate_kbps, config->bitrate_kbps);
   self->applied_kbps = self->logged_kbps = vsa_bitrate_get_kbps (&self->bitrate);
+  self->last_rtt_s = -1;
   return self;
 }
 
+const char *
+vsa_end_reason_to_string (VsaEndReason reason)
+{
+  static const char *const names[] = {
+    "ice_failed",   "not_connected", "disconnected",   "peer_silent",    "pipeline_error",
+    "webrtc_error", "newer_offer",   "answer_refused", "offer_unusable", "start_failed",
+  };
+  G_STATIC_ASSERT (G_N_ELEMENTS (names) == VSA_END_REASON_COUNT);
+
+  g_return_val_if_fail (reason < VSA_END_REASON_COUNT, NULL);
+  return names[reason];
+}
+
 static void
-end (VsaSession *self, const char *reason)
+end (VsaSession *self, VsaEndReason kind, const char *reason)
 {
   if (self->stopped)
     return;
+  self->end_reason = kind;
   g_signal_emit (self, signals[SIGNAL_ENDED], 0, reason);
 }
 
@@ -177,6 +202,7 @@ typedef struct
   VsaBitrateReport report;
   double jitter_s;
   guint64 bytes_sent;
+  guint64 keyframe_requests; /* PLI + FIR counts, when webrtcbin has them */
   /* EVENT_FEEDBACK: the transport-wide feedback's totals so far */
   VsaBitrateFeedback feedback;
 } Event;
@@ -261,7 +287,8 @@ on_connect_timeout (gpointer data)
   VsaSession *self = data;
 
   self->connect_timeout_id = 0;
-  end (self, "not connected within " G_STRINGIFY (CONNECT_TIMEOUT_S) " s");
+  end (self, VSA_END_REASON_NOT_CONNECTED,
+       "not connected within " G_STRINGIFY (CONNECT_TIMEOUT_S) " s");
   return G_SOURCE_REMOVE;
 }
 
@@ -271,7 +298,8 @@ on_disconnect_timeout (gpointer data)
   VsaSession *self = data;
 
   self->disconnect_timeout_id = 0;
-  end (self, "disconnected for " G_STRINGIFY (DISCONNECT_TIMEOUT_S) " s");
+  end (self, VSA_END_REASON_DISCONNECTED,
+       "disconnected for " G_STRINGIFY (DISCONNECT_TIMEOUT_S) " s");
   return G_SOURCE_REMOVE;
 }
 
@@ -299,7 +327,8 @@ check_peer_alive (gpointer data)
   if (monotonic_s () - g_atomic_int_get (&self->last_received_s) < PEER_SILENCE_TIMEOUT_S)
     return G_SOURCE_CONTINUE;
   self->liveness_id = 0;
-  end (self, "nothing from the browser for " G_STRINGIFY (PEER_SILENCE_TIMEOUT_S) " s");
+  end (self, VSA_END_REASON_PEER_SILENT,
+       "nothing from the browser for " G_STRINGIFY (PEER_SILENCE_TIMEOUT_S) " s");
   return G_SOURCE_REMOVE;
 }
 
@@ -403,12 +432,21 @@ handle_stats (VsaSession *self, const Event *event)
   gint64 now = g_get_monotonic_time ();
   guint kbps;
   guint sent_kbps = 0;
+  gint frames = g_atomic_int_get (&self->frames);
 
+  /* the rates for metrics come from this same sampling: no second get-stats loop */
   if (self->last_bytes_at != 0 && now > self->last_bytes_at)
-    sent_kbps = (guint) ((event->bytes_sent - MIN (event->bytes_sent, self->last_bytes_sent)) * 8
-                         * 1000 / (guint64) (now - self->last_bytes_at));
+    {
+      sent_kbps = (guint) ((event->bytes_sent - MIN (event->bytes_sent, self->last_bytes_sent)) * 8
+                           * 1000 / (guint64) (now - self->last_bytes_at));
+      self->fps = (double) (frames - self->last_frames) * G_USEC_PER_SEC
+                  / (double) (now - self->last_bytes_at);
+    }
+  self->sent_kbps = sent_kbps;
+  self->last_frames = frames;
   self->last_bytes_sent = event->bytes_sent;
   self->last_bytes_at = now;
+  self->keyframe_requests = MAX (self->keyframe_requests, event->keyframe_requests);
   if (!event->have_report)
     return;
 
@@ -478,7 +516,7 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
         }
       break;
     case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED:
-      end (self, "ICE failed");
+      end (self, VSA_END_REASON_ICE_FAILED, "ICE failed");
       break;
     case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
       if (self->disconnect_timeout_id == 0)
@@ -507,7 +545,8 @@ on_first_caps_timeout (gpointer data)
   VsaSession *self = data;
 
   self->first_caps_timeout_id = 0;
-  end (self, "the video source produced nothing within " G_STRINGIFY (FIRST_CAPS_TIMEOUT_S) " s");
+  end (self, VSA_END_REASON_PIPELINE_ERROR,
+       "the video source produced nothing within " G_STRINGIFY (FIRST_CAPS_TIMEOUT_S) " s");
   return G_SOURCE_REMOVE;
 }
 
@@ -565,7 +604,7 @@ dispatch_event (gpointer data)
       }
       break;
     case EVENT_FAILED:
-      end (self, event->text);
+      end (self, VSA_END_REASON_WEBRTC_ERROR, event->text);
       break;
     case EVENT_STATS:
       g_clear_pointer (&self->stats_promise, gst_promise_unref);
@@ -640,11 +679,17 @@ read_stats (const GstStructure *reply, Event *event)
   g_autoptr (GstStructure) source = NULL;
   guint ssrc = 0;
   guint lsr = 0;
+  guint count = 0;
 
   if (outbound == NULL)
     return;
   gst_structure_get_uint64 (outbound, "bytes-sent", &event->bytes_sent);
   gst_structure_get_uint (outbound, "ssrc", &ssrc);
+  /* the browser's keyframe requests, as rtpsession counted them (1.22: pli-count, fir-count) */
+  if (gst_structure_get_uint (outbound, "pli-count", &count))
+    event->keyframe_requests += count;
+  if (gst_structure_get_uint (outbound, "fir-count", &count))
+    event->keyframe_requests += count;
   remote = find_stats (reply, GST_WEBRTC_STATS_REMOTE_INBOUND_RTP, ssrc);
   if (remote == NULL)
     return;
@@ -809,7 +854,7 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer data)
   g_debug ("pipeline error details: %s", debug != NULL ? debug : "none");
   reason = g_strdup_printf ("pipeline error from %s: %s", GST_OBJECT_NAME (message->src),
                             error->message);
-  end (self, reason);
+  end (self, VSA_END_REASON_PIPELINE_ERROR, reason);
   return G_SOURCE_CONTINUE;
 }
 
@@ -909,6 +954,35 @@ codec_preferences (const VsaCodecChoice *choice, guint32 ssrc)
   return caps;
 }
 
+/* On the encoder's streaming thread: every encoded frame, for metrics. */
+static GstPadProbeReturn
+on_encoded (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  VsaSession *self = data;
+
+  g_atomic_int_inc (&self->frames);
+  if (!GST_BUFFER_FLAG_IS_SET (GST_PAD_PROBE_INFO_BUFFER (info), GST_BUFFER_FLAG_DELTA_UNIT))
+    g_atomic_int_inc (&self->keyframes);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The video bin names its encoder "encoder" (x264enc, vaapih264enc, vp8enc, vp9enc). */
+static void
+watch_encoder (VsaSession *self)
+{
+  g_autoptr (GstElement) encoder = gst_bin_get_by_name (GST_BIN (self->pipeline), "encoder");
+  g_autoptr (GstPad) pad = NULL;
+  GstElementFactory *factory;
+
+  if (encoder == NULL)
+    return;
+  factory = gst_element_get_factory (encoder);
+  self->encoder_name = g_strdup (factory != NULL ? GST_OBJECT_NAME (factory) : NULL);
+  pad = gst_element_get_static_pad (encoder, "src");
+  if (pad != NULL)
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_encoded, self, NULL);
+}
+
 static gboolean
 build_pipeline (VsaSession *self, GPtrArray *ice_servers, GError **error)
 {
@@ -936,6 +1010,7 @@ build_pipeline (VsaSession *self, GPtrArray *ice_servers, GError **error)
   g_signal_connect (self->webrtc, "deep-element-added", G_CALLBACK (on_deep_element_added), NULL);
   video_src = gst_element_get_static_pad (video, "src");
   gst_bin_add_many (GST_BIN (self->pipeline), g_steal_pointer (&video), self->webrtc, NULL);
+  watch_encoder (self);
   sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
   if (gst_pad_link (video_src, sink) != GST_PAD_LINK_OK)
     {
@@ -1100,6 +1175,28 @@ guint
 vsa_session_get_bitrate_kbps (VsaSession *self)
 {
   return self->applied_kbps;
+}
+
+void
+vsa_session_get_stats (VsaSession *self, VsaSessionStats *out)
+{
+  *out = (VsaSessionStats){
+    .target_kbps = self->applied_kbps,
+    .sent_kbps = self->sent_kbps,
+    .fps = self->fps,
+    .frames = (guint) g_atomic_int_get (&self->frames),
+    .keyframes = (guint) g_atomic_int_get (&self->keyframes),
+    .keyframe_requests = self->keyframe_requests,
+    .rtt_s = self->last_rtt_s,
+    .loss = vsa_bitrate_get_loss (&self->bitrate),
+    .encoder = self->encoder_name,
+  };
+}
+
+VsaEndReason
+vsa_session_get_end_reason (VsaSession *self)
+{
+  return self->end_reason;
 }
 
 gboolean

@@ -9,6 +9,26 @@
 
 G_BEGIN_DECLS
 
+/* Why a session ended, for counting (the "ended" signal's text says it for people). The
+ * session ends with the first six; the agent ends it for the rest. */
+typedef enum
+{
+  VSA_END_REASON_ICE_FAILED,
+  VSA_END_REASON_NOT_CONNECTED,  /* no ICE connection within 30 s */
+  VSA_END_REASON_DISCONNECTED,   /* ICE disconnected for 10 s */
+  VSA_END_REASON_PEER_SILENT,    /* nothing from the browser for 10 s */
+  VSA_END_REASON_PIPELINE_ERROR, /* an element failed, or no video came out */
+  VSA_END_REASON_WEBRTC_ERROR,   /* webrtcbin refused the offer or made no usable answer */
+  VSA_END_REASON_NEWER_OFFER,
+  VSA_END_REASON_ANSWER_REFUSED, /* the controller did not take the answer */
+  VSA_END_REASON_OFFER_UNUSABLE, /* an SDP that does not parse, no codec we can send */
+  VSA_END_REASON_START_FAILED,   /* the pipeline did not start */
+  VSA_END_REASON_COUNT,
+} VsaEndReason;
+
+/* "ice_failed", "peer_silent", …: a metric label. */
+const char *vsa_end_reason_to_string (VsaEndReason reason);
+
 /* One offer answered by one webrtcbin. Signals are emitted on the main context:
  *   "answer-ready" (const char *sdp, GPtrArray *candidates): once, when ICE gathering
  *     completed or the answer window passed; candidates holds those gathered so far.
@@ -37,6 +57,25 @@ guint vsa_session_get_bitrate_kbps (VsaSession *self);
 /* TRUE while loss is judged from the browser's transport-wide feedback (negotiated and
  * arriving) rather than from its receiver reports. */
 gboolean vsa_session_get_loss_by_feedback (VsaSession *self);
+
+/* What the session measured, for metrics. Rates cover the last stats interval (a second)
+ * and are 0 until the first one after the connection; counts are the session's own. */
+typedef struct
+{
+  guint target_kbps;         /* vsa_session_get_bitrate_kbps() */
+  guint sent_kbps;           /* RTP bytes sent (webrtcbin's outbound-rtp), as a rate */
+  double fps;                /* frames out of the encoder */
+  guint64 frames;            /* frames out of the encoder */
+  guint64 keyframes;         /* of those, keyframes */
+  guint64 keyframe_requests; /* the browser's PLIs and FIRs (webrtcbin's outbound-rtp) */
+  double rtt_s;              /* the last receiver report's round trip; < 0 unknown */
+  double loss;               /* the loss the bitrate rule works from, 0–1 */
+  const char *encoder;       /* the encoder element's factory ("x264enc"), or NULL */
+} VsaSessionStats;
+
+void vsa_session_get_stats (VsaSession *self, VsaSessionStats *out);
+/* Why the session ended; meaningful once "ended" was emitted. */
+VsaEndReason vsa_session_get_end_reason (VsaSession *self);
 
 /* Does once per process, on a worker thread, what the first session would otherwise do
  * on its critical path (libsrtp's start, the DTLS certificate). FALSE: no DTLS plugin. */

@@ -53,6 +53,22 @@ vsa_offer_free (VsaOffer *self)
   g_free (self);
 }
 
+char *
+vsa_offer_dup_id (const char *sdp)
+{
+  const char *line = g_str_has_prefix (sdp, "o=") ? sdp : strstr (sdp, "\no=");
+  g_autofree char *origin = NULL;
+  g_autofree char *hash = NULL;
+
+  if (line != NULL)
+    {
+      line += *line == '\n' ? 1 : 0;
+      origin = g_strndup (line, strcspn (line, "\r\n"));
+    }
+  hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, origin != NULL ? origin : sdp, -1);
+  return g_strndup (hash, 12);
+}
+
 void
 vsa_ice_server_free (VsaIceServer *self)
 {

@@ -38,6 +38,11 @@ typedef struct
 void vsa_offer_free (VsaOffer *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaOffer, vsa_offer_free)
 
+/* A short name for the offer in logs: 12 hex digits of a hash of its SDP's o= line (the
+ * browser makes a new session id for each peer connection), or of the whole SDP when it
+ * has none. Never NULL. */
+char *vsa_offer_dup_id (const char *sdp);
+
 typedef struct
 {
   char **urls; /* stun:, stuns:, turn: or turns: URLs */

@@ -571,6 +571,65 @@ test_codecs_invalid (void)
   assert_file_invalid ("codecs=foo", "codecs");
 }
 
+/* metrics-listen: off by default; an IP literal (IPv6 in brackets) and a port; a flag's
+ * empty value turns off what the file set. */
+static void
+test_metrics_listen (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\nmetrics-listen=127.0.0.1:9464\n");
+  g_autoptr (TestTmpPath) empty = write_tmp_config ("");
+  g_auto (GStrv) envp = base_env ();
+  const struct
+  {
+    const char *value;
+    const char *address;
+    guint port;
+  } good[] = {
+    { "127.0.0.1:9464", "127.0.0.1", 9464 },
+    { "0.0.0.0:0", "0.0.0.0", 0 },
+    { "[::1]:65535", "::1", 65535 },
+    { "[fe80::1]:80", "fe80::1", 80 },
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+  g_autoptr (VsaConfig) from_file = NULL;
+  g_autoptr (VsaConfig) turned_off = NULL;
+
+  config = load (envp, &error, "--config", empty, NULL);
+  g_assert_no_error (error);
+  g_assert_null (config->metrics_address);
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr (VsaConfig) parsed
+          = load (envp, &error, "--config", empty, "--metrics-listen", good[i].value, NULL);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (parsed->metrics_address, ==, good[i].address);
+      g_assert_cmpuint (parsed->metrics_port, ==, good[i].port);
+    }
+  from_file = load (envp, &error, "--config", path, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (from_file->metrics_address, ==, "127.0.0.1");
+  g_assert_cmpuint (from_file->metrics_port, ==, 9464);
+  turned_off = load (envp, &error, "--config", path, "--metrics-listen", "", NULL);
+  g_assert_no_error (error);
+  g_assert_null (turned_off->metrics_address);
+}
+
+static void
+test_metrics_listen_invalid (void)
+{
+  const char *const bad[]
+      = { "localhost:9464",        "127.0.0.1",      "127.0.0.1:", "127.0.0.1:65536",
+          "127.0.0.1:-1",          "127.0.0.1:http", "::1:9464",   "[::1]",
+          "[127.0.0.1]:80",        "[::1]9464",      "1.2.3:80",   ":9464",
+          "127.0.0.1:9464/metrics" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    assert_flag_invalid ("--metrics-listen", bad[i], "metrics-listen");
+  assert_file_invalid ("metrics-listen=localhost:9464", "metrics-listen");
+}
+
 /* The token: from --token-file, the key file, or the systemd credential; one word. */
 static void
 test_token (void)
@@ -857,6 +916,8 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/config/file/default-absent", test_config_file_default_absent);
   g_test_add_func ("/vsa/config/source/to-string", test_source_kind_to_string);
   g_test_add_func ("/vsa/config/encoder", test_encoder);
+  g_test_add_func ("/vsa/config/metrics-listen", test_metrics_listen);
+  g_test_add_func ("/vsa/config/metrics-listen/invalid", test_metrics_listen_invalid);
 
   return g_test_run ();
 }

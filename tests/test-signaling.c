@@ -733,12 +733,36 @@ test_candidate_is_mdns (void)
     }
 }
 
+/* The offer's log name: from its o= line only, 12 hex digits, the whole SDP without one. */
+static void
+test_offer_id (void)
+{
+  const char *sdp = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
+  const char *same_origin = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=x\r\n";
+  const char *other = "v=0\r\no=- 4611731400430051337 2 IN IP4 127.0.0.1\r\ns=-\r\n";
+  g_autofree char *id = vsa_offer_dup_id (sdp);
+  g_autofree char *id_same = vsa_offer_dup_id (same_origin);
+  g_autofree char *id_other = vsa_offer_dup_id (other);
+  g_autofree char *id_first = vsa_offer_dup_id ("o=- 1 2 IN IP4 0.0.0.0\n");
+  g_autofree char *id_none = vsa_offer_dup_id ("not an sdp");
+  g_autofree char *id_empty = vsa_offer_dup_id ("");
+
+  g_assert_cmpuint (strlen (id), ==, 12);
+  g_assert_true (strspn (id, "0123456789abcdef") == 12);
+  g_assert_cmpstr (id, ==, id_same);
+  g_assert_cmpstr (id, !=, id_other);
+  g_assert_cmpuint (strlen (id_first), ==, 12);
+  g_assert_cmpuint (strlen (id_none), ==, 12);
+  g_assert_cmpuint (strlen (id_empty), ==, 12);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/vsa/signaling/offer/fixtures", test_offer_fixtures);
+  g_test_add_func ("/vsa/signaling/offer/id", test_offer_id);
   g_test_add_func ("/vsa/signaling/offer/sdp-exact", test_offer_sdp_exact);
   g_test_add_func ("/vsa/signaling/offer/chromium-candidates", test_offer_chromium_candidates);
   g_test_add_func ("/vsa/signaling/offer/firefox-candidates", test_offer_firefox_candidates);

@@ -1,0 +1,276 @@
+#include "config.h"
+
+#include "vsa-metrics.h"
+
+#include <libsoup/soup.h>
+
+#define PREFIX "vm_stream_agent_"
+#define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+struct _VsaMetrics
+{
+  VsaAgent *agent;
+  SoupServer *server;
+  guint port;
+};
+
+/* --- the text format ------------------------------------------------------------------- */
+
+static void
+append_header (GString *out, const char *name, const char *type, const char *help)
+{
+  g_string_append_printf (out, "# HELP " PREFIX "%s %s\n# TYPE " PREFIX "%s %s\n", name, help, name,
+                          type);
+}
+
+/* Label values may hold anything: backslash, double quote and newline are escaped. */
+static void
+append_label_value (GString *out, const char *value)
+{
+  for (const char *c = value; *c != '\0'; c++)
+    if (*c == '\\')
+      g_string_append (out, "\\\\");
+    else if (*c == '"')
+      g_string_append (out, "\\\"");
+    else if (*c == '\n')
+      g_string_append (out, "\\n");
+    else
+      g_string_append_c (out, *c);
+}
+
+/* name{label="value"} or name; labels: NULL-terminated name, value pairs */
+static void
+append_sample_name (GString *out, const char *name, const char *const *labels)
+{
+  g_string_append (out, PREFIX);
+  g_string_append (out, name);
+  if (labels == NULL || labels[0] == NULL)
+    return;
+  g_string_append_c (out, '{');
+  for (guint i = 0; labels[i] != NULL; i += 2)
+    {
+      g_string_append_printf (out, "%s%s=\"", i > 0 ? "," : "", labels[i]);
+      append_label_value (out, labels[i + 1]);
+      g_string_append_c (out, '"');
+    }
+  g_string_append_c (out, '}');
+}
+
+static void
+append_uint (GString *out, const char *name, const char *const *labels, guint64 value)
+{
+  append_sample_name (out, name, labels);
+  g_string_append_printf (out, " %" G_GUINT64_FORMAT "\n", value);
+}
+
+/* Locale-independent, so that a German locale does not write "0,5". */
+static void
+append_double (GString *out, const char *name, const char *const *labels, double value)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+  append_sample_name (out, name, labels);
+  g_string_append_printf (out, " %s\n", g_ascii_formatd (buffer, sizeof buffer, "%.6g", value));
+}
+
+static void
+append_histogram (GString *out, const VsaAgentStats *stats)
+{
+  char bound[G_ASCII_DTOSTR_BUF_SIZE];
+
+  append_header (out, "offer_to_answer_seconds", "histogram",
+                 "Time from an offer first seen to its answer stored at the controller.");
+  for (guint i = 0; i < VSA_AGENT_ANSWER_BUCKETS; i++)
+    {
+      const char *labels[]
+          = { "le", g_ascii_formatd (bound, sizeof bound, "%g", vsa_agent_answer_buckets_s[i]),
+              NULL };
+
+      append_uint (out, "offer_to_answer_seconds_bucket", labels, stats->offer_to_answer_le[i]);
+    }
+  append_uint (out, "offer_to_answer_seconds_bucket", (const char *[]){ "le", "+Inf", NULL },
+               stats->offer_to_answer_count);
+  append_double (out, "offer_to_answer_seconds_sum", NULL, stats->offer_to_answer_sum_s);
+  append_uint (out, "offer_to_answer_seconds_count", NULL, stats->offer_to_answer_count);
+}
+
+char *
+vsa_metrics_format (const VsaAgentStats *stats, const char *version)
+{
+  GString *out = g_string_new (NULL);
+  gboolean session = stats->codec != NULL;
+
+  append_header (out, "build_info", "gauge", "The agent's version; always 1.");
+  append_uint (out, "build_info", (const char *[]){ "version", version, NULL }, 1);
+
+  append_header (out, "state", "gauge",
+                 "The agent's state: 1 for the current one (waiting, negotiating, streaming, "
+                 "ended), 0 for the others.");
+  for (VsaAgentState state = VSA_AGENT_STATE_WAITING; state <= VSA_AGENT_STATE_ENDED; state++)
+    append_uint (out, "state", (const char *[]){ "state", vsa_agent_state_to_string (state), NULL },
+                 state == stats->state);
+
+  append_header (out, "sessions_started_total", "counter", "Offers taken up: negotiations begun.");
+  append_uint (out, "sessions_started_total", NULL, stats->sessions_started);
+  append_header (out, "sessions_answered_total", "counter", "Answers the controller stored.");
+  append_uint (out, "sessions_answered_total", NULL, stats->sessions_answered);
+  append_header (out, "sessions_streamed_total", "counter",
+                 "Sessions that connected and streamed.");
+  append_uint (out, "sessions_streamed_total", NULL, stats->sessions_streamed);
+  append_header (out, "sessions_ended_total", "counter", "Sessions ended, by reason.");
+  for (VsaEndReason reason = 0; reason < VSA_END_REASON_COUNT; reason++)
+    append_uint (out, "sessions_ended_total",
+                 (const char *[]){ "reason", vsa_end_reason_to_string (reason), NULL },
+                 stats->sessions_ended[reason]);
+  append_header (out, "sessions_failed_total", "counter",
+                 "Sessions ended before their answer was stored (the browser got no video), by "
+                 "reason; also counted in sessions_ended_total.");
+  for (VsaEndReason reason = 0; reason < VSA_END_REASON_COUNT; reason++)
+    append_uint (out, "sessions_failed_total",
+                 (const char *[]){ "reason", vsa_end_reason_to_string (reason), NULL },
+                 stats->sessions_failed[reason]);
+
+  append_header (out, "last_offer_to_answer_seconds", "gauge",
+                 "Time from the last answered offer first seen to its answer stored.");
+  if (stats->last_offer_to_answer_s >= 0)
+    append_double (out, "last_offer_to_answer_seconds", NULL, stats->last_offer_to_answer_s);
+  append_histogram (out, stats);
+
+  append_header (out, "encoder_info", "gauge",
+                 "The current session's encoder element and codec; always 1.");
+  if (session && stats->session.encoder != NULL)
+    append_uint (out, "encoder_info",
+                 (const char *[]){ "encoder", stats->session.encoder, "codec", stats->codec, NULL },
+                 1);
+  append_header (out, "frames_per_second", "gauge",
+                 "Frames the encoder produced in the last second.");
+  append_double (out, "frames_per_second", NULL, stats->session.fps);
+  append_header (out, "bitrate_target_bits_per_second", "gauge",
+                 "The encoder's target bitrate (lowered under loss), 0 without a session.");
+  append_uint (out, "bitrate_target_bits_per_second", NULL,
+               (guint64) stats->session.target_kbps * 1000);
+  append_header (out, "sent_bits_per_second", "gauge",
+                 "RTP bits sent in the last second (webrtcbin's outbound-rtp bytes).");
+  append_uint (out, "sent_bits_per_second", NULL, (guint64) stats->session.sent_kbps * 1000);
+  append_header (out, "round_trip_time_seconds", "gauge",
+                 "Round-trip time from the browser's last receiver report; absent when unknown.");
+  if (session && stats->session.rtt_s >= 0)
+    append_double (out, "round_trip_time_seconds", NULL, stats->session.rtt_s);
+  append_header (out, "packet_loss_ratio", "gauge",
+                 "Share of packets lost (0-1) as the bitrate control last judged it; absent "
+                 "without a session.");
+  if (session)
+    append_double (out, "packet_loss_ratio", NULL, stats->session.loss);
+
+  append_header (out, "frames_sent_total", "counter", "Frames the encoder produced.");
+  append_uint (out, "frames_sent_total", NULL, stats->frames_sent);
+  append_header (out, "keyframes_sent_total", "counter", "Keyframes the encoder produced.");
+  append_uint (out, "keyframes_sent_total", NULL, stats->keyframes_sent);
+  append_header (out, "keyframe_requests_total", "counter",
+                 "Keyframe requests (PLI and FIR) from browsers.");
+  append_uint (out, "keyframe_requests_total", NULL, stats->keyframe_requests);
+  return g_string_free (out, FALSE);
+}
+
+/* --- the server ------------------------------------------------------------------------ */
+
+static void
+respond (SoupServerMessage *message, guint status, const char *content_type, char *body)
+{
+  soup_server_message_set_status (message, status, NULL);
+  soup_server_message_set_response (message, content_type, SOUP_MEMORY_TAKE, body, strlen (body));
+}
+
+/* Only the exact paths, and only GET (and HEAD, which libsoup answers from GET). */
+static gboolean
+check_request (SoupServerMessage *message, const char *path, const char *expected)
+{
+  const char *method = soup_server_message_get_method (message);
+
+  if (g_strcmp0 (path, expected) != 0)
+    {
+      respond (message, SOUP_STATUS_NOT_FOUND, "text/plain", g_strdup ("not found\n"));
+      return FALSE;
+    }
+  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (message), "Allow",
+                                    "GET, HEAD");
+      respond (message, SOUP_STATUS_METHOD_NOT_ALLOWED, "text/plain",
+               g_strdup ("method not allowed\n"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+on_metrics (SoupServer *server, SoupServerMessage *message, const char *path, GHashTable *query,
+            gpointer data)
+{
+  VsaMetrics *self = data;
+  VsaAgentStats stats;
+
+  if (!check_request (message, path, "/metrics"))
+    return;
+  vsa_agent_get_stats (self->agent, &stats);
+  respond (message, SOUP_STATUS_OK, CONTENT_TYPE, vsa_metrics_format (&stats, PACKAGE_VERSION));
+}
+
+/* Answered by the main loop: when this answers, the loop runs (systemd's watchdog pings
+ * from the same loop). */
+static void
+on_healthz (SoupServer *server, SoupServerMessage *message, const char *path, GHashTable *query,
+            gpointer data)
+{
+  if (check_request (message, path, "/healthz"))
+    respond (message, SOUP_STATUS_OK, "text/plain", g_strdup ("ok\n"));
+}
+
+VsaMetrics *
+vsa_metrics_new (VsaAgent *agent)
+{
+  VsaMetrics *self = g_new0 (VsaMetrics, 1);
+
+  self->agent = g_object_ref (agent);
+  self->server = soup_server_new ("server-header", PACKAGE " ", NULL);
+  soup_server_add_handler (self->server, "/metrics", on_metrics, self, NULL);
+  soup_server_add_handler (self->server, "/healthz", on_healthz, self, NULL);
+  return self;
+}
+
+void
+vsa_metrics_free (VsaMetrics *self)
+{
+  if (self == NULL)
+    return;
+  soup_server_disconnect (self->server);
+  g_object_unref (self->server);
+  g_object_unref (self->agent);
+  g_free (self);
+}
+
+gboolean
+vsa_metrics_listen (VsaMetrics *self, const char *address, guint port, GError **error)
+{
+  g_autoptr (GSocketAddress) socket_address = g_inet_socket_address_new_from_string (address, port);
+  GSList *uris;
+
+  if (socket_address == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "not an IP address: %s",
+                   address);
+      return FALSE;
+    }
+  if (!soup_server_listen (self->server, socket_address, 0, error))
+    return FALSE;
+  uris = soup_server_get_uris (self->server);
+  self->port = uris != NULL ? (guint) g_uri_get_port (uris->data) : port;
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return TRUE;
+}
+
+guint
+vsa_metrics_get_port (VsaMetrics *self)
+{
+  return self->port;
+}
