@@ -449,6 +449,7 @@ on_answer_posted (GObject *source, GAsyncResult *result, gpointer data)
     }
 
   self->answer_posted = TRUE;
+  vsa_session_set_answer_stored (self->session);
   self->answered_count++;
   observe_offer_to_answer (self, ms_since (self->offer_seen_at) / 1000.0);
   g_message ("session %s: answer stored %" G_GINT64_FORMAT " ms after the offer (%s, payload type "

@@ -44,8 +44,7 @@ struct _VsaSession
   guint stats_id;
   GstPromise *stats_promise; /* the get-stats in flight, interrupted by stop */
   VsaBitrate bitrate;
-  GPtrArray *rtp_sessions; /* rtpbin's sessions, watched for transport-wide feedback */
-  GMutex feedback_lock;    /* guards the two below: feedback arrives on RTCP threads */
+  GMutex feedback_lock; /* guards the two below: feedback arrives on RTCP threads */
   VsaBitrateFeedback feedback;
   gint64 feedback_posted_us;
   guint applied_kbps; /* what the encoder was last told */
@@ -69,6 +68,7 @@ struct _VsaSession
   gboolean gathering_done;
   gboolean answer_emitted;
   gboolean connected;
+  gboolean answer_stored; /* the browser can have our answer: see handle_ice_state */
   gboolean display_lost;
   gboolean stopped;
 };
@@ -104,7 +104,6 @@ vsa_session_finalize (GObject *object)
   g_ptr_array_unref (self->gathered);
   g_free (self->resolution);
   g_free (self->encoder_name);
-  g_ptr_array_unref (self->rtp_sessions);
   g_mutex_clear (&self->feedback_lock);
   G_OBJECT_CLASS (vsa_session_parent_class)->finalize (object);
 }
@@ -135,7 +134,6 @@ vsa_session_init (VsaSession *self)
   self->context = g_main_context_ref_thread_default ();
   self->remote_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->gathered = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
-  self->rtp_sessions = g_ptr_array_new_with_free_func (gst_object_unref);
   g_mutex_init (&self->feedback_lock);
 }
 
@@ -353,26 +351,45 @@ watch_peer (VsaSession *self)
   self->liveness_id = g_timeout_add_seconds (1, check_peer_alive, self);
 }
 
-/* On an RTCP thread, once per transport-wide feedback packet: rtpsession's "twcc-stats"
- * are that packet's (packets-sent: those it accounts for, packets-recv: those of them the
- * browser got) plus windowed rates we do not use. Summed into totals, so that the main
- * context may skip some. */
-static void
-on_twcc_stats (GObject *rtp_session, GParamSpec *pspec, VsaSession *self)
+/* Once per transport-wide feedback packet, on the thread that received it: rtpsession
+ * sends the packets it accounts for upstream towards the payloader (for bandwidth
+ * estimators), each marked lost or not. Summed into totals, so that the main context may
+ * skip some. Read from that event, not from rtpsession's "twcc-stats": its getter takes
+ * the session lock, which the session holds while it deactivates the RTCP pad we would
+ * be called from. */
+static GstPadProbeReturn
+on_feedback_event (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
-  g_autoptr (GstStructure) stats = NULL;
-  guint packets = 0;
-  guint received = 0;
+  VsaSession *self = data;
+  GstEvent *gst_event = GST_PAD_PROBE_INFO_EVENT (info);
+  const GstStructure *structure = gst_event_get_structure (gst_event);
+  const GValue *packets;
+  guint n, lost = 0;
   gint64 now = g_get_monotonic_time ();
   Event *event = NULL;
 
-  g_object_get (rtp_session, "twcc-stats", &stats, NULL);
-  if (stats == NULL || !gst_structure_get_uint (stats, "packets-sent", &packets)
-      || !gst_structure_get_uint (stats, "packets-recv", &received))
-    return;
+  if (GST_EVENT_TYPE (gst_event) != GST_EVENT_CUSTOM_UPSTREAM
+      || !gst_structure_has_name (structure, "RTPTWCCPackets")
+      || (packets = gst_structure_get_value (structure, "packets")) == NULL
+      || g_strcmp0 (G_VALUE_TYPE_NAME (packets), "GValueArray") != 0)
+    return GST_PAD_PROBE_OK;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS /* GValueArray: what rtpsession puts there */
+      n
+      = ((GValueArray *) g_value_get_boxed (packets))->n_values;
+  for (guint i = 0; i < n; i++)
+    {
+      const GValue *packet = g_value_array_get_nth (g_value_get_boxed (packets), i);
+      gboolean packet_lost = FALSE;
+
+      if (GST_VALUE_HOLDS_STRUCTURE (packet)
+          && gst_structure_get_boolean (gst_value_get_structure (packet), "lost", &packet_lost)
+          && packet_lost)
+        lost++;
+    }
+  G_GNUC_END_IGNORE_DEPRECATIONS
   g_mutex_lock (&self->feedback_lock);
-  self->feedback.packets += packets;
-  self->feedback.lost += packets - MIN (received, packets);
+  self->feedback.packets += n;
+  self->feedback.lost += lost;
   if (now - self->feedback_posted_us >= FEEDBACK_POST_INTERVAL_US)
     {
       self->feedback_posted_us = now;
@@ -382,28 +399,7 @@ on_twcc_stats (GObject *rtp_session, GParamSpec *pspec, VsaSession *self)
   g_mutex_unlock (&self->feedback_lock);
   if (event != NULL)
     attach_event (event);
-}
-
-/* rtpbin's sessions exist once the answer is set; with max-bundle there is one. */
-static void
-watch_feedback (VsaSession *self)
-{
-  g_autoptr (GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (self->webrtc), "rtpbin");
-  g_autoptr (GstIterator) sessions = NULL;
-  GValue item = G_VALUE_INIT;
-
-  if (rtpbin == NULL)
-    return;
-  sessions = gst_bin_iterate_all_by_element_factory_name (GST_BIN (rtpbin), "rtpsession");
-  while (gst_iterator_next (sessions, &item) == GST_ITERATOR_OK)
-    {
-      GstElement *rtp_session = g_value_get_object (&item);
-
-      g_signal_connect (rtp_session, "notify::twcc-stats", G_CALLBACK (on_twcc_stats), self);
-      g_ptr_array_add (self->rtp_sessions, gst_object_ref (rtp_session));
-      g_value_reset (&item);
-    }
-  g_value_unset (&item);
+  return GST_PAD_PROBE_OK;
 }
 
 static void on_stats (GstPromise *promise, gpointer data);
@@ -510,12 +506,19 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
         {
           self->connected = TRUE;
           watch_peer (self);
-          watch_feedback (self);
           self->stats_id = g_timeout_add_seconds (STATS_INTERVAL_S, request_stats, self);
           g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
         }
       break;
     case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED:
+      /* Our checks get no replies until the browser has our answer: a controller slow to
+       * take it (retries, Retry-After) outlasts them. The browser's own checks, once it
+       * has the answer, bring libnice back; the connect timeout bounds the wait. */
+      if (!self->answer_stored)
+        {
+          g_debug ("ICE failed before the answer was stored: waiting for the browser's checks");
+          break;
+        }
       end (self, VSA_END_REASON_ICE_FAILED, "ICE failed");
       break;
     case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
@@ -1009,6 +1012,7 @@ build_pipeline (VsaSession *self, GPtrArray *ice_servers, GError **error)
   disable_upnp (self->webrtc);
   g_signal_connect (self->webrtc, "deep-element-added", G_CALLBACK (on_deep_element_added), NULL);
   video_src = gst_element_get_static_pad (video, "src");
+  gst_pad_add_probe (video_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_feedback_event, self, NULL);
   gst_bin_add_many (GST_BIN (self->pipeline), g_steal_pointer (&video), self->webrtc, NULL);
   watch_encoder (self);
   sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
@@ -1199,6 +1203,12 @@ vsa_session_get_end_reason (VsaSession *self)
   return self->end_reason;
 }
 
+void
+vsa_session_set_answer_stored (VsaSession *self)
+{
+  self->answer_stored = TRUE;
+}
+
 gboolean
 vsa_session_get_loss_by_feedback (VsaSession *self)
 {
@@ -1226,9 +1236,6 @@ vsa_session_stop (VsaSession *self)
 
       gst_bus_remove_watch (bus);
       g_signal_handlers_disconnect_by_data (self->webrtc, self);
-      for (guint i = 0; i < self->rtp_sessions->len; i++)
-        g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->rtp_sessions, i), self);
-      g_ptr_array_set_size (self->rtp_sessions, 0);
       gst_element_set_state (self->pipeline, GST_STATE_NULL);
       g_clear_object (&self->pipeline);
       self->webrtc = NULL;

@@ -336,8 +336,9 @@ warned_with (gpointer part)
 
 /* The controller refuses every answer. To a real Chromium offer without candidates
  * (nothing can fail ICE) the agent retries the answer for 20 s, then says so and ends
- * the session. To a peer whose checks fail first, the end still names the lost answer.
- * The next offer is answered once the controller takes answers again. */
+ * the session. A peer whose checks fail first (it has no answer to reply with) changes
+ * nothing: the end still names the lost answer. The next offer is answered once the
+ * controller takes answers again. */
 static void
 test_answer_refused (Fixture *fixture, gconstpointer data)
 {
@@ -366,13 +367,49 @@ test_answer_refused (Fixture *fixture, gconstpointer data)
 
   g_ptr_array_set_size (warnings, 0);
   vsa_test_peer_store_offer (peer, fixture->controller, SESSION);
-  g_assert_true (vsa_test_wait_until (warned_with, "before the answer was stored", 40000));
+  g_assert_true (vsa_test_wait_until (warned_with, "did not take the answer", 40000));
   g_assert_cmpuint (vsa_test_controller_get_answer_count (fixture->controller, SESSION), ==, 0);
 
   vsa_test_controller_set_answer_status (fixture->controller, 0);
   g_ptr_array_set_size (warnings, 0);
   assert_session_streams (fixture, NULL);
   g_assert_cmpuint (warnings->len, ==, 0);
+}
+
+static gboolean ice_failed_seen;
+
+static void
+note_ice_failed (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  if (strstr (message, "ICE failed before the answer was stored") != NULL)
+    ice_failed_seen = TRUE;
+}
+
+static gboolean
+ice_failed (gpointer data)
+{
+  return ice_failed_seen;
+}
+
+/* The controller takes the answer only after the agent's own ICE checks gave up (the
+ * browser, without the answer, could not reply): once the browser has it, its checks
+ * connect the session all the same. */
+static void
+test_answer_late (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (VsaTestPeer) peer = vsa_test_peer_new (VSA_TEST_PEER_H264);
+  guint handler = g_log_set_handler ("vsa", G_LOG_LEVEL_DEBUG, note_ice_failed, NULL);
+
+  ice_failed_seen = FALSE;
+  vsa_test_controller_set_answer_status (fixture->controller, 503);
+  start_agent (fixture);
+  vsa_test_peer_store_offer (peer, fixture->controller, SESSION);
+  g_assert_true (vsa_test_wait_until (ice_failed, NULL, 30000));
+  vsa_test_controller_set_answer_status (fixture->controller, 0);
+  vsa_test_peer_apply_answer (peer, fixture->controller, SESSION);
+  g_assert_true (vsa_test_wait_until (vsa_test_peer_has_frames, peer, 20000));
+  g_assert_cmpuint (vsa_test_controller_get_answer_count (fixture->controller, SESSION), ==, 1);
+  g_log_remove_handler ("vsa", handler);
 }
 
 /* Writes a self-signed certificate for 127.0.0.1 and its key into dir. */
@@ -549,6 +586,8 @@ main (int argc, char **argv)
   g_test_add ("/vsa/faults/retry-after", Fixture, NULL, fixture_set_up, test_retry_after,
               fixture_tear_down);
   g_test_add ("/vsa/faults/token", Fixture, NULL, fixture_set_up, test_token, fixture_tear_down);
+  g_test_add ("/vsa/faults/answer-late", Fixture, NULL, fixture_set_up, test_answer_late,
+              fixture_tear_down);
   g_test_add ("/vsa/faults/answer-refused", Fixture, NULL, fixture_set_up, test_answer_refused,
               fixture_tear_down);
   g_test_add ("/vsa/faults/https", Fixture, NULL, fixture_set_up, test_https, fixture_tear_down);
