@@ -14,6 +14,7 @@
 #include "vsa-metrics.h"
 #include "vsa-notify.h"
 #include "vsa-pipeline.h"
+#include "vsa-whep.h"
 
 static gboolean verbose;
 static gboolean journal; /* stderr goes to systemd's journal */
@@ -104,6 +105,35 @@ on_status_changed (VsaAgent *agent, const char *status, VsaNotify *notify)
   vsa_notify_status (notify, status);
 }
 
+/* --listen: no controller; the browser brings its offer over WHEP (vsa-whep.h). */
+static int
+run_standalone (const VsaConfig *config, VsaNotify *notify, GMainLoop *loop)
+{
+  g_autoptr (VsaWhep) whep = vsa_whep_new (config);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *url = NULL;
+  gboolean ipv6 = strchr (config->listen_address, ':') != NULL;
+
+  if (config->metrics_address != NULL)
+    g_warning ("metrics-listen: not served in standalone mode");
+  if (!vsa_whep_listen (whep, config->listen_address, config->listen_port, &error))
+    {
+      g_autofree char *message
+          = g_strdup_printf ("listen: cannot listen on %s port %u: %s", config->listen_address,
+                             config->listen_port, error->message);
+
+      return config_error (notify, message);
+    }
+  url = g_strdup_printf ("http://%s%s%s:%u/", ipv6 ? "[" : "", config->listen_address,
+                         ipv6 ? "]" : "", vsa_whep_get_port (whep));
+  g_message ("standalone: viewer on %s, WHEP endpoint %swhep", url, url);
+  vsa_notify_start (notify);
+  vsa_notify_status (notify, "standalone: serving WHEP");
+  g_main_loop_run (loop);
+  g_message ("standalone: stopping");
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -162,6 +192,9 @@ main (int argc, char **argv)
   quit.notify = notify;
   g_unix_signal_add (SIGTERM, on_quit_signal, &quit);
   g_unix_signal_add (SIGINT, on_quit_signal, &quit);
+
+  if (config->listen_address != NULL)
+    return run_standalone (config, notify, loop);
 
   agent = vsa_agent_new (config, &error);
   if (agent == NULL)

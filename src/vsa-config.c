@@ -45,6 +45,7 @@ vsa_config_free (VsaConfig *self)
   vsa_secret_clear (&self->token);
   g_free (self->ca_file);
   g_free (self->metrics_address);
+  g_free (self->listen_address);
   g_free (self->config_file);
   g_free (self);
 }
@@ -94,6 +95,7 @@ typedef struct
   char *token_file;
   char *ca_file;
   char *metrics_listen;
+  char *listen;
 } Layer;
 
 static void
@@ -126,6 +128,7 @@ static const char *const layer_keys[] = {
   "token-file",
   "ca-file",
   "metrics-listen",
+  "listen",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (layer_keys) == sizeof (Layer) / sizeof (char *));
 
@@ -319,6 +322,16 @@ apply_layer (VsaConfig *self, const Layer *layer, GError **error)
         return FALSE;
     }
 
+  if (layer->listen != NULL)
+    {
+      g_clear_pointer (&self->listen_address, g_free);
+      self->listen_port = 0;
+      if (*layer->listen != '\0'
+          && !vsa_config_parse_listen ("listen", layer->listen, &self->listen_address,
+                                       &self->listen_port, error))
+        return FALSE;
+    }
+
   if (layer->encoder != NULL)
     {
       guint i = 0;
@@ -443,6 +456,10 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       "Serve Prometheus metrics (/metrics) and /healthz over HTTP on this address (default: "
       "off)",
       "IP:PORT" },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &flags.listen,
+      "Standalone debug mode, no controller: serve WHEP (POST /whep) and the viewer page (/) "
+      "over HTTP on this address (default: off)",
+      "IP:PORT" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       "Key file with an [agent] group (default " VSA_DEFAULT_CONFIG_FILE ")", "FILE" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log negotiation details", NULL },
@@ -514,6 +531,13 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
   if (merged.ca_file != NULL && *merged.ca_file != '\0')
     replace_string (&self->ca_file, merged.ca_file);
 
+  /* Standalone: the browser comes to the agent, and the controller's settings are unused. */
+  if (self->listen_address != NULL)
+    {
+      if (self->session_id == NULL)
+        self->session_id = g_strdup ("standalone");
+      return TRUE;
+    }
   if (self->session_id == NULL)
     {
       g_set_error_literal (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_MISSING,

@@ -54,6 +54,10 @@ typedef struct
   /* the metrics endpoint's address (an IP literal) and port, or NULL: no endpoint */
   char *metrics_address;
   guint metrics_port; /* 0: any free port */
+  /* standalone mode's HTTP address (WHEP and the viewer page) and port, or NULL: the
+   * controller mode */
+  char *listen_address;
+  guint listen_port; /* 0: any free port */
   gboolean verbose;
   gboolean show_version;
   char *config_file; /* the file that was read, or NULL */

@@ -630,6 +630,32 @@ test_metrics_listen_invalid (void)
   assert_file_invalid ("metrics-listen=localhost:9464", "metrics-listen");
 }
 
+/* listen (standalone mode): metrics-listen's syntax; off by default; no session id or
+ * controller URL needed then. */
+static void
+test_listen (void)
+{
+  g_autoptr (TestTmpPath) empty = write_tmp_config ("");
+  char *envp[] = { NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) standalone = NULL;
+  g_autoptr (VsaConfig) ipv6 = NULL;
+
+  standalone = load (envp, &error, "--config", empty, "--listen", "127.0.0.1:8080", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (standalone->listen_address, ==, "127.0.0.1");
+  g_assert_cmpuint (standalone->listen_port, ==, 8080);
+  g_assert_cmpstr (standalone->session_id, ==, "standalone");
+  g_assert_null (standalone->controller_url);
+  ipv6 = load (envp, &error, "--config", empty, "--listen", "[::1]:0", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ipv6->listen_address, ==, "::1");
+  g_assert_null (load (envp, &error, "--config", empty, NULL));
+  g_assert_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_MISSING);
+  assert_flag_invalid ("--listen", "localhost:8080", "listen");
+  assert_file_invalid ("listen=127.0.0.1", "listen");
+}
+
 /* The token: from --token-file, the key file, or the systemd credential; one word. */
 static void
 test_token (void)
@@ -918,6 +944,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/config/encoder", test_encoder);
   g_test_add_func ("/vsa/config/metrics-listen", test_metrics_listen);
   g_test_add_func ("/vsa/config/metrics-listen/invalid", test_metrics_listen_invalid);
+  g_test_add_func ("/vsa/config/listen", test_listen);
 
   return g_test_run ();
 }

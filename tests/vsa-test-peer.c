@@ -383,6 +383,28 @@ has_answer (gpointer data)
   return vsa_test_controller_get_answer_count (wait->controller, wait->session_id) > 0;
 }
 
+char *
+vsa_test_peer_dup_offer_sdp (VsaTestPeer *peer)
+{
+  g_assert_true (vsa_test_wait_until (peer_gathered, peer, 10000));
+  return g_strdup (peer->offer_sdp);
+}
+
+void
+vsa_test_peer_apply_answer_sdp (VsaTestPeer *peer, const char *answer_sdp)
+{
+  GstSDPMessage *sdp = NULL;
+  GstWebRTCSessionDescription *answer;
+
+  g_assert_nonnull (strstr (answer_sdp, "a=sendonly"));
+  g_free (peer->answer_sdp);
+  peer->answer_sdp = g_strdup (answer_sdp);
+  g_assert_cmpint (gst_sdp_message_new_from_text (answer_sdp, &sdp), ==, GST_SDP_OK);
+  answer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
+  g_signal_emit_by_name (peer->webrtc, "set-remote-description", answer, NULL);
+  gst_webrtc_session_description_free (answer);
+}
+
 /* Applies the stored answer and its candidates to the peer, as the browser does. */
 void
 vsa_test_peer_apply_answer (VsaTestPeer *peer, VsaTestController *controller,
@@ -391,8 +413,6 @@ vsa_test_peer_apply_answer (VsaTestPeer *peer, VsaTestController *controller,
   g_autofree char *answer_json = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) error = NULL;
-  GstSDPMessage *sdp = NULL;
-  GstWebRTCSessionDescription *answer;
   JsonObject *root;
   JsonArray *candidates;
   const char *sdp_text;
@@ -403,14 +423,7 @@ vsa_test_peer_apply_answer (VsaTestPeer *peer, VsaTestController *controller,
   g_assert_true (json_parser_load_from_data (parser, answer_json, -1, &error));
   root = json_node_get_object (json_parser_get_root (parser));
   sdp_text = json_object_get_string_member (json_object_get_object_member (root, "answer"), "sdp");
-  g_assert_nonnull (strstr (sdp_text, "a=sendonly"));
-  g_free (peer->answer_sdp);
-  peer->answer_sdp = g_strdup (sdp_text);
-
-  g_assert_cmpint (gst_sdp_message_new_from_text (sdp_text, &sdp), ==, GST_SDP_OK);
-  answer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
-  g_signal_emit_by_name (peer->webrtc, "set-remote-description", answer, NULL);
-  gst_webrtc_session_description_free (answer);
+  vsa_test_peer_apply_answer_sdp (peer, sdp_text);
 
   candidates = json_object_get_array_member (root, "candidates");
   for (guint i = 0; i < json_array_get_length (candidates); i++)

@@ -38,6 +38,11 @@ void vsa_test_peer_store_offer_with (VsaTestPeer *peer, VsaTestController *contr
 /* Waits (20 s at most) for the agent's answer and applies it with its candidates. */
 void vsa_test_peer_apply_answer (VsaTestPeer *peer, VsaTestController *controller,
                                  const char *session_id);
+/* The offer with every candidate in its SDP, once gathering completed (waits 10 s at
+ * most), for a WHEP POST. */
+char *vsa_test_peer_dup_offer_sdp (VsaTestPeer *peer);
+/* Applies answer_sdp (candidates in it), as a WHEP client does. */
+void vsa_test_peer_apply_answer_sdp (VsaTestPeer *peer, const char *answer_sdp);
 int vsa_test_peer_get_frames (VsaTestPeer *peer);
 /* The answer SDP vsa_test_peer_apply_answer() applied, or NULL. */
 const char *vsa_test_peer_get_answer_sdp (VsaTestPeer *peer);

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <gio/gio.h>
+
+#include "vsa-config.h"
+
+G_BEGIN_DECLS
+
+/* Standalone mode: the browser brings its offer to the agent over WHEP
+ * (draft-ietf-wish-whep) instead of the controller. On the main context:
+ *   POST /whep (application/sdp offer) → 201, the answer with the agent's candidates,
+ *     Location /whep/<id>; a new POST replaces the current session (one viewer at a time);
+ *     415 for another content type, 400 for an offer that cannot be answered, 401 without
+ *     the configured token as "Authorization: Bearer".
+ *   DELETE /whep/<id> → 200 and the session ends; 404 for any other id.
+ *   GET / → the viewer page (redirected to /?flow=whep unless a flow is given). */
+typedef struct _VsaWhep VsaWhep;
+
+VsaWhep *vsa_whep_new (const VsaConfig *config);
+/* Ends the session. */
+void vsa_whep_free (VsaWhep *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaWhep, vsa_whep_free)
+
+/* Listens on address (an IP literal) and port (0: a free one) on the thread-default
+ * main context. */
+gboolean vsa_whep_listen (VsaWhep *self, const char *address, guint port, GError **error);
+/* The port listened on, 0 before vsa_whep_listen(). */
+guint vsa_whep_get_port (VsaWhep *self);
+/* Sessions answered since start. */
+guint vsa_whep_get_answered_count (VsaWhep *self);
+/* TRUE while a session exists (negotiating or streaming). */
+gboolean vsa_whep_has_session (VsaWhep *self);
+
+G_END_DECLS
