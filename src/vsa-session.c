@@ -4,6 +4,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include "vsa-bitrate.h"
+#include "vsa-input.h"
 #include "vsa-pipeline.h"
 
 #define CONNECT_TIMEOUT_S 30
@@ -71,6 +72,9 @@ struct _VsaSession
   gboolean answer_stored; /* the browser can have our answer: see handle_ice_state */
   gboolean display_lost;
   gboolean stopped;
+  /* the browser's input: its "input" data channels (their handlers are ours) feed it */
+  GPtrArray *input_channels;
+  VsaInput *input;
 };
 
 G_DEFINE_FINAL_TYPE (VsaSession, vsa_session, G_TYPE_OBJECT)
@@ -104,6 +108,7 @@ vsa_session_finalize (GObject *object)
   g_ptr_array_unref (self->gathered);
   g_free (self->resolution);
   g_free (self->encoder_name);
+  g_ptr_array_unref (self->input_channels);
   g_mutex_clear (&self->feedback_lock);
   G_OBJECT_CLASS (vsa_session_parent_class)->finalize (object);
 }
@@ -134,6 +139,7 @@ vsa_session_init (VsaSession *self)
   self->context = g_main_context_ref_thread_default ();
   self->remote_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->gathered = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
+  self->input_channels = g_ptr_array_new_with_free_func (g_object_unref);
   g_mutex_init (&self->feedback_lock);
 }
 
@@ -186,6 +192,9 @@ typedef enum
   EVENT_FAILED,
   EVENT_STATS,
   EVENT_FEEDBACK,
+  EVENT_INPUT_CHANNEL,
+  EVENT_INPUT,
+  EVENT_INPUT_CLOSED,
 } EventKind;
 
 typedef struct
@@ -195,6 +204,7 @@ typedef struct
   guint mline;
   int state;
   char *text;
+  GObject *channel; /* EVENT_INPUT_CHANNEL */
   /* EVENT_STATS: what the browser's latest receiver report says, if there was one */
   gboolean have_report;
   VsaBitrateReport report;
@@ -210,6 +220,7 @@ event_free (Event *event)
 {
   g_object_unref (event->self);
   g_free (event->text);
+  g_clear_object (&event->channel);
   g_free (event);
 }
 
@@ -559,6 +570,9 @@ dispatch_event (gpointer data)
   Event *event = data;
   VsaSession *self = event->self;
 
+  /* a channel that opened as the session stopped: its handlers go now */
+  if (self->stopped && event->kind == EVENT_INPUT_CHANNEL)
+    g_signal_handlers_disconnect_by_data (event->channel, self);
   if (self->stopped)
     return G_SOURCE_REMOVE;
 
@@ -616,6 +630,21 @@ dispatch_event (gpointer data)
     case EVENT_FEEDBACK:
       handle_feedback (self, event);
       break;
+    case EVENT_INPUT_CHANNEL:
+      g_message ("session %s: the browser opened its input channel", self->config->session_id);
+      g_ptr_array_add (self->input_channels, g_steal_pointer (&event->channel));
+      break;
+    case EVENT_INPUT:
+      /* made at the first message, which may come before EVENT_INPUT_CHANNEL */
+      if (self->input == NULL)
+        self->input = vsa_input_new (self->config->display);
+      vsa_input_handle_message (self->input, event->text);
+      break;
+    case EVENT_INPUT_CLOSED:
+      g_message ("session %s: the browser closed its input channel", self->config->session_id);
+      if (self->input != NULL)
+        vsa_input_release_all (self->input);
+      break;
     }
   return G_SOURCE_REMOVE;
 }
@@ -645,6 +674,44 @@ on_ice_connection_state (GstElement *webrtc, GParamSpec *pspec, VsaSession *self
 
   g_object_get (webrtc, "ice-connection-state", &state, NULL);
   post_event (self, EVENT_ICE_STATE, 0, (int) state, NULL);
+}
+
+/* On the SCTP thread. A longer message than the input takes is cut, and dropped as too
+ * long on the main context: no copy of a huge one waits there. */
+static void
+on_input_message (GObject *channel, const char *message, VsaSession *self)
+{
+  g_autofree char *text = g_strndup (message, VSA_INPUT_MAX_MESSAGE + 1);
+
+  post_event (self, EVENT_INPUT, 0, 0, text);
+}
+
+static void
+on_input_close (GObject *channel, VsaSession *self)
+{
+  post_event (self, EVENT_INPUT_CLOSED, 0, 0, NULL);
+}
+
+/* The browser's data channels; only the one named "input" is taken. Its handlers are
+ * connected here rather than on the main context: the browser may send the moment the
+ * channel is open. */
+static void
+on_data_channel (GstElement *webrtc, GObject *channel, VsaSession *self)
+{
+  g_autofree char *label = NULL;
+  Event *event;
+
+  g_object_get (channel, "label", &label, NULL);
+  if (g_strcmp0 (label, "input") != 0)
+    {
+      g_debug ("ignoring the browser's data channel \"%s\"", label != NULL ? label : "");
+      return;
+    }
+  g_signal_connect (channel, "on-message-string", G_CALLBACK (on_input_message), self);
+  g_signal_connect (channel, "on-close", G_CALLBACK (on_input_close), self);
+  event = event_new (self, EVENT_INPUT_CHANNEL);
+  event->channel = g_object_ref (channel);
+  attach_event (event);
 }
 
 /* The first stats of @type in the reply, and of @ssrc unless that is 0. */
@@ -1032,6 +1099,7 @@ build_pipeline (VsaSession *self, GPtrArray *ice_servers, GError **error)
                     G_CALLBACK (on_ice_gathering_state), self);
   g_signal_connect (self->webrtc, "notify::ice-connection-state",
                     G_CALLBACK (on_ice_connection_state), self);
+  g_signal_connect (self->webrtc, "on-data-channel", G_CALLBACK (on_data_channel), self);
 
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
   gst_bus_add_watch (bus, on_bus_message, self);
@@ -1230,6 +1298,13 @@ vsa_session_stop (VsaSession *self)
   if (self->stats_promise != NULL)
     gst_promise_interrupt (self->stats_promise);
   g_clear_pointer (&self->stats_promise, gst_promise_unref);
+  /* only the current session's channel injects, and nothing stays pressed after it */
+  for (guint i = 0; i < self->input_channels->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->input_channels, i), self);
+  g_ptr_array_set_size (self->input_channels, 0);
+  if (self->input != NULL)
+    vsa_input_release_all (self->input);
+  g_clear_object (&self->input);
   if (self->pipeline != NULL)
     {
       g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));

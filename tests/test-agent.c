@@ -1,5 +1,6 @@
 /* The agent against a fake controller and an in-process webrtcbin playing the browser. */
 #include <gst/gst.h>
+#include <xcb/xcb.h>
 
 #include "vsa-agent.h"
 #include "vsa-test-controller.h"
@@ -542,6 +543,73 @@ test_ice_servers_refreshed (void)
   vsa_agent_stop (agent);
 }
 
+typedef struct
+{
+  xcb_connection_t *conn;
+  xcb_window_t root;
+  gint16 x, y;
+  guint16 mask; /* the buttons and modifiers that must be down, exactly */
+} PointerWait;
+
+static gboolean
+pointer_is (gpointer data)
+{
+  PointerWait *wait = data;
+  g_autofree xcb_query_pointer_reply_t *reply
+      = xcb_query_pointer_reply (wait->conn, xcb_query_pointer (wait->conn, wait->root), NULL);
+
+  return reply != NULL && reply->root_x == wait->x && reply->root_y == wait->y
+         && reply->mask == wait->mask;
+}
+
+/* The browser's "input" data channel: the answer takes it (bundled), a message moves the
+ * pointer in the display, and a button held when the channel closes is released. */
+static void
+test_input_channel (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaTestXvfb) xvfb = vsa_test_xvfb_start (640, 480, &error);
+  g_autoptr (VsaTestController) controller = vsa_test_controller_new ("127.0.0.1", 0, NULL, &error);
+  g_autoptr (VsaConfig) config = NULL;
+  g_autoptr (VsaAgent) agent = NULL;
+  g_autoptr (VsaTestPeer) peer = NULL;
+  PointerWait wait = { 0 };
+  const char *answer;
+
+  g_assert_no_error (error);
+  wait.conn = xcb_connect (xvfb->display, NULL);
+  g_assert_false (xcb_connection_has_error (wait.conn));
+  wait.root = xcb_setup_roots_iterator (xcb_get_setup (wait.conn)).data->root;
+  config = test_config (controller, "vp8");
+  g_free (config->display);
+  config->display = g_strdup (xvfb->display);
+  agent = vsa_agent_new (config, &error);
+  g_assert_no_error (error);
+  vsa_agent_start (agent);
+
+  peer = vsa_test_peer_new_full (VP8_CAPS, TRUE);
+  vsa_test_peer_store_offer (peer, controller, SESSION);
+  vsa_test_peer_apply_answer (peer, controller, SESSION);
+  answer = vsa_test_peer_get_answer_sdp (peer);
+  g_test_message ("answer: %s", answer);
+  g_assert_nonnull (strstr (answer, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel"));
+  g_assert_nonnull (strstr (answer, "a=group:BUNDLE video0 application1"));
+  g_assert_true (vsa_test_wait_until (vsa_test_peer_input_is_open, peer, 20000));
+
+  vsa_test_peer_send_input (peer, "{\"type\":\"pointermove\",\"x\":0.5,\"y\":0.25}");
+  vsa_test_peer_send_input (peer, "{\"type\":\"pointerdown\",\"button\":0}");
+  wait.x = 320;
+  wait.y = 120;
+  wait.mask = XCB_KEY_BUT_MASK_BUTTON_1;
+  g_assert_true (vsa_test_wait_until (pointer_is, &wait, 10000));
+  vsa_test_peer_close_input (peer);
+  wait.mask = 0;
+  g_assert_true (vsa_test_wait_until (pointer_is, &wait, 10000));
+
+  vsa_agent_stop (agent);
+  xcb_disconnect (wait.conn);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -561,5 +629,6 @@ main (int argc, char **argv)
                         test_bitrate_under_loss);
   g_test_add_func ("/vsa/agent/ice-servers/ahead", test_ice_servers_ahead);
   g_test_add_func ("/vsa/agent/ice-servers/refreshed", test_ice_servers_refreshed);
+  g_test_add_func ("/vsa/agent/input-channel", test_input_channel);
   return g_test_run ();
 }

@@ -20,9 +20,10 @@ struct _VsaTestPeer
   gboolean gathered;
   gint frames;
   char *answer_sdp;
-  guint playout_delay_id;   /* offered in codec_caps, or 0 */
-  guint twcc_id;            /* the same */
-  VsaTestPeerRtpCounts rtp; /* under lock */
+  GstWebRTCDataChannel *input; /* the "input" data channel offered, or NULL */
+  guint playout_delay_id;      /* offered in codec_caps, or 0 */
+  guint twcc_id;               /* the same */
+  VsaTestPeerRtpCounts rtp;    /* under lock */
   /* simulated loss, under lock: the probe runs on the transport's thread */
   GRand *rand;
   double loss;
@@ -250,6 +251,12 @@ disable_upnp (GstElement *webrtc)
 VsaTestPeer *
 vsa_test_peer_new (const char *codec_caps)
 {
+  return vsa_test_peer_new_full (codec_caps, FALSE);
+}
+
+VsaTestPeer *
+vsa_test_peer_new_full (const char *codec_caps, gboolean input_channel)
+{
   VsaTestPeer *peer = g_new0 (VsaTestPeer, 1);
   g_autoptr (GstCaps) caps = gst_caps_from_string (codec_caps);
   GstWebRTCRTPTransceiver *transceiver = NULL;
@@ -275,6 +282,12 @@ vsa_test_peer_new (const char *codec_caps)
   g_clear_object (&transceiver);
   g_assert_cmpint (gst_element_set_state (peer->pipeline, GST_STATE_PLAYING), !=,
                    GST_STATE_CHANGE_FAILURE);
+  /* as the viewer page does, after the video transceiver: the offer gets m=application */
+  if (input_channel)
+    {
+      g_signal_emit_by_name (peer->webrtc, "create-data-channel", "input", NULL, &peer->input);
+      g_assert_nonnull (peer->input);
+    }
   g_signal_emit_by_name (peer->webrtc, "create-offer", NULL,
                          gst_promise_new_with_change_func (on_offer_created, peer, NULL));
   return peer;
@@ -286,6 +299,7 @@ vsa_test_peer_free (VsaTestPeer *peer)
   if (peer == NULL)
     return;
   gst_element_set_state (peer->pipeline, GST_STATE_NULL);
+  g_clear_object (&peer->input);
   gst_object_unref (peer->pipeline);
   g_free (peer->offer_sdp);
   g_free (peer->answer_sdp);
@@ -460,4 +474,32 @@ void
 vsa_test_peer_vanish (VsaTestPeer *peer)
 {
   gst_element_set_state (peer->pipeline, GST_STATE_NULL);
+}
+
+gboolean
+vsa_test_peer_input_is_open (gpointer data)
+{
+  VsaTestPeer *peer = data;
+  GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
+
+  if (peer->input != NULL)
+    g_object_get (peer->input, "ready-state", &state, NULL);
+  return state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
+}
+
+void
+vsa_test_peer_send_input (VsaTestPeer *peer, const char *message)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (peer->input);
+  g_assert_true (gst_webrtc_data_channel_send_string_full (peer->input, message, &error));
+  g_assert_no_error (error);
+}
+
+void
+vsa_test_peer_close_input (VsaTestPeer *peer)
+{
+  g_assert_nonnull (peer->input);
+  gst_webrtc_data_channel_close (peer->input);
 }

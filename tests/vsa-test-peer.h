@@ -25,6 +25,8 @@ typedef struct _VsaTestPeer VsaTestPeer;
   "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 
 VsaTestPeer *vsa_test_peer_new (const char *codec_caps);
+/* The same, offering a data channel named "input" too when input_channel. */
+VsaTestPeer *vsa_test_peer_new_full (const char *codec_caps, gboolean input_channel);
 void vsa_test_peer_free (VsaTestPeer *peer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaTestPeer, vsa_test_peer_free)
 
@@ -69,6 +71,11 @@ void vsa_test_peer_set_loss (VsaTestPeer *peer, double loss);
 /* RTP bytes that reached the peer (dropped ones included): what the sender put on the
  * wire, after SRTP. */
 guint64 vsa_test_peer_get_bytes (VsaTestPeer *peer);
+/* For vsa_test_wait_until: the "input" data channel is open. */
+gboolean vsa_test_peer_input_is_open (gpointer peer);
+/* Sends a string message on the "input" data channel; closes it. */
+void vsa_test_peer_send_input (VsaTestPeer *peer, const char *message);
+void vsa_test_peer_close_input (VsaTestPeer *peer);
 /* Stops without a goodbye, as a closed tab or a sleeping machine. */
 void vsa_test_peer_vanish (VsaTestPeer *peer);
 

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/* The browser's input, injected into the X display with XTEST. One per session: what it
+ * pressed is released when the session's channel closes or the session ends.
+ *
+ * Messages are JSON objects, at most VSA_INPUT_MAX_MESSAGE bytes:
+ *   {"type":"pointermove","x":0..1,"y":0..1}       video coordinates, scaled to the root
+ *   {"type":"pointerdown"|"pointerup","button":N}  DOM buttons 0,1,2 (3,4) → X 1,2,3 (8,9)
+ *   {"type":"wheel","dx":px,"dy":px}                DOM pixels; 100 px = a notch = a click
+ *                                                   of X button 4/5 (dy) or 6/7 (dx)
+ *   {"type":"keydown"|"keyup","code":"KeyA","key":"a"}  key: a character or a named key
+ *   {"type":"text","text":"…"}                      types each character
+ * At most VSA_INPUT_MAX_RATE events a second are injected (a text counts one event per
+ * character); the excess is dropped. A malformed, oversized or excess message is dropped
+ * with one warning per session and kind. AltGr, dead keys and the clipboard are not
+ * handled. */
+#define VSA_INPUT_MAX_MESSAGE 4096
+#define VSA_INPUT_MAX_RATE 200
+
+#define VSA_TYPE_INPUT (vsa_input_get_type ())
+G_DECLARE_FINAL_TYPE (VsaInput, vsa_input, VSA, INPUT, GObject)
+
+/* display: NULL for $DISPLAY. It is opened at the first event (and again after it went
+ * away), so that a session without a display still streams. */
+VsaInput *vsa_input_new (const char *display);
+
+/* Parses one message and injects it; a bad one is dropped (see above). */
+void vsa_input_handle_message (VsaInput *self, const char *message);
+
+/* Releases every key and button still pressed (no stuck modifiers). */
+void vsa_input_release_all (VsaInput *self);
+
+G_END_DECLS

@@ -1,0 +1,438 @@
+/* vsa-input against a real Xvfb: a window of the test's own covers the screen and records
+ * what arrives, with each key translated by the keyboard mapping the moment it is read.
+ * Needs xvfb. */
+
+#include "vsa-input.h"
+#include "vsa-test-util.h"
+
+#include <xcb/xcb.h>
+
+#define WIDTH 640
+#define HEIGHT 480
+#define WAIT_MS 5000
+
+#define XK_Shift_L 0xffe1
+
+typedef struct
+{
+  guint8 type; /* XCB_KEY_PRESS, …, XCB_MOTION_NOTIFY */
+  guint8 detail;
+  guint32 keysym; /* keys: as the mapping translated it */
+  guint16 state;
+  gint16 x, y;
+} Recorded;
+
+typedef struct
+{
+  VsaTestXvfb *xvfb;
+  xcb_connection_t *conn;
+  xcb_window_t window;
+  GArray *events; /* of Recorded */
+  VsaInput *input;
+} Fixture;
+
+static guint32
+keysym_now (Fixture *fixture, guint8 keycode, guint16 state)
+{
+  g_autofree xcb_get_keyboard_mapping_reply_t *reply = xcb_get_keyboard_mapping_reply (
+      fixture->conn, xcb_get_keyboard_mapping (fixture->conn, keycode, 1), NULL);
+  xcb_keysym_t *keysyms;
+
+  if (reply == NULL || reply->keysyms_per_keycode == 0)
+    return 0;
+  keysyms = xcb_get_keyboard_mapping_keysyms (reply);
+  if ((state & XCB_MOD_MASK_SHIFT) && reply->keysyms_per_keycode > 1 && keysyms[1] != 0)
+    return keysyms[1];
+  return keysyms[0];
+}
+
+static void
+poll_events (Fixture *fixture)
+{
+  xcb_generic_event_t *event;
+
+  while ((event = xcb_poll_for_event (fixture->conn)) != NULL)
+    {
+      Recorded recorded = { .type = event->response_type & 0x7f };
+
+      switch (recorded.type)
+        {
+        case XCB_KEY_PRESS:
+        case XCB_KEY_RELEASE:
+          {
+            xcb_key_press_event_t *key = (xcb_key_press_event_t *) event;
+
+            recorded.detail = key->detail;
+            recorded.state = key->state;
+            recorded.keysym = keysym_now (fixture, key->detail, key->state);
+          }
+          break;
+        case XCB_BUTTON_PRESS:
+        case XCB_BUTTON_RELEASE:
+        case XCB_MOTION_NOTIFY:
+          {
+            /* the three share this layout */
+            xcb_button_press_event_t *pointer = (xcb_button_press_event_t *) event;
+
+            recorded.detail = pointer->detail;
+            recorded.state = pointer->state;
+            recorded.x = pointer->root_x;
+            recorded.y = pointer->root_y;
+          }
+          break;
+        default:
+          recorded.type = 0;
+        }
+      if (recorded.type != 0)
+        g_array_append_val (fixture->events, recorded);
+      free (event);
+    }
+}
+
+static void
+fixture_set_up (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  const guint32 values[]
+      = { 1, /* override-redirect */
+          XCB_EVENT_MASK_KEY_PRESS | XCB_EVENT_MASK_KEY_RELEASE | XCB_EVENT_MASK_BUTTON_PRESS
+              | XCB_EVENT_MASK_BUTTON_RELEASE | XCB_EVENT_MASK_POINTER_MOTION };
+  xcb_screen_t *screen;
+
+  fixture->events = g_array_new (FALSE, TRUE, sizeof (Recorded));
+  fixture->xvfb = vsa_test_xvfb_start (WIDTH, HEIGHT, &error);
+  g_assert_no_error (error);
+  fixture->conn = xcb_connect (fixture->xvfb->display, NULL);
+  g_assert_false (xcb_connection_has_error (fixture->conn));
+  screen = xcb_setup_roots_iterator (xcb_get_setup (fixture->conn)).data;
+  fixture->window = xcb_generate_id (fixture->conn);
+  xcb_create_window (fixture->conn, XCB_COPY_FROM_PARENT, fixture->window, screen->root, 0, 0,
+                     WIDTH, HEIGHT, 0, XCB_WINDOW_CLASS_INPUT_OUTPUT, screen->root_visual,
+                     XCB_CW_OVERRIDE_REDIRECT | XCB_CW_EVENT_MASK, values);
+  xcb_map_window (fixture->conn, fixture->window);
+  xcb_set_input_focus (fixture->conn, XCB_INPUT_FOCUS_POINTER_ROOT, fixture->window,
+                       XCB_CURRENT_TIME);
+  /* a round trip: the window is there before anything is injected */
+  free (xcb_get_input_focus_reply (fixture->conn, xcb_get_input_focus (fixture->conn), NULL));
+  fixture->input = vsa_input_new (fixture->xvfb->display);
+}
+
+static void
+fixture_tear_down (Fixture *fixture, gconstpointer data)
+{
+  g_clear_object (&fixture->input);
+  if (fixture->conn != NULL)
+    xcb_disconnect (fixture->conn);
+  g_clear_pointer (&fixture->xvfb, vsa_test_xvfb_free);
+  g_array_unref (fixture->events);
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  Recorded want;         /* type and those of detail, keysym, x, y that are not 0 … */
+  gboolean any_position; /* … and x, y unless this */
+  guint from;            /* looked for from this index */
+  guint found;           /* its index */
+} Expect;
+
+static gboolean
+matches (const Recorded *got, const Expect *expect)
+{
+  const Recorded *want = &expect->want;
+
+  return got->type == want->type && (want->detail == 0 || got->detail == want->detail)
+         && (want->keysym == 0 || got->keysym == want->keysym)
+         && (expect->any_position || (got->x == want->x && got->y == want->y));
+}
+
+static gboolean
+find_expected (gpointer data)
+{
+  Expect *expect = data;
+  GArray *events = expect->fixture->events;
+
+  poll_events (expect->fixture);
+  for (guint i = expect->from; i < events->len; i++)
+    if (matches (&g_array_index (events, Recorded, i), expect))
+      {
+        expect->found = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* Waits for a key or button event (after index *from, which it moves past it). */
+static const Recorded *
+expect_event (Fixture *fixture, guint8 type, guint8 detail, guint32 keysym, guint *from)
+{
+  Expect expect = { fixture, { .type = type, .detail = detail, .keysym = keysym }, TRUE, *from };
+
+  if (!vsa_test_wait_until (find_expected, &expect, WAIT_MS))
+    {
+      for (guint i = 0; i < fixture->events->len; i++)
+        {
+          Recorded *r = &g_array_index (fixture->events, Recorded, i);
+          g_test_message ("event %u: type %u detail %u keysym 0x%x state 0x%x", i, r->type,
+                          r->detail, r->keysym, r->state);
+        }
+      g_test_fail_printf ("no event of type %u (detail %u, keysym 0x%x) within %d ms", type, detail,
+                          keysym, WAIT_MS);
+      return NULL;
+    }
+  *from = expect.found + 1;
+  return &g_array_index (fixture->events, Recorded, expect.found);
+}
+
+/* Waits for the pointer to arrive at (x, y); returns the event's index. */
+static guint
+expect_motion (Fixture *fixture, gint16 x, gint16 y)
+{
+  Expect expect = { fixture, { .type = XCB_MOTION_NOTIFY, .x = x, .y = y }, FALSE, 0 };
+
+  if (!vsa_test_wait_until (find_expected, &expect, WAIT_MS))
+    g_test_fail_printf ("the pointer did not arrive at %d,%d within %d ms", x, y, WAIT_MS);
+  return expect.found;
+}
+
+static gboolean
+has_motion (Fixture *fixture, gint16 x, gint16 y)
+{
+  Expect expect = { fixture, { .type = XCB_MOTION_NOTIFY, .x = x, .y = y }, FALSE, 0 };
+
+  return find_expected (&expect);
+}
+
+static void
+send (Fixture *fixture, const char *message)
+{
+  vsa_input_handle_message (fixture->input, message);
+}
+
+static void
+test_pointer_move (Fixture *fixture, gconstpointer data)
+{
+  send (fixture, "{\"type\":\"pointermove\",\"x\":0.25,\"y\":0.5}");
+  expect_motion (fixture, WIDTH / 4, HEIGHT / 2);
+  /* the far edge is the last pixel; beyond it is clamped */
+  send (fixture, "{\"type\":\"pointermove\",\"x\":1,\"y\":1.5}");
+  expect_motion (fixture, WIDTH - 1, HEIGHT - 1);
+  send (fixture, "{\"type\":\"pointermove\",\"x\":0,\"y\":0}");
+  expect_motion (fixture, 0, 0);
+}
+
+static void
+test_click (Fixture *fixture, gconstpointer data)
+{
+  guint from = 0;
+
+  send (fixture, "{\"type\":\"pointermove\",\"x\":0.5,\"y\":0.5}");
+  send (fixture, "{\"type\":\"pointerdown\",\"button\":0}");
+  send (fixture, "{\"type\":\"pointerup\",\"button\":0}");
+  expect_event (fixture, XCB_BUTTON_PRESS, 1, 0, &from);
+  expect_event (fixture, XCB_BUTTON_RELEASE, 1, 0, &from);
+  /* DOM's secondary button is X's 3 */
+  send (fixture, "{\"type\":\"pointerdown\",\"button\":2}");
+  send (fixture, "{\"type\":\"pointerup\",\"button\":2}");
+  expect_event (fixture, XCB_BUTTON_PRESS, 3, 0, &from);
+  expect_event (fixture, XCB_BUTTON_RELEASE, 3, 0, &from);
+}
+
+static void
+test_wheel (Fixture *fixture, gconstpointer data)
+{
+  guint from = 0;
+
+  /* a notch down, then two and a half left: two clicks, half a notch kept */
+  send (fixture, "{\"type\":\"wheel\",\"dx\":0,\"dy\":100}");
+  expect_event (fixture, XCB_BUTTON_PRESS, 5, 0, &from);
+  expect_event (fixture, XCB_BUTTON_RELEASE, 5, 0, &from);
+  send (fixture, "{\"type\":\"wheel\",\"dx\":-250}");
+  expect_event (fixture, XCB_BUTTON_PRESS, 6, 0, &from);
+  expect_event (fixture, XCB_BUTTON_PRESS, 6, 0, &from);
+  send (fixture, "{\"type\":\"wheel\",\"dx\":-50}");
+  expect_event (fixture, XCB_BUTTON_PRESS, 6, 0, &from);
+}
+
+static void
+test_type_latin (Fixture *fixture, gconstpointer data)
+{
+  const Recorded *event;
+  guint from = 0;
+
+  send (fixture, "{\"type\":\"text\",\"text\":\"aZ\"}");
+  event = expect_event (fixture, XCB_KEY_PRESS, 0, 'a', &from);
+  g_assert_nonnull (event);
+  g_assert_false (event->state & XCB_MOD_MASK_SHIFT);
+  expect_event (fixture, XCB_KEY_RELEASE, 0, 'a', &from);
+  expect_event (fixture, XCB_KEY_PRESS, 0, XK_Shift_L, &from);
+  event = expect_event (fixture, XCB_KEY_PRESS, 0, 'Z', &from);
+  g_assert_nonnull (event);
+  g_assert_true (event->state & XCB_MOD_MASK_SHIFT);
+  expect_event (fixture, XCB_KEY_RELEASE, 0, XK_Shift_L, &from);
+}
+
+static void
+test_type_unicode (Fixture *fixture, gconstpointer data)
+{
+  guint from = 0;
+
+  /* neither is in Xvfb's map: each goes on a spare keycode */
+  send (fixture, "{\"type\":\"text\",\"text\":\"ж€\"}");
+  expect_event (fixture, XCB_KEY_PRESS, 0, 0x1000436, &from);
+  expect_event (fixture, XCB_KEY_RELEASE, 0, 0x1000436, &from);
+  expect_event (fixture, XCB_KEY_PRESS, 0, 0x10020ac, &from);
+  /* and as a key */
+  send (fixture, "{\"type\":\"keydown\",\"code\":\"Semicolon\",\"key\":\"ж\"}");
+  send (fixture, "{\"type\":\"keyup\",\"code\":\"Semicolon\",\"key\":\"ж\"}");
+  expect_event (fixture, XCB_KEY_PRESS, 0, 0x1000436, &from);
+  expect_event (fixture, XCB_KEY_RELEASE, 0, 0x1000436, &from);
+}
+
+static void
+test_named_keys (Fixture *fixture, gconstpointer data)
+{
+  static const struct
+  {
+    const char *code, *key;
+    guint32 keysym;
+  } keys[] = {
+    { "Enter", "Enter", 0xff0d },
+    { "ArrowLeft", "ArrowLeft", 0xff51 },
+    { "F5", "F5", 0xffc2 },
+    { "ControlRight", "Control", 0xffe4 },
+    { "Backspace", "Backspace", 0xff08 },
+  };
+  guint from = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autofree char *down = g_strdup_printf (
+          "{\"type\":\"keydown\",\"code\":\"%s\",\"key\":\"%s\"}", keys[i].code, keys[i].key);
+      g_autofree char *up = g_strdup_printf ("{\"type\":\"keyup\",\"code\":\"%s\",\"key\":\"%s\"}",
+                                             keys[i].code, keys[i].key);
+
+      send (fixture, down);
+      send (fixture, up);
+      expect_event (fixture, XCB_KEY_PRESS, 0, keys[i].keysym, &from);
+      expect_event (fixture, XCB_KEY_RELEASE, 0, keys[i].keysym, &from);
+    }
+}
+
+/* A held Shift and button are released when the channel closes, and when the input goes. */
+static void
+test_release_on_close (Fixture *fixture, gconstpointer data)
+{
+  const Recorded *event;
+  guint8 keycode;
+  guint from = 0;
+
+  send (fixture, "{\"type\":\"keydown\",\"code\":\"ShiftLeft\",\"key\":\"Shift\"}");
+  send (fixture, "{\"type\":\"keydown\",\"code\":\"KeyA\",\"key\":\"A\"}");
+  event = expect_event (fixture, XCB_KEY_PRESS, 0, 'A', &from);
+  g_assert_nonnull (event);
+  g_assert_true (event->state & XCB_MOD_MASK_SHIFT);
+  keycode = event->detail;
+  vsa_input_release_all (fixture->input);
+  expect_event (fixture, XCB_KEY_RELEASE, 0, XK_Shift_L, &(guint){ 0 });
+  expect_event (fixture, XCB_KEY_RELEASE, keycode, 0, &(guint){ 0 });
+
+  from = fixture->events->len;
+  send (fixture, "{\"type\":\"keydown\",\"code\":\"ShiftRight\",\"key\":\"Shift\"}");
+  send (fixture, "{\"type\":\"pointerdown\",\"button\":1}");
+  expect_event (fixture, XCB_BUTTON_PRESS, 2, 0, &from);
+  g_clear_object (&fixture->input);
+  expect_event (fixture, XCB_KEY_RELEASE, 0, 0xffe2, &from);
+  expect_event (fixture, XCB_BUTTON_RELEASE, 2, 0, &(guint){ 0 });
+}
+
+/* One warning for the first malformed message, none for the next; a good one still
+ * works and nothing of the bad ones arrived before it. */
+static void
+test_malformed (Fixture *fixture, gconstpointer data)
+{
+  g_test_expect_message ("vsa", G_LOG_LEVEL_WARNING, "*malformed*");
+  send (fixture, "{\"type\":\"pointermove\",\"x\":0.5,");
+  g_test_assert_expected_messages ();
+  send (fixture, "[\"pointermove\"]");
+  send (fixture, "{\"type\":\"pointermove\",\"x\":\"half\",\"y\":0.5}");
+  send (fixture, "{\"type\":\"pointerdown\",\"button\":7}");
+  send (fixture, "{\"type\":\"teleport\"}");
+  send (fixture, "{\"x\":0.5,\"y\":0.5}");
+  send (fixture, "{\"type\":\"pointermove\",\"x\":0.1,\"y\":0.1}");
+  expect_motion (fixture, WIDTH / 10, HEIGHT / 10);
+  g_assert_false (has_motion (fixture, WIDTH / 2, HEIGHT / 2));
+  for (guint i = 0; i < fixture->events->len; i++)
+    g_assert_cmpuint (g_array_index (fixture->events, Recorded, i).type, ==, XCB_MOTION_NOTIFY);
+}
+
+static void
+test_oversized (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GString) big
+      = g_string_new ("{\"type\":\"pointermove\",\"x\":0.5,\"y\":0.5,\"pad\":\"");
+
+  while (big->len <= VSA_INPUT_MAX_MESSAGE)
+    g_string_append_c (big, 'x');
+  g_string_append (big, "\"}");
+  g_test_expect_message ("vsa", G_LOG_LEVEL_WARNING, "*over 4096 bytes*");
+  send (fixture, big->str);
+  g_test_assert_expected_messages ();
+  send (fixture, "{\"type\":\"pointermove\",\"x\":0.1,\"y\":0.1}");
+  expect_motion (fixture, WIDTH / 10, HEIGHT / 10);
+  g_assert_false (has_motion (fixture, WIDTH / 2, HEIGHT / 2));
+}
+
+static gboolean
+has_200_motions (gpointer data)
+{
+  Fixture *fixture = data;
+
+  poll_events (fixture);
+  return fixture->events->len >= VSA_INPUT_MAX_RATE;
+}
+
+/* A burst of 400 moves: 200 (the budget, and what refilled meanwhile) arrive. */
+static void
+test_rate_limit (Fixture *fixture, gconstpointer data)
+{
+  gint64 start = g_get_monotonic_time ();
+  double elapsed_s;
+
+  g_test_expect_message ("vsa", G_LOG_LEVEL_MESSAGE, "*events/s*");
+  for (guint i = 1; i <= 2 * VSA_INPUT_MAX_RATE; i++)
+    {
+      g_autofree char *move
+          = g_strdup_printf ("{\"type\":\"pointermove\",\"x\":%g,\"y\":0.5}", i / 500.0);
+
+      send (fixture, move);
+    }
+  elapsed_s = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  g_test_assert_expected_messages ();
+  g_assert_true (vsa_test_wait_until (has_200_motions, fixture, WAIT_MS));
+  /* whatever else was on its way */
+  g_usleep (200 * 1000);
+  poll_events (fixture);
+  g_assert_cmpuint (fixture->events->len, <=,
+                    VSA_INPUT_MAX_RATE + 1 + elapsed_s * VSA_INPUT_MAX_RATE);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/vsa/input/pointer-move", test_pointer_move);
+  ADD ("/vsa/input/click", test_click);
+  ADD ("/vsa/input/wheel", test_wheel);
+  ADD ("/vsa/input/type-latin", test_type_latin);
+  ADD ("/vsa/input/type-unicode", test_type_unicode);
+  ADD ("/vsa/input/named-keys", test_named_keys);
+  ADD ("/vsa/input/release-on-close", test_release_on_close);
+  ADD ("/vsa/input/malformed", test_malformed);
+  ADD ("/vsa/input/oversized", test_oversized);
+  ADD ("/vsa/input/rate-limit", test_rate_limit);
+#undef ADD
+  return g_test_run ();
+}
