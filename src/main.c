@@ -5,11 +5,11 @@
 #include <signal.h>
 #include <gst/gst.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "vsa-agent.h"
 #include "vsa-config.h"
 #include "vsa-encoder.h"
+#include "vsa-http.h"
 #include "vsa-journal.h"
 #include "vsa-metrics.h"
 #include "vsa-notify.h"
@@ -112,7 +112,6 @@ run_standalone (const VsaConfig *config, VsaNotify *notify, GMainLoop *loop)
   g_autoptr (VsaWhep) whep = vsa_whep_new (config);
   g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
-  gboolean ipv6 = strchr (config->listen_address, ':') != NULL;
 
   if (config->metrics_address != NULL)
     g_warning ("metrics-listen: not served in standalone mode");
@@ -124,9 +123,8 @@ run_standalone (const VsaConfig *config, VsaNotify *notify, GMainLoop *loop)
 
       return config_error (notify, message);
     }
-  url = g_strdup_printf ("http://%s%s%s:%u/", ipv6 ? "[" : "", config->listen_address,
-                         ipv6 ? "]" : "", vsa_whep_get_port (whep));
-  g_message ("standalone: viewer on %s, WHEP endpoint %swhep", url, url);
+  url = vsa_http_url (config->listen_address, vsa_whep_get_port (whep));
+  g_message ("standalone: viewer on %s/, WHEP endpoint %s/whep", url, url);
   vsa_notify_start (notify);
   vsa_notify_status (notify, "standalone: serving WHEP");
   g_main_loop_run (loop);
@@ -206,7 +204,7 @@ main (int argc, char **argv)
   update_log_context (agent, config);
   if (config->metrics_address != NULL)
     {
-      gboolean ipv6 = strchr (config->metrics_address, ':') != NULL;
+      g_autofree char *url = NULL;
 
       metrics = vsa_metrics_new (agent);
       if (!vsa_metrics_listen (metrics, config->metrics_address, config->metrics_port, &error))
@@ -217,8 +215,8 @@ main (int argc, char **argv)
 
           return config_error (notify, message);
         }
-      g_message ("metrics on http://%s%s%s:%u/metrics", ipv6 ? "[" : "", config->metrics_address,
-                 ipv6 ? "]" : "", vsa_metrics_get_port (metrics));
+      url = vsa_http_url (config->metrics_address, vsa_metrics_get_port (metrics));
+      g_message ("metrics on %s/metrics", url);
     }
   vsa_notify_start (notify);
   vsa_agent_start (agent);

@@ -2,6 +2,8 @@
 
 #include "vsa-metrics.h"
 
+#include "vsa-http.h"
+
 #include <libsoup/soup.h>
 
 #define PREFIX "vm_stream_agent_"
@@ -252,21 +254,7 @@ vsa_metrics_free (VsaMetrics *self)
 gboolean
 vsa_metrics_listen (VsaMetrics *self, const char *address, guint port, GError **error)
 {
-  g_autoptr (GSocketAddress) socket_address = g_inet_socket_address_new_from_string (address, port);
-  GSList *uris;
-
-  if (socket_address == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "not an IP address: %s",
-                   address);
-      return FALSE;
-    }
-  if (!soup_server_listen (self->server, socket_address, 0, error))
-    return FALSE;
-  uris = soup_server_get_uris (self->server);
-  self->port = uris != NULL ? (guint) g_uri_get_port (uris->data) : port;
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return TRUE;
+  return vsa_http_listen (self->server, address, port, &self->port, error);
 }
 
 guint

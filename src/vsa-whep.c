@@ -2,6 +2,8 @@
 
 #include "vsa-whep.h"
 
+#include "vsa-http.h"
+
 #include <libsoup/soup.h>
 #include <string.h>
 
@@ -294,21 +296,7 @@ vsa_whep_free (VsaWhep *self)
 gboolean
 vsa_whep_listen (VsaWhep *self, const char *address, guint port, GError **error)
 {
-  g_autoptr (GSocketAddress) socket_address = g_inet_socket_address_new_from_string (address, port);
-  GSList *uris;
-
-  if (socket_address == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "not an IP address: %s",
-                   address);
-      return FALSE;
-    }
-  if (!soup_server_listen (self->server, socket_address, 0, error))
-    return FALSE;
-  uris = soup_server_get_uris (self->server);
-  self->port = uris != NULL ? (guint) g_uri_get_port (uris->data) : port;
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return TRUE;
+  return vsa_http_listen (self->server, address, port, &self->port, error);
 }
 
 guint
