@@ -91,6 +91,8 @@ on_answer_ready (VsaSession *session, const char *sdp, GPtrArray *candidates, Vs
              vsa_codec_to_string (self->choice->codec), self->choice->payload_type,
              candidates->len);
   finish_pending (self, SOUP_STATUS_CREATED, NULL, sdp);
+  /* the client has the answer: an ICE failure from now on is final */
+  vsa_session_set_answer_stored (session);
 }
 
 static void

@@ -195,6 +195,14 @@ test_agent_fields (void)
   GHashTable *waiting, *negotiating, *streaming;
   const char *offer_id;
 
+  /* valgrind 3.19 has no pidfd_open (GLib's child watch) and the agent it runs would be
+   * slowed past the waits below; the normal and ASan runs cover this. */
+  if (vsa_test_timeout_multiplier () > 1)
+    {
+      g_test_skip ("not under valgrind");
+      return;
+    }
+
   g_assert_no_error (error);
   /* only this thread (and what it spawns) sees the tmpfs: the machine's /run is untouched */
   if (unshare (CLONE_NEWNS) != 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0

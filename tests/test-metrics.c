@@ -325,6 +325,14 @@ test_agent_scrape (void)
   Scrape scrape = { session, 0, NULL };
   guint status = 0;
 
+  /* Streaming under valgrind does not reach the stats the scrape waits for in time; the
+   * normal and ASan runs cover this. */
+  if (vsa_test_timeout_multiplier () > 1)
+    {
+      g_test_skip ("not under valgrind");
+      return;
+    }
+
   g_assert_no_error (error);
   config->session_id = g_strdup (SESSION);
   config->controller_url = vsa_test_controller_get_url (controller);
