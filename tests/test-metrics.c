@@ -248,41 +248,15 @@ test_format_streaming (void)
 
 /* --- the endpoint, while the agent streams ---------------------------------------------- */
 
-typedef struct
-{
-  GBytes *body;
-  guint status;
-  GError *error;
-  gboolean done;
-} Fetch;
-
-static void
-on_fetched (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Fetch *fetch = data;
-
-  fetch->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &fetch->error);
-  fetch->status = soup_message_get_status (
-      soup_session_get_async_result_message (SOUP_SESSION (source), result));
-  fetch->done = TRUE;
-}
-
 /* GET on the thread-default context, which also runs the agent and the endpoint. */
 static char *
 http_get (SoupSession *session, guint port, const char *path, guint *status)
 {
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
   g_autoptr (SoupMessage) message = soup_message_new ("GET", url);
-  Fetch fetch = { 0 };
-  gsize size;
-  char *text;
+  char *text = vsa_test_http_send (session, message, 10000);
 
-  soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT, NULL, on_fetched, &fetch);
-  g_assert_true (vsa_test_wait_until (vsa_test_flag_is_set, &fetch.done, 10000));
-  g_assert_no_error (fetch.error);
-  *status = fetch.status;
-  text = g_strndup (g_bytes_get_data (fetch.body, &size), g_bytes_get_size (fetch.body));
-  g_bytes_unref (fetch.body);
+  *status = soup_message_get_status (message);
   return text;
 }
 

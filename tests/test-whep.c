@@ -51,22 +51,6 @@ fixture_tear_down (Fixture *fixture, gconstpointer data)
   g_clear_pointer (&fixture->config, vsa_config_free);
 }
 
-typedef struct
-{
-  GBytes *body;
-  GError *error;
-  gboolean done;
-} Fetch;
-
-static void
-on_fetched (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Fetch *fetch = data;
-
-  fetch->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &fetch->error);
-  fetch->done = TRUE;
-}
-
 /* One request on the thread-default context, which also runs the endpoint and its
  * session: the response body as text, the message (status, headers) in *out_message. */
 static char *
@@ -76,7 +60,6 @@ request (Fixture *fixture, const char *method, const char *path, const char *con
   g_autofree char *url
       = g_strdup_printf ("http://127.0.0.1:%u%s", vsa_whep_get_port (fixture->whep), path);
   g_autoptr (SoupMessage) message = soup_message_new (method, url);
-  Fetch fetch = { 0 };
   char *text;
 
   soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
@@ -93,12 +76,7 @@ request (Fixture *fixture, const char *method, const char *path, const char *con
       soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization",
                                     value);
     }
-  soup_session_send_and_read_async (fixture->session, message, G_PRIORITY_DEFAULT, NULL, on_fetched,
-                                    &fetch);
-  g_assert_true (vsa_test_wait_until (vsa_test_flag_is_set, &fetch.done, 20000));
-  g_assert_no_error (fetch.error);
-  text = g_strndup (g_bytes_get_data (fetch.body, NULL), g_bytes_get_size (fetch.body));
-  g_bytes_unref (fetch.body);
+  text = vsa_test_http_send (fixture->session, message, 20000);
   *out_message = g_steal_pointer (&message);
   return text;
 }

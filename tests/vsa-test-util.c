@@ -50,6 +50,37 @@ vsa_test_flag_is_set (gpointer user_data)
   return *(gboolean *) user_data;
 }
 
+typedef struct
+{
+  GBytes *body;
+  GError *error;
+  gboolean done;
+} HttpFetch;
+
+static void
+on_http_fetched (GObject *source, GAsyncResult *result, gpointer data)
+{
+  HttpFetch *fetch = data;
+
+  fetch->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &fetch->error);
+  fetch->done = TRUE;
+}
+
+char *
+vsa_test_http_send (SoupSession *session, SoupMessage *message, guint timeout_ms)
+{
+  HttpFetch fetch = { 0 };
+  char *text;
+
+  soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT, NULL, on_http_fetched,
+                                    &fetch);
+  g_assert_true (vsa_test_wait_until (vsa_test_flag_is_set, &fetch.done, timeout_ms));
+  g_assert_no_error (fetch.error);
+  text = g_strndup (g_bytes_get_data (fetch.body, NULL), g_bytes_get_size (fetch.body));
+  g_bytes_unref (fetch.body);
+  return text;
+}
+
 static void
 child_setup (gpointer user_data)
 {

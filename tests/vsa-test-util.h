@@ -1,6 +1,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
@@ -17,6 +18,10 @@ gboolean vsa_test_wait_until (VsaTestDoneFunc done, gpointer user_data, guint ti
 
 /* A VsaTestDoneFunc: TRUE once *(gboolean *) user_data is. */
 gboolean vsa_test_flag_is_set (gpointer user_data);
+
+/* Sends message on the thread-default context (which also runs the server under test)
+ * and reads the whole response within timeout_ms; the body as text. */
+char *vsa_test_http_send (SoupSession *session, SoupMessage *message, guint timeout_ms);
 
 typedef struct
 {
