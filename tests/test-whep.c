@@ -182,9 +182,9 @@ test_http_page (Fixture *fixture, gconstpointer data)
 
 /* --- sessions ----------------------------------------------------------------------------- */
 
-/* The first session of a process makes its DTLS key on the critical path (the agent
- * makes it ahead, standalone mode does not yet): under valgrind that outlasts the
- * session's 5 s wait for video. The normal and ASan runs cover these. */
+/* These tests post at once, so the process's DTLS key, made ahead on listen, is still on
+ * the first session's critical path: under valgrind that outlasts the session's 5 s wait
+ * for video. The normal and ASan runs cover these. */
 static gboolean
 skipped_under_valgrind (void)
 {
