@@ -13,11 +13,14 @@
 #define WHEEL_MAX_CLICKS 10
 /* A display that went away is tried again at most this often. */
 #define RECONNECT_INTERVAL_US G_USEC_PER_SEC
+/* The root's size (xrandr may change it) is read again at most this often. */
+#define GEOMETRY_INTERVAL_US (G_USEC_PER_SEC / 2)
 
 #define KEYCODES 256
 #define BUTTONS 10
 
 #define XK_Shift_L 0xffe1
+#define XK_Shift_R 0xffe2
 
 struct _VsaInput
 {
@@ -27,6 +30,7 @@ struct _VsaInput
   xcb_connection_t *conn;
   xcb_window_t root;
   guint width, height;
+  gint64 geometry_at_us;
   gint64 connect_tried_us;
 
   /* what we pressed, to release it when the browser goes */
@@ -170,6 +174,7 @@ ensure_connected (VsaInput *self)
   self->root = screens.data->root;
   self->width = screens.data->width_in_pixels;
   self->height = screens.data->height_in_pixels;
+  self->geometry_at_us = now;
   self->spares_known = FALSE;
   self->warned_display = FALSE;
   return TRUE;
@@ -225,6 +230,14 @@ keymap_get (const Keymap *map, guint keycode, guint column)
 {
   return map->keysyms[(keycode - map->min_keycode) * map->per + column];
 }
+
+/* The level a keycode types keysym at: its column, or either (a lent spare). */
+typedef enum
+{
+  LEVEL_BASE,
+  LEVEL_SHIFT,
+  LEVEL_ANY,
+} Level;
 
 /* The keycode typing keysym unshifted (column 0), else shifted (column 1: *shift); 0 if
  * neither. Other columns need AltGr or another group: not used. */
@@ -295,52 +308,108 @@ lend_spare (VsaInput *self, const Keymap *map, xcb_keysym_t keysym)
   return error == NULL ? keycode : 0;
 }
 
-/* The keycode for keysym (lending a spare one if the map has none), and whether it needs
- * Shift; 0 if there is none. */
-static guint8
-resolve_keysym (VsaInput *self, xcb_keysym_t keysym, gboolean *shift)
+/* A character keysym's code point (Latin-1 or Unicode keysyms), 0 for others. */
+static gunichar
+keysym_unichar (xcb_keysym_t keysym)
 {
-  g_auto (Keymap) map = { 0 };
-  guint8 keycode;
+  if ((keysym >= 0x20 && keysym <= 0x7e) || (keysym >= 0xa0 && keysym <= 0xff))
+    return keysym;
+  if (keysym >= 0x01000100 && keysym <= 0x0110ffff)
+    return keysym - 0x01000000;
+  return 0;
+}
 
-  *shift = FALSE;
-  if (!keymap_fetch (self, &map))
-    return 0;
-  keycode = keymap_find (&map, keysym, shift);
-  if (keycode == 0)
-    keycode = lend_spare (self, &map, keysym);
-  return keycode;
+/* Whether the keycode's two columns are a letter's cases: Lock then inverts its level. */
+static gboolean
+keymap_is_letter (const Keymap *map, guint8 keycode)
+{
+  gunichar lower = keysym_unichar (keymap_get (map, keycode, 0));
+  gunichar upper = map->per > 1 ? keysym_unichar (keymap_get (map, keycode, 1)) : 0;
+
+  return lower != 0 && lower != upper && g_unichar_toupper (lower) == upper;
 }
 
 static gboolean
-shift_is_down (VsaInput *self)
+lock_is_on (VsaInput *self)
 {
-  for (guint i = 0; i < KEYCODES; i++)
-    if (self->keys_down[i]
-        && (self->keysyms_down[i] == XK_Shift_L || self->keysyms_down[i] == 0xffe2))
-      return TRUE;
-  return FALSE;
+  g_autofree xcb_query_pointer_reply_t *reply
+      = xcb_query_pointer_reply (self->conn, xcb_query_pointer (self->conn, self->root), NULL);
+
+  return reply != NULL && (reply->mask & XCB_MOD_MASK_LOCK);
 }
 
-/* Presses keysym's key (with Shift around the press if its column needs it and the user
- * holds none); returns the keycode, 0 if none. */
+/* The keycode for keysym (lending a spare one if the map has none), and whether Shift
+ * must be down for it, given the Lock state; 0 if there is none. */
+static guint8
+resolve_keysym (VsaInput *self, xcb_keysym_t keysym, Level *level)
+{
+  g_auto (Keymap) map = { 0 };
+  gboolean shift = FALSE;
+  guint8 keycode;
+
+  *level = LEVEL_BASE;
+  if (!keymap_fetch (self, &map))
+    return 0;
+  keycode = keymap_find (&map, keysym, &shift);
+  if (keycode == 0)
+    {
+      *level = LEVEL_ANY;
+      return lend_spare (self, &map, keysym);
+    }
+  if (keymap_is_letter (&map, keycode) && lock_is_on (self))
+    shift = !shift;
+  *level = shift ? LEVEL_SHIFT : LEVEL_BASE;
+  return keycode;
+}
+
+/* The Shift keys the user holds, into held; returns how many. */
+static guint
+held_shifts (VsaInput *self, guint8 held[KEYCODES])
+{
+  guint n = 0;
+
+  for (guint i = 0; i < KEYCODES; i++)
+    if (self->keys_down[i]
+        && (self->keysyms_down[i] == XK_Shift_L || self->keysyms_down[i] == XK_Shift_R))
+      held[n++] = (guint8) i;
+  return n;
+}
+
+static void
+fake_keys (VsaInput *self, guint8 type, const guint8 *keycodes, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    fake (self, type, keycodes[i], 0, 0);
+}
+
+/* Presses keysym's key at exactly the level it needs: Shift pressed around it if the user
+ * holds none, or, for a character, the user's Shift let go around it (and held again
+ * after: it is still down for what follows). Named keys keep the user's Shift
+ * (Shift+Arrow selects). Returns the keycode, 0 if none. */
 static guint8
 press_keysym (VsaInput *self, xcb_keysym_t keysym)
 {
-  gboolean shift = FALSE;
-  guint8 keycode = resolve_keysym (self, keysym, &shift);
+  Level level;
+  guint8 keycode = resolve_keysym (self, keysym, &level);
+  guint8 held[KEYCODES];
+  guint n_held = held_shifts (self, held);
   guint8 shift_keycode = 0;
+  guint n_lifted = 0;
 
   if (keycode == 0)
     {
       g_debug ("input: no keycode for keysym 0x%x", keysym);
       return 0;
     }
-  if (shift && !shift_is_down (self))
-    shift_keycode = resolve_keysym (self, XK_Shift_L, &(gboolean){ FALSE });
+  if (level == LEVEL_SHIFT && n_held == 0)
+    shift_keycode = resolve_keysym (self, XK_Shift_L, &(Level){ LEVEL_BASE });
+  if (level == LEVEL_BASE && keysym_unichar (keysym) != 0)
+    n_lifted = n_held;
   if (shift_keycode != 0)
     fake (self, XCB_KEY_PRESS, shift_keycode, 0, 0);
+  fake_keys (self, XCB_KEY_RELEASE, held, n_lifted);
   fake (self, XCB_KEY_PRESS, keycode, 0, 0);
+  fake_keys (self, XCB_KEY_PRESS, held, n_lifted);
   if (shift_keycode != 0)
     fake (self, XCB_KEY_RELEASE, shift_keycode, 0, 0);
   self->keys_down[keycode] = TRUE;
@@ -390,6 +459,17 @@ static const NamedKey named_keys[] = {
   { "ContextMenu", 0xff67, 0 }, { "Shift", XK_Shift_L, 0xffe2 }, { "Control", 0xffe3, 0xffe4 },
   { "Alt", 0xffe9, 0xffea },    { "Meta", 0xffeb, 0xffec }, /* Super_L/R */
 };
+
+/* Keys the browser already resolved in the user's layout: AltGr and a dead key change the
+ * character it sends with the next key, and an IME composes the text itself. Held in the
+ * VM, AltGr (ISO_Level3_Shift) would change what the following keys type. */
+static const char *const ignored_keys[] = { "AltGraph", "Dead", "Process", "Unidentified", NULL };
+
+static gboolean
+is_ignored_key (const char *key)
+{
+  return key != NULL && g_strv_contains (ignored_keys, key);
+}
 
 /* key's keysym (code tells left from right), 0 if we have none for it. */
 static xcb_keysym_t
@@ -464,6 +544,24 @@ scale (double v, guint size)
   return (guint) CLAMP (floor (v * size), 0, (double) size - 1);
 }
 
+/* Follows a resize of the root (xrandr), reading its size at most every
+ * GEOMETRY_INTERVAL_US. */
+static void
+update_geometry (VsaInput *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_autofree xcb_get_geometry_reply_t *reply = NULL;
+
+  if (now - self->geometry_at_us < GEOMETRY_INTERVAL_US)
+    return;
+  self->geometry_at_us = now;
+  reply = xcb_get_geometry_reply (self->conn, xcb_get_geometry (self->conn, self->root), NULL);
+  if (reply == NULL || reply->width == 0 || reply->height == 0)
+    return;
+  self->width = reply->width;
+  self->height = reply->height;
+}
+
 static gboolean
 handle_pointer_move (VsaInput *self, JsonObject *event)
 {
@@ -471,9 +569,11 @@ handle_pointer_move (VsaInput *self, JsonObject *event)
 
   if (!get_number (event, "x", &x) || !get_number (event, "y", &y))
     return FALSE;
-  if (ensure_connected (self))
-    fake (self, XCB_MOTION_NOTIFY, FALSE, (gint16) scale (x, self->width),
-          (gint16) scale (y, self->height));
+  if (!ensure_connected (self))
+    return TRUE;
+  update_geometry (self);
+  fake (self, XCB_MOTION_NOTIFY, FALSE, (gint16) scale (x, self->width),
+        (gint16) scale (y, self->height));
   return TRUE;
 }
 
@@ -560,6 +660,11 @@ handle_key (VsaInput *self, JsonObject *event, gboolean down)
       g_hash_table_remove (self->codes_down, code);
       return TRUE;
     }
+  if (is_ignored_key (key))
+    {
+      g_debug ("input: ignoring key \"%s\" (%s)", key, code != NULL ? code : "");
+      return TRUE;
+    }
   keysym = key != NULL ? keysym_for_key (key, code) : 0;
   if (keysym == 0)
     {
@@ -601,7 +706,7 @@ handle_text (VsaInput *self, JsonObject *event)
       if (!take_tokens (self, 1))
         break;
       /* a key the user holds is left alone */
-      keycode = resolve_keysym (self, keysym, &(gboolean){ FALSE });
+      keycode = resolve_keysym (self, keysym, &(Level){ LEVEL_BASE });
       if (keycode == 0 || self->keys_down[keycode])
         continue;
       keycode = press_keysym (self, keysym);

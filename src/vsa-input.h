@@ -16,8 +16,14 @@ G_BEGIN_DECLS
  *   {"type":"text","text":"…"}                      types each character
  * At most VSA_INPUT_MAX_RATE events a second are injected (a text counts one event per
  * character); the excess is dropped. A malformed, oversized or excess message is dropped
- * with one warning per session and kind. AltGr, dead keys and the clipboard are not
- * handled. */
+ * with one warning per session and kind.
+ *
+ * A character key types `key` (the user's layout decides it, not the VM's), at exactly
+ * the Shift level the VM's map needs, whatever Shift the user holds or Caps Lock says.
+ * AltGr and dead keys are resolved by the browser's layout (`key` is what they
+ * produced), so the keys "AltGraph" and "Dead" are ignored, as are "Process" and
+ * "Unidentified" (an IME's); pressed in the VM they would change the next keys' symbols.
+ * The clipboard is elsewhere. */
 #define VSA_INPUT_MAX_MESSAGE 4096
 #define VSA_INPUT_MAX_RATE 200
 

@@ -37,11 +37,16 @@ keysym_now (Fixture *fixture, guint8 keycode, guint16 state)
   g_autofree xcb_get_keyboard_mapping_reply_t *reply = xcb_get_keyboard_mapping_reply (
       fixture->conn, xcb_get_keyboard_mapping (fixture->conn, keycode, 1), NULL);
   xcb_keysym_t *keysyms;
+  gboolean shift = (state & XCB_MOD_MASK_SHIFT) != 0;
 
   if (reply == NULL || reply->keysyms_per_keycode == 0)
     return 0;
   keysyms = xcb_get_keyboard_mapping_keysyms (reply);
-  if ((state & XCB_MOD_MASK_SHIFT) && reply->keysyms_per_keycode > 1 && keysyms[1] != 0)
+  /* Lock inverts the level of a letter (lower, upper) pair, as XKB's ALPHABETIC type */
+  if ((state & XCB_MOD_MASK_LOCK) && reply->keysyms_per_keycode > 1 && keysyms[0] < 0x100
+      && keysyms[1] != keysyms[0] && g_unichar_toupper (keysyms[0]) == keysyms[1])
+    shift = !shift;
+  if (shift && reply->keysyms_per_keycode > 1 && keysyms[1] != 0)
     return keysyms[1];
   return keysyms[0];
 }
@@ -319,6 +324,101 @@ test_named_keys (Fixture *fixture, gconstpointer data)
     }
 }
 
+static void
+send_key (Fixture *fixture, const char *type, const char *code, const char *key)
+{
+  g_autofree char *message
+      = g_strdup_printf ("{\"type\":\"%s\",\"code\":\"%s\",\"key\":\"%s\"}", type, code, key);
+
+  send (fixture, message);
+}
+
+static void
+tap_key (Fixture *fixture, const char *code, const char *key)
+{
+  send_key (fixture, "keydown", code, key);
+  send_key (fixture, "keyup", code, key);
+}
+
+/* The user's Shift is let go for a character the VM types unshifted ("/" from a German
+ * Shift+7), and held again for what follows. */
+static void
+test_held_shift (Fixture *fixture, gconstpointer data)
+{
+  const Recorded *event;
+  guint from = 0;
+
+  send_key (fixture, "keydown", "ShiftLeft", "Shift");
+  tap_key (fixture, "Digit7", "/");
+  event = expect_event (fixture, XCB_KEY_PRESS, 0, '/', &from);
+  g_assert_nonnull (event);
+  g_assert_false (event->state & XCB_MOD_MASK_SHIFT);
+  tap_key (fixture, "KeyA", "A");
+  event = expect_event (fixture, XCB_KEY_PRESS, 0, 'A', &from);
+  g_assert_nonnull (event);
+  g_assert_true (event->state & XCB_MOD_MASK_SHIFT);
+  tap_key (fixture, "Minus", "?");
+  expect_event (fixture, XCB_KEY_PRESS, 0, '?', &from);
+  /* and a named key keeps it (Shift+Arrow selects) */
+  tap_key (fixture, "ArrowLeft", "ArrowLeft");
+  event = expect_event (fixture, XCB_KEY_PRESS, 0, 0xff51, &from);
+  g_assert_nonnull (event);
+  g_assert_true (event->state & XCB_MOD_MASK_SHIFT);
+}
+
+/* With Caps Lock on, a letter still comes out in the case the browser sent. */
+static void
+test_caps_lock (Fixture *fixture, gconstpointer data)
+{
+  const Recorded *event;
+  guint from = 0;
+
+  tap_key (fixture, "CapsLock", "CapsLock");
+  expect_event (fixture, XCB_KEY_RELEASE, 0, 0xffe5, &from);
+  tap_key (fixture, "KeyA", "a");
+  /* Shift undoes Lock for it */
+  event = expect_event (fixture, XCB_KEY_PRESS, 0, 'a', &from);
+  g_assert_nonnull (event);
+  g_assert_true (event->state & XCB_MOD_MASK_LOCK);
+  g_assert_true (event->state & XCB_MOD_MASK_SHIFT);
+  tap_key (fixture, "KeyB", "B");
+  event = expect_event (fixture, XCB_KEY_PRESS, 0, 'B', &from);
+  g_assert_nonnull (event);
+  g_assert_false (event->state & XCB_MOD_MASK_SHIFT);
+  send (fixture, "{\"type\":\"text\",\"text\":\"cD\"}");
+  expect_event (fixture, XCB_KEY_PRESS, 0, 'c', &from);
+  expect_event (fixture, XCB_KEY_PRESS, 0, 'D', &from);
+}
+
+/* AltGr and dead keys were resolved by the browser: only the character arrives. */
+static void
+test_altgr_dead (Fixture *fixture, gconstpointer data)
+{
+  guint from = 0;
+
+  send_key (fixture, "keydown", "AltRight", "AltGraph");
+  tap_key (fixture, "KeyQ", "@");
+  send_key (fixture, "keyup", "AltRight", "AltGraph");
+  tap_key (fixture, "BracketLeft", "Dead");
+  tap_key (fixture, "KeyE", "ê");
+  tap_key (fixture, "KeyX", "Process");
+  tap_key (fixture, "KeyX", "Unidentified");
+  tap_key (fixture, "Enter", "Enter");
+  expect_event (fixture, XCB_KEY_RELEASE, 0, 0xff0d, &from);
+  /* no press but @, ê, Enter (and the Shift @ needs on a US map) */
+  for (guint i = 0; i < fixture->events->len; i++)
+    {
+      const Recorded *r = &g_array_index (fixture->events, Recorded, i);
+
+      if (r->type == XCB_KEY_PRESS && r->keysym != XK_Shift_L && r->keysym != '@'
+          && r->keysym != 0xea && r->keysym != 0xff0d)
+        g_test_fail_printf ("unexpected key 0x%x pressed", r->keysym);
+    }
+  from = 0;
+  expect_event (fixture, XCB_KEY_PRESS, 0, '@', &from);
+  expect_event (fixture, XCB_KEY_PRESS, 0, 0xea, &from);
+}
+
 /* A held Shift and button are released when the channel closes, and when the input goes. */
 static void
 test_release_on_close (Fixture *fixture, gconstpointer data)
@@ -429,6 +529,9 @@ main (int argc, char **argv)
   ADD ("/vsa/input/type-latin", test_type_latin);
   ADD ("/vsa/input/type-unicode", test_type_unicode);
   ADD ("/vsa/input/named-keys", test_named_keys);
+  ADD ("/vsa/input/held-shift", test_held_shift);
+  ADD ("/vsa/input/caps-lock", test_caps_lock);
+  ADD ("/vsa/input/altgr-dead", test_altgr_dead);
   ADD ("/vsa/input/release-on-close", test_release_on_close);
   ADD ("/vsa/input/malformed", test_malformed);
   ADD ("/vsa/input/oversized", test_oversized);
