@@ -49,6 +49,8 @@ struct _VsaInput
   gint64 tokens_at_us;
   double wheel_dx, wheel_dy;
 
+  VsaClipboard *clipboard;
+
   gboolean warned_malformed;
   gboolean warned_oversized;
   gboolean warned_rate;
@@ -85,6 +87,7 @@ vsa_input_finalize (GObject *object)
   VsaInput *self = VSA_INPUT (object);
 
   g_free (self->display);
+  g_clear_object (&self->clipboard);
   g_hash_table_unref (self->codes_down);
   G_OBJECT_CLASS (vsa_input_parent_class)->finalize (object);
 }
@@ -716,6 +719,19 @@ handle_text (VsaInput *self, JsonObject *event)
   return TRUE;
 }
 
+static gboolean
+handle_clipboard (VsaInput *self, JsonObject *event)
+{
+  const char *text = get_string (event, "text");
+
+  if (text == NULL)
+    return FALSE;
+  if (self->clipboard != NULL && !vsa_clipboard_set_text (self->clipboard, text))
+    g_message ("input: the clipboard text was not taken (over %d bytes, or not UTF-8)",
+               VSA_CLIPBOARD_MAX_TEXT);
+  return TRUE;
+}
+
 static void
 drop_malformed (VsaInput *self, const char *why)
 {
@@ -764,8 +780,8 @@ vsa_input_handle_message (VsaInput *self, const char *message)
       drop_malformed (self, "no type");
       return;
     }
-  /* text pays per character, as it types */
-  if (!g_str_equal (type, "text") && !take_tokens (self, 1))
+  /* text pays per character, as it types; a big message per 4 KiB */
+  if (!g_str_equal (type, "text") && !take_tokens (self, 1 + (guint) strlen (message) / 4096))
     return;
 
   if (g_str_equal (type, "pointermove"))
@@ -778,6 +794,8 @@ vsa_input_handle_message (VsaInput *self, const char *message)
     valid = handle_key (self, event, g_str_equal (type, "keydown"));
   else if (g_str_equal (type, "text"))
     valid = handle_text (self, event);
+  else if (g_str_equal (type, "clipboard"))
+    valid = handle_clipboard (self, event);
   else
     valid = FALSE;
   if (!valid)
@@ -788,6 +806,14 @@ vsa_input_handle_message (VsaInput *self, const char *message)
     }
   if (self->conn != NULL)
     xcb_flush (self->conn);
+}
+
+void
+vsa_input_set_clipboard (VsaInput *self, VsaClipboard *clipboard)
+{
+  g_return_if_fail (VSA_IS_INPUT (self));
+
+  g_set_object (&self->clipboard, clipboard);
 }
 
 void

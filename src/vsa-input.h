@@ -2,6 +2,8 @@
 
 #include <glib-object.h>
 
+#include "vsa-clipboard.h"
+
 G_BEGIN_DECLS
 
 /* The browser's input, injected into the X display with XTEST. One per session: what it
@@ -14,17 +16,18 @@ G_BEGIN_DECLS
  *                                                   of X button 4/5 (dy) or 6/7 (dx)
  *   {"type":"keydown"|"keyup","code":"KeyA","key":"a"}  key: a character or a named key
  *   {"type":"text","text":"…"}                      types each character
+ *   {"type":"clipboard","text":"…"}                 becomes the VM's CLIPBOARD and PRIMARY
+ *                                                   (at most VSA_CLIPBOARD_MAX_TEXT bytes)
  * At most VSA_INPUT_MAX_RATE events a second are injected (a text counts one event per
- * character); the excess is dropped. A malformed, oversized or excess message is dropped
- * with one warning per session and kind.
+ * character, any message one per started 4 KiB); the excess is dropped. A malformed, oversized or
+ * excess message is dropped with one warning per session and kind.
  *
  * A character key types `key` (the user's layout decides it, not the VM's), at exactly
  * the Shift level the VM's map needs, whatever Shift the user holds or Caps Lock says.
  * AltGr and dead keys are resolved by the browser's layout (`key` is what they
  * produced), so the keys "AltGraph" and "Dead" are ignored, as are "Process" and
- * "Unidentified" (an IME's); pressed in the VM they would change the next keys' symbols.
- * The clipboard is elsewhere. */
-#define VSA_INPUT_MAX_MESSAGE 4096
+ * "Unidentified" (an IME's); pressed in the VM they would change the next keys' symbols. */
+#define VSA_INPUT_MAX_MESSAGE (2 * VSA_CLIPBOARD_MAX_TEXT)
 #define VSA_INPUT_MAX_RATE 200
 
 #define VSA_TYPE_INPUT (vsa_input_get_type ())
@@ -36,6 +39,9 @@ VsaInput *vsa_input_new (const char *display);
 
 /* Parses one message and injects it; a bad one is dropped (see above). */
 void vsa_input_handle_message (VsaInput *self, const char *message);
+
+/* Where "clipboard" messages go (a reference is kept); none: they are dropped. */
+void vsa_input_set_clipboard (VsaInput *self, VsaClipboard *clipboard);
 
 /* Releases every key and button still pressed (no stuck modifiers). */
 void vsa_input_release_all (VsaInput *self);

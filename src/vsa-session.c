@@ -3,7 +3,10 @@
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
+#include <json-glib/json-glib.h>
+
 #include "vsa-bitrate.h"
+#include "vsa-clipboard.h"
 #include "vsa-input.h"
 #include "vsa-pipeline.h"
 
@@ -75,6 +78,7 @@ struct _VsaSession
   /* the browser's input: its "input" data channels (their handlers are ours) feed it */
   GPtrArray *input_channels;
   VsaInput *input;
+  VsaClipboard *clipboard; /* the VM's, both ways over the input channels */
 };
 
 G_DEFINE_FINAL_TYPE (VsaSession, vsa_session, G_TYPE_OBJECT)
@@ -564,6 +568,48 @@ on_first_caps_timeout (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* On the main context: what another VM client copied goes to the page. */
+static void
+on_vm_clipboard_changed (VsaClipboard *clipboard, const char *text, VsaSession *self)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *message = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "clipboard");
+  json_builder_set_member_name (builder, "text");
+  json_builder_add_string_value (builder, text);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  message = json_to_string (root, FALSE);
+  for (guint i = 0; i < self->input_channels->len; i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!gst_webrtc_data_channel_send_string_full (g_ptr_array_index (self->input_channels, i),
+                                                     message, &error))
+        g_debug ("session %s: clipboard not sent: %s", self->config->session_id, error->message);
+    }
+  g_debug ("session %s: the VM's clipboard (%zu bytes) sent to the browser",
+           self->config->session_id, strlen (text));
+}
+
+/* The input and the clipboard, at the channel's opening or its first message (which may
+ * come first): the clipboard is watched only for a browser that can take it. */
+static VsaInput *
+ensure_input (VsaSession *self)
+{
+  if (self->input != NULL)
+    return self->input;
+  self->input = vsa_input_new (self->config->display);
+  self->clipboard = vsa_clipboard_new (self->config->display);
+  g_signal_connect (self->clipboard, "changed", G_CALLBACK (on_vm_clipboard_changed), self);
+  vsa_input_set_clipboard (self->input, self->clipboard);
+  return self->input;
+}
+
 static gboolean
 dispatch_event (gpointer data)
 {
@@ -633,12 +679,10 @@ dispatch_event (gpointer data)
     case EVENT_INPUT_CHANNEL:
       g_message ("session %s: the browser opened its input channel", self->config->session_id);
       g_ptr_array_add (self->input_channels, g_steal_pointer (&event->channel));
+      ensure_input (self);
       break;
     case EVENT_INPUT:
-      /* made at the first message, which may come before EVENT_INPUT_CHANNEL */
-      if (self->input == NULL)
-        self->input = vsa_input_new (self->config->display);
-      vsa_input_handle_message (self->input, event->text);
+      vsa_input_handle_message (ensure_input (self), event->text);
       break;
     case EVENT_INPUT_CLOSED:
       g_message ("session %s: the browser closed its input channel", self->config->session_id);
@@ -1305,6 +1349,9 @@ vsa_session_stop (VsaSession *self)
   if (self->input != NULL)
     vsa_input_release_all (self->input);
   g_clear_object (&self->input);
+  if (self->clipboard != NULL)
+    g_signal_handlers_disconnect_by_data (self->clipboard, self);
+  g_clear_object (&self->clipboard);
   if (self->pipeline != NULL)
     {
       g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));

@@ -562,8 +562,69 @@ pointer_is (gpointer data)
          && reply->mask == wait->mask;
 }
 
+typedef struct
+{
+  const char *display;
+  const char *expected;
+} ClipboardWait;
+
+/* The display's CLIPBOARD, read by xclip while the agent (in this process) serves it. */
+static gboolean
+clipboard_is (gpointer data)
+{
+  ClipboardWait *wait = data;
+  g_autofree char *text = vsa_test_xclip_output (
+      wait->display, (const char *const[]){ "-selection", "clipboard", NULL }, 2000);
+
+  return g_strcmp0 (text, wait->expected) == 0;
+}
+
+/* Another X client owning CLIPBOARD with text (xclip in the foreground, to stop). */
+static GSubprocess *
+copy_in_vm (const char *display, const char *text)
+{
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *process;
+
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", display, TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, "xclip", "-quiet", "-i", "-selection",
+                                         "clipboard", NULL);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (process), text, strlen (text), NULL, NULL,
+                             &error);
+  g_assert_no_error (error);
+  g_output_stream_close (g_subprocess_get_stdin_pipe (process), NULL, &error);
+  g_assert_no_error (error);
+  return process;
+}
+
+typedef struct
+{
+  VsaTestPeer *peer;
+  const char *expected;
+} MessageWait;
+
+static gboolean
+peer_got_message (gpointer data)
+{
+  MessageWait *wait = data;
+
+  for (guint i = 0;; i++)
+    {
+      g_autofree char *message = vsa_test_peer_get_input_message (wait->peer, i);
+
+      if (message == NULL)
+        return FALSE;
+      if (g_str_equal (message, wait->expected))
+        return TRUE;
+    }
+}
+
 /* The browser's "input" data channel: the answer takes it (bundled), a message moves the
- * pointer in the display, and a button held when the channel closes is released. */
+ * pointer in the display, the clipboard goes both ways, and a button held when the
+ * channel closes is released. */
 static void
 test_input_channel (void)
 {
@@ -574,6 +635,9 @@ test_input_channel (void)
   g_autoptr (VsaAgent) agent = NULL;
   g_autoptr (VsaTestPeer) peer = NULL;
   PointerWait wait = { 0 };
+  ClipboardWait clipboard = { 0 };
+  MessageWait copied = { 0 };
+  g_autoptr (GSubprocess) copier = NULL;
   const char *answer;
 
   g_assert_no_error (error);
@@ -602,6 +666,19 @@ test_input_channel (void)
   wait.y = 120;
   wait.mask = XCB_KEY_BUT_MASK_BUTTON_1;
   g_assert_true (vsa_test_wait_until (pointer_is, &wait, 10000));
+
+  /* the clipboard both ways: the page's text is the VM's CLIPBOARD; what a VM client
+   * copies comes to the page */
+  vsa_test_peer_send_input (peer, "{\"type\":\"clipboard\",\"text\":\"pasted \u2713\"}");
+  clipboard.display = xvfb->display;
+  clipboard.expected = "pasted \xe2\x9c\x93";
+  g_assert_true (vsa_test_wait_until (clipboard_is, &clipboard, 10000));
+  copier = copy_in_vm (xvfb->display, "copied in the VM");
+  copied.peer = peer;
+  copied.expected = "{\"type\":\"clipboard\",\"text\":\"copied in the VM\"}";
+  g_assert_true (vsa_test_wait_until (peer_got_message, &copied, 10000));
+  vsa_test_process_stop (copier, 5000);
+
   vsa_test_peer_close_input (peer);
   wait.mask = 0;
   g_assert_true (vsa_test_wait_until (pointer_is, &wait, 10000));

@@ -131,10 +131,12 @@ mkdirs (const char *const *dirs, GError **error)
   return TRUE;
 }
 
-GSubprocess *
-vsa_test_browser_start (VsaTestBrowser browser, const char *program, const char *url,
-                        const char *dir, gboolean hide_host_addresses, const char *log_path,
-                        GError **error)
+/* display: NULL for a headless browser, else the X display of its window (width x
+ * height at 0,0). */
+static GSubprocess *
+browser_start (VsaTestBrowser browser, const char *program, const char *url, const char *dir,
+               gboolean hide_host_addresses, const char *display, guint width, guint height,
+               const char *log_path, GError **error)
 {
   g_autofree char *profile = g_build_filename (dir, "profile", NULL);
   g_autofree char *home = g_build_filename (dir, "home", NULL);
@@ -150,10 +152,10 @@ vsa_test_browser_start (VsaTestBrowser browser, const char *program, const char 
     { "MOZ_REMOTE_SETTINGS_DEVTOOLS", "1" },
     /* meson's fatal-criticals is for the test, not for GTK inside the browser */
     { "G_DEBUG", "" },
+    { display != NULL ? "DISPLAY" : NULL, display },
     { NULL, NULL },
   };
   static const char *const chromium_flags[] = {
-    "--headless=new",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -163,7 +165,10 @@ vsa_test_browser_start (VsaTestBrowser browser, const char *program, const char 
     "--disable-sync",
     "--disable-breakpad",
     "--autoplay-policy=no-user-gesture-required",
+    "--password-store=basic",
   };
+  g_autofree char *window_size = g_strdup_printf ("--window-size=%u,%u", width, height);
+  g_autofree char *app = g_strconcat ("--app=", url, NULL);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GString) user_js = g_string_new ("// Written by the vm-stream-agent e2e test.\n");
   g_autofree char *user_js_path = g_build_filename (profile, "user.js", NULL);
@@ -179,6 +184,15 @@ vsa_test_browser_start (VsaTestBrowser browser, const char *program, const char 
       g_ptr_array_add (argv, user_data_dir);
       if (!hide_host_addresses)
         g_ptr_array_add (argv, "--disable-features=WebRtcHideLocalIpsWithMdns");
+      if (display == NULL)
+        g_ptr_array_add (argv, "--headless=new");
+      else
+        {
+          g_ptr_array_add (argv, window_size);
+          g_ptr_array_add (argv, "--window-position=0,0");
+          g_ptr_array_add (argv, app);
+          url = NULL; /* the app window's */
+        }
       break;
     case VSA_TEST_BROWSER_FIREFOX:
       for (gsize i = 0; i < G_N_ELEMENTS (firefox_prefs); i++)
@@ -190,15 +204,33 @@ vsa_test_browser_start (VsaTestBrowser browser, const char *program, const char 
                               hide_host_addresses ? "true" : "false");
       if (!g_file_set_contents (user_js_path, user_js->str, (gssize) user_js->len, error))
         return NULL;
-      g_ptr_array_add (argv, "--headless");
+      g_ptr_array_add (argv, display == NULL ? "--headless" : "--kiosk");
       g_ptr_array_add (argv, "--no-remote");
       g_ptr_array_add (argv, "--profile");
       g_ptr_array_add (argv, profile);
       break;
     }
-  g_ptr_array_add (argv, (char *) url);
+  if (url != NULL)
+    g_ptr_array_add (argv, (char *) url);
   g_ptr_array_add (argv, NULL);
   return vsa_test_spawn ((const char *const *) argv->pdata, env, log_path, error);
+}
+
+GSubprocess *
+vsa_test_browser_start (VsaTestBrowser browser, const char *program, const char *url,
+                        const char *dir, gboolean hide_host_addresses, const char *log_path,
+                        GError **error)
+{
+  return browser_start (browser, program, url, dir, hide_host_addresses, NULL, 0, 0, log_path,
+                        error);
+}
+
+GSubprocess *
+vsa_test_browser_start_windowed (VsaTestBrowser browser, const char *program, const char *url,
+                                 const char *dir, const char *display, guint width, guint height,
+                                 const char *log_path, GError **error)
+{
+  return browser_start (browser, program, url, dir, FALSE, display, width, height, log_path, error);
 }
 
 void

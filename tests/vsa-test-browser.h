@@ -7,7 +7,8 @@
 
 G_BEGIN_DECLS
 
-/* Headless browsers on the viewer page, for the e2e tests and the benchmark. */
+/* Browsers (headless, or windowed on an X display) on the viewer page, for the e2e tests and the
+ * benchmark. */
 typedef enum
 {
   VSA_TEST_BROWSER_CHROMIUM,
@@ -28,6 +29,13 @@ char *vsa_test_browser_find (VsaTestBrowser browser);
 GSubprocess *vsa_test_browser_start (VsaTestBrowser browser, const char *program, const char *url,
                                      const char *dir, gboolean hide_host_addresses,
                                      const char *log_path, GError **error);
+
+/* The same browser with a window on X display (":N"): Chromium as an app window of width
+ * x height at 0,0, Firefox in kiosk mode (the whole screen). Host addresses are plain. */
+GSubprocess *vsa_test_browser_start_windowed (VsaTestBrowser browser, const char *program,
+                                              const char *url, const char *dir, const char *display,
+                                              guint width, guint height, const char *log_path,
+                                              GError **error);
 
 /* Prints the last max_bytes of a log file to stderr. */
 void vsa_test_print_log_tail (const char *log_path, gsize max_bytes);

@@ -21,6 +21,7 @@ struct _VsaTestPeer
   gint frames;
   char *answer_sdp;
   GstWebRTCDataChannel *input; /* the "input" data channel offered, or NULL */
+  GPtrArray *input_received;   /* its messages from the agent, under lock */
   guint playout_delay_id;      /* offered in codec_caps, or 0 */
   guint twcc_id;               /* the same */
   VsaTestPeerRtpCounts rtp;    /* under lock */
@@ -254,6 +255,15 @@ vsa_test_peer_new (const char *codec_caps)
   return vsa_test_peer_new_full (codec_caps, FALSE);
 }
 
+/* On the SCTP thread. */
+static void
+on_input_message (GstWebRTCDataChannel *channel, const char *message, VsaTestPeer *peer)
+{
+  g_mutex_lock (&peer->lock);
+  g_ptr_array_add (peer->input_received, g_strdup (message));
+  g_mutex_unlock (&peer->lock);
+}
+
 VsaTestPeer *
 vsa_test_peer_new_full (const char *codec_caps, gboolean input_channel)
 {
@@ -263,6 +273,7 @@ vsa_test_peer_new_full (const char *codec_caps, gboolean input_channel)
   g_autoptr (GstElement) rtpbin = NULL;
 
   g_mutex_init (&peer->lock);
+  peer->input_received = g_ptr_array_new_with_free_func (g_free);
   peer->playout_delay_id = offered_extmap_id (caps, VSA_TEST_PEER_PLAYOUT_DELAY_URI);
   peer->twcc_id = offered_extmap_id (caps, VSA_TEST_PEER_TWCC_URI);
   peer->rand = g_rand_new_with_seed (LOSS_SEED);
@@ -287,6 +298,7 @@ vsa_test_peer_new_full (const char *codec_caps, gboolean input_channel)
     {
       g_signal_emit_by_name (peer->webrtc, "create-data-channel", "input", NULL, &peer->input);
       g_assert_nonnull (peer->input);
+      g_signal_connect (peer->input, "on-message-string", G_CALLBACK (on_input_message), peer);
     }
   g_signal_emit_by_name (peer->webrtc, "create-offer", NULL,
                          gst_promise_new_with_change_func (on_offer_created, peer, NULL));
@@ -299,8 +311,11 @@ vsa_test_peer_free (VsaTestPeer *peer)
   if (peer == NULL)
     return;
   gst_element_set_state (peer->pipeline, GST_STATE_NULL);
+  if (peer->input != NULL)
+    g_signal_handlers_disconnect_by_data (peer->input, peer);
   g_clear_object (&peer->input);
   gst_object_unref (peer->pipeline);
+  g_ptr_array_unref (peer->input_received);
   g_free (peer->offer_sdp);
   g_free (peer->answer_sdp);
   g_rand_free (peer->rand);
@@ -495,6 +510,18 @@ vsa_test_peer_send_input (VsaTestPeer *peer, const char *message)
   g_assert_nonnull (peer->input);
   g_assert_true (gst_webrtc_data_channel_send_string_full (peer->input, message, &error));
   g_assert_no_error (error);
+}
+
+char *
+vsa_test_peer_get_input_message (VsaTestPeer *peer, guint index)
+{
+  char *message = NULL;
+
+  g_mutex_lock (&peer->lock);
+  if (index < peer->input_received->len)
+    message = g_strdup (g_ptr_array_index (peer->input_received, index));
+  g_mutex_unlock (&peer->lock);
+  return message;
 }
 
 void

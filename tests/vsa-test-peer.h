@@ -76,6 +76,8 @@ gboolean vsa_test_peer_input_is_open (gpointer peer);
 /* Sends a string message on the "input" data channel; closes it. */
 void vsa_test_peer_send_input (VsaTestPeer *peer, const char *message);
 void vsa_test_peer_close_input (VsaTestPeer *peer);
+/* The index-th message the agent sent on it (a copy), NULL if none yet. */
+char *vsa_test_peer_get_input_message (VsaTestPeer *peer, guint index);
 /* Stops without a goodbye, as a closed tab or a sleeping machine. */
 void vsa_test_peer_vanish (VsaTestPeer *peer);
 

@@ -241,6 +241,20 @@ vsa_test_xvfb_start_on (guint number, guint width, guint height, GError **error)
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Xvfb %s exited at start", xvfb->display);
       return NULL;
     }
+  /* The socket may be the winner's while ours has yet to see the lock and exit: the lock
+   * file holds the pid of the server that has the display. */
+  {
+    g_autofree char *contents = NULL;
+    const char *pid = g_subprocess_get_identifier (xvfb->process);
+
+    if (!g_file_get_contents (lock, &contents, NULL, NULL) || pid == NULL
+        || g_ascii_strtoll (g_strstrip (contents), NULL, 10) != g_ascii_strtoll (pid, NULL, 10))
+      {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Xvfb %s lost the display at start",
+                     xvfb->display);
+        return NULL;
+      }
+  }
   return g_steal_pointer (&xvfb);
 }
 
@@ -302,4 +316,64 @@ vsa_test_xvfb_set_color (VsaTestXvfb *self, const char *color, GError **error)
   const char *argv[] = { "xsetroot", "-display", self->display, "-solid", color, NULL };
 
   return vsa_test_run (argv, 10000, error);
+}
+
+/* --- xclip ------------------------------------------------------------------------------ */
+
+typedef struct
+{
+  gboolean done;
+  char *out;
+  gboolean ok;
+} XclipOutput;
+
+static void
+on_xclip_communicated (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  XclipOutput *output = user_data;
+  GSubprocess *process = G_SUBPROCESS (source);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) out = NULL;
+
+  /* bytes, not UTF-8: STRING is Latin-1 */
+  output->ok = g_subprocess_communicate_finish (process, result, &out, NULL, &error)
+               && g_subprocess_get_if_exited (process)
+               && g_subprocess_get_exit_status (process) == 0;
+  if (out != NULL)
+    output->out = g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out));
+  if (error != NULL)
+    g_test_message ("xclip: %s", error->message);
+  output->done = TRUE;
+}
+
+char *
+vsa_test_xclip_output (const char *display, const char *const *args, guint timeout_ms)
+{
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  XclipOutput output = { 0 };
+
+  g_ptr_array_add (argv, (gpointer) "xclip");
+  g_ptr_array_add (argv, (gpointer) "-o");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", display, TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_async (process, NULL, cancellable, on_xclip_communicated, &output);
+  if (!vsa_test_wait_until (vsa_test_flag_is_set, &output.done, timeout_ms))
+    {
+      g_subprocess_force_exit (process);
+      g_cancellable_cancel (cancellable);
+      vsa_test_wait_until (vsa_test_flag_is_set, &output.done, timeout_ms);
+      g_test_message ("xclip -o did not finish within %d ms", timeout_ms);
+    }
+  if (!output.ok)
+    g_clear_pointer (&output.out, g_free);
+  return output.out;
 }

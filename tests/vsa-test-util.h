@@ -60,6 +60,10 @@ gboolean vsa_test_xvfb_stop (VsaTestXvfb *self, GError **error);
 /* Paints the root window, e.g. "#ff0000". */
 gboolean vsa_test_xvfb_set_color (VsaTestXvfb *self, const char *color, GError **error);
 void vsa_test_xvfb_free (VsaTestXvfb *self);
+
+/* Runs `xclip -o args…` on display while the main context runs (so that a clipboard of
+ * this process serves it); its stdout, NULL if it failed or took too long. Needs xclip. */
+char *vsa_test_xclip_output (const char *display, const char *const *args, guint timeout_ms);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaTestXvfb, vsa_test_xvfb_free)
 
 G_END_DECLS

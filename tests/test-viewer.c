@@ -1,0 +1,555 @@
+/* The viewer page's input, end to end with real input: the VM's X server (:A) where the
+ * agent (standalone, --listen) captures and injects, covered by a recorder window of the
+ * test's own in a colour of its own; the user's X server (:B) where a windowed browser
+ * (Chromium, Firefox) shows the page, driven by xdotool as a user would. Passes when what
+ * xdotool clicks and types on :B arrives in the recorder on :A.
+ *
+ * Runs under tests/netns-run. Needs: xvfb, xdotool, xclip, chromium and/or firefox-esr. */
+
+#include "vsa-test-browser.h"
+#include "vsa-test-util.h"
+
+#include <string.h>
+#include <xcb/xcb.h>
+
+#define VM_WIDTH 640
+#define VM_HEIGHT 480
+#define USER_WIDTH 1024
+#define USER_HEIGHT 768
+/* The recorder's colour (0xRRGGBB in Xvfb's 24-bit TrueColor), unlike anything else. */
+#define RECORDER_RGB 0x30c050
+#define VIDEO_WAIT_MS 60000
+#define EVENT_WAIT_MS 10000
+
+typedef struct
+{
+  guint8 type; /* XCB_KEY_PRESS, XCB_BUTTON_PRESS, … */
+  guint8 detail;
+  guint32 keysym; /* keys: as the mapping translated it the moment it was read */
+  guint16 state;
+  gint16 x, y;
+} Recorded;
+
+typedef struct
+{
+  char *tmp_dir;
+  VsaTestXvfb *vm;        /* :A */
+  VsaTestXvfb *user;      /* :B */
+  xcb_connection_t *conn; /* to :A */
+  xcb_window_t window;
+  GArray *events; /* of Recorded */
+  GSubprocess *agent;
+  char *agent_log;
+  GSubprocess *browser;
+  char *browser_log;
+  char *url;
+} Fixture;
+
+/* ---- The recorder on :A (as in test-input.c). ---- */
+
+static guint32
+keysym_now (Fixture *fixture, guint8 keycode, guint16 state)
+{
+  g_autofree xcb_get_keyboard_mapping_reply_t *reply = xcb_get_keyboard_mapping_reply (
+      fixture->conn, xcb_get_keyboard_mapping (fixture->conn, keycode, 1), NULL);
+  xcb_keysym_t *keysyms;
+  guint per;
+
+  if (reply == NULL || reply->keysyms_per_keycode == 0)
+    return 0;
+  per = reply->keysyms_per_keycode;
+  keysyms = xcb_get_keyboard_mapping_keysyms (reply);
+  /* group 2 (AltGr, Mode_switch) holds the third and fourth */
+  if ((state & XCB_MOD_MASK_5) && per > 4 && keysyms[4] != 0)
+    return keysyms[(state & XCB_MOD_MASK_SHIFT) && keysyms[5] != 0 ? 5 : 4];
+  if ((state & XCB_MOD_MASK_SHIFT) && per > 1 && keysyms[1] != 0)
+    return keysyms[1];
+  return keysyms[0];
+}
+
+static void
+poll_events (Fixture *fixture)
+{
+  xcb_generic_event_t *event;
+
+  while ((event = xcb_poll_for_event (fixture->conn)) != NULL)
+    {
+      Recorded recorded = { .type = event->response_type & 0x7f };
+
+      if (recorded.type == XCB_KEY_PRESS || recorded.type == XCB_KEY_RELEASE)
+        {
+          xcb_key_press_event_t *key = (xcb_key_press_event_t *) event;
+
+          recorded.detail = key->detail;
+          recorded.state = key->state;
+          recorded.keysym = keysym_now (fixture, key->detail, key->state);
+        }
+      else if (recorded.type == XCB_BUTTON_PRESS || recorded.type == XCB_BUTTON_RELEASE)
+        {
+          xcb_button_press_event_t *button = (xcb_button_press_event_t *) event;
+
+          recorded.detail = button->detail;
+          recorded.state = button->state;
+          recorded.x = button->root_x;
+          recorded.y = button->root_y;
+        }
+      else
+        recorded.type = 0;
+      if (recorded.type != 0)
+        g_array_append_val (fixture->events, recorded);
+      free (event);
+    }
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  guint8 type;
+  guint8 detail;      /* 0: any */
+  guint32 keysyms[2]; /* 0: any; else either */
+  guint from;
+  guint found;
+} Expect;
+
+static gboolean
+find_expected (gpointer data)
+{
+  Expect *expect = data;
+  GArray *events = expect->fixture->events;
+
+  poll_events (expect->fixture);
+  for (guint i = expect->from; i < events->len; i++)
+    {
+      Recorded *got = &g_array_index (events, Recorded, i);
+
+      if (got->type == expect->type && (expect->detail == 0 || got->detail == expect->detail)
+          && (expect->keysyms[0] == 0 || got->keysym == expect->keysyms[0]
+              || got->keysym == expect->keysyms[1]))
+        {
+          expect->found = i;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+dump_events (Fixture *fixture)
+{
+  for (guint i = 0; i < fixture->events->len; i++)
+    {
+      Recorded *r = &g_array_index (fixture->events, Recorded, i);
+
+      g_test_message ("event %u: type %u detail %u keysym 0x%x state 0x%x at %d,%d", i, r->type,
+                      r->detail, r->keysym, r->state, r->x, r->y);
+    }
+}
+
+/* Waits for an event after index *from (moved past it); NULL (and the test failed) if
+ * none came. keysym2 is another keysym accepted. */
+static const Recorded *
+expect_event (Fixture *fixture, guint8 type, guint8 detail, guint32 keysym, guint32 keysym2,
+              guint *from)
+{
+  Expect expect = { fixture, type, detail, { keysym, keysym2 }, *from, 0 };
+
+  if (!vsa_test_wait_until (find_expected, &expect, EVENT_WAIT_MS))
+    {
+      dump_events (fixture);
+      g_test_fail_printf ("no event of type %u (detail %u, keysym 0x%x) within %d ms", type, detail,
+                          keysym, EVENT_WAIT_MS);
+      return NULL;
+    }
+  *from = expect.found + 1;
+  return &g_array_index (fixture->events, Recorded, expect.found);
+}
+
+static void
+recorder_start (Fixture *fixture)
+{
+  const guint32 values[] = {
+    RECORDER_RGB, /* background pixel */
+    1,            /* override-redirect */
+    XCB_EVENT_MASK_KEY_PRESS | XCB_EVENT_MASK_KEY_RELEASE | XCB_EVENT_MASK_BUTTON_PRESS
+        | XCB_EVENT_MASK_BUTTON_RELEASE,
+  };
+  xcb_screen_t *screen;
+
+  fixture->conn = xcb_connect (fixture->vm->display, NULL);
+  g_assert_false (xcb_connection_has_error (fixture->conn));
+  screen = xcb_setup_roots_iterator (xcb_get_setup (fixture->conn)).data;
+  fixture->window = xcb_generate_id (fixture->conn);
+  xcb_create_window (fixture->conn, XCB_COPY_FROM_PARENT, fixture->window, screen->root, 0, 0,
+                     VM_WIDTH, VM_HEIGHT, 0, XCB_WINDOW_CLASS_INPUT_OUTPUT, screen->root_visual,
+                     XCB_CW_BACK_PIXEL | XCB_CW_OVERRIDE_REDIRECT | XCB_CW_EVENT_MASK, values);
+  xcb_map_window (fixture->conn, fixture->window);
+  xcb_set_input_focus (fixture->conn, XCB_INPUT_FOCUS_POINTER_ROOT, fixture->window,
+                       XCB_CURRENT_TIME);
+  free (xcb_get_input_focus_reply (fixture->conn, xcb_get_input_focus (fixture->conn), NULL));
+}
+
+/* ---- The user's side on :B. ---- */
+
+static gboolean
+have_program (const char *name)
+{
+  g_autofree char *path = g_find_program_in_path (name);
+
+  return path != NULL;
+}
+
+/* Runs a program with DISPLAY set to display; FALSE (and the test failed) unless it exits
+ * 0 within 10 s. */
+static gboolean
+run_on (const char *display, const char *const *args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+
+  g_ptr_array_add (argv, g_strdup ("env"));
+  g_ptr_array_add (argv, g_strconcat ("DISPLAY=", display, NULL));
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+  if (!vsa_test_run ((const char *const *) argv->pdata, 10000, &error))
+    {
+      g_test_fail_printf ("%s: %s", args[0], error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  xcb_connection_t *conn; /* to :B */
+  gint x0, y0, x1, y1;    /* the recorder's colour's bounding box on :B */
+} VideoSearch;
+
+static gboolean
+is_recorder_color (guint32 pixel)
+{
+  const gint want[3]
+      = { (RECORDER_RGB >> 16) & 0xff, (RECORDER_RGB >> 8) & 0xff, RECORDER_RGB & 0xff };
+  const gint got[3] = { (pixel >> 16) & 0xff, (pixel >> 8) & 0xff, pixel & 0xff };
+
+  for (guint i = 0; i < 3; i++)
+    if (ABS (got[i] - want[i]) > 40)
+      return FALSE;
+  return TRUE;
+}
+
+/* Reads :B's screen: TRUE once a good part of it shows the recorder's colour. */
+static gboolean
+video_is_shown (gpointer data)
+{
+  VideoSearch *search = data;
+  xcb_screen_t *screen = xcb_setup_roots_iterator (xcb_get_setup (search->conn)).data;
+  g_autofree xcb_get_image_reply_t *image = NULL;
+  const guint32 *pixels;
+  guint count = 0;
+
+  poll_events (search->fixture); /* keeps the recorder's queue short */
+  image = xcb_get_image_reply (search->conn,
+                               xcb_get_image (search->conn, XCB_IMAGE_FORMAT_Z_PIXMAP, screen->root,
+                                              0, 0, USER_WIDTH, USER_HEIGHT, ~0u),
+                               NULL);
+  if (image == NULL || xcb_get_image_data_length (image) < USER_WIDTH * USER_HEIGHT * 4)
+    return FALSE;
+  pixels = (const guint32 *) xcb_get_image_data (image);
+  search->x0 = search->y0 = G_MAXINT;
+  search->x1 = search->y1 = -1;
+  for (gint y = 0; y < USER_HEIGHT; y += 2)
+    for (gint x = 0; x < USER_WIDTH; x += 2)
+      if (is_recorder_color (pixels[y * USER_WIDTH + x]))
+        {
+          count++;
+          search->x0 = MIN (search->x0, x);
+          search->y0 = MIN (search->y0, y);
+          search->x1 = MAX (search->x1, x);
+          search->y1 = MAX (search->y1, y);
+        }
+  /* a quarter of the screen at least (sampled every other pixel both ways) */
+  return count * 4 >= USER_WIDTH * USER_HEIGHT / 4;
+}
+
+/* ---- Set-up. ---- */
+
+static gboolean
+find_url (gpointer data)
+{
+  Fixture *fixture = data;
+  g_autofree char *log = NULL;
+  const char *start, *end;
+
+  if (!g_file_get_contents (fixture->agent_log, &log, NULL, NULL))
+    return FALSE;
+  start = strstr (log, "viewer on ");
+  if (start == NULL)
+    return !vsa_test_process_is_running (fixture->agent);
+  start += strlen ("viewer on ");
+  end = strchr (start, ',');
+  if (end == NULL)
+    return FALSE;
+  fixture->url = g_strndup (start, (gsize) (end - start));
+  return TRUE;
+}
+
+static void
+fixture_set_up (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  fixture->events = g_array_new (FALSE, TRUE, sizeof (Recorded));
+  fixture->tmp_dir = g_dir_make_tmp ("vsa-viewer-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->agent_log = g_build_filename (fixture->tmp_dir, "agent.log", NULL);
+  fixture->browser_log = g_build_filename (fixture->tmp_dir, "browser.log", NULL);
+}
+
+static void
+fixture_tear_down (Fixture *fixture, gconstpointer data)
+{
+  vsa_test_process_stop (fixture->browser, 5000);
+  if (fixture->browser != NULL && (g_test_failed () || g_test_verbose ()))
+    vsa_test_print_log_tail (fixture->browser_log, 4000);
+  g_clear_object (&fixture->browser);
+  vsa_test_process_stop (fixture->agent, 5000);
+  if (fixture->agent != NULL && (g_test_failed () || g_test_verbose ()))
+    vsa_test_print_log_tail (fixture->agent_log, 8000);
+  g_clear_object (&fixture->agent);
+  if (fixture->conn != NULL)
+    xcb_disconnect (fixture->conn);
+  g_clear_pointer (&fixture->user, vsa_test_xvfb_free);
+  g_clear_pointer (&fixture->vm, vsa_test_xvfb_free);
+  g_array_unref (fixture->events);
+  vsa_test_rm_rf (fixture->tmp_dir);
+  g_free (fixture->tmp_dir);
+  g_free (fixture->agent_log);
+  g_free (fixture->browser_log);
+  g_free (fixture->url);
+}
+
+/* Both X servers, the recorder, the agent and the browser showing the VM's screen;
+ * *search gets where on :B. FALSE (failed or skipped) otherwise. */
+static gboolean
+start_all (Fixture *fixture, VsaTestBrowser browser, VideoSearch *search)
+{
+  const char *agent_bin = g_getenv ("VSA_AGENT_BIN");
+  g_autofree char *program = vsa_test_browser_find (browser);
+  g_autofree char *display_arg = NULL;
+  g_autofree char *page = NULL;
+  g_autofree char *browser_dir = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (program == NULL)
+    {
+      g_test_skip_printf ("%s is not installed", vsa_test_browser_name (browser));
+      return FALSE;
+    }
+  if (!have_program ("xdotool"))
+    {
+      g_test_skip ("xdotool is not installed");
+      return FALSE;
+    }
+  if (agent_bin == NULL)
+    {
+      g_test_fail_printf ("VSA_AGENT_BIN must be set (meson test does)");
+      return FALSE;
+    }
+  fixture->vm = vsa_test_xvfb_start (VM_WIDTH, VM_HEIGHT, &error);
+  g_assert_no_error (error);
+  fixture->user = vsa_test_xvfb_start (USER_WIDTH, USER_HEIGHT, &error);
+  g_assert_no_error (error);
+  recorder_start (fixture);
+
+  display_arg = g_strconcat ("--display=", fixture->vm->display, NULL);
+  fixture->agent
+      = vsa_test_spawn ((const char *const[]){ agent_bin, "--listen", "127.0.0.1:0", display_arg,
+                                               "--source=x11", "--verbose", NULL },
+                        (const VsaTestEnv[]){ { "DISPLAY", fixture->vm->display }, { NULL, NULL } },
+                        fixture->agent_log, &error);
+  g_assert_no_error (error);
+  if (!vsa_test_wait_until (find_url, fixture, 10000) || fixture->url == NULL)
+    {
+      g_test_fail_printf ("the agent gave no viewer URL");
+      return FALSE;
+    }
+  page = g_strdup (fixture->url); /* ends with / */
+  browser_dir = g_build_filename (fixture->tmp_dir, "browser", NULL);
+  fixture->browser = vsa_test_browser_start_windowed (browser, program, page, browser_dir,
+                                                      fixture->user->display, USER_WIDTH,
+                                                      USER_HEIGHT, fixture->browser_log, &error);
+  g_assert_no_error (error);
+
+  search->fixture = fixture;
+  search->conn = xcb_connect (fixture->user->display, NULL);
+  g_assert_false (xcb_connection_has_error (search->conn));
+  if (!vsa_test_wait_until (video_is_shown, search, VIDEO_WAIT_MS))
+    {
+      g_test_fail_printf ("the browser on %s showed no video of %s within %d ms",
+                          fixture->user->display, fixture->vm->display, VIDEO_WAIT_MS);
+      return FALSE;
+    }
+  g_test_message ("video at %d,%d-%d,%d on %s", search->x0, search->y0, search->x1, search->y1,
+                  fixture->user->display);
+  return TRUE;
+}
+
+/* ---- The test. ---- */
+
+typedef struct
+{
+  const char *display;
+  const char *expected;
+  char *text; /* the CLIPBOARD's text on display, or NULL */
+} ClipboardRead;
+
+static gboolean
+clipboard_is (gpointer data)
+{
+  ClipboardRead *read = data;
+  const char *argv[] = { "timeout",   "2",        "xclip",       "-o", "-selection",
+                         "clipboard", "-display", read->display, NULL };
+  g_autofree char *out = NULL;
+  int status = 0;
+
+  g_clear_pointer (&read->text, g_free);
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, &out, NULL, &status, NULL)
+      || !g_spawn_check_wait_status (status, NULL))
+    return FALSE;
+  read->text = g_steal_pointer (&out);
+  return g_strcmp0 (read->text, read->expected) == 0;
+}
+
+/* Puts text on display's CLIPBOARD as another client would (xclip serves it from the
+ * background until another owner takes it or the display ends). */
+static gboolean
+copy_on (const char *display, const char *text)
+{
+  g_autofree char *copy = g_strdup_printf (
+      "printf '%s' | xclip -i -selection clipboard -display %s >/dev/null 2>&1", text, display);
+
+  return run_on (display, (const char *const[]){ "sh", "-c", copy, NULL });
+}
+
+static void
+expect_clipboard (const char *display, const char *expected, const char *what)
+{
+  ClipboardRead read = { display, expected, NULL };
+
+  if (!vsa_test_wait_until (clipboard_is, &read, EVENT_WAIT_MS))
+    g_test_fail_printf ("%s CLIPBOARD is \"%s\", not \"%s\"", what,
+                        read.text != NULL ? read.text : "(none)", expected);
+  g_free (read.text);
+}
+
+/* The user's clipboard on :B, pasted with Ctrl+V, is the VM's CLIPBOARD on :A; then what
+ * a VM client copies (after the user's Ctrl+C, which lets the page write the clipboard)
+ * is the user's. */
+static void
+check_clipboard (Fixture *fixture)
+{
+  if (!copy_on (fixture->user->display, "pasted \u2713")
+      || !run_on (fixture->user->display,
+                  (const char *const[]){ "xdotool", "key", "ctrl+v", NULL }))
+    return;
+  expect_clipboard (fixture->vm->display, "pasted \u2713", "the VM's");
+  if (g_test_failed ()
+      || !run_on (fixture->user->display, (const char *const[]){ "xdotool", "key", "ctrl+c", NULL })
+      || !copy_on (fixture->vm->display, "copied in the VM \u2713"))
+    return;
+  expect_clipboard (fixture->user->display, "copied in the VM \u2713", "the user's");
+}
+
+#define XK_Cyrillic_zhe 0x6c6
+#define XK_U_zhe 0x1000436
+
+static void
+test_input (Fixture *fixture, gconstpointer data)
+{
+  VsaTestBrowser browser = GPOINTER_TO_INT (data);
+  VideoSearch search = { 0 };
+  const Recorded *event;
+  g_autofree char *x = NULL, *y = NULL;
+  guint from = 0;
+
+  if (!start_all (fixture, browser, &search))
+    {
+      g_clear_pointer (&search.conn, xcb_disconnect);
+      return;
+    }
+  x = g_strdup_printf ("%d", (search.x0 + search.x1) / 2);
+  y = g_strdup_printf ("%d", (search.y0 + search.y1) / 2);
+  xcb_disconnect (search.conn);
+
+  /* a click at the picture's centre lands near the VM screen's */
+  if (!run_on (fixture->user->display,
+               (const char *const[]){ "xdotool", "mousemove", x, y, "click", "1", NULL }))
+    return;
+  event = expect_event (fixture, XCB_BUTTON_PRESS, 1, 0, 0, &from);
+  if (event == NULL)
+    return;
+  g_test_message ("click at %d,%d", event->x, event->y);
+  g_assert_cmpint (ABS (event->x - VM_WIDTH / 2), <=, VM_WIDTH / 20);
+  g_assert_cmpint (ABS (event->y - VM_HEIGHT / 2), <=, VM_HEIGHT / 20);
+  expect_event (fixture, XCB_BUTTON_RELEASE, 1, 0, 0, &from);
+
+  /* Typed keys arrive in order, a character outside the user's keymap too: xdotool maps
+   * it on a spare keycode for a moment (Chromium then gives key "\0" and the character in
+   * the input event, which the page sends as text). */
+  if (!run_on (fixture->user->display,
+               (const char *const[]){ "xdotool", "type", "--delay", "50", "aZж", NULL }))
+    return;
+  if (expect_event (fixture, XCB_KEY_PRESS, 0, 'a', 0, &from) == NULL
+      || expect_event (fixture, XCB_KEY_PRESS, 0, 'Z', 0, &from) == NULL
+      || expect_event (fixture, XCB_KEY_PRESS, 0, XK_Cyrillic_zhe, XK_U_zhe, &from) == NULL)
+    return;
+
+  /* AltGr on a German keymap: the browser composes '@', the VM gets it (the browser's
+   * AltGraph keydown is not sent) */
+  g_assert_true (have_program ("setxkbmap")); /* x11-xkb-utils, in scripts/install-deps */
+  {
+    g_autofree char *display = g_strdup (fixture->user->display);
+
+    if (run_on (display, (const char *const[]){ "setxkbmap", "de", NULL })
+        && run_on (display, (const char *const[]){ "xdotool", "key", "ISO_Level3_Shift+q", NULL }))
+      expect_event (fixture, XCB_KEY_PRESS, 0, '@', 0, &from);
+    /* a dead key: the browser composes, the VM gets the é */
+    if (!g_test_failed ()
+        && run_on (display, (const char *const[]){ "xdotool", "key", "--delay", "50", "dead_acute",
+                                                   "e", NULL }))
+      expect_event (fixture, XCB_KEY_PRESS, 0, 0xe9, 0x10000e9, &from);
+  }
+}
+
+/* Ctrl+V: the user's clipboard goes to the VM's CLIPBOARD before the V; Ctrl+C in the VM
+ * comes back. */
+static void
+test_clipboard (Fixture *fixture, gconstpointer data)
+{
+  VsaTestBrowser browser = GPOINTER_TO_INT (data);
+  VideoSearch search = { 0 };
+
+  g_assert_true (have_program ("xclip")); /* in scripts/install-deps */
+  if (start_all (fixture, browser, &search))
+    check_clipboard (fixture);
+  g_clear_pointer (&search.conn, xcb_disconnect);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/vsa/viewer/chromium/input", Fixture, GINT_TO_POINTER (VSA_TEST_BROWSER_CHROMIUM),
+              fixture_set_up, test_input, fixture_tear_down);
+  g_test_add ("/vsa/viewer/firefox/input", Fixture, GINT_TO_POINTER (VSA_TEST_BROWSER_FIREFOX),
+              fixture_set_up, test_input, fixture_tear_down);
+  g_test_add ("/vsa/viewer/chromium/clipboard", Fixture,
+              GINT_TO_POINTER (VSA_TEST_BROWSER_CHROMIUM), fixture_set_up, test_clipboard,
+              fixture_tear_down);
+  g_test_add ("/vsa/viewer/firefox/clipboard", Fixture, GINT_TO_POINTER (VSA_TEST_BROWSER_FIREFOX),
+              fixture_set_up, test_clipboard, fixture_tear_down);
+  return g_test_run ();
+}
