@@ -572,6 +572,7 @@ clear_session (VsaAgent *self)
       g_signal_handlers_disconnect_by_data (self->session, self);
       vsa_session_stop (self->session);
       g_clear_object (&self->session);
+      vsa_session_release_memory_soon ();
     }
   g_clear_pointer (&self->choice, vsa_codec_choice_free);
   g_clear_pointer (&self->answer_sdp, g_free);

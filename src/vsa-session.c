@@ -4,6 +4,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include <json-glib/json-glib.h>
+#include <malloc.h>
 
 #include "vsa-bitrate.h"
 #include "vsa-clipboard.h"
@@ -1215,6 +1216,19 @@ prepare (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
   if (dtls != NULL)
     gst_object_unref (gst_object_ref_sink (dtls));
   g_task_return_boolean (task, dtls != NULL);
+}
+
+static gboolean
+trim_heap (gpointer data)
+{
+  malloc_trim (0);
+  return G_SOURCE_REMOVE;
+}
+
+void
+vsa_session_release_memory_soon (void)
+{
+  g_idle_add_full (G_PRIORITY_LOW, trim_heap, NULL, NULL);
 }
 
 void

@@ -82,6 +82,12 @@ VsaEndReason vsa_session_get_end_reason (VsaSession *self);
 
 /* Does once per process, on a worker thread, what the first session would otherwise do
  * on its critical path (libsrtp's start, the DTLS certificate). FALSE: no DTLS plugin. */
+/* After a session ended: gives the heap it freed back to the system once the main loop is
+ * idle. glibc keeps freed memory in its arenas, so the RSS while waiting, and from one
+ * session to the next, would otherwise depend on how the last session's threads left them
+ * (seen: 3 MB either way). */
+void vsa_session_release_memory_soon (void);
+
 void vsa_session_prepare_async (GCancellable *cancellable, GAsyncReadyCallback callback,
                                 gpointer user_data);
 gboolean vsa_session_prepare_finish (GAsyncResult *result, GError **error);

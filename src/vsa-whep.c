@@ -76,6 +76,7 @@ end_session (VsaWhep *self, const char *reason)
   g_signal_handlers_disconnect_by_data (self->session, self);
   vsa_session_stop (self->session);
   g_clear_object (&self->session);
+  vsa_session_release_memory_soon ();
   g_clear_pointer (&self->choice, vsa_codec_choice_free);
   g_clear_pointer (&self->location, g_free);
 }
