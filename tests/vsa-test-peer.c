@@ -447,8 +447,8 @@ vsa_test_peer_apply_answer (VsaTestPeer *peer, VsaTestController *controller,
   const char *sdp_text;
   AnswerWait wait = { controller, session_id };
 
-  /* the agent's own budget under a sick controller: 20 s of retries, the last of which
-   * may take a request timeout (10 s), after backoff or a Retry-After */
+  /* the agent's own budget under a sick controller: 20 s of retries (backoff or a
+   * Retry-After between them), the last of which may take a request timeout (5 s) */
   g_assert_true (vsa_test_wait_until (has_answer, &wait, 40000));
   answer_json = vsa_test_controller_dup_answer (controller, session_id);
   g_assert_true (json_parser_load_from_data (parser, answer_json, -1, &error));
