@@ -22,7 +22,6 @@ struct _VsaAgent
   GCancellable *cancellable; /* every request; cancelled by stop */
   GRand *rand;
   VsaBackoff backoff;
-  gboolean preparing; /* vsa_session_prepare_async has not called back yet */
 
   VsaAgentState state;
   guint poll_id;
@@ -816,19 +815,6 @@ schedule_poll (VsaAgent *self, guint delay_ms)
   self->poll_id = g_timeout_add (delay_ms, poll_offer, self);
 }
 
-static void
-on_prepared (GObject *source, GAsyncResult *result, gpointer data)
-{
-  VsaAgent *self = data;
-  g_autoptr (GError) error = NULL;
-
-  self->preparing = FALSE;
-  if (!vsa_session_prepare_finish (result, &error)
-      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  g_debug ("session %s: ready to answer", self->config->session_id);
-}
-
 void
 vsa_agent_start (VsaAgent *self)
 {
@@ -836,9 +822,8 @@ vsa_agent_start (VsaAgent *self)
       = g_get_monotonic_time () + (gint64) self->config->fast_window_s * G_USEC_PER_SEC;
   g_message ("session %s: waiting for an offer from %s", self->config->session_id,
              self->config->controller_url);
-  self->preparing = TRUE;
   update_status (self);
-  vsa_session_prepare_async (self->cancellable, on_prepared, self);
+  vsa_session_prepare ();
   refresh_ice_servers (self);
   schedule_poll (self, 0);
 }
@@ -847,10 +832,7 @@ void
 vsa_agent_stop (VsaAgent *self)
 {
   g_cancellable_cancel (self->cancellable);
-  /* The key generation cannot be interrupted, and an exit while it runs crashes in
-   * OpenSSL's exit handlers: wait for it (at most a few hundred ms). */
-  while (self->preparing)
-    g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
+  vsa_session_prepare_wait ();
   g_clear_handle_id (&self->poll_id, g_source_remove);
   g_clear_handle_id (&self->ice_refresh_id, g_source_remove);
   g_clear_pointer (&self->pending_offer, vsa_offer_free);

@@ -388,9 +388,10 @@ fake_keys (VsaInput *self, guint8 type, const guint8 *keycodes, guint n)
 /* Presses keysym's key at exactly the level it needs: Shift pressed around it if the user
  * holds none, or, for a character, the user's Shift let go around it (and held again
  * after: it is still down for what follows). Named keys keep the user's Shift
- * (Shift+Arrow selects). Returns the keycode, 0 if none. */
+ * (Shift+Arrow selects). With unless_down, a key already down is left alone. Returns the
+ * keycode, 0 if none was pressed. */
 static guint8
-press_keysym (VsaInput *self, xcb_keysym_t keysym)
+press_keysym (VsaInput *self, xcb_keysym_t keysym, gboolean unless_down)
 {
   Level level;
   guint8 keycode = resolve_keysym (self, keysym, &level);
@@ -404,6 +405,8 @@ press_keysym (VsaInput *self, xcb_keysym_t keysym)
       g_debug ("input: no keycode for keysym 0x%x", keysym);
       return 0;
     }
+  if (unless_down && self->keys_down[keycode])
+    return 0;
   if (level == LEVEL_SHIFT && n_held == 0)
     shift_keycode = resolve_keysym (self, XK_Shift_L, &(Level){ LEVEL_BASE });
   if (level == LEVEL_BASE && keysym_unichar (keysym) != 0)
@@ -676,7 +679,7 @@ handle_key (VsaInput *self, JsonObject *event, gboolean down)
     }
   if (down)
     {
-      guint8 pressed = press_keysym (self, keysym);
+      guint8 pressed = press_keysym (self, keysym, FALSE);
 
       if (pressed != 0 && code != NULL)
         g_hash_table_insert (self->codes_down, g_strdup (code), GUINT_TO_POINTER (pressed));
@@ -709,10 +712,7 @@ handle_text (VsaInput *self, JsonObject *event)
       if (!take_tokens (self, 1))
         break;
       /* a key the user holds is left alone */
-      keycode = resolve_keysym (self, keysym, &(Level){ LEVEL_BASE });
-      if (keycode == 0 || self->keys_down[keycode])
-        continue;
-      keycode = press_keysym (self, keysym);
+      keycode = press_keysym (self, keysym, TRUE);
       if (keycode != 0)
         release_keycode (self, keycode);
     }

@@ -1206,8 +1206,8 @@ vsa_session_start (VsaSession *self, GstSDPMessage *sdp, GPtrArray *offer_candid
  * Done once, ahead, on a worker thread; a session that starts earlier waits for it as
  * before. Together 7 MB of RSS; the other plugins (libnice alone is 7 MB for 7 ms) are
  * left to the first session. */
-static void
-prepare (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+static gpointer
+prepare (gpointer data)
 {
   g_autoptr (GstPlugin) srtp = gst_plugin_load_by_name ("srtp");
   GstElement *dtls;
@@ -1215,7 +1215,26 @@ prepare (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
   dtls = gst_element_factory_make ("dtlsdec", NULL);
   if (dtls != NULL)
     gst_object_unref (gst_object_ref_sink (dtls));
-  g_task_return_boolean (task, dtls != NULL);
+  g_debug ("ready to answer: DTLS key %s, SRTP %s", dtls != NULL ? "made" : "unavailable",
+           srtp != NULL ? "loaded" : "unavailable");
+  return NULL;
+}
+
+/* on the main thread only */
+static GThread *prepare_thread;
+
+void
+vsa_session_prepare (void)
+{
+  if (prepare_thread == NULL)
+    prepare_thread = g_thread_new ("vsa-prepare", prepare, NULL);
+}
+
+void
+vsa_session_prepare_wait (void)
+{
+  if (prepare_thread != NULL)
+    g_thread_join (g_steal_pointer (&prepare_thread));
 }
 
 static gboolean
@@ -1229,22 +1248,6 @@ void
 vsa_session_release_memory_soon (void)
 {
   g_idle_add_full (G_PRIORITY_LOW, trim_heap, NULL, NULL);
-}
-
-void
-vsa_session_prepare_async (GCancellable *cancellable, GAsyncReadyCallback callback,
-                           gpointer user_data)
-{
-  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, vsa_session_prepare_async);
-  g_task_run_in_thread (task, prepare);
-}
-
-gboolean
-vsa_session_prepare_finish (GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* The m-line a candidate belongs to: its index, else the one its mid names, else 0. */

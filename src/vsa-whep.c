@@ -30,8 +30,7 @@ struct _VsaWhep
   char *location;             /* "/whep/<uuid>" of the session */
   SoupServerMessage *pending; /* the POST waiting for the session's answer */
   gulong pending_disconnected_id;
-  gint64 offer_at;    /* monotonic µs */
-  gboolean preparing; /* vsa_session_prepare_async has not called back yet */
+  gint64 offer_at; /* monotonic µs */
 };
 
 static void
@@ -291,23 +290,11 @@ vsa_whep_free (VsaWhep *self)
 {
   if (self == NULL)
     return;
-  /* an exit while the key is made crashes in OpenSSL's exit handlers: see vsa-agent.c */
-  while (self->preparing)
-    g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
+  vsa_session_prepare_wait ();
   end_session (self, "stopping");
   soup_server_disconnect (self->server);
   g_object_unref (self->server);
   g_free (self);
-}
-
-static void
-on_prepared (GObject *source, GAsyncResult *result, gpointer data)
-{
-  VsaWhep *self = data;
-
-  self->preparing = FALSE;
-  vsa_session_prepare_finish (result, NULL);
-  g_debug ("standalone: ready to answer");
 }
 
 gboolean
@@ -315,12 +302,8 @@ vsa_whep_listen (VsaWhep *self, const char *address, guint port, GError **error)
 {
   if (!vsa_http_listen (self->server, address, port, &self->port, error))
     return FALSE;
-  /* the first session's DTLS key, made ahead as the agent does (vsa_session_prepare_async) */
-  if (!self->preparing)
-    {
-      self->preparing = TRUE;
-      vsa_session_prepare_async (NULL, on_prepared, self);
-    }
+  /* the first session's DTLS key, made ahead as the agent does */
+  vsa_session_prepare ();
   return TRUE;
 }
 

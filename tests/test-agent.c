@@ -579,27 +579,6 @@ clipboard_is (gpointer data)
   return g_strcmp0 (text, wait->expected) == 0;
 }
 
-/* Another X client owning CLIPBOARD with text (xclip in the foreground, to stop). */
-static GSubprocess *
-copy_in_vm (const char *display, const char *text)
-{
-  g_autoptr (GSubprocessLauncher) launcher
-      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
-  g_autoptr (GError) error = NULL;
-  GSubprocess *process;
-
-  g_subprocess_launcher_setenv (launcher, "DISPLAY", display, TRUE);
-  process = g_subprocess_launcher_spawn (launcher, &error, "xclip", "-quiet", "-i", "-selection",
-                                         "clipboard", NULL);
-  g_assert_no_error (error);
-  g_output_stream_write_all (g_subprocess_get_stdin_pipe (process), text, strlen (text), NULL, NULL,
-                             &error);
-  g_assert_no_error (error);
-  g_output_stream_close (g_subprocess_get_stdin_pipe (process), NULL, &error);
-  g_assert_no_error (error);
-  return process;
-}
-
 typedef struct
 {
   VsaTestPeer *peer;
@@ -673,7 +652,7 @@ test_input_channel (void)
   clipboard.display = xvfb->display;
   clipboard.expected = "pasted \xe2\x9c\x93";
   g_assert_true (vsa_test_wait_until (clipboard_is, &clipboard, 10000));
-  copier = copy_in_vm (xvfb->display, "copied in the VM");
+  copier = vsa_test_xclip_copy (xvfb->display, NULL, "copied in the VM", 16);
   copied.peer = peer;
   copied.expected = "{\"type\":\"clipboard\",\"text\":\"copied in the VM\"}";
   g_assert_true (vsa_test_wait_until (peer_got_message, &copied, 10000));

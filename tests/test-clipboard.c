@@ -4,7 +4,6 @@
 #include "vsa-clipboard.h"
 #include "vsa-test-util.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 #include <xcb/xcb.h>
 
@@ -18,7 +17,6 @@ typedef struct
   VsaClipboard *clipboard;
   GPtrArray *changed; /* of char *, as reported */
   GPtrArray *servers; /* of GSubprocess: xclip -i in the foreground */
-  char *tmpdir;
 } Fixture;
 
 static void
@@ -36,8 +34,6 @@ fixture_set_up (Fixture *fixture, gconstpointer data)
 
   fixture->changed = g_ptr_array_new_with_free_func (g_free);
   fixture->servers = g_ptr_array_new_with_free_func (g_object_unref);
-  fixture->tmpdir = g_dir_make_tmp ("test-clipboard-XXXXXX", &error);
-  g_assert_no_error (error);
   fixture->xvfb = vsa_test_xvfb_start (320, 240, &error);
   g_assert_no_error (error);
   fixture->clipboard = vsa_clipboard_new (fixture->xvfb->display);
@@ -53,14 +49,6 @@ fixture_tear_down (Fixture *fixture, gconstpointer data)
   g_clear_object (&fixture->clipboard);
   g_clear_pointer (&fixture->xvfb, vsa_test_xvfb_free);
   g_ptr_array_unref (fixture->changed);
-  if (fixture->tmpdir != NULL)
-    {
-      g_autofree char *file = g_build_filename (fixture->tmpdir, "content", NULL);
-
-      g_unlink (file);
-      g_rmdir (fixture->tmpdir);
-      g_free (fixture->tmpdir);
-    }
 }
 
 static char *
@@ -74,25 +62,8 @@ xclip_output (Fixture *fixture, const char *const *args)
 static void
 xclip_serve (Fixture *fixture, const char *target, const char *content, gsize length)
 {
-  g_autofree char *file = g_build_filename (fixture->tmpdir, "content", NULL);
-  const VsaTestEnv env[] = { { "DISPLAY", fixture->xvfb->display }, { NULL, NULL } };
-  const char *argv[]
-      = { "xclip", "-quiet", "-i", "-selection", "clipboard", file, NULL, NULL, NULL };
-  g_autoptr (GError) error = NULL;
-  GSubprocess *process;
-
-  if (target != NULL)
-    {
-      argv[5] = "-t";
-      argv[6] = target;
-      argv[7] = file;
-    }
-  g_file_set_contents (file, content, (gssize) length, &error);
-  g_assert_no_error (error);
-  /* -quiet: in the foreground, so that it is ours to stop */
-  process = vsa_test_spawn (argv, env, NULL, &error);
-  g_assert_no_error (error);
-  g_ptr_array_add (fixture->servers, process);
+  g_ptr_array_add (fixture->servers,
+                   vsa_test_xclip_copy (fixture->xvfb->display, target, content, length));
 }
 
 typedef struct

@@ -334,17 +334,6 @@ warned_with (gpointer part)
   return FALSE;
 }
 
-/* Sessions retried for tens of seconds are paced by the agent's own timeouts, which
- * valgrind's slowness outruns; the normal and ASan runs cover these. */
-static gboolean
-skipped_under_valgrind (void)
-{
-  if (vsa_test_timeout_multiplier () == 1)
-    return FALSE;
-  g_test_skip ("not under valgrind");
-  return TRUE;
-}
-
 /* The controller refuses every answer. To a real Chromium offer without candidates
  * (nothing can fail ICE) the agent retries the answer for 20 s, then says so and ends
  * the session. A peer whose checks fail first (it has no answer to reply with) changes
@@ -362,7 +351,7 @@ test_answer_refused (Fixture *fixture, gconstpointer data)
 
   /* Under valgrind its last session, the one the controller finally takes, waited more
    * than the session's 5 s for the first frame after two sessions of retries. */
-  if (skipped_under_valgrind ())
+  if (vsa_test_skipped_under_valgrind ())
     return;
   peer = vsa_test_peer_new (VSA_TEST_PEER_H264);
 
@@ -419,7 +408,7 @@ test_answer_late (Fixture *fixture, gconstpointer data)
 
   /* Under valgrind one CI run connected ICE and then got nothing from the in-process peer
    * (not reproduced alone). */
-  if (skipped_under_valgrind ())
+  if (vsa_test_skipped_under_valgrind ())
     return;
   /* after the skip: a peer freed at once fails its own offer in flight */
   peer = vsa_test_peer_new (VSA_TEST_PEER_H264);

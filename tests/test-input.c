@@ -3,6 +3,7 @@
  * Needs xvfb. */
 
 #include "vsa-input.h"
+#include "vsa-test-recorder.h"
 #include "vsa-test-util.h"
 
 #include <xcb/xcb.h>
@@ -15,110 +16,19 @@
 
 typedef struct
 {
-  guint8 type; /* XCB_KEY_PRESS, …, XCB_MOTION_NOTIFY */
-  guint8 detail;
-  guint32 keysym; /* keys: as the mapping translated it */
-  guint16 state;
-  gint16 x, y;
-} Recorded;
-
-typedef struct
-{
   VsaTestXvfb *xvfb;
-  xcb_connection_t *conn;
-  xcb_window_t window;
-  GArray *events; /* of Recorded */
+  VsaTestRecorder *recorder;
   VsaInput *input;
 } Fixture;
-
-static guint32
-keysym_now (Fixture *fixture, guint8 keycode, guint16 state)
-{
-  g_autofree xcb_get_keyboard_mapping_reply_t *reply = xcb_get_keyboard_mapping_reply (
-      fixture->conn, xcb_get_keyboard_mapping (fixture->conn, keycode, 1), NULL);
-  xcb_keysym_t *keysyms;
-  gboolean shift = (state & XCB_MOD_MASK_SHIFT) != 0;
-
-  if (reply == NULL || reply->keysyms_per_keycode == 0)
-    return 0;
-  keysyms = xcb_get_keyboard_mapping_keysyms (reply);
-  /* Lock inverts the level of a letter (lower, upper) pair, as XKB's ALPHABETIC type */
-  if ((state & XCB_MOD_MASK_LOCK) && reply->keysyms_per_keycode > 1 && keysyms[0] < 0x100
-      && keysyms[1] != keysyms[0] && g_unichar_toupper (keysyms[0]) == keysyms[1])
-    shift = !shift;
-  if (shift && reply->keysyms_per_keycode > 1 && keysyms[1] != 0)
-    return keysyms[1];
-  return keysyms[0];
-}
-
-static void
-poll_events (Fixture *fixture)
-{
-  xcb_generic_event_t *event;
-
-  while ((event = xcb_poll_for_event (fixture->conn)) != NULL)
-    {
-      Recorded recorded = { .type = event->response_type & 0x7f };
-
-      switch (recorded.type)
-        {
-        case XCB_KEY_PRESS:
-        case XCB_KEY_RELEASE:
-          {
-            xcb_key_press_event_t *key = (xcb_key_press_event_t *) event;
-
-            recorded.detail = key->detail;
-            recorded.state = key->state;
-            recorded.keysym = keysym_now (fixture, key->detail, key->state);
-          }
-          break;
-        case XCB_BUTTON_PRESS:
-        case XCB_BUTTON_RELEASE:
-        case XCB_MOTION_NOTIFY:
-          {
-            /* the three share this layout */
-            xcb_button_press_event_t *pointer = (xcb_button_press_event_t *) event;
-
-            recorded.detail = pointer->detail;
-            recorded.state = pointer->state;
-            recorded.x = pointer->root_x;
-            recorded.y = pointer->root_y;
-          }
-          break;
-        default:
-          recorded.type = 0;
-        }
-      if (recorded.type != 0)
-        g_array_append_val (fixture->events, recorded);
-      free (event);
-    }
-}
 
 static void
 fixture_set_up (Fixture *fixture, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  const guint32 values[]
-      = { 1, /* override-redirect */
-          XCB_EVENT_MASK_KEY_PRESS | XCB_EVENT_MASK_KEY_RELEASE | XCB_EVENT_MASK_BUTTON_PRESS
-              | XCB_EVENT_MASK_BUTTON_RELEASE | XCB_EVENT_MASK_POINTER_MOTION };
-  xcb_screen_t *screen;
 
-  fixture->events = g_array_new (FALSE, TRUE, sizeof (Recorded));
   fixture->xvfb = vsa_test_xvfb_start (WIDTH, HEIGHT, &error);
   g_assert_no_error (error);
-  fixture->conn = xcb_connect (fixture->xvfb->display, NULL);
-  g_assert_false (xcb_connection_has_error (fixture->conn));
-  screen = xcb_setup_roots_iterator (xcb_get_setup (fixture->conn)).data;
-  fixture->window = xcb_generate_id (fixture->conn);
-  xcb_create_window (fixture->conn, XCB_COPY_FROM_PARENT, fixture->window, screen->root, 0, 0,
-                     WIDTH, HEIGHT, 0, XCB_WINDOW_CLASS_INPUT_OUTPUT, screen->root_visual,
-                     XCB_CW_OVERRIDE_REDIRECT | XCB_CW_EVENT_MASK, values);
-  xcb_map_window (fixture->conn, fixture->window);
-  xcb_set_input_focus (fixture->conn, XCB_INPUT_FOCUS_POINTER_ROOT, fixture->window,
-                       XCB_CURRENT_TIME);
-  /* a round trip: the window is there before anything is injected */
-  free (xcb_get_input_focus_reply (fixture->conn, xcb_get_input_focus (fixture->conn), NULL));
+  fixture->recorder = vsa_test_recorder_new (fixture->xvfb->display, WIDTH, HEIGHT, 0x000000);
   fixture->input = vsa_input_new (fixture->xvfb->display);
 }
 
@@ -126,86 +36,61 @@ static void
 fixture_tear_down (Fixture *fixture, gconstpointer data)
 {
   g_clear_object (&fixture->input);
-  if (fixture->conn != NULL)
-    xcb_disconnect (fixture->conn);
+  g_clear_pointer (&fixture->recorder, vsa_test_recorder_free);
   g_clear_pointer (&fixture->xvfb, vsa_test_xvfb_free);
-  g_array_unref (fixture->events);
+}
+
+/* Waits for a key or button event (after index *from, which it moves past it). */
+static const VsaTestRecorded *
+expect_event (Fixture *fixture, guint8 type, guint8 detail, guint32 keysym, guint *from)
+{
+  return vsa_test_recorder_expect (fixture->recorder, type, detail, keysym, 0, from, WAIT_MS);
 }
 
 typedef struct
 {
   Fixture *fixture;
-  Recorded want;         /* type and those of detail, keysym, x, y that are not 0 … */
-  gboolean any_position; /* … and x, y unless this */
-  guint from;            /* looked for from this index */
-  guint found;           /* its index */
-} Expect;
+  gint16 x, y;
+  guint found; /* the motion's index */
+} MotionWait;
 
 static gboolean
-matches (const Recorded *got, const Expect *expect)
+find_motion (gpointer data)
 {
-  const Recorded *want = &expect->want;
+  MotionWait *wait = data;
+  GArray *events = wait->fixture->recorder->events;
 
-  return got->type == want->type && (want->detail == 0 || got->detail == want->detail)
-         && (want->keysym == 0 || got->keysym == want->keysym)
-         && (expect->any_position || (got->x == want->x && got->y == want->y));
-}
-
-static gboolean
-find_expected (gpointer data)
-{
-  Expect *expect = data;
-  GArray *events = expect->fixture->events;
-
-  poll_events (expect->fixture);
-  for (guint i = expect->from; i < events->len; i++)
-    if (matches (&g_array_index (events, Recorded, i), expect))
-      {
-        expect->found = i;
-        return TRUE;
-      }
-  return FALSE;
-}
-
-/* Waits for a key or button event (after index *from, which it moves past it). */
-static const Recorded *
-expect_event (Fixture *fixture, guint8 type, guint8 detail, guint32 keysym, guint *from)
-{
-  Expect expect = { fixture, { .type = type, .detail = detail, .keysym = keysym }, TRUE, *from };
-
-  if (!vsa_test_wait_until (find_expected, &expect, WAIT_MS))
+  vsa_test_recorder_poll (wait->fixture->recorder);
+  for (guint i = 0; i < events->len; i++)
     {
-      for (guint i = 0; i < fixture->events->len; i++)
+      const VsaTestRecorded *got = &g_array_index (events, VsaTestRecorded, i);
+
+      if (got->type == XCB_MOTION_NOTIFY && got->x == wait->x && got->y == wait->y)
         {
-          Recorded *r = &g_array_index (fixture->events, Recorded, i);
-          g_test_message ("event %u: type %u detail %u keysym 0x%x state 0x%x", i, r->type,
-                          r->detail, r->keysym, r->state);
+          wait->found = i;
+          return TRUE;
         }
-      g_test_fail_printf ("no event of type %u (detail %u, keysym 0x%x) within %d ms", type, detail,
-                          keysym, WAIT_MS);
-      return NULL;
     }
-  *from = expect.found + 1;
-  return &g_array_index (fixture->events, Recorded, expect.found);
+  return FALSE;
 }
 
 /* Waits for the pointer to arrive at (x, y); returns the event's index. */
 static guint
 expect_motion (Fixture *fixture, gint16 x, gint16 y)
 {
-  Expect expect = { fixture, { .type = XCB_MOTION_NOTIFY, .x = x, .y = y }, FALSE, 0 };
+  MotionWait wait = { fixture, x, y, 0 };
 
-  if (!vsa_test_wait_until (find_expected, &expect, WAIT_MS))
+  if (!vsa_test_wait_until (find_motion, &wait, WAIT_MS))
     g_test_fail_printf ("the pointer did not arrive at %d,%d within %d ms", x, y, WAIT_MS);
-  return expect.found;
+  return wait.found;
 }
 
 static gboolean
 has_motion (Fixture *fixture, gint16 x, gint16 y)
 {
-  Expect expect = { fixture, { .type = XCB_MOTION_NOTIFY, .x = x, .y = y }, FALSE, 0 };
+  MotionWait wait = { fixture, x, y, 0 };
 
-  return find_expected (&expect);
+  return find_motion (&wait);
 }
 
 static void
@@ -262,7 +147,7 @@ test_wheel (Fixture *fixture, gconstpointer data)
 static void
 test_type_latin (Fixture *fixture, gconstpointer data)
 {
-  const Recorded *event;
+  const VsaTestRecorded *event;
   guint from = 0;
 
   send (fixture, "{\"type\":\"text\",\"text\":\"aZ\"}");
@@ -345,7 +230,7 @@ tap_key (Fixture *fixture, const char *code, const char *key)
 static void
 test_held_shift (Fixture *fixture, gconstpointer data)
 {
-  const Recorded *event;
+  const VsaTestRecorded *event;
   guint from = 0;
 
   send_key (fixture, "keydown", "ShiftLeft", "Shift");
@@ -370,7 +255,7 @@ test_held_shift (Fixture *fixture, gconstpointer data)
 static void
 test_caps_lock (Fixture *fixture, gconstpointer data)
 {
-  const Recorded *event;
+  const VsaTestRecorded *event;
   guint from = 0;
 
   tap_key (fixture, "CapsLock", "CapsLock");
@@ -406,9 +291,9 @@ test_altgr_dead (Fixture *fixture, gconstpointer data)
   tap_key (fixture, "Enter", "Enter");
   expect_event (fixture, XCB_KEY_RELEASE, 0, 0xff0d, &from);
   /* no press but @, ê, Enter (and the Shift @ needs on a US map) */
-  for (guint i = 0; i < fixture->events->len; i++)
+  for (guint i = 0; i < fixture->recorder->events->len; i++)
     {
-      const Recorded *r = &g_array_index (fixture->events, Recorded, i);
+      const VsaTestRecorded *r = &g_array_index (fixture->recorder->events, VsaTestRecorded, i);
 
       if (r->type == XCB_KEY_PRESS && r->keysym != XK_Shift_L && r->keysym != '@'
           && r->keysym != 0xea && r->keysym != 0xff0d)
@@ -423,7 +308,7 @@ test_altgr_dead (Fixture *fixture, gconstpointer data)
 static void
 test_release_on_close (Fixture *fixture, gconstpointer data)
 {
-  const Recorded *event;
+  const VsaTestRecorded *event;
   guint8 keycode;
   guint from = 0;
 
@@ -437,7 +322,7 @@ test_release_on_close (Fixture *fixture, gconstpointer data)
   expect_event (fixture, XCB_KEY_RELEASE, 0, XK_Shift_L, &(guint){ 0 });
   expect_event (fixture, XCB_KEY_RELEASE, keycode, 0, &(guint){ 0 });
 
-  from = fixture->events->len;
+  from = fixture->recorder->events->len;
   send (fixture, "{\"type\":\"keydown\",\"code\":\"ShiftRight\",\"key\":\"Shift\"}");
   send (fixture, "{\"type\":\"pointerdown\",\"button\":1}");
   expect_event (fixture, XCB_BUTTON_PRESS, 2, 0, &from);
@@ -462,8 +347,9 @@ test_malformed (Fixture *fixture, gconstpointer data)
   send (fixture, "{\"type\":\"pointermove\",\"x\":0.1,\"y\":0.1}");
   expect_motion (fixture, WIDTH / 10, HEIGHT / 10);
   g_assert_false (has_motion (fixture, WIDTH / 2, HEIGHT / 2));
-  for (guint i = 0; i < fixture->events->len; i++)
-    g_assert_cmpuint (g_array_index (fixture->events, Recorded, i).type, ==, XCB_MOTION_NOTIFY);
+  for (guint i = 0; i < fixture->recorder->events->len; i++)
+    g_assert_cmpuint (g_array_index (fixture->recorder->events, VsaTestRecorded, i).type, ==,
+                      XCB_MOTION_NOTIFY);
 }
 
 static void
@@ -490,8 +376,8 @@ has_200_motions (gpointer data)
 {
   Fixture *fixture = data;
 
-  poll_events (fixture);
-  return fixture->events->len >= VSA_INPUT_MAX_RATE;
+  vsa_test_recorder_poll (fixture->recorder);
+  return fixture->recorder->events->len >= VSA_INPUT_MAX_RATE;
 }
 
 /* A burst of 400 moves: 200 (the budget, and what refilled meanwhile) arrive. */
@@ -514,8 +400,8 @@ test_rate_limit (Fixture *fixture, gconstpointer data)
   g_assert_true (vsa_test_wait_until (has_200_motions, fixture, WAIT_MS));
   /* whatever else was on its way */
   g_usleep (200 * 1000);
-  poll_events (fixture);
-  g_assert_cmpuint (fixture->events->len, <=,
+  vsa_test_recorder_poll (fixture->recorder);
+  g_assert_cmpuint (fixture->recorder->events->len, <=,
                     VSA_INPUT_MAX_RATE + 1 + elapsed_s * VSA_INPUT_MAX_RATE);
 }
 

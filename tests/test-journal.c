@@ -197,11 +197,8 @@ test_agent_fields (void)
 
   /* valgrind 3.19 has no pidfd_open (GLib's child watch) and the agent it runs would be
    * slowed past the waits below; the normal and ASan runs cover this. */
-  if (vsa_test_timeout_multiplier () > 1)
-    {
-      g_test_skip ("not under valgrind");
-      return;
-    }
+  if (vsa_test_skipped_under_valgrind ())
+    return;
 
   g_assert_no_error (error);
   /* only this thread (and what it spawns) sees the tmpfs: the machine's /run is untouched */

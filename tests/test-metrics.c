@@ -301,11 +301,8 @@ test_agent_scrape (void)
 
   /* Streaming under valgrind does not reach the stats the scrape waits for in time; the
    * normal and ASan runs cover this. */
-  if (vsa_test_timeout_multiplier () > 1)
-    {
-      g_test_skip ("not under valgrind");
-      return;
-    }
+  if (vsa_test_skipped_under_valgrind ())
+    return;
 
   g_assert_no_error (error);
   config->session_id = g_strdup (SESSION);

@@ -7,6 +7,7 @@
  * Runs under tests/netns-run. Needs: xvfb, xdotool, xclip, chromium and/or firefox-esr. */
 
 #include "vsa-test-browser.h"
+#include "vsa-test-recorder.h"
 #include "vsa-test-util.h"
 
 #include <string.h>
@@ -23,21 +24,10 @@
 
 typedef struct
 {
-  guint8 type; /* XCB_KEY_PRESS, XCB_BUTTON_PRESS, … */
-  guint8 detail;
-  guint32 keysym; /* keys: as the mapping translated it the moment it was read */
-  guint16 state;
-  gint16 x, y;
-} Recorded;
-
-typedef struct
-{
   char *tmp_dir;
-  VsaTestXvfb *vm;        /* :A */
-  VsaTestXvfb *user;      /* :B */
-  xcb_connection_t *conn; /* to :A */
-  xcb_window_t window;
-  GArray *events; /* of Recorded */
+  VsaTestXvfb *vm;           /* :A */
+  VsaTestXvfb *user;         /* :B */
+  VsaTestRecorder *recorder; /* on :A */
   GSubprocess *agent;
   char *agent_log;
   GSubprocess *browser;
@@ -45,147 +35,14 @@ typedef struct
   char *url;
 } Fixture;
 
-/* ---- The recorder on :A (as in test-input.c). ---- */
-
-static guint32
-keysym_now (Fixture *fixture, guint8 keycode, guint16 state)
-{
-  g_autofree xcb_get_keyboard_mapping_reply_t *reply = xcb_get_keyboard_mapping_reply (
-      fixture->conn, xcb_get_keyboard_mapping (fixture->conn, keycode, 1), NULL);
-  xcb_keysym_t *keysyms;
-  guint per;
-
-  if (reply == NULL || reply->keysyms_per_keycode == 0)
-    return 0;
-  per = reply->keysyms_per_keycode;
-  keysyms = xcb_get_keyboard_mapping_keysyms (reply);
-  /* group 2 (AltGr, Mode_switch) holds the third and fourth */
-  if ((state & XCB_MOD_MASK_5) && per > 4 && keysyms[4] != 0)
-    return keysyms[(state & XCB_MOD_MASK_SHIFT) && keysyms[5] != 0 ? 5 : 4];
-  if ((state & XCB_MOD_MASK_SHIFT) && per > 1 && keysyms[1] != 0)
-    return keysyms[1];
-  return keysyms[0];
-}
-
-static void
-poll_events (Fixture *fixture)
-{
-  xcb_generic_event_t *event;
-
-  while ((event = xcb_poll_for_event (fixture->conn)) != NULL)
-    {
-      Recorded recorded = { .type = event->response_type & 0x7f };
-
-      if (recorded.type == XCB_KEY_PRESS || recorded.type == XCB_KEY_RELEASE)
-        {
-          xcb_key_press_event_t *key = (xcb_key_press_event_t *) event;
-
-          recorded.detail = key->detail;
-          recorded.state = key->state;
-          recorded.keysym = keysym_now (fixture, key->detail, key->state);
-        }
-      else if (recorded.type == XCB_BUTTON_PRESS || recorded.type == XCB_BUTTON_RELEASE)
-        {
-          xcb_button_press_event_t *button = (xcb_button_press_event_t *) event;
-
-          recorded.detail = button->detail;
-          recorded.state = button->state;
-          recorded.x = button->root_x;
-          recorded.y = button->root_y;
-        }
-      else
-        recorded.type = 0;
-      if (recorded.type != 0)
-        g_array_append_val (fixture->events, recorded);
-      free (event);
-    }
-}
-
-typedef struct
-{
-  Fixture *fixture;
-  guint8 type;
-  guint8 detail;      /* 0: any */
-  guint32 keysyms[2]; /* 0: any; else either */
-  guint from;
-  guint found;
-} Expect;
-
-static gboolean
-find_expected (gpointer data)
-{
-  Expect *expect = data;
-  GArray *events = expect->fixture->events;
-
-  poll_events (expect->fixture);
-  for (guint i = expect->from; i < events->len; i++)
-    {
-      Recorded *got = &g_array_index (events, Recorded, i);
-
-      if (got->type == expect->type && (expect->detail == 0 || got->detail == expect->detail)
-          && (expect->keysyms[0] == 0 || got->keysym == expect->keysyms[0]
-              || got->keysym == expect->keysyms[1]))
-        {
-          expect->found = i;
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
-
-static void
-dump_events (Fixture *fixture)
-{
-  for (guint i = 0; i < fixture->events->len; i++)
-    {
-      Recorded *r = &g_array_index (fixture->events, Recorded, i);
-
-      g_test_message ("event %u: type %u detail %u keysym 0x%x state 0x%x at %d,%d", i, r->type,
-                      r->detail, r->keysym, r->state, r->x, r->y);
-    }
-}
-
-/* Waits for an event after index *from (moved past it); NULL (and the test failed) if
- * none came. keysym2 is another keysym accepted. */
-static const Recorded *
+/* Waits for an event on :A after index *from (moved past it); NULL (and the test failed)
+ * if none came. keysym2 is another keysym accepted. */
+static const VsaTestRecorded *
 expect_event (Fixture *fixture, guint8 type, guint8 detail, guint32 keysym, guint32 keysym2,
               guint *from)
 {
-  Expect expect = { fixture, type, detail, { keysym, keysym2 }, *from, 0 };
-
-  if (!vsa_test_wait_until (find_expected, &expect, EVENT_WAIT_MS))
-    {
-      dump_events (fixture);
-      g_test_fail_printf ("no event of type %u (detail %u, keysym 0x%x) within %d ms", type, detail,
-                          keysym, EVENT_WAIT_MS);
-      return NULL;
-    }
-  *from = expect.found + 1;
-  return &g_array_index (fixture->events, Recorded, expect.found);
-}
-
-static void
-recorder_start (Fixture *fixture)
-{
-  const guint32 values[] = {
-    RECORDER_RGB, /* background pixel */
-    1,            /* override-redirect */
-    XCB_EVENT_MASK_KEY_PRESS | XCB_EVENT_MASK_KEY_RELEASE | XCB_EVENT_MASK_BUTTON_PRESS
-        | XCB_EVENT_MASK_BUTTON_RELEASE,
-  };
-  xcb_screen_t *screen;
-
-  fixture->conn = xcb_connect (fixture->vm->display, NULL);
-  g_assert_false (xcb_connection_has_error (fixture->conn));
-  screen = xcb_setup_roots_iterator (xcb_get_setup (fixture->conn)).data;
-  fixture->window = xcb_generate_id (fixture->conn);
-  xcb_create_window (fixture->conn, XCB_COPY_FROM_PARENT, fixture->window, screen->root, 0, 0,
-                     VM_WIDTH, VM_HEIGHT, 0, XCB_WINDOW_CLASS_INPUT_OUTPUT, screen->root_visual,
-                     XCB_CW_BACK_PIXEL | XCB_CW_OVERRIDE_REDIRECT | XCB_CW_EVENT_MASK, values);
-  xcb_map_window (fixture->conn, fixture->window);
-  xcb_set_input_focus (fixture->conn, XCB_INPUT_FOCUS_POINTER_ROOT, fixture->window,
-                       XCB_CURRENT_TIME);
-  free (xcb_get_input_focus_reply (fixture->conn, xcb_get_input_focus (fixture->conn), NULL));
+  return vsa_test_recorder_expect (fixture->recorder, type, detail, keysym, keysym2, from,
+                                   EVENT_WAIT_MS);
 }
 
 /* ---- The user's side on :B. ---- */
@@ -249,7 +106,7 @@ video_is_shown (gpointer data)
   const guint32 *pixels;
   guint count = 0;
 
-  poll_events (search->fixture); /* keeps the recorder's queue short */
+  vsa_test_recorder_poll (search->fixture->recorder); /* keeps the recorder's queue short */
   image = xcb_get_image_reply (search->conn,
                                xcb_get_image (search->conn, XCB_IMAGE_FORMAT_Z_PIXMAP, screen->root,
                                               0, 0, USER_WIDTH, USER_HEIGHT, ~0u),
@@ -300,7 +157,6 @@ fixture_set_up (Fixture *fixture, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
-  fixture->events = g_array_new (FALSE, TRUE, sizeof (Recorded));
   fixture->tmp_dir = g_dir_make_tmp ("vsa-viewer-XXXXXX", &error);
   g_assert_no_error (error);
   fixture->agent_log = g_build_filename (fixture->tmp_dir, "agent.log", NULL);
@@ -318,11 +174,9 @@ fixture_tear_down (Fixture *fixture, gconstpointer data)
   if (fixture->agent != NULL && (g_test_failed () || g_test_verbose ()))
     vsa_test_print_log_tail (fixture->agent_log, 8000);
   g_clear_object (&fixture->agent);
-  if (fixture->conn != NULL)
-    xcb_disconnect (fixture->conn);
+  g_clear_pointer (&fixture->recorder, vsa_test_recorder_free);
   g_clear_pointer (&fixture->user, vsa_test_xvfb_free);
   g_clear_pointer (&fixture->vm, vsa_test_xvfb_free);
-  g_array_unref (fixture->events);
   vsa_test_rm_rf (fixture->tmp_dir);
   g_free (fixture->tmp_dir);
   g_free (fixture->agent_log);
@@ -330,15 +184,14 @@ fixture_tear_down (Fixture *fixture, gconstpointer data)
   g_free (fixture->url);
 }
 
-/* Both X servers, the recorder, the agent and the browser showing the VM's screen;
- * *search gets where on :B. FALSE (failed or skipped) otherwise. */
+/* Both X servers, the recorder, the agent and the browser showing the VM's screen; FALSE
+ * (failed or skipped) otherwise. *search gets where on :B. */
 static gboolean
 start_all (Fixture *fixture, VsaTestBrowser browser, VideoSearch *search)
 {
   const char *agent_bin = g_getenv ("VSA_AGENT_BIN");
   g_autofree char *program = vsa_test_browser_find (browser);
   g_autofree char *display_arg = NULL;
-  g_autofree char *page = NULL;
   g_autofree char *browser_dir = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -361,7 +214,8 @@ start_all (Fixture *fixture, VsaTestBrowser browser, VideoSearch *search)
   g_assert_no_error (error);
   fixture->user = vsa_test_xvfb_start (USER_WIDTH, USER_HEIGHT, &error);
   g_assert_no_error (error);
-  recorder_start (fixture);
+  fixture->recorder
+      = vsa_test_recorder_new (fixture->vm->display, VM_WIDTH, VM_HEIGHT, RECORDER_RGB);
 
   display_arg = g_strconcat ("--display=", fixture->vm->display, NULL);
   fixture->agent
@@ -375,9 +229,8 @@ start_all (Fixture *fixture, VsaTestBrowser browser, VideoSearch *search)
       g_test_fail_printf ("the agent gave no viewer URL");
       return FALSE;
     }
-  page = g_strdup (fixture->url); /* ends with / */
   browser_dir = g_build_filename (fixture->tmp_dir, "browser", NULL);
-  fixture->browser = vsa_test_browser_start_windowed (browser, program, page, browser_dir,
+  fixture->browser = vsa_test_browser_start_windowed (browser, program, fixture->url, browser_dir,
                                                       fixture->user->display, USER_WIDTH,
                                                       USER_HEIGHT, fixture->browser_log, &error);
   g_assert_no_error (error);
@@ -396,6 +249,32 @@ start_all (Fixture *fixture, VsaTestBrowser browser, VideoSearch *search)
   return TRUE;
 }
 
+/* start_all(), then a click at the picture's centre, as a user does first (the page then
+ * has the keyboard, and the click arriving shows the input channel open): *press gets
+ * it as recorded on :A, *from moves past its release. FALSE (failed or skipped) otherwise. */
+static gboolean
+start_and_click (Fixture *fixture, VsaTestBrowser browser, VsaTestRecorded *press, guint *from)
+{
+  VideoSearch search = { 0 };
+  g_autofree char *x = NULL, *y = NULL;
+  const VsaTestRecorded *event;
+  gboolean started = start_all (fixture, browser, &search);
+
+  g_clear_pointer (&search.conn, xcb_disconnect);
+  if (!started)
+    return FALSE;
+  x = g_strdup_printf ("%d", (search.x0 + search.x1) / 2);
+  y = g_strdup_printf ("%d", (search.y0 + search.y1) / 2);
+  if (!run_on (fixture->user->display,
+               (const char *const[]){ "xdotool", "mousemove", x, y, "click", "1", NULL }))
+    return FALSE;
+  event = expect_event (fixture, XCB_BUTTON_PRESS, 1, 0, 0, from);
+  if (event == NULL)
+    return FALSE;
+  *press = *event;
+  return expect_event (fixture, XCB_BUTTON_RELEASE, 1, 0, 0, from) != NULL;
+}
+
 /* ---- The test. ---- */
 
 typedef struct
@@ -409,29 +288,29 @@ static gboolean
 clipboard_is (gpointer data)
 {
   ClipboardRead *read = data;
-  const char *argv[] = { "timeout",   "2",        "xclip",       "-o", "-selection",
-                         "clipboard", "-display", read->display, NULL };
-  g_autofree char *out = NULL;
-  int status = 0;
 
-  g_clear_pointer (&read->text, g_free);
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-                     NULL, NULL, &out, NULL, &status, NULL)
-      || !g_spawn_check_wait_status (status, NULL))
-    return FALSE;
-  read->text = g_steal_pointer (&out);
+  g_free (read->text);
+  read->text = vsa_test_xclip_output (
+      read->display, (const char *const[]){ "-selection", "clipboard", NULL }, 2000);
   return g_strcmp0 (read->text, read->expected) == 0;
 }
 
-/* Puts text on display's CLIPBOARD as another client would (xclip serves it from the
- * background until another owner takes it or the display ends). */
-static gboolean
-copy_on (const char *display, const char *text)
+static void
+stop_process (gpointer process)
 {
-  g_autofree char *copy = g_strdup_printf (
-      "printf '%s' | xclip -i -selection clipboard -display %s >/dev/null 2>&1", text, display);
+  vsa_test_process_stop (process, 5000);
+  g_object_unref (process);
+}
 
-  return run_on (display, (const char *const[]){ "sh", "-c", copy, NULL });
+static void expect_clipboard (const char *display, const char *expected, const char *what);
+
+/* Puts text on display's CLIPBOARD as another client would (kept in copiers), and waits
+ * until it is there. */
+static void
+copy_on (GPtrArray *copiers, const char *display, const char *text)
+{
+  g_ptr_array_add (copiers, vsa_test_xclip_copy (display, NULL, text, strlen (text)));
+  expect_clipboard (display, text, "the copier's");
 }
 
 static void
@@ -451,15 +330,19 @@ expect_clipboard (const char *display, const char *expected, const char *what)
 static void
 check_clipboard (Fixture *fixture)
 {
-  if (!copy_on (fixture->user->display, "pasted \u2713")
+  g_autoptr (GPtrArray) copiers = g_ptr_array_new_with_free_func (stop_process);
+
+  copy_on (copiers, fixture->user->display, "pasted \u2713");
+  if (g_test_failed ()
       || !run_on (fixture->user->display,
                   (const char *const[]){ "xdotool", "key", "ctrl+v", NULL }))
     return;
   expect_clipboard (fixture->vm->display, "pasted \u2713", "the VM's");
   if (g_test_failed ()
-      || !run_on (fixture->user->display, (const char *const[]){ "xdotool", "key", "ctrl+c", NULL })
-      || !copy_on (fixture->vm->display, "copied in the VM \u2713"))
+      || !run_on (fixture->user->display,
+                  (const char *const[]){ "xdotool", "key", "ctrl+c", NULL }))
     return;
+  copy_on (copiers, fixture->vm->display, "copied in the VM \u2713");
   expect_clipboard (fixture->user->display, "copied in the VM \u2713", "the user's");
 }
 
@@ -469,41 +352,25 @@ check_clipboard (Fixture *fixture)
 static void
 test_input (Fixture *fixture, gconstpointer data)
 {
-  VsaTestBrowser browser = GPOINTER_TO_INT (data);
-  VideoSearch search = { 0 };
-  const Recorded *event;
-  g_autofree char *x = NULL, *y = NULL;
+  VsaTestRecorded press;
+  const char *display;
   guint from = 0;
 
-  if (!start_all (fixture, browser, &search))
-    {
-      g_clear_pointer (&search.conn, xcb_disconnect);
-      return;
-    }
-  x = g_strdup_printf ("%d", (search.x0 + search.x1) / 2);
-  y = g_strdup_printf ("%d", (search.y0 + search.y1) / 2);
-  xcb_disconnect (search.conn);
-
-  /* a click at the picture's centre lands near the VM screen's */
-  if (!run_on (fixture->user->display,
-               (const char *const[]){ "xdotool", "mousemove", x, y, "click", "1", NULL }))
+  if (!start_and_click (fixture, GPOINTER_TO_INT (data), &press, &from))
     return;
-  event = expect_event (fixture, XCB_BUTTON_PRESS, 1, 0, 0, &from);
-  if (event == NULL)
-    return;
-  g_test_message ("click at %d,%d", event->x, event->y);
-  g_assert_cmpint (ABS (event->x - VM_WIDTH / 2), <=, VM_WIDTH / 20);
-  g_assert_cmpint (ABS (event->y - VM_HEIGHT / 2), <=, VM_HEIGHT / 20);
-  expect_event (fixture, XCB_BUTTON_RELEASE, 1, 0, 0, &from);
+  display = fixture->user->display;
+  /* the click at the picture's centre lands near the VM screen's */
+  g_test_message ("click at %d,%d", press.x, press.y);
+  g_assert_cmpint (ABS (press.x - VM_WIDTH / 2), <=, VM_WIDTH / 20);
+  g_assert_cmpint (ABS (press.y - VM_HEIGHT / 2), <=, VM_HEIGHT / 20);
 
   /* Typed keys arrive in order, a Cyrillic one too: the user's F12 key types ж (as on a
    * Russian layout; the VM's US map has no ж). Not xdotool's own way for a keysym the map
    * lacks, a spare keycode mapped for a moment: a browser that reads the event after the
    * mapping is undone sees no character (Firefox under load). */
-  if (!run_on (
-          fixture->user->display,
-          (const char *const[]){ "xmodmap", "-e", "keycode 96 = Cyrillic_zhe Cyrillic_ZHE", NULL })
-      || !run_on (fixture->user->display,
+  if (!run_on (display, (const char *const[]){ "xmodmap", "-e",
+                                               "keycode 96 = Cyrillic_zhe Cyrillic_ZHE", NULL })
+      || !run_on (display,
                   (const char *const[]){ "xdotool", "type", "--delay", "50", "aZж", NULL }))
     return;
   if (expect_event (fixture, XCB_KEY_PRESS, 0, 'a', 0, &from) == NULL
@@ -514,18 +381,14 @@ test_input (Fixture *fixture, gconstpointer data)
   /* AltGr on a German keymap: the browser composes '@', the VM gets it (the browser's
    * AltGraph keydown is not sent) */
   g_assert_true (have_program ("setxkbmap")); /* x11-xkb-utils, in scripts/install-deps */
-  {
-    g_autofree char *display = g_strdup (fixture->user->display);
-
-    if (run_on (display, (const char *const[]){ "setxkbmap", "de", NULL })
-        && run_on (display, (const char *const[]){ "xdotool", "key", "ISO_Level3_Shift+q", NULL }))
-      expect_event (fixture, XCB_KEY_PRESS, 0, '@', 0, &from);
-    /* a dead key: the browser composes, the VM gets the é */
-    if (!g_test_failed ()
-        && run_on (display, (const char *const[]){ "xdotool", "key", "--delay", "50", "dead_acute",
-                                                   "e", NULL }))
-      expect_event (fixture, XCB_KEY_PRESS, 0, 0xe9, 0x10000e9, &from);
-  }
+  if (run_on (display, (const char *const[]){ "setxkbmap", "de", NULL })
+      && run_on (display, (const char *const[]){ "xdotool", "key", "ISO_Level3_Shift+q", NULL }))
+    expect_event (fixture, XCB_KEY_PRESS, 0, '@', 0, &from);
+  /* a dead key: the browser composes, the VM gets the é */
+  if (!g_test_failed ()
+      && run_on (display, (const char *const[]){ "xdotool", "key", "--delay", "50", "dead_acute",
+                                                 "e", NULL }))
+    expect_event (fixture, XCB_KEY_PRESS, 0, 0xe9, 0x10000e9, &from);
 }
 
 /* Ctrl+V: the user's clipboard goes to the VM's CLIPBOARD before the V; Ctrl+C in the VM
@@ -533,26 +396,11 @@ test_input (Fixture *fixture, gconstpointer data)
 static void
 test_clipboard (Fixture *fixture, gconstpointer data)
 {
-  VsaTestBrowser browser = GPOINTER_TO_INT (data);
-  VideoSearch search = { 0 };
-
-  g_autofree char *x = NULL, *y = NULL;
+  VsaTestRecorded press;
   guint from = 0;
 
   g_assert_true (have_program ("xclip")); /* in scripts/install-deps */
-  if (!start_all (fixture, browser, &search))
-    {
-      g_clear_pointer (&search.conn, xcb_disconnect);
-      return;
-    }
-  x = g_strdup_printf ("%d", (search.x0 + search.x1) / 2);
-  y = g_strdup_printf ("%d", (search.y0 + search.y1) / 2);
-  xcb_disconnect (search.conn);
-  /* as a user does: a click into the picture first (the page then has the keyboard, and
-   * its click arriving shows the input channel open) */
-  if (run_on (fixture->user->display,
-              (const char *const[]){ "xdotool", "mousemove", x, y, "click", "1", NULL })
-      && expect_event (fixture, XCB_BUTTON_RELEASE, 1, 0, 0, &from) != NULL)
+  if (start_and_click (fixture, GPOINTER_TO_INT (data), &press, &from))
     check_clipboard (fixture);
 }
 

@@ -181,18 +181,9 @@ test_http_page (Fixture *fixture, gconstpointer data)
 }
 
 /* --- sessions ----------------------------------------------------------------------------- */
-
-/* These tests post at once, so the process's DTLS key, made ahead on listen, is still on
- * the first session's critical path: under valgrind that outlasts the session's 5 s wait
- * for video. The normal and ASan runs cover these. */
-static gboolean
-skipped_under_valgrind (void)
-{
-  if (vsa_test_timeout_multiplier () == 1)
-    return FALSE;
-  g_test_skip ("not under valgrind");
-  return TRUE;
-}
+/* Not under valgrind (vsa_test_skipped_under_valgrind): these tests post at once, so the
+ * process's DTLS key, made ahead on listen, is still on the first session's critical
+ * path, and under valgrind that outlasts the session's 5 s wait for video. */
 
 /* A WHEP answer: 201, application/sdp, sendonly video with candidates, a Location. */
 static char *
@@ -230,7 +221,7 @@ test_session_recorded (Fixture *fixture, gconstpointer data)
   g_autofree char *location = NULL;
   g_autofree char *answer = NULL;
 
-  if (skipped_under_valgrind ())
+  if (vsa_test_skipped_under_valgrind ())
     return;
   answer = post_offer (fixture, offer, &location);
   g_assert_true (vsa_whep_has_session (fixture->whep));
@@ -252,7 +243,7 @@ test_session_replaced (Fixture *fixture, gconstpointer data)
   g_autofree char *answer1 = NULL;
   g_autofree char *answer2 = NULL;
 
-  if (skipped_under_valgrind ())
+  if (vsa_test_skipped_under_valgrind ())
     return;
   answer1 = post_offer (fixture, offer, &first);
   answer2 = post_offer (fixture, offer, &second);
@@ -266,13 +257,15 @@ test_session_replaced (Fixture *fixture, gconstpointer data)
 static void
 test_session_peer (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr (VsaTestPeer) peer = vsa_test_peer_new (VP8_CAPS);
-  g_autofree char *offer = vsa_test_peer_dup_offer_sdp (peer);
+  g_autoptr (VsaTestPeer) peer = NULL;
+  g_autofree char *offer = NULL;
   g_autofree char *location = NULL;
   g_autofree char *answer = NULL;
 
-  if (skipped_under_valgrind ())
+  if (vsa_test_skipped_under_valgrind ())
     return;
+  peer = vsa_test_peer_new (VP8_CAPS);
+  offer = vsa_test_peer_dup_offer_sdp (peer);
   answer = post_offer (fixture, offer, &location);
   vsa_test_peer_apply_answer_sdp (peer, answer);
   g_assert_true (vsa_test_wait_until (vsa_test_peer_has_frames, peer, 20000));

@@ -45,6 +45,15 @@ vsa_test_wait_until (VsaTestDoneFunc done, gpointer user_data, guint timeout_ms)
 }
 
 gboolean
+vsa_test_skipped_under_valgrind (void)
+{
+  if (vsa_test_timeout_multiplier () == 1)
+    return FALSE;
+  g_test_skip ("not under valgrind");
+  return TRUE;
+}
+
+gboolean
 vsa_test_flag_is_set (gpointer user_data)
 {
   return *(gboolean *) user_data;
@@ -376,4 +385,31 @@ vsa_test_xclip_output (const char *display, const char *const *args, guint timeo
   if (!output.ok)
     g_clear_pointer (&output.out, g_free);
   return output.out;
+}
+
+GSubprocess *
+vsa_test_xclip_copy (const char *display, const char *target, const char *content, gsize length)
+{
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  const char *argv[] = { "xclip", "-quiet", "-i", "-selection", "clipboard", NULL, NULL, NULL };
+  g_autoptr (GError) error = NULL;
+  GSubprocess *process;
+  GOutputStream *in;
+
+  if (target != NULL)
+    {
+      argv[5] = "-t";
+      argv[6] = target;
+    }
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", display, TRUE);
+  /* -quiet: in the foreground, so that it is the caller's to stop */
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  in = g_subprocess_get_stdin_pipe (process);
+  g_output_stream_write_all (in, content, length, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_close (in, NULL, &error);
+  g_assert_no_error (error);
+  return process;
 }

@@ -10,6 +10,10 @@ typedef gboolean (*VsaTestDoneFunc) (gpointer user_data);
 /* VSA_TEST_TIMEOUT_MULTIPLIER, else 1: slow runs (the valgrind test setup) scale every wait
  * and every timeout the tests give the agent by it. */
 guint vsa_test_timeout_multiplier (void);
+/* In a slow run (the valgrind setup) skips the test and returns TRUE: for a test paced by
+ * the agent's own fixed timeouts, which valgrind outruns; the normal and ASan runs cover
+ * it. Each caller says why next to the call. */
+gboolean vsa_test_skipped_under_valgrind (void);
 
 /* Iterates the thread-default main context until done() or timeout_ms (times the
  * multiplier); FALSE on timeout.
@@ -64,6 +68,11 @@ void vsa_test_xvfb_free (VsaTestXvfb *self);
 /* Runs `xclip -o args…` on display while the main context runs (so that a clipboard of
  * this process serves it); its stdout, NULL if it failed or took too long. Needs xclip. */
 char *vsa_test_xclip_output (const char *display, const char *const *args, guint timeout_ms);
+/* Another X client owning display's CLIPBOARD with content of target (NULL: text), as
+ * `xclip -i` in the foreground: until another client takes it or the caller stops the
+ * process (vsa_test_process_stop). */
+GSubprocess *vsa_test_xclip_copy (const char *display, const char *target, const char *content,
+                                  gsize length);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaTestXvfb, vsa_test_xvfb_free)
 
 G_END_DECLS
