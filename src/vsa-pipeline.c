@@ -1,20 +1,28 @@
 #include "vsa-pipeline.h"
 
+#include "vsa-encoded-qp.h"
 #include "vsa-encoder.h"
 #include "vsa-rtp-playout-delay.h"
 #include "vsa-x11-src.h"
 
-/* Encoders tuned for latency: no B-frames or lookahead, CBR with a VBV of about one and a
- * half frames, a very long GOP (the browser's PLI/FIR asks for keyframes), threads sized
- * to the machine. Except VP8's: libvpx's VP8 threads spin-wait on each other, and two
- * threads on two busy cores took 5.2 s of CPU for a 90-frame 720p clip that one thread
- * encodes in 0.41 s (x264's sliced threads: 0.30 s against 0.27 s on one). */
+/* The encoders' buffer (x264's VBV, libvpx's), in ms of the bitrate: what a change's first
+ * frame may take. 300 ms sends a window of text sharp at once; 1.5 frames (50 ms at
+ * 30 fps) sent it blurred, 150 ms half way (BENCHMARKS.md, picture quality). */
+#define VBV_MS 300
+
+/* Encoders tuned for latency and screen content: no B-frames or lookahead, CBR with a
+ * VBV_MS buffer, a very long GOP (the browser's PLI/FIR asks for keyframes), threads sized
+ * to the machine. x264's fastest preset with 4x4 intra prediction (text's edges; as
+ * cheap, and the quality bench's scroll sharper); libvpx's VP8 at cpu-used 12, not its
+ * fastest 16, whose scrolled text came out blurred (22 dB against 46). VP8 on one thread:
+ * libvpx's VP8 threads spin-wait on each other, and two threads on two busy cores took
+ * 5.2 s of CPU for a 90-frame 720p clip that one thread encodes in 0.41 s (x264's sliced
+ * threads: 0.30 s against 0.27 s on one). */
 static GstElement *
 make_encoder (const VsaConfig *config, const VsaCodecChoice *choice)
 {
   guint threads = MAX (1, g_get_num_processors ());
   guint gop = config->fps * 300;
-  guint vbv_ms = MAX (1, 1500 / config->fps);
 
   switch (choice->codec)
     {
@@ -22,21 +30,22 @@ make_encoder (const VsaConfig *config, const VsaCodecChoice *choice)
       return gst_element_factory_make_full (
           "x264enc", "name", "encoder", "bitrate", config->bitrate_kbps, "speed-preset",
           1 /* ultrafast */, "tune", 4 /* zerolatency */, "bframes", 0, "rc-lookahead", 0,
-          "mb-tree", FALSE, "sliced-threads", TRUE, "threads", threads, "vbv-buf-capacity", vbv_ms,
-          "key-int-max", gop, "pass", 0 /* cbr */, "b-adapt", FALSE, NULL);
+          "mb-tree", FALSE, "sliced-threads", TRUE, "threads", threads, "vbv-buf-capacity", VBV_MS,
+          "key-int-max", gop, "pass", 0 /* cbr */, "b-adapt", FALSE, "analyse", 0x1 /* i4x4 */,
+          NULL);
     case VSA_CODEC_VP8:
       return gst_element_factory_make_full (
           "vp8enc", "name", "encoder", "target-bitrate", config->bitrate_kbps * 1000, "deadline",
-          (gint64) 1, "cpu-used", 16, "end-usage", 1 /* cbr */, "lag-in-frames", 0,
+          (gint64) 1, "cpu-used", 12, "end-usage", 1 /* cbr */, "lag-in-frames", 0,
           "error-resilient", 1 /* default */, "keyframe-max-dist", gop, "threads", 1, "buffer-size",
-          vbv_ms, "buffer-initial-size", vbv_ms, "buffer-optimal-size", vbv_ms, NULL);
+          VBV_MS, "buffer-initial-size", VBV_MS, "buffer-optimal-size", VBV_MS, NULL);
     case VSA_CODEC_VP9:
       return gst_element_factory_make_full (
           "vp9enc", "name", "encoder", "target-bitrate", config->bitrate_kbps * 1000, "deadline",
           (gint64) 1, "cpu-used", 8, "end-usage", 1 /* cbr */, "lag-in-frames", 0,
           "error-resilient", 1, "keyframe-max-dist", gop, "threads", threads, "row-mt", TRUE,
-          "tile-columns", 2, "buffer-size", vbv_ms, "buffer-initial-size", vbv_ms,
-          "buffer-optimal-size", vbv_ms, NULL);
+          "tile-columns", 2, "buffer-size", VBV_MS, "buffer-initial-size", VBV_MS,
+          "buffer-optimal-size", VBV_MS, NULL);
     }
   g_return_val_if_reached (NULL);
 }
@@ -136,6 +145,70 @@ forward_keyframe_request (GstPad *pad, GstPadProbeInfo *info, gpointer source)
 {
   if (gst_event_has_name (GST_PAD_PROBE_INFO_EVENT (info), "GstForceKeyUnit"))
     vsa_x11_src_request_frame (source);
+  return GST_PAD_PROBE_OK;
+}
+
+/* After a change of a still screen the source keeps sending frames at the full rate until
+ * the encoder's quantiser shows its picture refined, as libwebrtc's screenshare does, and
+ * only then idles: a change's first frame has only its share of the bitrate, and text
+ * must not stay blurred until the next repeat a second later. At most REFRESH_SECONDS. */
+#define REFRESH_SECONDS 2
+
+typedef struct
+{
+  VsaQpReader *reader;
+  VsaX11Src *source;
+  int converged_qp; /* at or under it, a refresh gains nothing anyone sees */
+} Refinement;
+
+static void
+refinement_free (gpointer data)
+{
+  Refinement *refinement = data;
+
+  vsa_qp_reader_free (refinement->reader);
+  gst_object_unref (refinement->source);
+  g_free (refinement);
+}
+
+/* The quantiser each codec's picture is refined at: H264's QP, VP8's and VP9's base q
+ * index (bench/vsa-bench-quality.c measures what they give). */
+static int
+converged_qp (VsaCodec codec)
+{
+  switch (codec)
+    {
+    case VSA_CODEC_H264:
+      return 22;
+    case VSA_CODEC_VP8:
+      return 20;
+    case VSA_CODEC_VP9:
+      return 40;
+    }
+  g_return_val_if_reached (0);
+}
+
+static GstPadProbeReturn
+watch_quantiser (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  Refinement *refinement = data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  g_autoptr (GstEvent) segment_event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  const GstSegment *segment;
+  GstMapInfo map;
+  int qp;
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return GST_PAD_PROBE_OK;
+  qp = vsa_qp_reader_read (refinement->reader, map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+  if (qp < 0 || qp > refinement->converged_qp || segment_event == NULL)
+    return GST_PAD_PROBE_OK;
+  /* in the source's time: encoders shift their timestamps (GstVideoEncoder by 1000 hours,
+   * its segment with them) */
+  gst_event_parse_segment (segment_event, &segment);
+  vsa_x11_src_converged (refinement->source, gst_segment_to_running_time (segment, GST_FORMAT_TIME,
+                                                                          GST_BUFFER_PTS (buffer)));
   return GST_PAD_PROBE_OK;
 }
 
@@ -253,9 +326,16 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
   if (VSA_IS_X11_SRC (elements[0]))
     {
       g_autoptr (GstPad) encoded = gst_element_get_static_pad (elements[n - 2], "src");
+      Refinement *refinement = g_new0 (Refinement, 1);
 
       gst_pad_add_probe (encoded, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, forward_keyframe_request,
                          elements[0], NULL);
+      refinement->reader = vsa_qp_reader_new (choice->codec);
+      refinement->source = gst_object_ref (VSA_X11_SRC (elements[0]));
+      refinement->converged_qp = converged_qp (choice->codec);
+      gst_pad_add_probe (encoded, GST_PAD_PROBE_TYPE_BUFFER, watch_quantiser, refinement,
+                         refinement_free);
+      g_object_set (elements[0], "max-refresh-frames", config->fps * REFRESH_SECONDS, NULL);
     }
 
   /* webrtcbin answers the extmap-<id> fields the payloader puts on its caps */

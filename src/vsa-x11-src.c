@@ -46,6 +46,8 @@ struct _VsaX11Src
   char *display_name;
   gboolean show_pointer;
   gboolean skip_unchanged;
+  guint max_refresh_frames;
+  GstClockTime converged_pts; /* vsa_x11_src_converged(); NONE: not since the start */
   int width, height;
   GstClockID clock_id;
   gboolean flushing;
@@ -67,8 +69,10 @@ struct _VsaX11Src
   int caps_width, caps_height, fps_n, fps_d;
   guint64 last_frame;
   gboolean have_last_frame;
-  GstClockTime last_push; /* NONE: push the next frame whatever */
-  gint frame_requested;   /* atomic: vsa_x11_src_request_frame() */
+  GstClockTime last_push;   /* NONE: push the next frame whatever */
+  gint frame_requested;     /* atomic: vsa_x11_src_request_frame() */
+  GstClockTime last_change; /* the last frame that showed a change; NONE: none yet */
+  guint refresh_left;       /* refresh frames still allowed after it */
   GstBuffer *black;
 };
 
@@ -78,6 +82,7 @@ enum
   PROP_DISPLAY_NAME,
   PROP_SHOW_POINTER,
   PROP_SKIP_UNCHANGED,
+  PROP_MAX_REFRESH_FRAMES,
 };
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
@@ -611,11 +616,35 @@ screen_changed (VsaX11Src *self, gboolean show_pointer)
   return changed;
 }
 
-/* With skip-unchanged, a frame is sent only when the screen changed, a keyframe was
- * asked for, or the last one is REPEAT_INTERVAL old. Encoding a still screen again costs
- * as much as a moving one. */
+typedef enum
+{
+  FRAME_SKIPPED,
+  FRAME_CHANGED, /* the screen or pointer changed, or a keyframe was asked for */
+  FRAME_REFRESH, /* the screen is still but the encoder's picture of it is not done */
+  FRAME_REPEAT,  /* REPEAT_INTERVAL passed, or skip-unchanged is off */
+} FrameKind;
+
+/* Whether the encoder's picture of the last change has converged: told so for a frame
+ * after it. Not for the change's own frame: its quantiser is where the encoder started,
+ * and x264 raises it along the rows when the frame runs out of bits. */
 static gboolean
-frame_is_due (VsaX11Src *self, GstClockTime pts)
+change_converged (VsaX11Src *self)
+{
+  GstClockTime converged;
+
+  GST_OBJECT_LOCK (self);
+  converged = self->converged_pts;
+  GST_OBJECT_UNLOCK (self);
+  return GST_CLOCK_TIME_IS_VALID (converged) && GST_CLOCK_TIME_IS_VALID (self->last_change)
+         && converged > self->last_change;
+}
+
+/* With skip-unchanged, a frame is sent only when the screen changed, a keyframe was
+ * asked for, the last one is REPEAT_INTERVAL old, or, after a change, until the encoder
+ * has refined its picture (max-refresh-frames at most). Encoding a still screen again
+ * costs as much as a moving one. */
+static FrameKind
+frame_kind (VsaX11Src *self, GstClockTime pts)
 {
   gboolean skip_unchanged, show_pointer;
 
@@ -624,13 +653,14 @@ frame_is_due (VsaX11Src *self, GstClockTime pts)
   show_pointer = self->show_pointer && self->have_xfixes;
   GST_OBJECT_UNLOCK (self);
   if (!skip_unchanged || self->conn == NULL || !self->have_damage)
-    return TRUE;
+    return FRAME_REPEAT;
   /* Always asked, so the event queue is drained. */
-  if (screen_changed (self, show_pointer))
-    return TRUE;
-  return g_atomic_int_exchange (&self->frame_requested, FALSE)
-         || self->last_push == GST_CLOCK_TIME_NONE || !GST_CLOCK_TIME_IS_VALID (pts)
-         || pts >= self->last_push + REPEAT_INTERVAL;
+  if (screen_changed (self, show_pointer) || g_atomic_int_exchange (&self->frame_requested, FALSE)
+      || self->last_push == GST_CLOCK_TIME_NONE || !GST_CLOCK_TIME_IS_VALID (pts))
+    return FRAME_CHANGED;
+  if (self->refresh_left > 0 && !change_converged (self))
+    return FRAME_REFRESH;
+  return pts >= self->last_push + REPEAT_INTERVAL ? FRAME_REPEAT : FRAME_SKIPPED;
 }
 
 static GstFlowReturn
@@ -640,6 +670,7 @@ vsa_x11_src_create (GstPushSrc *src, GstBuffer **out)
   GstBuffer *buffer = NULL;
   GstClockTime pts;
   GstFlowReturn ret;
+  FrameKind kind;
 
   do
     {
@@ -647,7 +678,16 @@ vsa_x11_src_create (GstPushSrc *src, GstBuffer **out)
       if (ret != GST_FLOW_OK)
         return ret;
     }
-  while (!frame_is_due (self, pts));
+  while ((kind = frame_kind (self, pts)) == FRAME_SKIPPED);
+  if (kind == FRAME_CHANGED)
+    {
+      self->last_change = pts;
+      GST_OBJECT_LOCK (self);
+      self->refresh_left = self->max_refresh_frames;
+      GST_OBJECT_UNLOCK (self);
+    }
+  else if (kind == FRAME_REFRESH)
+    self->refresh_left--;
   if (self->conn == NULL && g_get_monotonic_time () >= self->next_retry_us)
     {
       g_autoptr (GError) error = NULL;
@@ -750,6 +790,11 @@ vsa_x11_src_start (GstBaseSrc *src)
 
   self->have_last_frame = FALSE;
   self->last_push = GST_CLOCK_TIME_NONE;
+  self->last_change = GST_CLOCK_TIME_NONE;
+  self->refresh_left = 0;
+  GST_OBJECT_LOCK (self);
+  self->converged_pts = GST_CLOCK_TIME_NONE;
+  GST_OBJECT_UNLOCK (self);
   self->status = STATUS_UNKNOWN;
   if (x11_connect (self, &error))
     return TRUE;
@@ -818,6 +863,9 @@ vsa_x11_src_set_property (GObject *object, guint prop_id, const GValue *value, G
     case PROP_SKIP_UNCHANGED:
       self->skip_unchanged = g_value_get_boolean (value);
       break;
+    case PROP_MAX_REFRESH_FRAMES:
+      self->max_refresh_frames = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -840,6 +888,9 @@ vsa_x11_src_get_property (GObject *object, guint prop_id, GValue *value, GParamS
       break;
     case PROP_SKIP_UNCHANGED:
       g_value_set_boolean (value, self->skip_unchanged);
+      break;
+    case PROP_MAX_REFRESH_FRAMES:
+      g_value_set_uint (value, self->max_refresh_frames);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -881,7 +932,13 @@ vsa_x11_src_class_init (VsaX11SrcClass *klass)
                             "Send a frame only when the screen or pointer changed (X DAMAGE), "
                             "a keyframe was requested, or once a second",
                             FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-
+  g_object_class_install_property (
+      object_class, PROP_MAX_REFRESH_FRAMES,
+      g_param_spec_uint ("max-refresh-frames", "Most refresh frames",
+                         "With skip-unchanged: after a change, frames sent at the full rate of "
+                         "the still screen until vsa_x11_src_converged() says the encoder's "
+                         "picture of it is refined, this many at most (0: none)",
+                         0, G_MAXUINT, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   gst_element_class_set_static_metadata (
       element_class, "X11 screen source (XCB)", "Source/Video",
       "Captures the X screen with XCB and MIT-SHM; sends black frames while the display is "
@@ -908,6 +965,8 @@ vsa_x11_src_init (VsaX11Src *self)
   self->height = 720;
   self->fps_n = 30;
   self->fps_d = 1;
+  self->converged_pts = GST_CLOCK_TIME_NONE;
+  self->last_change = GST_CLOCK_TIME_NONE;
   self->poll = gst_poll_new (TRUE);
   gst_poll_fd_init (&self->x_fd);
   gst_base_src_set_live (GST_BASE_SRC (self), TRUE);
@@ -932,4 +991,14 @@ void
 vsa_x11_src_request_frame (VsaX11Src *self)
 {
   g_atomic_int_set (&self->frame_requested, TRUE);
+}
+
+void
+vsa_x11_src_converged (VsaX11Src *self, GstClockTime t)
+{
+  GST_OBJECT_LOCK (self);
+  if (GST_CLOCK_TIME_IS_VALID (t)
+      && (!GST_CLOCK_TIME_IS_VALID (self->converged_pts) || t > self->converged_pts))
+    self->converged_pts = t;
+  GST_OBJECT_UNLOCK (self);
 }

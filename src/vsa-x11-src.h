@@ -19,4 +19,9 @@ gboolean vsa_x11_src_register (void);
  * asked for a keyframe). Any thread. */
 void vsa_x11_src_request_frame (VsaX11Src *self);
 
+/* With max-refresh-frames: the encoder's picture of the frame at running time t has
+ * converged, so a still screen whose last change came before t needs no more refresh
+ * frames. Any thread. */
+void vsa_x11_src_converged (VsaX11Src *self, GstClockTime t);
+
 G_END_DECLS

@@ -8,6 +8,9 @@
 #include "vsa-test-util.h"
 
 #include <gst/gst.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
 #include <xcb/xcb.h>
 
 /* Displays from here up: away from the e2e tests' (from :99), which may run beside us
@@ -496,6 +499,95 @@ test_skip_unchanged (Fixture *fixture, gconstpointer user_data)
   g_assert_null (fixture->error);
 }
 
+typedef struct
+{
+  Fixture *fixture;
+  guint frames;
+  gint64 quiet_since;
+} QuietWait;
+
+/* No new frame for 600 ms (the refresh ended; the repeat is a second away). */
+static gboolean
+frames_stopped (gpointer user_data)
+{
+  QuietWait *wait = user_data;
+  guint frames = frame_count (wait->fixture);
+
+  if (frames != wait->frames)
+    {
+      wait->frames = frames;
+      wait->quiet_since = g_get_monotonic_time ();
+    }
+  return g_get_monotonic_time () - wait->quiet_since > 600 * G_TIME_SPAN_MILLISECOND;
+}
+
+/* Calls vsa_x11_src_converged() for every frame the sink gets, as the agent's encoder
+ * probe does for a frame whose quantiser is low enough. */
+static GstPadProbeReturn
+converge_every_frame (GstPad *pad, GstPadProbeInfo *info, gpointer source)
+{
+  vsa_x11_src_converged (source, GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info)));
+  return GST_PAD_PROBE_OK;
+}
+
+/* Frames after a change of a still screen, with max-refresh-frames=10 and, when
+ * converging, every frame said converged: the change's own frame, then refresh frames
+ * until one is converged (the first) or ten are sent; then none until the repeat. */
+static guint
+frames_after_change (Fixture *fixture, gboolean converging)
+{
+  g_autoptr (GstElement) source = NULL;
+  g_autoptr (GError) error = NULL;
+  CountWait wait = { fixture, 0 };
+  QuietWait quiet = { fixture, 0, g_get_monotonic_time () };
+  guint before, frames;
+
+  if (!start_xvfb (fixture, 640, 480, "#ff0000")
+      || !start_pipeline_full (fixture, FALSE, TRUE, "30/1"))
+    return 0;
+  source = gst_bin_get_by_name (GST_BIN (fixture->pipeline), "source");
+  g_object_set (source, "max-refresh-frames", 10, NULL);
+  if (converging)
+    {
+      g_autoptr (GstPad) pad = gst_element_get_static_pad (source, "src");
+
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, converge_every_frame, source, NULL);
+    }
+  if (!expect_frame (fixture, 640, 480, 0xff0000, 2000))
+    return 0;
+  /* the start's own refresh done, a repeat just sent: the next is a second away */
+  g_assert_true (vsa_test_wait_until (frames_stopped, &quiet, 5000));
+  wait_for_repeat (fixture);
+  before = frame_count (fixture);
+  g_assert_true (vsa_test_xvfb_set_color (fixture->xvfb, "#00ff00", &error));
+  g_assert_no_error (error);
+  /* then half a second more: the repeat comes a second after the last frame */
+  wait.frames = before + (converging ? 2 : 11) - 1;
+  vsa_test_wait_until (more_frames, &wait, 3000);
+  g_usleep (G_USEC_PER_SEC / 2);
+  frames = frame_count (fixture) - before;
+  g_test_message ("%u frames after the change", frames);
+  g_assert_null (fixture->error);
+  return frames;
+}
+
+/* Both count frames paced by the clock: valgrind outruns them. */
+static void
+test_refresh_until_bound (Fixture *fixture, gconstpointer user_data)
+{
+  if (vsa_test_skipped_under_valgrind ())
+    return;
+  g_assert_cmpuint (frames_after_change (fixture, FALSE), ==, 11);
+}
+
+static void
+test_refresh_until_converged (Fixture *fixture, gconstpointer user_data)
+{
+  if (vsa_test_skipped_under_valgrind ())
+    return;
+  g_assert_cmpuint (frames_after_change (fixture, TRUE), ==, 2);
+}
+
 /* With skip-unchanged on a still screen, a change is captured when the X server reports
  * it, not at the next slot of the frame rate: at 2 fps the slots are 500 ms apart, and
  * the changed frame's timestamp falls between them. */
@@ -529,11 +621,12 @@ test_change_captured_at_once (Fixture *fixture, gconstpointer user_data)
 }
 
 /* The agent's video bin for choice (H264 with encoder) on a new Xvfb of width x height,
- * then webrtc_caps (as webrtcbin's pad would have them; NULL: none) and an appsink
- * counting frames, PLAYING. The sink, or NULL when Xvfb did not start. */
+ * then webrtc_caps (as webrtcbin's pad would have them; NULL: none), decoder (a gst-launch
+ * description; NULL: none) and an appsink counting frames, PLAYING. The sink, or NULL
+ * when Xvfb did not start. */
 static GstElement *
 start_video_bin (Fixture *fixture, guint width, guint height, const VsaCodecChoice *choice,
-                 VsaEncoderMode encoder, const char *webrtc_caps)
+                 VsaEncoderMode encoder, const char *webrtc_caps, const char *decoder)
 {
   g_autoptr (VsaConfig) config = vsa_config_new ();
   g_autoptr (GError) error = NULL;
@@ -554,10 +647,20 @@ start_video_bin (Fixture *fixture, guint width, guint height, const VsaCodecChoi
   if (webrtc_caps != NULL)
     {
       g_autoptr (GstCaps) caps = gst_caps_from_string (webrtc_caps);
+      GstElement *filter = gst_element_factory_make_full ("capsfilter", "caps", caps, NULL);
 
-      last = gst_element_factory_make_full ("capsfilter", "caps", caps, NULL);
-      gst_bin_add (GST_BIN (fixture->pipeline), last);
-      g_assert_true (gst_element_link (bin, last));
+      gst_bin_add (GST_BIN (fixture->pipeline), filter);
+      g_assert_true (gst_element_link (last, filter));
+      last = filter;
+    }
+  if (decoder != NULL)
+    {
+      GstElement *decode = gst_parse_bin_from_description (decoder, TRUE, &error);
+
+      g_assert_no_error (error);
+      gst_bin_add (GST_BIN (fixture->pipeline), decode);
+      g_assert_true (gst_element_link (last, decode));
+      last = decode;
     }
   sink = gst_element_factory_make_full ("appsink", "emit-signals", TRUE, "max-buffers", 1, "drop",
                                         TRUE, "sync", FALSE, NULL);
@@ -577,7 +680,7 @@ static void
 test_keyframe_request (Fixture *fixture, gconstpointer user_data)
 {
   VsaCodecChoice choice = { .codec = VSA_CODEC_VP8, .payload_type = 96 };
-  GstElement *sink = start_video_bin (fixture, 640, 480, &choice, VSA_ENCODER_AUTO, NULL);
+  GstElement *sink = start_video_bin (fixture, 640, 480, &choice, VSA_ENCODER_AUTO, NULL, NULL);
   g_autoptr (GstPad) sink_pad = NULL;
   CountWait wait = { fixture, 0 };
 
@@ -595,6 +698,112 @@ test_keyframe_request (Fixture *fixture, gconstpointer user_data)
   g_assert_true (vsa_test_wait_until (more_frames, &wait, 500));
 }
 
+/* Luma PSNR of the decoded BGRx frame's rect against pattern (BGRx, width wide). */
+static double
+luma_psnr (GstBuffer *frame, const guint8 *pattern, int width, int x0, int y0, int w, int h)
+{
+  GstMapInfo map;
+  double squared_error = 0;
+
+  g_assert_true (gst_buffer_map (frame, &map, GST_MAP_READ));
+  g_assert_cmpuint (map.size, >=, (gsize) width * (y0 + h) * 4);
+  for (int y = y0; y < y0 + h; y++)
+    for (int x = x0; x < x0 + w; x++)
+      {
+        const guint8 *a = map.data + ((gsize) y * width + x) * 4;
+        const guint8 *b = pattern + ((gsize) y * width + x) * 4;
+        double d = (0.114 * a[0] + 0.587 * a[1] + 0.299 * a[2])
+                   - (0.114 * b[0] + 0.587 * b[1] + 0.299 * b[2]);
+
+        squared_error += d * d;
+      }
+  gst_buffer_unmap (frame, &map);
+  return squared_error == 0 ? 99 : 10 * log10 (255.0 * 255 * w * h / squared_error);
+}
+
+/* Lines of "words" on white, as a page of text: letters of dark strokes of one or two
+ * pixels, some taller. */
+static guint8 *
+text_pattern (int width, int height)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
+  guint8 *pixels = g_malloc (width * height * 4);
+
+  memset (pixels, 0xff, width * height * 4);
+  for (int line = 8; line + 14 < height; line += 16)
+    for (int x = 8; x < width - 60; x += 6)
+      {
+        int top = line + (g_rand_int_range (rand, 0, 4) == 0 ? 0 : 4);
+        int stroke = g_rand_int_range (rand, 1, 3);
+
+        if (g_rand_int_range (rand, 0, 7) == 0)
+          continue; /* a space */
+        for (int y = top; y < line + 12; y++)
+          for (int i = x; i < x + stroke; i++)
+            memset (pixels + ((gsize) y * width + i) * 4, 0x20, 3);
+        for (int i = x; i < x + 4; i++) /* the letter's bar */
+          memset (pixels + ((gsize) (line + 11) * width + i) * 4, 0x20, 3);
+      }
+  return pixels;
+}
+
+/* The agent's video bin, decoded: a page of text appearing on a still
+ * screen gets its change frame and refresh frames until the encoder's quantiser says the
+ * picture converged (well before the two-second bound), and the picture then is sharp. */
+static void
+test_refine_change (Fixture *fixture, gconstpointer user_data)
+{
+  VsaCodecChoice choice = { .codec = GPOINTER_TO_INT (user_data),
+                            .payload_type = 96,
+                            .profile_level_id = (char *) "42e01f" };
+  const char *depay = choice.codec == VSA_CODEC_H264  ? "rtph264depay ! avdec_h264"
+                      : choice.codec == VSA_CODEC_VP8 ? "rtpvp8depay ! vp8dec"
+                                                      : "rtpvp9depay ! vp9dec";
+  g_autofree char *decoder
+      = g_strdup_printf ("%s ! videoconvert ! capsfilter caps=video/x-raw,format=BGRx", depay);
+  g_autofree guint8 *pattern = text_pattern (640, 480);
+  g_autoptr (GstSample) sample = NULL;
+  xcb_connection_t *conn;
+  xcb_screen_t *screen;
+  xcb_gcontext_t gc;
+  QuietWait quiet = { fixture, 0, g_get_monotonic_time () };
+  guint before, frames;
+  double psnr;
+
+  /* encoding at the frame rate, and quiet gaps of 600 ms: valgrind outruns both */
+  if (vsa_test_skipped_under_valgrind ())
+    return;
+  if (start_video_bin (fixture, 640, 480, &choice, VSA_ENCODER_SOFTWARE, NULL, decoder) == NULL)
+    return;
+  /* the first frame and its refresh, then a still screen */
+  g_assert_true (vsa_test_wait_until (more_frames, &(CountWait){ fixture, 0 }, 5000));
+  g_assert_true (vsa_test_wait_until (frames_stopped, &quiet, 5000));
+  conn = xcb_connect (fixture->xvfb->display, NULL);
+  screen = xcb_setup_roots_iterator (xcb_get_setup (conn)).data;
+  gc = xcb_generate_id (conn);
+  xcb_create_gc (conn, gc, screen->root, 0, NULL);
+  before = frame_count (fixture);
+  /* one request: the capture sees all of it or none */
+  xcb_put_image (conn, XCB_IMAGE_FORMAT_Z_PIXMAP, screen->root, gc, 640, 480, 0, 0, 0, 24,
+                 640 * 480 * 4, pattern);
+  free (xcb_get_input_focus_reply (conn, xcb_get_input_focus (conn), NULL));
+  xcb_disconnect (conn);
+  quiet.frames = before;
+  quiet.quiet_since = g_get_monotonic_time ();
+  g_assert_true (vsa_test_wait_until (frames_stopped, &quiet, 10000));
+  frames = frame_count (fixture) - before;
+  g_mutex_lock (&fixture->lock);
+  sample = gst_sample_ref (fixture->sample);
+  g_mutex_unlock (&fixture->lock);
+  /* the top half: the pointer sits in the middle of the screen */
+  psnr = luma_psnr (gst_sample_get_buffer (sample), pattern, 640, 0, 0, 640, 224);
+  g_test_message ("%u frames after the change; the last at %.1f dB", frames, psnr);
+  g_assert_cmpuint (frames, >=, 2);
+  g_assert_cmpuint (frames, <, 1 + 30 * 2);
+  g_assert_cmpfloat (psnr, >=, 35);
+  g_assert_null (fixture->error);
+}
+
 /* A 1920x1080 screen in H264 to a browser that offered level 3.1 (Chromium: at most
  * 1280x720) still streams: webrtcbin's caps carry the offered profile-level-id, as here. */
 static void
@@ -607,7 +816,8 @@ test_h264_above_offered_level (Fixture *fixture, gconstpointer user_data)
   if (start_video_bin (fixture, 1920, 1080, &choice, VSA_ENCODER_AUTO,
                        "application/x-rtp,media=video,encoding-name=H264,payload=102,"
                        "clock-rate=90000,packetization-mode=(string)1,"
-                       "profile-level-id=(string)42e01f")
+                       "profile-level-id=(string)42e01f",
+                       NULL)
       == NULL)
     return;
   g_assert_true (vsa_test_wait_until (more_frames, &wait, 5000));
@@ -638,7 +848,8 @@ test_h264_vaapi (Fixture *fixture, gconstpointer user_data)
   if (start_video_bin (fixture, 1280, 720, &choice, VSA_ENCODER_VAAPI,
                        "application/x-rtp,media=video,encoding-name=H264,payload=102,"
                        "clock-rate=90000,packetization-mode=(string)1,"
-                       "profile-level-id=(string)42e01f")
+                       "profile-level-id=(string)42e01f",
+                       NULL)
       == NULL)
     return;
   encoder = gst_bin_get_by_name (GST_BIN (fixture->pipeline), "encoder");
@@ -704,6 +915,16 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/vsa/x11-src/skip-unchanged", Fixture, NULL, fixture_set_up, test_skip_unchanged,
               fixture_tear_down);
+  g_test_add ("/vsa/x11-src/refresh-until-bound", Fixture, NULL, fixture_set_up,
+              test_refresh_until_bound, fixture_tear_down);
+  g_test_add ("/vsa/x11-src/refresh-until-converged", Fixture, NULL, fixture_set_up,
+              test_refresh_until_converged, fixture_tear_down);
+  g_test_add ("/vsa/x11-src/refine-change/h264", Fixture, GINT_TO_POINTER (VSA_CODEC_H264),
+              fixture_set_up, test_refine_change, fixture_tear_down);
+  g_test_add ("/vsa/x11-src/refine-change/vp8", Fixture, GINT_TO_POINTER (VSA_CODEC_VP8),
+              fixture_set_up, test_refine_change, fixture_tear_down);
+  g_test_add ("/vsa/x11-src/refine-change/vp9", Fixture, GINT_TO_POINTER (VSA_CODEC_VP9),
+              fixture_set_up, test_refine_change, fixture_tear_down);
   g_test_add ("/vsa/x11-src/change-captured-at-once", Fixture, NULL, fixture_set_up,
               test_change_captured_at_once, fixture_tear_down);
   g_test_add ("/vsa/x11-src/keyframe-request", Fixture, NULL, fixture_set_up, test_keyframe_request,
