@@ -34,9 +34,8 @@ format_number (double value, int decimals)
   return isnan (value) ? g_strdup ("-") : g_strdup_printf ("%.*f", decimals, value);
 }
 
-/* Rows of cells as an aligned Markdown table (also plain enough for a terminal). */
-static char *
-format_table (GPtrArray *rows)
+char *
+vsa_bench_format_table (GPtrArray *rows)
 {
   GString *table = g_string_new (NULL);
   GPtrArray *header = rows->pdata[0];
@@ -127,7 +126,7 @@ vsa_bench_results_table (VsaBenchResult *results, guint n_results)
       g_ptr_array_add (row, format_number (r->waiting.peak_rss_mb, 1));
       g_ptr_array_add (rows, row);
     }
-  return format_table (rows);
+  return vsa_bench_format_table (rows);
 }
 
 /* "anon A + file F + shmem S MB" of a peak VmRSS. */
@@ -213,8 +212,8 @@ cpu_model (void)
   return g_strstrip (g_strndup (line + 1, strcspn (line + 1, "\n")));
 }
 
-static char *
-machine_description (void)
+char *
+vsa_bench_machine_description (void)
 {
   g_autofree char *cpu = cpu_model ();
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
@@ -256,33 +255,40 @@ plot (VsaBenchResult *results, guint n_results)
                              (VsaBenchSeries *) series->data, series->len);
 }
 
-/* BENCHMARKS.md with its results section replaced, and bench/latency.svg. */
 gboolean
-vsa_bench_write_results (const char *section, VsaBenchResult *results, guint n_results,
-                         GError **error)
+vsa_bench_replace_section (const char *begin_mark, const char *end_mark, const char *section,
+                           GError **error)
 {
   g_autofree char *path = g_build_filename (VSA_BENCH_SOURCE_ROOT, "BENCHMARKS.md", NULL);
-  g_autofree char *svg_path
-      = g_build_filename (VSA_BENCH_SOURCE_ROOT, "bench", "latency.svg", NULL);
-  g_autofree char *svg = plot (results, n_results);
   g_autofree char *contents = NULL;
   g_autofree char *updated = NULL;
   char *begin, *end;
 
   if (!g_file_get_contents (path, &contents, NULL, error))
     return FALSE;
-  begin = strstr (contents, RESULTS_BEGIN);
-  end = begin != NULL ? strstr (begin, RESULTS_END) : NULL;
+  begin = strstr (contents, begin_mark);
+  end = begin != NULL ? strstr (begin, end_mark) : NULL;
   if (end == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: no %s ... %s section", path,
-                   RESULTS_BEGIN, RESULTS_END);
+                   begin_mark, end_mark);
       return FALSE;
     }
   *begin = '\0';
-  updated = g_strconcat (contents, RESULTS_BEGIN "\n", section, end, NULL);
+  updated = g_strconcat (contents, begin_mark, "\n", section, end, NULL);
+  return g_file_set_contents (path, updated, -1, error);
+}
+
+gboolean
+vsa_bench_write_results (const char *section, VsaBenchResult *results, guint n_results,
+                         GError **error)
+{
+  g_autofree char *svg_path
+      = g_build_filename (VSA_BENCH_SOURCE_ROOT, "bench", "latency.svg", NULL);
+  g_autofree char *svg = plot (results, n_results);
+
   return g_file_set_contents (svg_path, svg, -1, error)
-         && g_file_set_contents (path, updated, -1, error);
+         && vsa_bench_replace_section (RESULTS_BEGIN, RESULTS_END, section, error);
 }
 
 char *
@@ -297,7 +303,7 @@ vsa_bench_plan_description (const VsaBenchPlan *plan)
 char *
 vsa_bench_results_section (const VsaBenchPlan *plan, VsaBenchResult *results, guint n_results)
 {
-  g_autofree char *machine = machine_description ();
+  g_autofree char *machine = vsa_bench_machine_description ();
   g_autofree char *table = vsa_bench_results_table (results, n_results);
   g_autofree char *notes = vsa_bench_results_notes (results, n_results);
   g_autofree char *windows = vsa_bench_plan_description (plan);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "vsa-bench-run.h"
 #include "vsa-test-browser.h"
 
 #include <glib.h>
@@ -23,16 +24,6 @@ typedef struct
   guint waiting;   /* the agent waiting for an offer */
   guint streaming; /* the agent streaming, and the bare pipeline */
 } VsaBenchPlan;
-
-/* CPU (all threads) and RSS of a process over a window. */
-typedef struct
-{
-  double cpu_percent; /* of one core */
-  double peak_rss_mb;
-  /* VmRSS at its peak, split: private memory, mapped files (mostly shared libraries'
-   * pages, which other processes share), shared memory (the screen's MIT-SHM segments) */
-  double anon_mb, file_mb, shmem_mb;
-} VsaBenchUsage;
 
 typedef struct
 {
@@ -68,6 +59,14 @@ char *vsa_bench_plan_description (const VsaBenchPlan *plan);
  * the bare pipelines' commands. */
 char *vsa_bench_results_section (const VsaBenchPlan *plan, VsaBenchResult *results,
                                  guint n_results);
+/* Rows (GPtrArrays of cells, the header first) as an aligned Markdown table (also plain
+ * enough for a terminal); numbers right-aligned. */
+char *vsa_bench_format_table (GPtrArray *rows);
+/* The date, CPU, kernel, GStreamer and browsers' versions, on one line. */
+char *vsa_bench_machine_description (void);
+/* Replaces what BENCHMARKS.md has between the lines begin_mark and end_mark. */
+gboolean vsa_bench_replace_section (const char *begin_mark, const char *end_mark,
+                                    const char *section, GError **error);
 /* Replaces BENCHMARKS.md's results section with section and draws bench/latency.svg. */
 gboolean vsa_bench_write_results (const char *section, VsaBenchResult *results, guint n_results,
                                   GError **error);

@@ -14,6 +14,7 @@
 
 #include "vsa-bench-plot.h"
 #include "vsa-bench-report.h"
+#include "vsa-bench-run.h"
 #include "vsa-bench-screen.h"
 #include "vsa-pipeline.h"
 #include "vsa-test-browser.h"
@@ -45,24 +46,12 @@ typedef struct
   char *bare_log;
 } Run;
 
-/* Stops a process and, when it failed, shows why. */
-static void
-stop_process (GSubprocess **process, const char *log, gboolean failed)
-{
-  if (*process == NULL)
-    return;
-  vsa_test_process_stop (*process, 5000);
-  if (failed && log != NULL)
-    vsa_test_print_log_tail (log, 3000);
-  g_clear_object (process);
-}
-
 static void
 run_clear (Run *run, gboolean failed)
 {
-  stop_process (&run->browser, run->browser_log, failed);
-  stop_process (&run->agent, run->agent_log, failed);
-  stop_process (&run->bare, run->bare_log, failed);
+  vsa_bench_stop_process (&run->browser, run->browser_log, failed);
+  vsa_bench_stop_process (&run->agent, run->agent_log, failed);
+  vsa_bench_stop_process (&run->bare, run->bare_log, failed);
   g_clear_pointer (&run->controller, vsa_test_controller_free);
   g_clear_pointer (&run->screen, vsa_bench_screen_free);
   g_clear_pointer (&run->xvfb, vsa_test_xvfb_free);
@@ -73,133 +62,6 @@ run_clear (Run *run, gboolean failed)
   g_clear_pointer (&run->agent_log, g_free);
   g_clear_pointer (&run->browser_log, g_free);
   g_clear_pointer (&run->bare_log, g_free);
-}
-
-/* ---- /proc ---- */
-
-/* utime + stime of every thread of pid, in clock ticks. */
-static gboolean
-read_cpu_ticks (const char *pid, gint64 *ticks)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
-  g_autofree char *contents = NULL;
-  g_auto (GStrv) fields = NULL;
-  const char *after_name;
-
-  if (!g_file_get_contents (path, &contents, NULL, NULL)
-      || (after_name = strrchr (contents, ')')) == NULL)
-    return FALSE;
-  /* After "pid (comm)": state is field 3; utime and stime are fields 14 and 15. */
-  fields = g_strsplit (after_name + 2, " ", 0);
-  if (g_strv_length (fields) < 13)
-    return FALSE;
-  *ticks = g_ascii_strtoll (fields[11], NULL, 10) + g_ascii_strtoll (fields[12], NULL, 10);
-  return TRUE;
-}
-
-/* A field of /proc/PID/status in kB, or -1. */
-static gint64
-status_kb (const char *contents, const char *field)
-{
-  g_autofree char *key = g_strdup_printf ("\n%s:", field);
-  const char *line = strstr (contents, key);
-
-  return line != NULL ? g_ascii_strtoll (line + strlen (key), NULL, 10) : -1;
-}
-
-/* VmRSS of pid and its split, in kB; all -1 when pid is gone. */
-typedef struct
-{
-  gint64 rss, anon, file, shmem;
-} Rss;
-
-static Rss
-read_rss_kb (const char *pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%s/status", pid);
-  g_autofree char *contents = NULL;
-  Rss rss = { -1, -1, -1, -1 };
-
-  if (!g_file_get_contents (path, &contents, NULL, NULL))
-    return rss;
-  rss.rss = status_kb (contents, "VmRSS");
-  rss.anon = status_kb (contents, "RssAnon");
-  rss.file = status_kb (contents, "RssFile");
-  rss.shmem = status_kb (contents, "RssShmem");
-  return rss;
-}
-
-typedef struct
-{
-  GSubprocess *process;
-  gint64 end_us;
-  gint64 next_sample_us;
-  Rss peak; /* the sample with the highest VmRSS */
-} Sampling;
-
-/* Samples RSS every 100 ms until the window ends or the process is gone. */
-static gboolean
-sample (gpointer user_data)
-{
-  Sampling *sampling = user_data;
-  gint64 now = g_get_monotonic_time ();
-
-  if (!vsa_test_process_is_running (sampling->process))
-    return TRUE;
-  if (now >= sampling->next_sample_us)
-    {
-      Rss rss = read_rss_kb (g_subprocess_get_identifier (sampling->process));
-
-      if (rss.rss > sampling->peak.rss)
-        sampling->peak = rss;
-      sampling->next_sample_us = now + 100 * 1000;
-    }
-  return now >= sampling->end_us;
-}
-
-/* The process's CPU and peak RSS over seconds, serving the main context meanwhile. */
-static gboolean
-measure_usage (GSubprocess *process, const char *what, guint seconds, VsaBenchUsage *usage,
-               GError **error)
-{
-  g_autofree char *pid = g_strdup (g_subprocess_get_identifier (process));
-  gint64 start_us = g_get_monotonic_time ();
-  Sampling sampling = { process, start_us + (gint64) seconds * G_USEC_PER_SEC, 0, { 0 } };
-  gint64 start_ticks = 0, end_ticks = 0;
-
-  if (pid == NULL || !read_cpu_ticks (pid, &start_ticks))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s is not running", what);
-      return FALSE;
-    }
-  vsa_test_wait_until (sample, &sampling, (seconds + 5) * 1000);
-  if (!read_cpu_ticks (pid, &end_ticks) || !vsa_test_process_is_running (process))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s exited while measured", what);
-      return FALSE;
-    }
-  usage->cpu_percent = 100.0 * (end_ticks - start_ticks) / sysconf (_SC_CLK_TCK)
-                       / ((g_get_monotonic_time () - start_us) / 1e6);
-  usage->peak_rss_mb = sampling.peak.rss / 1024.0;
-  usage->anon_mb = sampling.peak.anon / 1024.0;
-  usage->file_mb = sampling.peak.file / 1024.0;
-  usage->shmem_mb = sampling.peak.shmem / 1024.0;
-  return TRUE;
-}
-
-static gboolean
-time_reached (gpointer user_data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) user_data;
-}
-
-/* Serves the main context (the controller) for seconds. */
-static void
-pause_for (guint seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
-
-  vsa_test_wait_until (time_reached, &end, seconds * 1000 + 1000);
 }
 
 /* ---- The bare pipeline ---- */
@@ -488,41 +350,6 @@ agent_args (Run *run, const VsaBenchSetup *setup, const char *config_file)
   return argv;
 }
 
-typedef struct
-{
-  Run *run;
-  guint polls_before;
-} PollWait;
-
-static gboolean
-agent_polled (gpointer user_data)
-{
-  PollWait *wait = user_data;
-
-  return vsa_test_controller_get_request_count (wait->run->controller, "GET", "/offer")
-             > wait->polls_before
-         || !vsa_test_process_is_running (wait->run->agent);
-}
-
-/* The agent, once it polled for an offer. */
-static gboolean
-start_agent (Run *run, GPtrArray *argv, GError **error)
-{
-  PollWait wait = { run, vsa_test_controller_get_request_count (run->controller, "GET", "/offer") };
-
-  run->agent = vsa_test_spawn ((const char *const *) argv->pdata, NULL, run->agent_log, error);
-  if (run->agent == NULL)
-    return FALSE;
-  if (!vsa_test_wait_until (agent_polled, &wait, 10000)
-      || !vsa_test_process_is_running (run->agent))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                           "the agent did not poll for an offer within 10 s");
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* The agent waiting for an offer, in the steady state: without the first minute of fast
  * polls (fast-poll-window=0, so it polls every poll-interval, 1 s). */
 static gboolean
@@ -534,10 +361,13 @@ measure_waiting (Run *run, const VsaBenchPlan *plan, VsaBenchResult *result, GEr
   if (!g_file_set_contents (config_file, "[agent]\nfast-poll-window=0\n", -1, error))
     return FALSE;
   argv = agent_args (run, &result->setup, config_file);
-  if (!start_agent (run, argv, error))
+  run->agent = vsa_bench_start_agent (run->controller, (const char *const *) argv->pdata,
+                                      run->agent_log, error);
+  if (run->agent == NULL)
     return FALSE;
-  pause_for (plan->settle);
-  if (!measure_usage (run->agent, "the waiting agent", plan->waiting, &result->waiting, error))
+  vsa_bench_pause (plan->settle * 1000);
+  if (!vsa_bench_measure_usage (run->agent, "the waiting agent", plan->waiting, &result->waiting,
+                                error))
     return FALSE;
   vsa_test_process_stop (run->agent, 5000);
   g_clear_object (&run->agent);
@@ -564,7 +394,9 @@ measure_streaming (Run *run, const VsaBenchPlan *plan, const char *program, GPtr
   double end_ms;
   guint ignored_in_window, ignored_missed;
 
-  if (!start_agent (run, argv, error))
+  run->agent = vsa_bench_start_agent (run->controller, (const char *const *) argv->pdata,
+                                      run->agent_log, error);
+  if (run->agent == NULL)
     return FALSE;
   run->browser = vsa_test_browser_start (result->setup.browser, program, page_url, browser_dir,
                                          FALSE, run->browser_log, error);
@@ -594,9 +426,10 @@ measure_streaming (Run *run, const VsaBenchPlan *plan, const char *program, GPtr
   result->ice_connected_ms = member_double (wall_times, "iceConnected") - times.stored_us / 1000.0;
   result->connected_ms = member_double (wall_times, "connected") - times.stored_us / 1000.0;
 
-  pause_for (plan->settle);
+  vsa_bench_pause (plan->settle * 1000);
   start_us = g_get_real_time ();
-  if (!measure_usage (run->agent, "the agent", plan->streaming, &result->streaming, error))
+  if (!vsa_bench_measure_usage (run->agent, "the agent", plan->streaming, &result->streaming,
+                                error))
     return FALSE;
   end_us = g_get_real_time ();
   /* The page reports every 250 ms: wait for what it saw up to the end and a little after
@@ -628,8 +461,8 @@ measure_streaming (Run *run, const VsaBenchPlan *plan, const char *program, GPtr
                            "the page sent no stats during the window");
       return FALSE;
     }
-  stop_process (&run->browser, NULL, FALSE);
-  stop_process (&run->agent, NULL, FALSE);
+  vsa_bench_stop_process (&run->browser, NULL, FALSE);
+  vsa_bench_stop_process (&run->agent, NULL, FALSE);
   return TRUE;
 }
 
@@ -649,8 +482,9 @@ measure_bare (Run *run, const VsaBenchPlan *plan, GPtrArray *agent_argv, VsaBenc
   run->bare = vsa_test_spawn ((const char *const *) argv->pdata, env, run->bare_log, error);
   if (run->bare == NULL)
     return FALSE;
-  pause_for (plan->settle);
-  return measure_usage (run->bare, "the bare pipeline", plan->streaming, &result->bare, error);
+  vsa_bench_pause (plan->settle * 1000);
+  return vsa_bench_measure_usage (run->bare, "the bare pipeline", plan->streaming, &result->bare,
+                                  error);
 }
 
 static gboolean

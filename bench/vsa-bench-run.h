@@ -1,0 +1,37 @@
+#pragma once
+
+#include "vsa-test-controller.h"
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* What both benchmarks (vsa-bench.c, vsa-bench-quality.c) do with the processes they run:
+ * the agent, the browser, the bare pipeline. */
+
+/* CPU (all threads) and RSS of a process over a window. */
+typedef struct
+{
+  double cpu_percent; /* of one core */
+  double peak_rss_mb;
+  /* VmRSS at its peak, split: private memory, mapped files (mostly shared libraries'
+   * pages, which other processes share), shared memory (the screen's MIT-SHM segments) */
+  double anon_mb, file_mb, shmem_mb;
+} VsaBenchUsage;
+
+/* The process's CPU and peak RSS over seconds, serving the main context meanwhile. */
+gboolean vsa_bench_measure_usage (GSubprocess *process, const char *what, guint seconds,
+                                  VsaBenchUsage *usage, GError **error);
+
+/* Serves the main context (the controller) for ms milliseconds. */
+void vsa_bench_pause (guint ms);
+
+/* Stops *process (may be NULL) and clears it; when failed, prints the end of its log. */
+void vsa_bench_stop_process (GSubprocess **process, const char *log, gboolean failed);
+
+/* The agent (argv, NULL-terminated), once it polled controller for an offer; its output
+ * in log. */
+GSubprocess *vsa_bench_start_agent (VsaTestController *controller, const char *const *argv,
+                                    const char *log, GError **error);
+
+G_END_DECLS
