@@ -901,3 +901,10 @@ vsa_test_controller_set_answer_status (VsaTestController *self, guint status)
 {
   self->answer_refusal_status = status;
 }
+
+void
+vsa_test_controller_add_handler (VsaTestController *self, const char *path,
+                                 SoupServerCallback callback, gpointer user_data)
+{
+  soup_server_add_handler (self->server, path, callback, user_data, NULL);
+}

@@ -2,6 +2,7 @@
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
@@ -96,5 +97,10 @@ guint vsa_test_controller_get_unauthorized_count (VsaTestController *self);
 
 /* Until called again with 0, every POST .../answer is refused with this status. */
 void vsa_test_controller_set_answer_status (VsaTestController *self, guint status);
+
+/* Serves requests under path (e.g. "/quality") with callback instead: a test's or the
+ * benchmark's own endpoints beside the controller's. */
+void vsa_test_controller_add_handler (VsaTestController *self, const char *path,
+                                      SoupServerCallback callback, gpointer user_data);
 
 G_END_DECLS
