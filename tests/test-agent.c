@@ -305,10 +305,11 @@ wire_kbps_over (BitrateWatch *watch, guint seconds)
                   / (guint64) (g_get_monotonic_time () - start));
 }
 
-/* Low bounds on purpose: the test pattern (a ball) needs about 150 kbit/s, so only a
- * target under that shows on the wire. */
+/* Low bounds on purpose: the test pattern (a ball) needs about 120-150 kbit/s, so only
+ * a target under that shows on the wire. The floor is under what the config accepts
+ * (100) so that the wire's fall shows whatever the ball's natural rate. */
 #define LOSS_MAX_KBPS 250
-#define LOSS_MIN_KBPS 100
+#define LOSS_MIN_KBPS 60
 
 static gboolean
 bitrate_at_floor (gpointer data)
@@ -320,9 +321,9 @@ bitrate_at_floor (gpointer data)
 }
 
 /* A peer for the loss test, whether it offers transport-wide-cc, and whether the wire
- * shows the floor: x264 follows a target under the ball's natural rate, but libvpx's VP8
- * sends about 140 kbit/s of it whatever the target under that (137 at a floor of 100
- * against 144-162 at 250). */
+ * shows the floor: x264 follows a target under the ball's natural rate, libvpx's VP8
+ * only loosely (72 kbit/s at a floor of 60 against 103 at 250; 137 against 144-162 at
+ * cpu-used 16). */
 typedef struct
 {
   const char *caps;
