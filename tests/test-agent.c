@@ -5,6 +5,7 @@
 #include "vsa-agent.h"
 #include "vsa-test-controller.h"
 #include "vsa-test-peer.h"
+#include "vsa-test-sdp.h"
 #include "vsa-test-util.h"
 
 #define SESSION "integration"
@@ -35,21 +36,23 @@ test_config (VsaTestController *controller, const char *codecs)
 static void
 assert_answer_ssrc (VsaTestPeer *peer)
 {
-  g_auto (GStrv) lines = g_strsplit (vsa_test_peer_get_answer_sdp (peer), "\r\n", -1);
+  g_autoptr (GstSDPMessage) sdp = vsa_test_sdp_parse (vsa_test_peer_get_answer_sdp (peer));
+  const GstSDPMedia *video = NULL;
+  g_auto (GStrv) ssrcs = NULL;
   g_autofree char *expected = NULL;
   VsaTestPeerRtpCounts counts;
-  gboolean sending = FALSE;
   gboolean found = FALSE;
 
+  g_assert_nonnull (sdp);
+  video = vsa_test_sdp_get_media (sdp, "video");
+  g_assert_nonnull (video);
+  g_assert_nonnull (gst_sdp_media_get_attribute_val (video, "sendonly"));
   vsa_test_peer_get_rtp_counts (peer, &counts);
   g_assert_cmpuint (counts.packets, >, 0);
-  expected = g_strdup_printf ("a=ssrc:%u msid:", counts.ssrc);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      sending |= g_str_equal (lines[i], "a=sendonly");
-      found |= g_str_has_prefix (lines[i], expected);
-    }
-  g_assert_true (sending);
+  expected = g_strdup_printf ("%u msid:", counts.ssrc);
+  ssrcs = vsa_test_sdp_get_attributes (video, "ssrc");
+  for (guint i = 0; ssrcs[i] != NULL; i++)
+    found |= g_str_has_prefix (ssrcs[i], expected);
   g_assert_true (found);
 }
 
@@ -107,14 +110,14 @@ static const PlayoutDelayCase playout_delay_h264 = {
   ",extmap-2=(string)\"http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\""
   ",extmap-3=(string)\"" VSA_TEST_PEER_TWCC_URI "\""
   ",extmap-5=(string)\"" PLAYOUT_DELAY "\"",
-  { "a=extmap:5 " PLAYOUT_DELAY, "a=extmap:3 " VSA_TEST_PEER_TWCC_URI },
+  { "5 " PLAYOUT_DELAY, "3 " VSA_TEST_PEER_TWCC_URI },
 };
 /* As Firefox offers them: it only receives playout-delay. */
 static const PlayoutDelayCase playout_delay_vp8_recvonly = {
   VP8_CAPS ","
            "extmap-6=<(string)recvonly,(string)\"" PLAYOUT_DELAY "\",(string)\"\">,"
            "extmap-7=(string)\"" VSA_TEST_PEER_TWCC_URI "\"",
-  { "a=extmap:6/sendonly " PLAYOUT_DELAY, "a=extmap:7 " VSA_TEST_PEER_TWCC_URI },
+  { "6/sendonly " PLAYOUT_DELAY, "7 " VSA_TEST_PEER_TWCC_URI },
 };
 static const PlayoutDelayCase playout_delay_none = {
   VP8_CAPS,
@@ -133,8 +136,10 @@ test_playout_delay (gconstpointer data)
   g_autoptr (VsaConfig) config = NULL;
   g_autoptr (VsaAgent) agent = NULL;
   g_autoptr (VsaTestPeer) peer = NULL;
-  g_auto (GStrv) lines = NULL;
-  g_autoptr (GPtrArray) extmaps = g_ptr_array_new ();
+  g_autoptr (GstSDPMessage) sdp = NULL;
+  const GstSDPMedia *video;
+  g_auto (GStrv) extmaps = NULL;
+  g_auto (GStrv) feedback = NULL;
   VsaTestPeerRtpCounts counts;
 
   g_assert_no_error (error);
@@ -148,18 +153,21 @@ test_playout_delay (gconstpointer data)
   vsa_test_peer_apply_answer (peer, controller, SESSION);
   g_assert_true (vsa_test_wait_until (vsa_test_peer_has_frames, peer, 20000));
 
-  lines = g_strsplit (vsa_test_peer_get_answer_sdp (peer), "\r\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (g_str_has_prefix (lines[i], "a=extmap"))
-      g_ptr_array_add (extmaps, lines[i]);
-  g_assert_cmpuint (extmaps->len, ==, g_strv_length ((GStrv) playout_case->answer_extmaps));
+  sdp = vsa_test_sdp_parse (vsa_test_peer_get_answer_sdp (peer));
+  g_assert_nonnull (sdp);
+  video = vsa_test_sdp_get_media (sdp, "video");
+  g_assert_nonnull (video);
+  extmaps = vsa_test_sdp_get_attributes (video, "extmap");
+  g_assert_cmpuint (g_strv_length (extmaps), ==,
+                    g_strv_length ((GStrv) playout_case->answer_extmaps));
   for (guint i = 0; playout_case->answer_extmaps[i] != NULL; i++)
-    g_assert_true (g_strv_contains ((const char *const *) lines, playout_case->answer_extmaps[i]));
+    g_assert_true (
+        g_strv_contains ((const char *const *) extmaps, playout_case->answer_extmaps[i]));
   /* webrtcbin answers every payload type with transport-cc feedback */
-  g_assert_true (
-      g_strv_contains ((const char *const *) lines, g_str_has_prefix (playout_case->caps, VP8_CAPS)
-                                                        ? "a=rtcp-fb:120 transport-cc"
-                                                        : "a=rtcp-fb:102 transport-cc"));
+  feedback = vsa_test_sdp_get_attributes (video, "rtcp-fb");
+  g_assert_true (g_strv_contains (
+      (const char *const *) feedback,
+      g_str_has_prefix (playout_case->caps, VP8_CAPS) ? "120 transport-cc" : "102 transport-cc"));
 
   vsa_test_peer_get_rtp_counts (peer, &counts);
   g_test_message ("%u packets, %u with an extension, %u with playout-delay 0, %u with a "
@@ -618,6 +626,8 @@ test_input_channel (void)
   ClipboardWait clipboard = { 0 };
   MessageWait copied = { 0 };
   g_autoptr (GSubprocess) copier = NULL;
+  g_autoptr (GstSDPMessage) sdp = NULL;
+  const GstSDPMedia *application;
   const char *answer;
 
   g_assert_no_error (error);
@@ -636,8 +646,14 @@ test_input_channel (void)
   vsa_test_peer_apply_answer (peer, controller, SESSION);
   answer = vsa_test_peer_get_answer_sdp (peer);
   g_test_message ("answer: %s", answer);
-  g_assert_nonnull (strstr (answer, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel"));
-  g_assert_nonnull (strstr (answer, "a=group:BUNDLE video0 application1"));
+  sdp = vsa_test_sdp_parse (answer);
+  g_assert_nonnull (sdp);
+  application = vsa_test_sdp_get_media (sdp, "application");
+  g_assert_nonnull (application);
+  g_assert_cmpstr (gst_sdp_media_get_proto (application), ==, "UDP/DTLS/SCTP");
+  g_assert_cmpstr (gst_sdp_media_get_format (application, 0), ==, "webrtc-datachannel");
+  g_assert_cmpstr (gst_sdp_message_get_attribute_val (sdp, "group"), ==,
+                   "BUNDLE video0 application1");
   g_assert_true (vsa_test_wait_until (vsa_test_peer_input_is_open, peer, 20000));
 
   vsa_test_peer_send_input (peer, "{\"type\":\"pointermove\",\"x\":0.5,\"y\":0.25}");

@@ -9,6 +9,7 @@
 
 #include "vsa-test-browser.h"
 #include "vsa-test-controller.h"
+#include "vsa-test-sdp.h"
 #include "vsa-test-util.h"
 
 #include <gio/gio.h>
@@ -313,25 +314,23 @@ report_hides_host_addresses (JsonObject *report)
 
 #define PLAYOUT_DELAY_URI "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
 
-/* The answer's playout-delay extmap line, or NULL. */
+/* The answer's playout-delay extmap without its URI ("5", "6/sendonly"), or NULL. */
 static char *
 answer_playout_delay (Fixture *fixture)
 {
   g_autofree char *answer_json = vsa_test_controller_dup_answer (fixture->controller, "e2e");
   g_autoptr (JsonNode) root = answer_json != NULL ? json_from_string (answer_json, NULL) : NULL;
+  g_autoptr (GstSDPMessage) sdp = NULL;
+  const GstSDPMedia *video;
   JsonObject *answer = NULL;
-  g_auto (GStrv) lines = NULL;
 
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
     answer = json_object_get_object_member (json_node_get_object (root), "answer");
   if (answer == NULL)
     return NULL;
-  lines = g_strsplit (json_object_get_string_member_with_default (answer, "sdp", ""), "\r\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (g_str_has_prefix (lines[i], "a=extmap:")
-        && g_str_has_suffix (lines[i], " " PLAYOUT_DELAY_URI))
-      return g_strdup (lines[i]);
-  return NULL;
+  sdp = vsa_test_sdp_parse (json_object_get_string_member_with_default (answer, "sdp", NULL));
+  video = sdp != NULL ? vsa_test_sdp_get_media (sdp, "video") : NULL;
+  return video != NULL ? vsa_test_sdp_get_extmap (video, PLAYOUT_DELAY_URI) : NULL;
 }
 
 /* Playout-delay is answered exactly when offered, under the offer's id, and the browser's
@@ -341,10 +340,10 @@ expect_playout_delay (Fixture *fixture, guint load)
 {
   g_autofree char *report_id = g_strdup_printf ("load-%u", load);
   g_autoptr (JsonNode) report = vsa_test_controller_dup_report (fixture->controller, report_id);
-  g_autofree char *line = answer_playout_delay (fixture);
+  g_autofree char *extmap = answer_playout_delay (fixture);
   g_autofree char *extensions = NULL;
-  g_autofree char *prefix = NULL;
   g_autofree char *entry = NULL;
+  char *end = NULL;
   JsonObject *object;
   JsonNode *node;
   gint64 offered = -1;
@@ -363,22 +362,22 @@ expect_playout_delay (Fixture *fixture, guint load)
     extensions = json_to_string (node, FALSE);
   g_test_message ("load %u: offered playout-delay id %" G_GINT64_FORMAT ", answered \"%s\", "
                   "the receiver's header extensions: %s",
-                  load, offered, line != NULL ? line : "", extensions != NULL ? extensions : "?");
+                  load, offered, extmap != NULL ? extmap : "",
+                  extensions != NULL ? extensions : "?");
 
   if (offered < 0)
     {
-      if (line == NULL)
+      if (extmap == NULL)
         return TRUE;
       g_test_fail_printf ("load %u: playout-delay answered but not offered", load);
       return FALSE;
     }
-  prefix = g_strdup_printf ("a=extmap:%" G_GINT64_FORMAT, offered);
-  if (line == NULL || !g_str_has_prefix (line, prefix)
-      || (line[strlen (prefix)] != ' ' && line[strlen (prefix)] != '/'))
+  if (extmap == NULL || g_ascii_strtoll (extmap, &end, 10) != offered
+      || (*end != '\0' && *end != '/'))
     {
       g_test_fail_printf ("load %u: playout-delay offered as %" G_GINT64_FORMAT
                           " but answered \"%s\"",
-                          load, offered, line != NULL ? line : "");
+                          load, offered, extmap != NULL ? extmap : "");
       return FALSE;
     }
   entry = g_strdup_printf ("\"%" G_GINT64_FORMAT " " PLAYOUT_DELAY_URI "\"", offered);
