@@ -1,0 +1,153 @@
+/* vsa-pipeline on the test source (videotestsrc): the video bin of each codec producing
+ * RTP under the chosen payload type, with the offered header extensions on its packets;
+ * the bitrate set while it runs; a missing element refused by name. The X source's side
+ * of the bin (refresh frames, convergence) is in test-x11-src. */
+#include "vsa-pipeline.h"
+#include "vsa-test-util.h"
+
+#include <gst/app/gstappsink.h>
+
+typedef struct
+{
+  VsaCodec codec;
+  guint payload_type;
+} BinCase;
+
+static const BinCase bin_h264 = { VSA_CODEC_H264, 102 };
+static const BinCase bin_vp8 = { VSA_CODEC_VP8, 120 };
+static const BinCase bin_vp9 = { VSA_CODEC_VP9, 98 };
+
+typedef struct
+{
+  GstElement *pipeline;
+  GstAppSink *sink;
+  guint payload_type;
+  guint packets;
+  guint with_payload_type;
+  guint with_playout_delay;
+} Run;
+
+static VsaCodecChoice *
+choice_new (const BinCase *bin_case)
+{
+  VsaCodecChoice *choice = g_new0 (VsaCodecChoice, 1);
+
+  choice->codec = bin_case->codec;
+  choice->payload_type = bin_case->payload_type;
+  choice->profile_level_id = g_strdup ("42e01f");
+  choice->packetization_mode = 1;
+  choice->playout_delay_id = 5;
+  return choice;
+}
+
+static gboolean
+enough_packets (gpointer data)
+{
+  Run *run = data;
+  GstSample *sample;
+
+  while ((sample = gst_app_sink_try_pull_sample (run->sink, 0)) != NULL)
+    {
+      GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+      gpointer extension;
+      guint size;
+
+      if (gst_rtp_buffer_map (gst_sample_get_buffer (sample), GST_MAP_READ, &rtp))
+        {
+          run->packets++;
+          run->with_payload_type += gst_rtp_buffer_get_payload_type (&rtp) == run->payload_type;
+          run->with_playout_delay
+              += gst_rtp_buffer_get_extension_onebyte_header (&rtp, 5, 0, &extension, &size);
+          gst_rtp_buffer_unmap (&rtp);
+        }
+      gst_sample_unref (sample);
+    }
+  return run->packets >= 20;
+}
+
+/* The bin of each codec runs and its packets carry the chosen payload type and the
+ * playout-delay extension under the offer's id. */
+static void
+test_video_bin (gconstpointer data)
+{
+  const BinCase *bin_case = data;
+  g_autoptr (VsaConfig) config = vsa_config_new ();
+  g_autoptr (VsaCodecChoice) choice = choice_new (bin_case);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) extensions = NULL;
+  g_autoptr (GstElement) encoder = NULL;
+  GstElement *bin, *sink;
+  Run run = { .payload_type = bin_case->payload_type };
+  guint kbps = 0;
+
+  if (!vsa_codec_is_available (bin_case->codec))
+    {
+      g_test_skip ("the codec's encoder is not installed");
+      return;
+    }
+  config->source = VSA_SOURCE_TEST;
+  bin = vsa_pipeline_new_video_bin (config, choice, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (bin);
+  extensions = vsa_pipeline_new_header_extensions (choice);
+  g_assert_cmpuint (extensions->len, ==, 1);
+
+  run.pipeline = gst_pipeline_new (NULL);
+  sink = gst_element_factory_make_full ("appsink", "max-buffers", 200, "sync", FALSE, NULL);
+  run.sink = GST_APP_SINK (sink);
+  gst_bin_add_many (GST_BIN (run.pipeline), bin, sink, NULL);
+  g_assert_true (gst_element_link (bin, sink));
+  g_assert_cmpint (gst_element_set_state (run.pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+  g_assert_true (vsa_test_wait_until (enough_packets, &run, 10000));
+  g_test_message ("%u packets, %u with a payload type, %u with playout-delay", run.packets,
+                  run.with_payload_type, run.with_playout_delay);
+  g_assert_cmpuint (run.with_payload_type, ==, run.packets);
+  g_assert_cmpuint (run.with_playout_delay, ==, run.packets);
+
+  /* a new target reaches the running encoder */
+  encoder = gst_bin_get_by_name (GST_BIN (bin), "encoder");
+  g_assert_nonnull (encoder);
+  vsa_pipeline_set_bitrate (bin, bin_case->codec, 700);
+  if (bin_case->codec == VSA_CODEC_H264)
+    g_object_get (encoder, "bitrate", &kbps, NULL);
+  else
+    {
+      int bps = 0;
+
+      g_object_get (encoder, "target-bitrate", &bps, NULL);
+      kbps = (guint) bps / 1000;
+    }
+  g_assert_cmpuint (kbps, ==, 700);
+  run.packets = 0;
+  g_assert_true (vsa_test_wait_until (enough_packets, &run, 10000));
+
+  gst_element_set_state (run.pipeline, GST_STATE_NULL);
+  gst_object_unref (run.pipeline);
+}
+
+/* A NULL element (one that could not be made) fails the whole chain by name. */
+static void
+test_missing_element (void)
+{
+  g_autoptr (GstElement) bin = gst_bin_new (NULL);
+  g_autoptr (GError) error = NULL;
+  GstElement *elements[] = { gst_element_factory_make ("identity", NULL), NULL };
+
+  g_assert_false (
+      vsa_pipeline_add_linked (GST_BIN (bin), elements, G_N_ELEMENTS (elements), &error));
+  g_assert_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN);
+  g_assert_cmpint (GST_BIN (bin)->numchildren, ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_data_func ("/vsa/pipeline/video-bin/h264", &bin_h264, test_video_bin);
+  g_test_add_data_func ("/vsa/pipeline/video-bin/vp8", &bin_vp8, test_video_bin);
+  g_test_add_data_func ("/vsa/pipeline/video-bin/vp9", &bin_vp9, test_video_bin);
+  g_test_add_func ("/vsa/pipeline/missing-element", test_missing_element);
+  return g_test_run ();
+}
