@@ -1,10 +1,10 @@
 #include "vsa-agent.h"
 
-#include <malloc.h>
 #include <string.h>
 
 #include "vsa-backoff.h"
 #include "vsa-controller.h"
+#include "vsa-process.h"
 #include "vsa-session.h"
 
 #define BACKOFF_MAX_MS 5000
@@ -571,7 +571,7 @@ clear_session (VsaAgent *self)
       g_signal_handlers_disconnect_by_data (self->session, self);
       vsa_session_stop (self->session);
       g_clear_object (&self->session);
-      vsa_session_release_memory_soon ();
+      vsa_process_release_memory_soon ();
     }
   g_clear_pointer (&self->choice, vsa_codec_choice_free);
   g_clear_pointer (&self->answer_sdp, g_free);
@@ -591,9 +591,6 @@ end_session (VsaAgent *self, VsaEndReason kind, const char *reason, gboolean fai
   self->stats.sessions_ended[kind]++;
   if (failed)
     self->stats.sessions_failed[kind]++;
-  /* Give back to the system what the session's pipeline freed (encoder frames and the
-   * like): waiting then costs what it did before the session. */
-  malloc_trim (0);
   g_free (self->last_end);
   self->last_end = g_strdup (reason);
   set_state_full (self, VSA_AGENT_STATE_ENDED, reason, failed);
@@ -823,7 +820,7 @@ vsa_agent_start (VsaAgent *self)
   g_message ("session %s: waiting for an offer from %s", self->config->session_id,
              self->config->controller_url);
   update_status (self);
-  vsa_session_prepare ();
+  vsa_process_prepare ();
   refresh_ice_servers (self);
   schedule_poll (self, 0);
 }
@@ -832,7 +829,7 @@ void
 vsa_agent_stop (VsaAgent *self)
 {
   g_cancellable_cancel (self->cancellable);
-  vsa_session_prepare_wait ();
+  vsa_process_prepare_wait ();
   g_clear_handle_id (&self->poll_id, g_source_remove);
   g_clear_handle_id (&self->ice_refresh_id, g_source_remove);
   g_clear_pointer (&self->pending_offer, vsa_offer_free);

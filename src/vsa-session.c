@@ -4,7 +4,6 @@
 #include <gst/webrtc/webrtc.h>
 
 #include <json-glib/json-glib.h>
-#include <malloc.h>
 
 #include "vsa-bitrate.h"
 #include "vsa-clipboard.h"
@@ -1198,56 +1197,6 @@ vsa_session_start (VsaSession *self, GstSDPMessage *sdp, GPtrArray *offer_candid
       = g_timeout_add_seconds (FIRST_CAPS_TIMEOUT_S, on_first_caps_timeout, self);
   self->connect_timeout_id = g_timeout_add_seconds (CONNECT_TIMEOUT_S, on_connect_timeout, self);
   return TRUE;
-}
-
-/* What the first session of the process would otherwise do on its critical path, holding
- * webrtcbin's lock in set-remote-description: make the process's DTLS certificate, an
- * RSA-2048 key (50 to 400 ms), and load libsrtp (its start runs cipher self-tests: 15 ms).
- * Done once, ahead, on a worker thread; a session that starts earlier waits for it as
- * before. Together 7 MB of RSS; the other plugins (libnice alone is 7 MB for 7 ms) are
- * left to the first session. */
-static gpointer
-prepare (gpointer data)
-{
-  g_autoptr (GstPlugin) srtp = gst_plugin_load_by_name ("srtp");
-  GstElement *dtls;
-
-  dtls = gst_element_factory_make ("dtlsdec", NULL);
-  if (dtls != NULL)
-    gst_object_unref (gst_object_ref_sink (dtls));
-  g_debug ("ready to answer: DTLS key %s, SRTP %s", dtls != NULL ? "made" : "unavailable",
-           srtp != NULL ? "loaded" : "unavailable");
-  return NULL;
-}
-
-/* on the main thread only */
-static GThread *prepare_thread;
-
-void
-vsa_session_prepare (void)
-{
-  if (prepare_thread == NULL)
-    prepare_thread = g_thread_new ("vsa-prepare", prepare, NULL);
-}
-
-void
-vsa_session_prepare_wait (void)
-{
-  if (prepare_thread != NULL)
-    g_thread_join (g_steal_pointer (&prepare_thread));
-}
-
-static gboolean
-trim_heap (gpointer data)
-{
-  malloc_trim (0);
-  return G_SOURCE_REMOVE;
-}
-
-void
-vsa_session_release_memory_soon (void)
-{
-  g_idle_add_full (G_PRIORITY_LOW, trim_heap, NULL, NULL);
 }
 
 /* The m-line a candidate belongs to: its index, else the one its mid names, else 0. */

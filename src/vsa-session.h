@@ -80,20 +80,6 @@ void vsa_session_get_stats (VsaSession *self, VsaSessionStats *out);
 /* Why the session ended; meaningful once "ended" was emitted. */
 VsaEndReason vsa_session_get_end_reason (VsaSession *self);
 
-/* Starts doing, on a worker thread, what the first session would otherwise do on its
- * critical path (libsrtp's start, the process's DTLS certificate); again only after
- * vsa_session_prepare_wait(). */
-void vsa_session_prepare (void);
-/* Waits for that to finish (at most a few hundred ms): before the process exits, since an
- * exit while the key is made crashes in OpenSSL's exit handlers. */
-void vsa_session_prepare_wait (void);
-
-/* After a session ended: gives the heap it freed back to the system once the main loop is
- * idle. glibc keeps freed memory in its arenas, so the RSS while waiting, and from one
- * session to the next, would otherwise depend on how the last session's threads left them
- * (seen: 3 MB either way). */
-void vsa_session_release_memory_soon (void);
-
 /* Tears the pipeline down; no signal is emitted afterwards. */
 void vsa_session_stop (VsaSession *self);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vsa-codec.h"
+#include "vsa-process.h"
 #include "vsa-session.h"
 
 #define WHEP_PATH "/whep"
@@ -75,7 +76,7 @@ end_session (VsaWhep *self, const char *reason)
   g_signal_handlers_disconnect_by_data (self->session, self);
   vsa_session_stop (self->session);
   g_clear_object (&self->session);
-  vsa_session_release_memory_soon ();
+  vsa_process_release_memory_soon ();
   g_clear_pointer (&self->choice, vsa_codec_choice_free);
   g_clear_pointer (&self->location, g_free);
 }
@@ -290,7 +291,7 @@ vsa_whep_free (VsaWhep *self)
 {
   if (self == NULL)
     return;
-  vsa_session_prepare_wait ();
+  vsa_process_prepare_wait ();
   end_session (self, "stopping");
   soup_server_disconnect (self->server);
   g_object_unref (self->server);
@@ -303,7 +304,7 @@ vsa_whep_listen (VsaWhep *self, const char *address, guint port, GError **error)
   if (!vsa_http_listen (self->server, address, port, &self->port, error))
     return FALSE;
   /* the first session's DTLS key, made ahead as the agent does */
-  vsa_session_prepare ();
+  vsa_process_prepare ();
   return TRUE;
 }
 

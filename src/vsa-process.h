@@ -1,0 +1,29 @@
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* What the whole process shares, whichever transport runs its sessions (the agent or
+ * WHEP): its heap, and the work done ahead of the first session. Main thread only. */
+
+/* One malloc arena: per-thread arenas keep what each session's streaming threads freed,
+ * and RSS grew by 20 MB over 10 sessions; with one it stays within 1 MB. First thing in
+ * main(). */
+void vsa_process_init_heap (void);
+
+/* Starts doing, on a worker thread, what the first session would otherwise do on its
+ * critical path (libsrtp's start, the process's DTLS certificate); again only after
+ * vsa_process_prepare_wait(). */
+void vsa_process_prepare (void);
+/* Waits for that to finish (at most a few hundred ms): before the process exits, since an
+ * exit while the key is made crashes in OpenSSL's exit handlers. */
+void vsa_process_prepare_wait (void);
+
+/* After a session ended: gives the heap it freed back to the system once the main loop is
+ * idle. glibc keeps freed memory in its arenas, so the RSS while waiting, and from one
+ * session to the next, would otherwise depend on how the last session's threads left them
+ * (seen: 3 MB either way). */
+void vsa_process_release_memory_soon (void);
+
+G_END_DECLS
