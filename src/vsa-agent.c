@@ -4,6 +4,7 @@
 
 #include "vsa-backoff.h"
 #include "vsa-controller.h"
+#include "vsa-ice-servers.h"
 #include "vsa-process.h"
 #include "vsa-session.h"
 
@@ -36,9 +37,7 @@ struct _VsaAgent
   char *offer_sdp;
   gint64 offer_seen_at;
   VsaOffer *pending_offer; /* while its ICE servers are fetched */
-  GPtrArray *ice_servers;  /* fetched ahead, or NULL */
-  gint64 ice_servers_at;   /* monotonic µs of their fetch */
-  guint ice_refresh_id;
+  VsaIceServers *ice_servers;
   VsaSession *session;
   GCancellable *session_cancellable;
   VsaCodecChoice *choice;
@@ -107,7 +106,7 @@ vsa_agent_finalize (GObject *object)
   g_free (self->status);
   g_free (self->offer_sdp);
   g_free (self->offer_id);
-  g_clear_pointer (&self->ice_servers, g_ptr_array_unref);
+  vsa_ice_servers_free (self->ice_servers);
   G_OBJECT_CLASS (vsa_agent_parent_class)->finalize (object);
 }
 
@@ -145,6 +144,7 @@ vsa_agent_new (const VsaConfig *config, GError **error)
   self->controller = vsa_controller_new (config, error);
   if (self->controller == NULL)
     return NULL;
+  self->ice_servers = vsa_ice_servers_new (self->controller, config);
   return g_steal_pointer (&self);
 }
 
@@ -640,57 +640,6 @@ start_session (VsaAgent *self, VsaOffer *offer, GPtrArray *ice_servers)
            vsa_codec_to_string (self->choice->codec), self->choice->payload_type);
 }
 
-/* TURN credentials expire and the controller does not say when: a list is used for
- * ice-servers-max-age at most, and fetched again at half that age, so an offer finds a
- * fresh one and does not wait for a request. */
-static gboolean
-have_fresh_ice_servers (VsaAgent *self)
-{
-  return self->ice_servers != NULL
-         && g_get_monotonic_time () - self->ice_servers_at
-                < (gint64) self->config->ice_servers_max_age_s * G_USEC_PER_SEC;
-}
-
-static void
-keep_ice_servers (VsaAgent *self, GPtrArray *servers)
-{
-  g_clear_pointer (&self->ice_servers, g_ptr_array_unref);
-  self->ice_servers = g_ptr_array_ref (servers);
-  self->ice_servers_at = g_get_monotonic_time ();
-}
-
-static gboolean refresh_ice_servers (gpointer data);
-
-static void
-on_ice_servers_refreshed (GObject *source, GAsyncResult *result, gpointer data)
-{
-  VsaAgent *self = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) servers = NULL;
-
-  servers = vsa_controller_get_ice_servers_finish (VSA_CONTROLLER (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  /* a failure shows when an offer needs the list: it is fetched then, and reported */
-  if (servers == NULL)
-    g_debug ("session %s: ICE servers not refreshed: %s", self->config->session_id, error->message);
-  else
-    keep_ice_servers (self, servers);
-  self->ice_refresh_id = g_timeout_add_seconds (MAX (1, self->config->ice_servers_max_age_s / 2),
-                                                refresh_ice_servers, self);
-}
-
-static gboolean
-refresh_ice_servers (gpointer data)
-{
-  VsaAgent *self = data;
-
-  self->ice_refresh_id = 0;
-  vsa_controller_get_ice_servers_async (self->controller, self->cancellable,
-                                        on_ice_servers_refreshed, self);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 on_ice_servers (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -705,7 +654,7 @@ on_ice_servers (GObject *source, GAsyncResult *result, gpointer data)
   if (servers == NULL)
     report_problem (self, "no ICE servers from the controller, going on without", error);
   else
-    keep_ice_servers (self, servers);
+    vsa_ice_servers_keep (self->ice_servers, servers);
   offer = g_steal_pointer (&self->pending_offer);
   if (offer != NULL)
     start_session (self, offer, servers);
@@ -731,11 +680,11 @@ negotiate (VsaAgent *self, VsaOffer *offer)
   set_state (self, VSA_AGENT_STATE_NEGOTIATING, detail);
 
   g_clear_pointer (&self->pending_offer, vsa_offer_free);
-  if (have_fresh_ice_servers (self))
+  if (vsa_ice_servers_get_fresh (self->ice_servers) != NULL)
     {
       g_autoptr (VsaOffer) owned = offer;
 
-      start_session (self, owned, self->ice_servers);
+      start_session (self, owned, vsa_ice_servers_get_fresh (self->ice_servers));
       return;
     }
   self->pending_offer = offer;
@@ -821,7 +770,7 @@ vsa_agent_start (VsaAgent *self)
              self->config->controller_url);
   update_status (self);
   vsa_process_prepare ();
-  refresh_ice_servers (self);
+  vsa_ice_servers_start_refresh (self->ice_servers);
   schedule_poll (self, 0);
 }
 
@@ -831,7 +780,8 @@ vsa_agent_stop (VsaAgent *self)
   g_cancellable_cancel (self->cancellable);
   vsa_process_prepare_wait ();
   g_clear_handle_id (&self->poll_id, g_source_remove);
-  g_clear_handle_id (&self->ice_refresh_id, g_source_remove);
+  if (self->ice_servers != NULL)
+    vsa_ice_servers_stop_refresh (self->ice_servers);
   g_clear_pointer (&self->pending_offer, vsa_offer_free);
   clear_session (self);
 }
