@@ -7,12 +7,11 @@
 #include "vsa-ice-servers.h"
 #include "vsa-process.h"
 #include "vsa-session.h"
+#include "vsa-trickle.h"
 
 #define BACKOFF_MAX_MS 5000
-#define BROWSER_CANDIDATES_POLL_MS 500
 /* The browser waits about 60 s for the answer, and the session 30 s for a connection. */
 #define ANSWER_POST_DEADLINE_S 20
-#define CANDIDATE_POST_ATTEMPTS 5
 
 struct _VsaAgent
 {
@@ -46,12 +45,7 @@ struct _VsaAgent
   char *answer_sdp;
   GPtrArray *answer_candidates;
   guint answer_retry_id;
-  /* Local candidates to POST once the answer is stored, in order, one at a time. */
-  GQueue candidate_queue;
-  gboolean candidate_in_flight;
-  guint candidate_attempts;
-  guint candidate_retry_id;
-  guint candidates_poll_id;
+  VsaTrickle *trickle; /* the session's candidates both ways */
   guint answered_count;
 
   /* for logs and metrics */
@@ -130,7 +124,6 @@ vsa_agent_init (VsaAgent *self)
 {
   self->cancellable = g_cancellable_new ();
   self->rand = g_rand_new ();
-  g_queue_init (&self->candidate_queue);
   vsa_backoff_init (&self->backoff, 250, BACKOFF_MAX_MS);
   self->stats.last_offer_to_answer_s = -1;
 }
@@ -320,88 +313,29 @@ retry_delay_ms (VsaAgent *self)
   return MAX (backoff_ms, vsa_controller_get_retry_after_s (self->controller) * 1000);
 }
 
-static void post_next_candidate (VsaAgent *self);
-
-static gboolean
-retry_candidate (gpointer data)
+/* The trickle's callbacks. */
+static void
+on_remote_candidate (VsaCandidate *candidate, gpointer data)
 {
   VsaAgent *self = data;
 
-  self->candidate_retry_id = 0;
-  post_next_candidate (self);
-  return G_SOURCE_REMOVE;
+  vsa_session_add_remote_candidate (self->session, candidate);
 }
 
 static void
-on_candidate_posted (GObject *source, GAsyncResult *result, gpointer data)
+on_trickle_problem (const char *what, const GError *error, gpointer data)
 {
-  VsaAgent *self = data;
-  g_autoptr (GError) error = NULL;
-
-  if (!vsa_controller_post_candidate_finish (VSA_CONTROLLER (source), result, &error)
-      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self->candidate_in_flight = FALSE;
-  if (error != NULL && vsa_controller_error_is_transient (error)
-      && self->candidate_attempts < CANDIDATE_POST_ATTEMPTS)
-    {
-      self->candidate_retry_id = g_timeout_add (retry_delay_ms (self), retry_candidate, self);
-      return;
-    }
-  if (error != NULL)
-    report_problem (self, "a candidate was not posted", error);
-  vsa_candidate_free (g_queue_pop_head (&self->candidate_queue));
-  self->candidate_attempts = 0;
-  post_next_candidate (self);
+  report_problem (data, what, error);
 }
 
-/* Candidates POSTed before the answer would be wiped by it: they wait for it. */
-static void
-post_next_candidate (VsaAgent *self)
+static guint
+trickle_retry_delay_ms (gpointer data)
 {
-  if (!self->answer_posted || self->candidate_in_flight || self->candidate_retry_id != 0
-      || g_queue_is_empty (&self->candidate_queue))
-    return;
-  self->candidate_in_flight = TRUE;
-  self->candidate_attempts++;
-  vsa_controller_post_candidate_async (self->controller, g_queue_peek_head (&self->candidate_queue),
-                                       self->session_cancellable, on_candidate_posted, self);
+  return retry_delay_ms (data);
 }
 
-static gboolean poll_browser_candidates (gpointer data);
-
-static void
-on_browser_candidates (GObject *source, GAsyncResult *result, gpointer data)
-{
-  VsaAgent *self = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) candidates = NULL;
-
-  candidates
-      = vsa_controller_get_browser_candidates_finish (VSA_CONTROLLER (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (candidates == NULL)
-    report_problem (self, "fetching browser candidates", error);
-  for (guint i = 0; candidates != NULL && i < candidates->len; i++)
-    vsa_session_add_remote_candidate (self->session, g_ptr_array_index (candidates, i));
-
-  /* one request at a time, until connected */
-  if (self->state == VSA_AGENT_STATE_NEGOTIATING)
-    self->candidates_poll_id
-        = g_timeout_add (BROWSER_CANDIDATES_POLL_MS, poll_browser_candidates, self);
-}
-
-static gboolean
-poll_browser_candidates (gpointer data)
-{
-  VsaAgent *self = data;
-
-  self->candidates_poll_id = 0;
-  vsa_controller_get_browser_candidates_async (self->controller, self->session_cancellable,
-                                               on_browser_candidates, self);
-  return G_SOURCE_REMOVE;
-}
+static const VsaTrickleCallbacks trickle_callbacks
+    = { on_remote_candidate, on_trickle_problem, trickle_retry_delay_ms };
 
 static void post_answer (VsaAgent *self);
 
@@ -460,8 +394,7 @@ on_answer_posted (GObject *source, GAsyncResult *result, gpointer data)
   update_status (self);
 
   /* The answer replaced the controller's VM candidates: only now do later ones stick. */
-  post_next_candidate (self);
-  poll_browser_candidates (self);
+  vsa_trickle_answer_stored (self->trickle);
 }
 
 static void
@@ -513,10 +446,7 @@ on_answer_ready (VsaSession *session, const char *sdp, GPtrArray *candidates, Vs
 static void
 on_local_candidate (VsaSession *session, VsaCandidate *candidate, VsaAgent *self)
 {
-  g_queue_push_tail (
-      &self->candidate_queue,
-      vsa_candidate_new (candidate->candidate, candidate->mline_index, candidate->mid));
-  post_next_candidate (self);
+  vsa_trickle_add_local (self->trickle, candidate);
 }
 
 static void
@@ -525,7 +455,7 @@ on_connected (VsaSession *session, VsaAgent *self)
   g_autofree char *detail = NULL;
   const char *resolution = vsa_session_get_resolution (session);
 
-  g_clear_handle_id (&self->candidates_poll_id, g_source_remove);
+  vsa_trickle_stop_polling (self->trickle);
   self->stats.sessions_streamed++;
   detail = g_strdup_printf (
       "%s %s, payload type %u, connected %" G_GINT64_FORMAT " ms after the offer",
@@ -557,7 +487,7 @@ clear_session (VsaAgent *self)
 {
   g_cancellable_cancel (self->session_cancellable);
   g_clear_object (&self->session_cancellable);
-  g_clear_handle_id (&self->candidates_poll_id, g_source_remove);
+  g_clear_pointer (&self->trickle, vsa_trickle_free);
   g_clear_handle_id (&self->answer_retry_id, g_source_remove);
   if (self->session != NULL)
     {
@@ -576,10 +506,6 @@ clear_session (VsaAgent *self)
   g_clear_pointer (&self->choice, vsa_codec_choice_free);
   g_clear_pointer (&self->answer_sdp, g_free);
   g_clear_pointer (&self->answer_candidates, g_ptr_array_unref);
-  g_queue_clear_full (&self->candidate_queue, (GDestroyNotify) vsa_candidate_free);
-  g_clear_handle_id (&self->candidate_retry_id, g_source_remove);
-  self->candidate_in_flight = FALSE;
-  self->candidate_attempts = 0;
   self->answer_posted = FALSE;
   self->answer_first_try = 0;
 }
@@ -625,6 +551,7 @@ start_session (VsaAgent *self, VsaOffer *offer, GPtrArray *ice_servers)
   update_status (self);
 
   self->session_cancellable = g_cancellable_new ();
+  self->trickle = vsa_trickle_new (self->controller, &trickle_callbacks, self);
   self->session = vsa_session_new (self->config, self->choice);
   g_signal_connect (self->session, "answer-ready", G_CALLBACK (on_answer_ready), self);
   g_signal_connect (self->session, "local-candidate", G_CALLBACK (on_local_candidate), self);
