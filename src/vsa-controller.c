@@ -280,7 +280,9 @@ send_request (VsaController *self, const char *method, const char *url, const ch
               gpointer source_tag, GCancellable *cancellable, GAsyncReadyCallback callback,
               gpointer user_data)
 {
-  GTask *task = g_task_new (self, NULL, callback, user_data);
+  /* With the caller's cancellable, a request it cancelled finishes as cancelled even when
+   * its response (or failure) was already on its way: the caller may be gone by then. */
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
   Exchange *exchange = g_new0 (Exchange, 1);
 
   g_task_set_source_tag (task, source_tag);
