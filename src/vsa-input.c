@@ -7,6 +7,8 @@
 #include <xcb/xcb.h>
 #include <xcb/xtest.h>
 
+#include "vsa-json.h"
+
 /* DOM wheel deltas are pixels; Chromium reports 100 per notch of a mouse wheel. */
 #define WHEEL_NOTCH_PX 100.0
 /* A single wheel event clicks at most this often (a flung trackpad, a hostile page). */
@@ -518,32 +520,6 @@ take_tokens (VsaInput *self, guint n)
   return TRUE;
 }
 
-static gboolean
-get_number (JsonObject *object, const char *name, double *out)
-{
-  JsonNode *node = json_object_get_member (object, name);
-  GType type;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  type = json_node_get_value_type (node);
-  if (type != G_TYPE_DOUBLE && type != G_TYPE_INT64)
-    return FALSE;
-  *out = json_node_get_double (node);
-  return isfinite (*out);
-}
-
-static const char *
-get_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static guint
 scale (double v, guint size)
 {
@@ -573,7 +549,7 @@ handle_pointer_move (VsaInput *self, JsonObject *event)
 {
   double x, y;
 
-  if (!get_number (event, "x", &x) || !get_number (event, "y", &y))
+  if (!vsa_json_get_number (event, "x", &x) || !vsa_json_get_number (event, "y", &y))
     return FALSE;
   if (!ensure_connected (self))
     return TRUE;
@@ -590,7 +566,7 @@ handle_button (VsaInput *self, JsonObject *event, gboolean down)
   double dom;
   guint8 button;
 
-  if (!get_number (event, "button", &dom) || dom != floor (dom) || dom < 0
+  if (!vsa_json_get_number (event, "button", &dom) || dom != floor (dom) || dom < 0
       || dom >= G_N_ELEMENTS (x_buttons))
     return FALSE;
   button = x_buttons[(guint) dom];
@@ -634,8 +610,8 @@ handle_wheel (VsaInput *self, JsonObject *event)
   double dx = 0, dy = 0;
   int x, y;
 
-  if ((json_object_has_member (event, "dx") && !get_number (event, "dx", &dx))
-      || (json_object_has_member (event, "dy") && !get_number (event, "dy", &dy)))
+  if ((json_object_has_member (event, "dx") && !vsa_json_get_number (event, "dx", &dx))
+      || (json_object_has_member (event, "dy") && !vsa_json_get_number (event, "dy", &dy)))
     return FALSE;
   x = notches (&self->wheel_dx, dx);
   y = notches (&self->wheel_dy, dy);
@@ -649,8 +625,8 @@ handle_wheel (VsaInput *self, JsonObject *event)
 static gboolean
 handle_key (VsaInput *self, JsonObject *event, gboolean down)
 {
-  const char *key = get_string (event, "key");
-  const char *code = get_string (event, "code");
+  const char *key = vsa_json_get_string (event, "key");
+  const char *code = vsa_json_get_string (event, "code");
   xcb_keysym_t keysym;
   gpointer keycode;
 
@@ -696,7 +672,7 @@ handle_key (VsaInput *self, JsonObject *event, gboolean down)
 static gboolean
 handle_text (VsaInput *self, JsonObject *event)
 {
-  const char *text = get_string (event, "text");
+  const char *text = vsa_json_get_string (event, "text");
 
   if (text == NULL)
     return FALSE;
@@ -722,7 +698,7 @@ handle_text (VsaInput *self, JsonObject *event)
 static gboolean
 handle_clipboard (VsaInput *self, JsonObject *event)
 {
-  const char *text = get_string (event, "text");
+  const char *text = vsa_json_get_string (event, "text");
 
   if (text == NULL)
     return FALSE;
@@ -774,7 +750,7 @@ vsa_input_handle_message (VsaInput *self, const char *message)
       return;
     }
   event = json_node_get_object (root);
-  type = get_string (event, "type");
+  type = vsa_json_get_string (event, "type");
   if (type == NULL)
     {
       drop_malformed (self, "no type");
