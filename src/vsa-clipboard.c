@@ -6,6 +6,8 @@
 #include <xcb/xcb.h>
 #include <xcb/xfixes.h>
 
+#include "vsa-x11-connection.h"
+
 /* A display that went away is tried again at most this often. */
 #define RECONNECT_INTERVAL_US G_USEC_PER_SEC
 
@@ -45,15 +47,13 @@ struct _VsaClipboard
 
   char *display;
   GMainContext *context;
-  xcb_connection_t *conn;
+  VsaX11Connection x11;
   xcb_window_t window;
   xcb_atom_t atoms[N_ATOMS];
   guint8 xfixes_event_base;
   GSource *source;
   GSource *idle;
   GQueue deferred; /* events read while waiting for a timestamp */
-  gint64 connect_tried_us;
-  gboolean warned_display;
 
   /* what we own CLIPBOARD and PRIMARY with, since owned_at */
   char *text;
@@ -70,14 +70,6 @@ G_DEFINE_FINAL_TYPE (VsaClipboard, vsa_clipboard, G_TYPE_OBJECT)
 
 static gboolean on_readable (int fd, GIOCondition condition, gpointer user_data);
 
-static const char *
-display_label (VsaClipboard *self)
-{
-  const char *label = self->display != NULL ? self->display : g_getenv ("DISPLAY");
-
-  return label != NULL ? label : "";
-}
-
 static void
 disconnect (VsaClipboard *self)
 {
@@ -92,9 +84,7 @@ disconnect (VsaClipboard *self)
       g_clear_pointer (&self->idle, g_source_unref);
     }
   g_queue_clear_full (&self->deferred, free);
-  if (self->conn != NULL)
-    xcb_disconnect (self->conn);
-  self->conn = NULL;
+  vsa_x11_connection_close (&self->x11);
   self->window = XCB_NONE;
   /* the selections went with the connection */
   self->owns_clipboard = self->owns_primary = FALSE;
@@ -138,6 +128,7 @@ static void
 vsa_clipboard_init (VsaClipboard *self)
 {
   g_queue_init (&self->deferred);
+  vsa_x11_connection_init (&self->x11, RECONNECT_INTERVAL_US);
 }
 
 /* --- the display ---------------------------------------------------------------------- */
@@ -145,11 +136,11 @@ vsa_clipboard_init (VsaClipboard *self)
 static gboolean
 give_up (VsaClipboard *self, const char *why)
 {
-  if (self->conn != NULL)
-    g_debug ("clipboard: xcb connection error %d", xcb_connection_has_error (self->conn));
-  if (!self->warned_display)
-    g_warning ("clipboard: X display \"%s\" %s: no clipboard", display_label (self), why);
-  self->warned_display = TRUE;
+  if (self->x11.conn != NULL)
+    g_debug ("clipboard: xcb connection error %d", xcb_connection_has_error (self->x11.conn));
+  if (vsa_x11_connection_mark_down (&self->x11))
+    g_warning ("clipboard: X display \"%s\" %s: no clipboard",
+               vsa_x11_connection_label (self->display), why);
   disconnect (self);
   return FALSE;
 }
@@ -161,65 +152,56 @@ ensure_connected (VsaClipboard *self)
   const xcb_query_extension_reply_t *xfixes;
   xcb_intern_atom_cookie_t cookies[N_ATOMS];
   g_autofree xcb_xfixes_query_version_reply_t *version = NULL;
-  xcb_screen_iterator_t screens;
-  gint64 now = g_get_monotonic_time ();
-  int screen_num = 0;
 
-  if (self->conn != NULL && !xcb_connection_has_error (self->conn))
+  if (vsa_x11_connection_is_up (&self->x11))
     return TRUE;
-  if (self->conn != NULL)
+  if (self->x11.conn != NULL)
     give_up (self, "went away");
-  if (self->connect_tried_us != 0 && now - self->connect_tried_us < RECONNECT_INTERVAL_US)
+  if (!vsa_x11_connection_may_try (&self->x11))
     return FALSE;
-  self->connect_tried_us = now;
-
-  self->conn = xcb_connect (self->display, &screen_num);
-  if (xcb_connection_has_error (self->conn))
+  if (!vsa_x11_connection_open (&self->x11, self->display))
     return give_up (self, "cannot be opened");
-  xfixes = xcb_get_extension_data (self->conn, &xcb_xfixes_id);
-  if (xfixes == NULL || !xfixes->present)
+  xfixes = vsa_x11_connection_extension (&self->x11, &xcb_xfixes_id);
+  if (xfixes == NULL)
     return give_up (self, "has no XFIXES extension");
   self->xfixes_event_base = xfixes->first_event;
   /* the server answers XFixes requests only to a client that said which version it speaks */
   version = xcb_xfixes_query_version_reply (
-      self->conn,
-      xcb_xfixes_query_version (self->conn, XCB_XFIXES_MAJOR_VERSION, XCB_XFIXES_MINOR_VERSION),
+      self->x11.conn,
+      xcb_xfixes_query_version (self->x11.conn, XCB_XFIXES_MAJOR_VERSION, XCB_XFIXES_MINOR_VERSION),
       NULL);
   if (version == NULL)
     return give_up (self, "refused XFIXES");
 
   for (guint i = 0; i < N_ATOMS; i++)
     cookies[i]
-        = xcb_intern_atom (self->conn, FALSE, (guint16) strlen (atom_names[i]), atom_names[i]);
+        = xcb_intern_atom (self->x11.conn, FALSE, (guint16) strlen (atom_names[i]), atom_names[i]);
   for (guint i = 0; i < N_ATOMS; i++)
     {
       g_autofree xcb_intern_atom_reply_t *reply
-          = xcb_intern_atom_reply (self->conn, cookies[i], NULL);
+          = xcb_intern_atom_reply (self->x11.conn, cookies[i], NULL);
 
       self->atoms[i] = reply != NULL ? reply->atom : XCB_NONE;
     }
   if (self->atoms[ATOM_PROPERTY] == XCB_NONE)
     return give_up (self, "cannot intern atoms");
 
-  screens = xcb_setup_roots_iterator (xcb_get_setup (self->conn));
-  for (int i = 0; i < screen_num && screens.rem > 0; i++)
-    xcb_screen_next (&screens);
   /* never mapped: it only owns selections and receives properties */
-  self->window = xcb_generate_id (self->conn);
-  xcb_create_window (self->conn, 0, self->window, screens.data->root, -1, -1, 1, 1, 0,
+  self->window = xcb_generate_id (self->x11.conn);
+  xcb_create_window (self->x11.conn, 0, self->window, self->x11.screen->root, -1, -1, 1, 1, 0,
                      XCB_WINDOW_CLASS_INPUT_ONLY, XCB_COPY_FROM_PARENT, XCB_CW_EVENT_MASK, values);
-  xcb_xfixes_select_selection_input (self->conn, self->window, self->atoms[ATOM_CLIPBOARD],
+  xcb_xfixes_select_selection_input (self->x11.conn, self->window, self->atoms[ATOM_CLIPBOARD],
                                      XCB_XFIXES_SELECTION_EVENT_MASK_SET_SELECTION_OWNER);
-  xcb_flush (self->conn);
-  if (xcb_connection_has_error (self->conn))
+  xcb_flush (self->x11.conn);
+  if (xcb_connection_has_error (self->x11.conn))
     return give_up (self, "went away");
 
-  self->source
-      = g_unix_fd_source_new (xcb_get_file_descriptor (self->conn), G_IO_IN | G_IO_HUP | G_IO_ERR);
+  self->source = g_unix_fd_source_new (xcb_get_file_descriptor (self->x11.conn),
+                                       G_IO_IN | G_IO_HUP | G_IO_ERR);
   g_source_set_callback (self->source, G_SOURCE_FUNC (on_readable), self, NULL);
   g_source_set_static_name (self->source, "vsa-clipboard");
   g_source_attach (self->source, self->context);
-  self->warned_display = FALSE;
+  vsa_x11_connection_mark_up (&self->x11);
   return TRUE;
 }
 
@@ -252,21 +234,21 @@ convert (VsaClipboard *self, xcb_selection_request_event_t *request, xcb_atom_t 
       xcb_atom_t targets[] = { atoms[ATOM_TARGETS], atoms[ATOM_TIMESTAMP], atoms[ATOM_UTF8_STRING],
                                atoms[ATOM_TEXT], atoms[ATOM_STRING] };
 
-      xcb_change_property (self->conn, XCB_PROP_MODE_REPLACE, request->requestor, property,
+      xcb_change_property (self->x11.conn, XCB_PROP_MODE_REPLACE, request->requestor, property,
                            atoms[ATOM_ATOM], 32, G_N_ELEMENTS (targets) - (latin1 == NULL),
                            targets);
       return TRUE;
     }
   if (target == atoms[ATOM_TIMESTAMP])
     {
-      xcb_change_property (self->conn, XCB_PROP_MODE_REPLACE, request->requestor, property,
+      xcb_change_property (self->x11.conn, XCB_PROP_MODE_REPLACE, request->requestor, property,
                            atoms[ATOM_INTEGER], 32, 1, &self->owned_at);
       return TRUE;
     }
   if (target == atoms[ATOM_UTF8_STRING] || target == atoms[ATOM_TEXT])
     {
       /* TEXT lets us pick the encoding */
-      xcb_change_property (self->conn, XCB_PROP_MODE_REPLACE, request->requestor, property,
+      xcb_change_property (self->x11.conn, XCB_PROP_MODE_REPLACE, request->requestor, property,
                            atoms[ATOM_UTF8_STRING], 8, (guint32) strlen (self->text), self->text);
       return TRUE;
     }
@@ -277,7 +259,7 @@ convert (VsaClipboard *self, xcb_selection_request_event_t *request, xcb_atom_t 
 
       if (latin1 == NULL)
         return FALSE;
-      xcb_change_property (self->conn, XCB_PROP_MODE_REPLACE, request->requestor, property,
+      xcb_change_property (self->x11.conn, XCB_PROP_MODE_REPLACE, request->requestor, property,
                            atoms[ATOM_STRING], 8, (guint32) length, latin1);
       return TRUE;
     }
@@ -310,7 +292,7 @@ handle_selection_request (VsaClipboard *self, xcb_selection_request_event_t *req
     notify.event.property = property;
   else
     g_debug ("clipboard: refusing a request for target %u", request->target);
-  xcb_send_event (self->conn, FALSE, request->requestor, XCB_EVENT_MASK_NO_EVENT, notify.bytes);
+  xcb_send_event (self->x11.conn, FALSE, request->requestor, XCB_EVENT_MASK_NO_EVENT, notify.bytes);
 }
 
 static void
@@ -330,7 +312,7 @@ static void
 request_text (VsaClipboard *self, xcb_atom_t target, xcb_timestamp_t time)
 {
   self->converting = target;
-  xcb_convert_selection (self->conn, self->window, self->atoms[ATOM_CLIPBOARD], target,
+  xcb_convert_selection (self->x11.conn, self->window, self->atoms[ATOM_CLIPBOARD], target,
                          self->atoms[ATOM_PROPERTY], time);
 }
 
@@ -367,12 +349,12 @@ handle_selection_notify (VsaClipboard *self, xcb_selection_notify_event_t *notif
     }
   /* one long more than the limit, to tell a text at the limit from one over it */
   reply = xcb_get_property_reply (
-      self->conn,
-      xcb_get_property (self->conn, TRUE, self->window, self->atoms[ATOM_PROPERTY],
+      self->x11.conn,
+      xcb_get_property (self->x11.conn, TRUE, self->window, self->atoms[ATOM_PROPERTY],
                         XCB_GET_PROPERTY_TYPE_ANY, 0, VSA_CLIPBOARD_MAX_TEXT / 4 + 1),
       NULL);
   /* deleted even when too long to be read whole */
-  xcb_delete_property (self->conn, self->window, self->atoms[ATOM_PROPERTY]);
+  xcb_delete_property (self->x11.conn, self->window, self->atoms[ATOM_PROPERTY]);
   if (reply == NULL)
     return;
   value = xcb_get_property_value (reply);
@@ -442,18 +424,18 @@ drain (VsaClipboard *self)
   gboolean connected;
 
   g_object_ref (self);
-  while (self->conn != NULL
+  while (self->x11.conn != NULL
          && ((event = g_queue_pop_head (&self->deferred)) != NULL
-             || (event = xcb_poll_for_event (self->conn)) != NULL))
+             || (event = xcb_poll_for_event (self->x11.conn)) != NULL))
     {
       handle_event (self, event);
       free (event);
     }
-  if (self->conn != NULL)
-    xcb_flush (self->conn);
-  if (self->conn != NULL && xcb_connection_has_error (self->conn))
+  if (self->x11.conn != NULL)
+    xcb_flush (self->x11.conn);
+  if (self->x11.conn != NULL && xcb_connection_has_error (self->x11.conn))
     give_up (self, "went away");
-  connected = self->conn != NULL;
+  connected = self->x11.conn != NULL;
   /* a "changed" handler may have dropped the last other reference */
   g_object_unref (self);
   return connected;
@@ -485,7 +467,7 @@ on_idle (gpointer user_data)
 static void
 drain_soon (VsaClipboard *self)
 {
-  if (self->idle != NULL || self->conn == NULL)
+  if (self->idle != NULL || self->x11.conn == NULL)
     return;
   self->idle = g_idle_source_new ();
   g_source_set_callback (self->idle, on_idle, self, NULL);
@@ -511,10 +493,10 @@ server_time (VsaClipboard *self)
 {
   xcb_generic_event_t *event;
 
-  xcb_change_property (self->conn, XCB_PROP_MODE_APPEND, self->window, self->atoms[ATOM_STAMP],
+  xcb_change_property (self->x11.conn, XCB_PROP_MODE_APPEND, self->window, self->atoms[ATOM_STAMP],
                        self->atoms[ATOM_INTEGER], 32, 0, NULL);
-  xcb_flush (self->conn);
-  while ((event = xcb_wait_for_event (self->conn)) != NULL)
+  xcb_flush (self->x11.conn);
+  while ((event = xcb_wait_for_event (self->x11.conn)) != NULL)
     {
       xcb_property_notify_event_t *property = (xcb_property_notify_event_t *) event;
 
@@ -537,9 +519,9 @@ take_selection (VsaClipboard *self, xcb_atom_t selection, xcb_timestamp_t time)
 {
   g_autofree xcb_get_selection_owner_reply_t *reply = NULL;
 
-  xcb_set_selection_owner (self->conn, self->window, selection, time);
-  reply = xcb_get_selection_owner_reply (self->conn,
-                                         xcb_get_selection_owner (self->conn, selection), NULL);
+  xcb_set_selection_owner (self->x11.conn, self->window, selection, time);
+  reply = xcb_get_selection_owner_reply (self->x11.conn,
+                                         xcb_get_selection_owner (self->x11.conn, selection), NULL);
   return reply != NULL && reply->owner == self->window;
 }
 

@@ -7,6 +7,9 @@
 #include <xcb/xcb.h>
 #include <xcb/xtest.h>
 
+#include "vsa-json.h"
+#include "vsa-x11-connection.h"
+
 /* DOM wheel deltas are pixels; Chromium reports 100 per notch of a mouse wheel. */
 #define WHEEL_NOTCH_PX 100.0
 /* A single wheel event clicks at most this often (a flung trackpad, a hostile page). */
@@ -27,11 +30,9 @@ struct _VsaInput
   GObject parent_instance;
 
   char *display;
-  xcb_connection_t *conn;
-  xcb_window_t root;
-  guint width, height;
+  VsaX11Connection x11;
+  guint width, height; /* the root's */
   gint64 geometry_at_us;
-  gint64 connect_tried_us;
 
   /* what we pressed, to release it when the browser goes */
   gboolean keys_down[KEYCODES];
@@ -54,7 +55,6 @@ struct _VsaInput
   gboolean warned_malformed;
   gboolean warned_oversized;
   gboolean warned_rate;
-  gboolean warned_display;
 };
 
 G_DEFINE_FINAL_TYPE (VsaInput, vsa_input, G_TYPE_OBJECT)
@@ -64,11 +64,9 @@ disconnect (VsaInput *self)
 {
   /* The server drops what a client sent just before it hung up (the releases of what it
    * pressed): a round trip first. */
-  if (self->conn != NULL && !xcb_connection_has_error (self->conn))
-    free (xcb_get_input_focus_reply (self->conn, xcb_get_input_focus (self->conn), NULL));
-  if (self->conn != NULL)
-    xcb_disconnect (self->conn);
-  self->conn = NULL;
+  if (vsa_x11_connection_is_up (&self->x11))
+    free (xcb_get_input_focus_reply (self->x11.conn, xcb_get_input_focus (self->x11.conn), NULL));
+  vsa_x11_connection_close (&self->x11);
 }
 
 static void
@@ -107,6 +105,7 @@ vsa_input_init (VsaInput *self)
   self->codes_down = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->tokens = VSA_INPUT_MAX_RATE;
   self->tokens_at_us = g_get_monotonic_time ();
+  vsa_x11_connection_init (&self->x11, RECONNECT_INTERVAL_US);
 }
 
 VsaInput *
@@ -133,61 +132,45 @@ forget_pressed (VsaInput *self)
 static gboolean
 ensure_connected (VsaInput *self)
 {
-  const char *label = self->display != NULL ? self->display : g_getenv ("DISPLAY");
-  const xcb_query_extension_reply_t *xtest;
-  xcb_screen_iterator_t screens;
-  gint64 now = g_get_monotonic_time ();
-  int screen_num = 0;
+  const char *label = vsa_x11_connection_label (self->display);
 
-  if (self->conn != NULL && !xcb_connection_has_error (self->conn))
+  if (vsa_x11_connection_is_up (&self->x11))
     return TRUE;
-  if (self->conn != NULL)
+  if (self->x11.conn != NULL)
     {
       /* the server is gone, and what we pressed with it */
       disconnect (self);
       forget_pressed (self);
     }
-  if (self->connect_tried_us != 0 && now - self->connect_tried_us < RECONNECT_INTERVAL_US)
+  if (!vsa_x11_connection_may_try (&self->x11))
     return FALSE;
-  self->connect_tried_us = now;
-
-  self->conn = xcb_connect (self->display, &screen_num);
-  if (xcb_connection_has_error (self->conn))
+  if (!vsa_x11_connection_open (&self->x11, self->display))
     {
-      if (!self->warned_display)
-        g_warning ("input: cannot connect to X display \"%s\": dropping input",
-                   label != NULL ? label : "");
-      self->warned_display = TRUE;
+      if (vsa_x11_connection_mark_down (&self->x11))
+        g_warning ("input: cannot connect to X display \"%s\": dropping input", label);
       disconnect (self);
       return FALSE;
     }
-  xtest = xcb_get_extension_data (self->conn, &xcb_test_id);
-  if (xtest == NULL || !xtest->present)
+  if (vsa_x11_connection_extension (&self->x11, &xcb_test_id) == NULL)
     {
-      if (!self->warned_display)
-        g_warning ("input: X display \"%s\" has no XTEST extension: dropping input",
-                   label != NULL ? label : "");
-      self->warned_display = TRUE;
+      if (vsa_x11_connection_mark_down (&self->x11))
+        g_warning ("input: X display \"%s\" has no XTEST extension: dropping input", label);
       disconnect (self);
       return FALSE;
     }
-  screens = xcb_setup_roots_iterator (xcb_get_setup (self->conn));
-  for (int i = 0; i < screen_num && screens.rem > 0; i++)
-    xcb_screen_next (&screens);
-  self->root = screens.data->root;
-  self->width = screens.data->width_in_pixels;
-  self->height = screens.data->height_in_pixels;
-  self->geometry_at_us = now;
+  self->width = self->x11.screen->width_in_pixels;
+  self->height = self->x11.screen->height_in_pixels;
+  self->geometry_at_us = g_get_monotonic_time ();
   self->spares_known = FALSE;
-  self->warned_display = FALSE;
+  vsa_x11_connection_mark_up (&self->x11);
   return TRUE;
 }
 
 static void
 fake (VsaInput *self, guint8 type, guint8 detail, gint16 x, gint16 y)
 {
-  xcb_test_fake_input (self->conn, type, detail, XCB_CURRENT_TIME,
-                       type == XCB_MOTION_NOTIFY ? self->root : XCB_NONE, x, y, 0);
+  xcb_test_fake_input (self->x11.conn, type, detail, XCB_CURRENT_TIME,
+                       type == XCB_MOTION_NOTIFY ? self->x11.screen->root : XCB_NONE, x, y, 0);
 }
 
 /* --- keys ----------------------------------------------------------------------------- */
@@ -214,13 +197,13 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Keymap, keymap_clear)
 static gboolean
 keymap_fetch (VsaInput *self, Keymap *map)
 {
-  const xcb_setup_t *setup = xcb_get_setup (self->conn);
+  const xcb_setup_t *setup = xcb_get_setup (self->x11.conn);
 
   map->min_keycode = setup->min_keycode;
   map->count = (guint) setup->max_keycode - setup->min_keycode + 1;
   map->reply = xcb_get_keyboard_mapping_reply (
-      self->conn, xcb_get_keyboard_mapping (self->conn, map->min_keycode, (guint8) map->count),
-      NULL);
+      self->x11.conn,
+      xcb_get_keyboard_mapping (self->x11.conn, map->min_keycode, (guint8) map->count), NULL);
   if (map->reply == NULL || map->reply->keysyms_per_keycode == 0)
     return FALSE;
   map->keysyms = xcb_get_keyboard_mapping_keysyms (map->reply);
@@ -306,8 +289,9 @@ lend_spare (VsaInput *self, const Keymap *map, xcb_keysym_t keysym)
   row = g_new0 (xcb_keysym_t, map->per);
   for (guint j = 0; j < MIN (map->per, 2u); j++)
     row[j] = keysym;
-  error = xcb_request_check (self->conn, xcb_change_keyboard_mapping_checked (
-                                             self->conn, 1, keycode, (guint8) map->per, row));
+  error = xcb_request_check (
+      self->x11.conn,
+      xcb_change_keyboard_mapping_checked (self->x11.conn, 1, keycode, (guint8) map->per, row));
   return error == NULL ? keycode : 0;
 }
 
@@ -335,8 +319,8 @@ keymap_is_letter (const Keymap *map, guint8 keycode)
 static gboolean
 lock_is_on (VsaInput *self)
 {
-  g_autofree xcb_query_pointer_reply_t *reply
-      = xcb_query_pointer_reply (self->conn, xcb_query_pointer (self->conn, self->root), NULL);
+  g_autofree xcb_query_pointer_reply_t *reply = xcb_query_pointer_reply (
+      self->x11.conn, xcb_query_pointer (self->x11.conn, self->x11.screen->root), NULL);
 
   return reply != NULL && (reply->mask & XCB_MOD_MASK_LOCK);
 }
@@ -518,32 +502,6 @@ take_tokens (VsaInput *self, guint n)
   return TRUE;
 }
 
-static gboolean
-get_number (JsonObject *object, const char *name, double *out)
-{
-  JsonNode *node = json_object_get_member (object, name);
-  GType type;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  type = json_node_get_value_type (node);
-  if (type != G_TYPE_DOUBLE && type != G_TYPE_INT64)
-    return FALSE;
-  *out = json_node_get_double (node);
-  return isfinite (*out);
-}
-
-static const char *
-get_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static guint
 scale (double v, guint size)
 {
@@ -561,7 +519,8 @@ update_geometry (VsaInput *self)
   if (now - self->geometry_at_us < GEOMETRY_INTERVAL_US)
     return;
   self->geometry_at_us = now;
-  reply = xcb_get_geometry_reply (self->conn, xcb_get_geometry (self->conn, self->root), NULL);
+  reply = xcb_get_geometry_reply (self->x11.conn,
+                                  xcb_get_geometry (self->x11.conn, self->x11.screen->root), NULL);
   if (reply == NULL || reply->width == 0 || reply->height == 0)
     return;
   self->width = reply->width;
@@ -573,7 +532,7 @@ handle_pointer_move (VsaInput *self, JsonObject *event)
 {
   double x, y;
 
-  if (!get_number (event, "x", &x) || !get_number (event, "y", &y))
+  if (!vsa_json_get_number (event, "x", &x) || !vsa_json_get_number (event, "y", &y))
     return FALSE;
   if (!ensure_connected (self))
     return TRUE;
@@ -590,7 +549,7 @@ handle_button (VsaInput *self, JsonObject *event, gboolean down)
   double dom;
   guint8 button;
 
-  if (!get_number (event, "button", &dom) || dom != floor (dom) || dom < 0
+  if (!vsa_json_get_number (event, "button", &dom) || dom != floor (dom) || dom < 0
       || dom >= G_N_ELEMENTS (x_buttons))
     return FALSE;
   button = x_buttons[(guint) dom];
@@ -634,8 +593,8 @@ handle_wheel (VsaInput *self, JsonObject *event)
   double dx = 0, dy = 0;
   int x, y;
 
-  if ((json_object_has_member (event, "dx") && !get_number (event, "dx", &dx))
-      || (json_object_has_member (event, "dy") && !get_number (event, "dy", &dy)))
+  if ((json_object_has_member (event, "dx") && !vsa_json_get_number (event, "dx", &dx))
+      || (json_object_has_member (event, "dy") && !vsa_json_get_number (event, "dy", &dy)))
     return FALSE;
   x = notches (&self->wheel_dx, dx);
   y = notches (&self->wheel_dy, dy);
@@ -649,8 +608,8 @@ handle_wheel (VsaInput *self, JsonObject *event)
 static gboolean
 handle_key (VsaInput *self, JsonObject *event, gboolean down)
 {
-  const char *key = get_string (event, "key");
-  const char *code = get_string (event, "code");
+  const char *key = vsa_json_get_string (event, "key");
+  const char *code = vsa_json_get_string (event, "code");
   xcb_keysym_t keysym;
   gpointer keycode;
 
@@ -696,7 +655,7 @@ handle_key (VsaInput *self, JsonObject *event, gboolean down)
 static gboolean
 handle_text (VsaInput *self, JsonObject *event)
 {
-  const char *text = get_string (event, "text");
+  const char *text = vsa_json_get_string (event, "text");
 
   if (text == NULL)
     return FALSE;
@@ -722,7 +681,7 @@ handle_text (VsaInput *self, JsonObject *event)
 static gboolean
 handle_clipboard (VsaInput *self, JsonObject *event)
 {
-  const char *text = get_string (event, "text");
+  const char *text = vsa_json_get_string (event, "text");
 
   if (text == NULL)
     return FALSE;
@@ -774,7 +733,7 @@ vsa_input_handle_message (VsaInput *self, const char *message)
       return;
     }
   event = json_node_get_object (root);
-  type = get_string (event, "type");
+  type = vsa_json_get_string (event, "type");
   if (type == NULL)
     {
       drop_malformed (self, "no type");
@@ -804,8 +763,8 @@ vsa_input_handle_message (VsaInput *self, const char *message)
 
       drop_malformed (self, why);
     }
-  if (self->conn != NULL)
-    xcb_flush (self->conn);
+  if (self->x11.conn != NULL)
+    xcb_flush (self->x11.conn);
 }
 
 void
@@ -821,14 +780,14 @@ vsa_input_release_all (VsaInput *self)
 {
   g_return_if_fail (VSA_IS_INPUT (self));
 
-  if (self->conn != NULL && !xcb_connection_has_error (self->conn))
+  if (vsa_x11_connection_is_up (&self->x11))
     {
       for (guint i = 0; i < KEYCODES; i++)
         release_keycode (self, (guint8) i);
       for (guint i = 0; i < BUTTONS; i++)
         if (self->buttons_down[i])
           fake (self, XCB_BUTTON_RELEASE, (guint8) i, 0, 0);
-      xcb_flush (self->conn);
+      xcb_flush (self->x11.conn);
     }
   forget_pressed (self);
 }

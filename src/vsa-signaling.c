@@ -3,6 +3,8 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "vsa-json.h"
+
 G_DEFINE_QUARK (vsa - signaling - error - quark, vsa_signaling_error)
 
 VsaCandidate *
@@ -224,29 +226,6 @@ root_object (JsonNode *root, GError **error)
   return json_node_get_object (root);
 }
 
-/* A string member, or NULL when absent, of another type, or not UTF-8: json-glib turns
- * an escaped lone surrogate ("\ud800") into bytes that are not. */
-static const char *
-get_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-  const char *text;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  text = json_node_get_string (node);
-  return g_utf8_validate (text, -1, NULL) ? text : NULL;
-}
-
-static JsonArray *
-get_array (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
 static gboolean
 is_number_in (const char *text, guint64 min, guint64 max)
 {
@@ -288,7 +267,7 @@ candidates_from_array (JsonArray *array)
       if (!JSON_NODE_HOLDS_OBJECT (element))
         continue;
       object = json_node_get_object (element);
-      text = get_string (object, "candidate");
+      text = vsa_json_get_string (object, "candidate");
       if (text == NULL || *text == '\0' || strlen (text) > 1024)
         continue;
 
@@ -303,7 +282,7 @@ candidates_from_array (JsonArray *array)
             continue;
         }
 
-      candidate = vsa_candidate_new (text, (int) index, get_string (object, "sdpMid"));
+      candidate = vsa_candidate_new (text, (int) index, vsa_json_get_string (object, "sdpMid"));
       if (candidate_is_well_formed (candidate->candidate))
         g_ptr_array_add (candidates, g_steal_pointer (&candidate));
     }
@@ -331,13 +310,13 @@ vsa_offer_parse (const char *body, gsize length, GError **error)
       return NULL;
     }
   offer_object = json_node_get_object (offer_node);
-  if (g_strcmp0 (get_string (offer_object, "type"), "offer") != 0)
+  if (g_strcmp0 (vsa_json_get_string (offer_object, "type"), "offer") != 0)
     {
       g_set_error_literal (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_SHAPE,
                            "\"offer.type\" is not \"offer\"");
       return NULL;
     }
-  sdp = get_string (offer_object, "sdp");
+  sdp = vsa_json_get_string (offer_object, "sdp");
   if (sdp == NULL || *sdp == '\0')
     {
       g_set_error_literal (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_SHAPE,
@@ -354,7 +333,7 @@ vsa_offer_parse (const char *body, gsize length, GError **error)
 
   offer = g_new0 (VsaOffer, 1);
   offer->sdp = g_strdup (sdp);
-  offer->candidates = candidates_from_array (get_array (object, "candidates"));
+  offer->candidates = candidates_from_array (vsa_json_get_array (object, "candidates"));
   return g_steal_pointer (&offer);
 }
 
@@ -367,7 +346,7 @@ vsa_candidates_parse (const char *body, gsize length, GError **error)
 
   if (root == NULL || (object = root_object (root, error)) == NULL)
     return NULL;
-  array = get_array (object, "candidates");
+  array = vsa_json_get_array (object, "candidates");
   if (array == NULL)
     {
       g_set_error_literal (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_SHAPE,
@@ -380,9 +359,8 @@ vsa_candidates_parse (const char *body, gsize length, GError **error)
 static gboolean
 is_ice_url (const char *url)
 {
-  return (g_str_has_prefix (url, "stun:") || g_str_has_prefix (url, "stuns:")
-          || g_str_has_prefix (url, "turn:") || g_str_has_prefix (url, "turns:"))
-         && g_utf8_validate (url, -1, NULL);
+  return g_str_has_prefix (url, "stun:") || g_str_has_prefix (url, "stuns:")
+         || g_str_has_prefix (url, "turn:") || g_str_has_prefix (url, "turns:");
 }
 
 GPtrArray *
@@ -395,7 +373,7 @@ vsa_ice_servers_parse (const char *body, gsize length, GError **error)
 
   if (root == NULL || (object = root_object (root, error)) == NULL)
     return NULL;
-  array = get_array (object, "iceServers");
+  array = vsa_json_get_array (object, "iceServers");
   if (array == NULL)
     {
       g_set_error_literal (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_SHAPE,
@@ -418,24 +396,23 @@ vsa_ice_servers_parse (const char *body, gsize length, GError **error)
       entry = json_node_get_object (element);
 
       /* "urls" is a string in the real controller; WebRTC allows an array. */
-      if ((url = get_string (entry, "urls")) != NULL && is_ice_url (url))
+      if ((url = vsa_json_get_string (entry, "urls")) != NULL && is_ice_url (url))
         g_strv_builder_add (urls, url);
-      if ((url_array = get_array (entry, "urls")) != NULL)
+      if ((url_array = vsa_json_get_array (entry, "urls")) != NULL)
         for (guint j = 0; j < json_array_get_length (url_array); j++)
           {
             JsonNode *node = json_array_get_element (url_array, j);
 
-            if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
-                && is_ice_url (json_node_get_string (node)))
-              g_strv_builder_add (urls, json_node_get_string (node));
+            if ((url = vsa_json_node_get_string (node)) != NULL && is_ice_url (url))
+              g_strv_builder_add (urls, url);
           }
 
       server = g_new0 (VsaIceServer, 1);
       server->urls = g_strv_builder_end (urls);
       if (server->urls[0] == NULL)
         continue;
-      server->username = g_strdup (get_string (entry, "username"));
-      server->credential = g_strdup (get_string (entry, "credential"));
+      server->username = g_strdup (vsa_json_get_string (entry, "username"));
+      server->credential = g_strdup (vsa_json_get_string (entry, "credential"));
       g_ptr_array_add (servers, g_steal_pointer (&server));
     }
   return g_steal_pointer (&servers);

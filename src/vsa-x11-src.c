@@ -9,6 +9,8 @@
 #include <xcb/xcb.h>
 #include <xcb/xfixes.h>
 
+#include "vsa-x11-connection.h"
+
 GST_DEBUG_CATEGORY_STATIC (vsa_x11_src_debug);
 #define GST_CAT_DEFAULT vsa_x11_src_debug
 
@@ -31,13 +33,6 @@ typedef struct
   xcb_shm_seg_t xid;
 } Segment;
 
-typedef enum
-{
-  STATUS_UNKNOWN,
-  STATUS_CONNECTED,
-  STATUS_DISCONNECTED,
-} Status;
-
 struct _VsaX11Src
 {
   GstPushSrc parent;
@@ -54,8 +49,7 @@ struct _VsaX11Src
   GstPoll *poll; /* the X connection, for skip-unchanged's wait for damage; flushable */
 
   /* Streaming thread (and start/stop, which never run beside it). */
-  xcb_connection_t *conn;
-  xcb_window_t root;
+  VsaX11Connection x11;
   gboolean have_shm, have_xfixes, have_damage;
   xcb_damage_damage_t damage;
   guint8 damage_notify, cursor_notify; /* their event types */
@@ -64,8 +58,6 @@ struct _VsaX11Src
   int pointer_x, pointer_y;
   Segment *segments[MAX_SEGMENTS];
   guint n_segments;
-  Status status;
-  gint64 next_retry_us;
   int caps_width, caps_height, fps_n, fps_d;
   guint64 last_frame;
   gboolean have_last_frame;
@@ -150,22 +142,15 @@ segment_new (xcb_connection_t *conn, gsize size)
   return seg;
 }
 
-static const char *
-display_label (VsaX11Src *self)
-{
-  const char *name = self->display_name != NULL ? self->display_name : g_getenv ("DISPLAY");
-
-  return name != NULL ? name : "";
-}
-
 static void
 post_status (VsaX11Src *self, gboolean connected, const char *reason)
 {
   GstStructure *s;
 
   GST_OBJECT_LOCK (self);
-  s = gst_structure_new ("vsa-x11-src", "display", G_TYPE_STRING, display_label (self), "connected",
-                         G_TYPE_BOOLEAN, connected, NULL);
+  s = gst_structure_new ("vsa-x11-src", "display", G_TYPE_STRING,
+                         vsa_x11_connection_label (self->display_name), "connected", G_TYPE_BOOLEAN,
+                         connected, NULL);
   if (connected)
     gst_structure_set (s, "width", G_TYPE_INT, self->width, "height", G_TYPE_INT, self->height,
                        NULL);
@@ -186,12 +171,11 @@ x11_disconnect (VsaX11Src *self, const char *reason)
   if (self->x_fd.fd >= 0)
     gst_poll_remove_fd (self->poll, &self->x_fd);
   gst_poll_fd_init (&self->x_fd);
-  g_clear_pointer (&self->conn, xcb_disconnect);
-  self->next_retry_us = g_get_monotonic_time () + RETRY_INTERVAL_US;
-  if (reason == NULL || self->status == STATUS_DISCONNECTED)
+  vsa_x11_connection_close (&self->x11);
+  vsa_x11_connection_hold_off (&self->x11);
+  if (reason == NULL || !vsa_x11_connection_mark_down (&self->x11))
     return;
   GST_WARNING_OBJECT (self, "%s; retrying every 2 s", reason);
-  self->status = STATUS_DISCONNECTED;
   post_status (self, FALSE, reason);
 }
 
@@ -222,48 +206,44 @@ screen_is_bgrx (const xcb_setup_t *setup, const xcb_screen_t *screen)
 }
 
 /* GST_RESOURCE_ERROR_OPEN_READ: no display (retry later); GST_RESOURCE_ERROR_SETTINGS: a
- * display we cannot capture (fatal). */
+ * display we cannot capture (fatal). Closed again on failure. */
 static gboolean
 x11_connect (VsaX11Src *self, GError **error)
 {
   g_autofree char *name = NULL;
   const xcb_query_extension_reply_t *ext;
-  xcb_screen_iterator_t screens;
   xcb_connection_t *conn;
-  int screen_num = 0;
+  xcb_screen_t *screen;
 
   GST_OBJECT_LOCK (self);
   name = g_strdup (self->display_name);
   GST_OBJECT_UNLOCK (self);
-  conn = xcb_connect (name, &screen_num);
-  if (xcb_connection_has_error (conn))
+  if (!vsa_x11_connection_open (&self->x11, name))
     {
-      xcb_disconnect (conn);
+      vsa_x11_connection_close (&self->x11);
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
                    "cannot connect to X display \"%s\"", name != NULL ? name : "$DISPLAY");
       return FALSE;
     }
-  screens = xcb_setup_roots_iterator (xcb_get_setup (conn));
-  for (int i = 0; i < screen_num && screens.rem; i++)
-    xcb_screen_next (&screens);
-  if (!screens.rem || !screen_is_bgrx (xcb_get_setup (conn), screens.data))
+  conn = self->x11.conn;
+  screen = self->x11.screen;
+  if (!screen_is_bgrx (xcb_get_setup (conn), screen))
     {
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
                    "X screen %d is not 24/32-bit TrueColor little-endian (depth %u); "
                    "only BGRx screens are supported",
-                   screen_num, screens.rem ? screens.data->root_depth : 0);
-      xcb_disconnect (conn);
+                   self->x11.screen_number, screen->root_depth);
+      vsa_x11_connection_close (&self->x11);
       return FALSE;
     }
 
   xcb_prefetch_extension_data (conn, &xcb_shm_id);
   xcb_prefetch_extension_data (conn, &xcb_xfixes_id);
   xcb_prefetch_extension_data (conn, &xcb_damage_id);
-  ext = xcb_get_extension_data (conn, &xcb_shm_id);
-  self->have_shm = ext != NULL && ext->present;
-  ext = xcb_get_extension_data (conn, &xcb_xfixes_id);
+  self->have_shm = vsa_x11_connection_extension (&self->x11, &xcb_shm_id) != NULL;
+  ext = vsa_x11_connection_extension (&self->x11, &xcb_xfixes_id);
   self->have_xfixes = FALSE;
-  if (ext != NULL && ext->present)
+  if (ext != NULL)
     {
       /* XFixes answers nothing before the client said which version it speaks. */
       xcb_xfixes_query_version_reply_t *version
@@ -273,9 +253,9 @@ x11_connect (VsaX11Src *self, GError **error)
       free (version);
       self->cursor_notify = ext->first_event + XCB_XFIXES_CURSOR_NOTIFY;
     }
-  ext = xcb_get_extension_data (conn, &xcb_damage_id);
+  ext = vsa_x11_connection_extension (&self->x11, &xcb_damage_id);
   self->have_damage = FALSE;
-  if (ext != NULL && ext->present && self->have_xfixes)
+  if (ext != NULL && self->have_xfixes)
     {
       xcb_damage_query_version_reply_t *version
           = xcb_damage_query_version_reply (conn, xcb_damage_query_version (conn, 1, 1), NULL);
@@ -289,29 +269,27 @@ x11_connect (VsaX11Src *self, GError **error)
       /* One event each time the screen goes from unchanged to changed (we subtract the
        * damage at each capture), and one per new pointer image. */
       self->damage = xcb_generate_id (conn);
-      xcb_damage_create (conn, self->damage, screens.data->root, XCB_DAMAGE_REPORT_LEVEL_NON_EMPTY);
-      xcb_xfixes_select_cursor_input (conn, screens.data->root,
+      xcb_damage_create (conn, self->damage, screen->root, XCB_DAMAGE_REPORT_LEVEL_NON_EMPTY);
+      xcb_xfixes_select_cursor_input (conn, screen->root,
                                       XCB_XFIXES_CURSOR_NOTIFY_MASK_DISPLAY_CURSOR);
     }
   if (xcb_connection_has_error (conn))
     {
-      xcb_disconnect (conn);
+      vsa_x11_connection_close (&self->x11);
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
                    "X display \"%s\" closed the connection", name != NULL ? name : "$DISPLAY");
       return FALSE;
     }
 
-  self->conn = conn;
-  self->root = screens.data->root;
   GST_OBJECT_LOCK (self);
-  self->width = screens.data->width_in_pixels;
-  self->height = screens.data->height_in_pixels;
+  self->width = screen->width_in_pixels;
+  self->height = screen->height_in_pixels;
   GST_OBJECT_UNLOCK (self);
   self->last_push = GST_CLOCK_TIME_NONE;
   GST_INFO_OBJECT (self, "connected: %dx%d, MIT-SHM %s, XFixes %s, DAMAGE %s", self->width,
                    self->height, self->have_shm ? "yes" : "no", self->have_xfixes ? "yes" : "no",
                    self->have_damage ? "yes" : "no");
-  self->status = STATUS_CONNECTED;
+  vsa_x11_connection_mark_up (&self->x11);
   post_status (self, TRUE, NULL);
   return TRUE;
 }
@@ -331,7 +309,7 @@ take_segment (VsaX11Src *self, gsize size)
       GST_LOG_OBJECT (self, "all %d segments downstream: this frame by GetImage", MAX_SEGMENTS);
       return NULL;
     }
-  seg = segment_new (self->conn, size);
+  seg = segment_new (self->x11.conn, size);
   if (seg == NULL)
     {
       GST_INFO_OBJECT (self, "cannot share memory with the X server: using GetImage");
@@ -398,21 +376,21 @@ capture (VsaX11Src *self)
   GST_OBJECT_UNLOCK (self);
   /* Before the image: a change from here on is seen again at the next frame. */
   if (self->have_damage)
-    xcb_damage_subtract (self->conn, self->damage, XCB_NONE, XCB_NONE);
+    xcb_damage_subtract (self->x11.conn, self->damage, XCB_NONE, XCB_NONE);
   if (show_pointer)
-    cursor_cookie = xcb_xfixes_get_cursor_image (self->conn);
+    cursor_cookie = xcb_xfixes_get_cursor_image (self->x11.conn);
   if (seg != NULL)
-    shm_cookie = xcb_shm_get_image (self->conn, self->root, 0, 0, self->width, self->height, ~0u,
-                                    XCB_IMAGE_FORMAT_Z_PIXMAP, seg->xid, 0);
+    shm_cookie = xcb_shm_get_image (self->x11.conn, self->x11.screen->root, 0, 0, self->width,
+                                    self->height, ~0u, XCB_IMAGE_FORMAT_Z_PIXMAP, seg->xid, 0);
   else
-    image_cookie = xcb_get_image (self->conn, XCB_IMAGE_FORMAT_Z_PIXMAP, self->root, 0, 0,
-                                  self->width, self->height, ~0u);
+    image_cookie = xcb_get_image (self->x11.conn, XCB_IMAGE_FORMAT_Z_PIXMAP, self->x11.screen->root,
+                                  0, 0, self->width, self->height, ~0u);
   if (seg != NULL)
-    reply = xcb_shm_get_image_reply (self->conn, shm_cookie, &error);
+    reply = xcb_shm_get_image_reply (self->x11.conn, shm_cookie, &error);
   else
-    reply = xcb_get_image_reply (self->conn, image_cookie, &error);
+    reply = xcb_get_image_reply (self->x11.conn, image_cookie, &error);
   if (show_pointer)
-    cursor = xcb_xfixes_get_cursor_image_reply (self->conn, cursor_cookie, NULL);
+    cursor = xcb_xfixes_get_cursor_image_reply (self->x11.conn, cursor_cookie, NULL);
 
   if (reply != NULL && seg != NULL)
     data = seg->data;
@@ -420,7 +398,7 @@ capture (VsaX11Src *self)
     data = xcb_get_image_data (reply);
   if (data == NULL)
     {
-      if (xcb_connection_has_error (self->conn))
+      if (xcb_connection_has_error (self->x11.conn))
         reason = g_strdup ("lost the connection to the X server");
       else if (error != NULL)
         reason = g_strdup_printf ("X error %u capturing the screen", error->error_code);
@@ -500,14 +478,14 @@ drain_events (VsaX11Src *self)
   xcb_generic_event_t *event;
   gboolean changed = FALSE;
 
-  while ((event = xcb_poll_for_event (self->conn)) != NULL)
+  while ((event = xcb_poll_for_event (self->x11.conn)) != NULL)
     {
       guint8 type = event->response_type & 0x7f;
 
       changed |= type == self->damage_notify || type == self->cursor_notify;
       free (event);
     }
-  return changed || xcb_connection_has_error (self->conn);
+  return changed || xcb_connection_has_error (self->x11.conn);
 }
 
 static gboolean
@@ -518,7 +496,7 @@ waits_for_damage (VsaX11Src *self)
   GST_OBJECT_LOCK (self);
   skip_unchanged = self->skip_unchanged;
   GST_OBJECT_UNLOCK (self);
-  return skip_unchanged && self->conn != NULL && self->have_damage
+  return skip_unchanged && self->x11.conn != NULL && self->have_damage
          && self->last_push != GST_CLOCK_TIME_NONE;
 }
 
@@ -543,7 +521,7 @@ wait_for_damage (VsaX11Src *self, GstClock *clock, GstClockTime base_time, GstCl
     }
   if (self->x_fd.fd < 0)
     {
-      self->x_fd.fd = xcb_get_file_descriptor (self->conn);
+      self->x_fd.fd = xcb_get_file_descriptor (self->x11.conn);
       gst_poll_add_fd (self->poll, &self->x_fd);
       gst_poll_fd_ctl_read (self->poll, &self->x_fd, TRUE);
     }
@@ -605,8 +583,8 @@ screen_changed (VsaX11Src *self, gboolean show_pointer)
   gboolean changed;
 
   if (show_pointer)
-    pointer
-        = xcb_query_pointer_reply (self->conn, xcb_query_pointer (self->conn, self->root), NULL);
+    pointer = xcb_query_pointer_reply (
+        self->x11.conn, xcb_query_pointer (self->x11.conn, self->x11.screen->root), NULL);
   changed = drain_events (self) || self->change_seen;
   self->change_seen = FALSE;
   if (show_pointer)
@@ -652,7 +630,7 @@ frame_kind (VsaX11Src *self, GstClockTime pts)
   skip_unchanged = self->skip_unchanged;
   show_pointer = self->show_pointer && self->have_xfixes;
   GST_OBJECT_UNLOCK (self);
-  if (!skip_unchanged || self->conn == NULL || !self->have_damage)
+  if (!skip_unchanged || self->x11.conn == NULL || !self->have_damage)
     return FRAME_REPEAT;
   /* Always asked, so the event queue is drained. */
   if (screen_changed (self, show_pointer) || g_atomic_int_exchange (&self->frame_requested, FALSE)
@@ -688,7 +666,7 @@ vsa_x11_src_create (GstPushSrc *src, GstBuffer **out)
     }
   else if (kind == FRAME_REFRESH)
     self->refresh_left--;
-  if (self->conn == NULL && g_get_monotonic_time () >= self->next_retry_us)
+  if (self->x11.conn == NULL && vsa_x11_connection_may_try (&self->x11))
     {
       g_autoptr (GError) error = NULL;
 
@@ -703,10 +681,11 @@ vsa_x11_src_create (GstPushSrc *src, GstBuffer **out)
         }
     }
   /* Back with another screen size: new caps before frames of that size. */
-  if (self->conn != NULL && (self->width != self->caps_width || self->height != self->caps_height)
+  if (self->x11.conn != NULL
+      && (self->width != self->caps_width || self->height != self->caps_height)
       && !gst_base_src_negotiate (GST_BASE_SRC (self)))
     return GST_FLOW_NOT_NEGOTIATED;
-  if (self->conn != NULL)
+  if (self->x11.conn != NULL)
     buffer = capture (self);
   if (buffer == NULL)
     buffer = black_frame (self);
@@ -795,7 +774,7 @@ vsa_x11_src_start (GstBaseSrc *src)
   GST_OBJECT_LOCK (self);
   self->converged_pts = GST_CLOCK_TIME_NONE;
   GST_OBJECT_UNLOCK (self);
-  self->status = STATUS_UNKNOWN;
+  vsa_x11_connection_init (&self->x11, RETRY_INTERVAL_US);
   if (x11_connect (self, &error))
     return TRUE;
   if (g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS))
@@ -815,7 +794,6 @@ vsa_x11_src_stop (GstBaseSrc *src)
 
   x11_disconnect (self, NULL);
   gst_clear_buffer (&self->black);
-  self->status = STATUS_UNKNOWN;
   return TRUE;
 }
 

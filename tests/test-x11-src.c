@@ -38,14 +38,7 @@ fixture_set_up (Fixture *fixture, gconstpointer user_data)
   fixture->statuses = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_structure_free);
   fixture->status_times = g_array_new (FALSE, FALSE, sizeof (gint64));
   /* A display nobody uses, for tests that start the server late. */
-  for (fixture->number = FIRST_DISPLAY; fixture->number < FIRST_DISPLAY + 50; fixture->number++)
-    {
-      g_autofree char *socket = g_strdup_printf ("/tmp/.X11-unix/X%u", fixture->number);
-      g_autofree char *lock = g_strdup_printf ("/tmp/.X%u-lock", fixture->number);
-
-      if (!g_file_test (socket, G_FILE_TEST_EXISTS) && !g_file_test (lock, G_FILE_TEST_EXISTS))
-        break;
-    }
+  fixture->number = vsa_test_xvfb_free_display (FIRST_DISPLAY);
 }
 
 static void

@@ -214,6 +214,25 @@ xvfb_ready_or_dead (gpointer user_data)
          || !vsa_test_process_is_running (start->process);
 }
 
+static gboolean
+xvfb_display_taken (guint number)
+{
+  g_autofree char *socket = g_strdup_printf ("/tmp/.X11-unix/X%u", number);
+  g_autofree char *lock = g_strdup_printf ("/tmp/.X%u-lock", number);
+
+  return g_file_test (socket, G_FILE_TEST_EXISTS) || g_file_test (lock, G_FILE_TEST_EXISTS);
+}
+
+guint
+vsa_test_xvfb_free_display (guint first)
+{
+  guint number = first;
+
+  while (number < first + 50 && xvfb_display_taken (number))
+    number++;
+  return number;
+}
+
 VsaTestXvfb *
 vsa_test_xvfb_start_on (guint number, guint width, guint height, GError **error)
 {
@@ -226,7 +245,7 @@ vsa_test_xvfb_start_on (guint number, guint width, guint height, GError **error)
   g_autoptr (VsaTestXvfb) xvfb = NULL;
   XvfbStart start = { NULL, socket };
 
-  if (g_file_test (socket, G_FILE_TEST_EXISTS) || g_file_test (lock, G_FILE_TEST_EXISTS))
+  if (xvfb_display_taken (number))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "display %s is in use", display);
       return NULL;

@@ -58,6 +58,9 @@ typedef struct
 VsaTestXvfb *vsa_test_xvfb_start (guint width, guint height, GError **error);
 /* The same on display :number; G_IO_ERROR_EXISTS if that display is taken. */
 VsaTestXvfb *vsa_test_xvfb_start_on (guint number, guint width, guint height, GError **error);
+/* The first display number from first on that no server holds (no socket, no lock file),
+ * for a test that starts its server late or again; first + 50 if there is none. */
+guint vsa_test_xvfb_free_display (guint first);
 /* SIGTERM, then waits until the server exited and its socket and lock file are gone, so
  * that the display can be started again. */
 gboolean vsa_test_xvfb_stop (VsaTestXvfb *self, GError **error);
