@@ -25,6 +25,18 @@
  * this often (the totals carry whatever was skipped). */
 #define FEEDBACK_POST_INTERVAL_US (100 * 1000)
 
+/* Where the offer/answer handshake stands; it only moves forward. */
+typedef enum
+{
+  NEGOTIATION_OFFERED,   /* set-remote-description in flight */
+  NEGOTIATION_ANSWERING, /* create-answer, then set-local-description, in flight */
+  NEGOTIATION_GATHERED,  /* gathering completed before the answer was set */
+  NEGOTIATION_GATHERING, /* the answer is set: "answer-ready" waits for gathering or its window */
+  NEGOTIATION_ANSWERED,  /* "answer-ready" emitted: later candidates go out one by one */
+  NEGOTIATION_STORED,    /* the browser can have our answer: see handle_ice_state */
+  NEGOTIATION_STOPPED,   /* vsa_session_stop(): nothing is emitted any more */
+} Negotiation;
+
 struct _VsaSession
 {
   GObject parent_instance;
@@ -66,15 +78,9 @@ struct _VsaSession
   char *encoder_name;
   VsaEndReason end_reason;
   gint last_received_s; /* monotonic s of the last packet from the peer; atomic */
-  gboolean remote_set;
-  gboolean answer_requested;
-  gboolean have_answer; /* set-local-description done */
-  gboolean gathering_done;
-  gboolean answer_emitted;
-  gboolean connected;
-  gboolean answer_stored; /* the browser can have our answer: see handle_ice_state */
+  Negotiation negotiation;
+  gboolean connected; /* ICE connected once; apart from the handshake, which it may overtake */
   gboolean display_lost;
-  gboolean stopped;
   /* the browser's input: its "input" data channels (their handlers are ours) feed it */
   GPtrArray *input_channels;
   VsaInput *input;
@@ -177,7 +183,7 @@ vsa_end_reason_to_string (VsaEndReason reason)
 static void
 end (VsaSession *self, VsaEndReason kind, const char *reason)
 {
-  if (self->stopped)
+  if (self->negotiation == NEGOTIATION_STOPPED)
     return;
   self->end_reason = kind;
   g_signal_emit (self, signals[SIGNAL_ENDED], 0, reason);
@@ -271,9 +277,7 @@ emit_answer_ready (VsaSession *self)
   GstWebRTCSessionDescription *local = NULL;
   g_autofree char *sdp = NULL;
 
-  if (self->answer_emitted || self->stopped)
-    return;
-  self->answer_emitted = TRUE;
+  self->negotiation = NEGOTIATION_ANSWERED;
   g_clear_handle_id (&self->answer_timeout_id, g_source_remove);
 
   /* webrtcbin writes the candidates gathered so far into its local description */
@@ -529,7 +533,7 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
       /* Our checks get no replies until the browser has our answer: a controller slow to
        * take it (retries, Retry-After) outlasts them. The browser's own checks, once it
        * has the answer, bring libnice back; the connect timeout bounds the wait. */
-      if (!self->answer_stored)
+      if (self->negotiation < NEGOTIATION_STORED)
         {
           g_debug ("ICE failed before the answer was stored: waiting for the browser's checks");
           break;
@@ -547,11 +551,9 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
 }
 
 static void
-maybe_create_answer (VsaSession *self)
+create_answer (VsaSession *self)
 {
-  if (!self->remote_set || self->answer_requested)
-    return;
-  self->answer_requested = TRUE;
+  self->negotiation = NEGOTIATION_ANSWERING;
   g_signal_emit_by_name (
       self->webrtc, "create-answer", NULL,
       gst_promise_new_with_change_func (on_answer_created, g_object_ref (self), g_object_unref));
@@ -617,27 +619,28 @@ dispatch_event (gpointer data)
   VsaSession *self = event->self;
 
   /* a channel that opened as the session stopped: its handlers go now */
-  if (self->stopped && event->kind == EVENT_INPUT_CHANNEL)
+  if (self->negotiation == NEGOTIATION_STOPPED && event->kind == EVENT_INPUT_CHANNEL)
     g_signal_handlers_disconnect_by_data (event->channel, self);
-  if (self->stopped)
+  if (self->negotiation == NEGOTIATION_STOPPED)
     return G_SOURCE_REMOVE;
 
   switch (event->kind)
     {
     case EVENT_REMOTE_SET:
-      self->remote_set = TRUE;
-      maybe_create_answer (self);
+      create_answer (self);
       break;
     case EVENT_CAPS:
       g_clear_handle_id (&self->first_caps_timeout_id, g_source_remove);
       break;
     case EVENT_ANSWER_SET:
-      self->have_answer = TRUE;
-      if (self->gathering_done)
+      if (self->negotiation == NEGOTIATION_GATHERED)
         emit_answer_ready (self);
       else
-        self->answer_timeout_id
-            = g_timeout_add (self->config->answer_window_ms, on_answer_window_passed, self);
+        {
+          self->negotiation = NEGOTIATION_GATHERING;
+          self->answer_timeout_id
+              = g_timeout_add (self->config->answer_window_ms, on_answer_window_passed, self);
+        }
       break;
     case EVENT_LOCAL_CANDIDATE:
       {
@@ -646,15 +649,17 @@ dispatch_event (gpointer data)
             = vsa_candidate_new (event->text, (int) event->mline, *mid != '\0' ? mid : NULL);
 
         g_debug ("local candidate %s", candidate->candidate);
-        if (self->answer_emitted)
+        if (self->negotiation >= NEGOTIATION_ANSWERED)
           g_signal_emit (self, signals[SIGNAL_LOCAL_CANDIDATE], 0, candidate);
         else
           g_ptr_array_add (self->gathered, g_steal_pointer (&candidate));
       }
       break;
     case EVENT_GATHERING_DONE:
-      self->gathering_done = TRUE;
-      if (self->have_answer)
+      /* gathering starts with set-local-description: never before NEGOTIATION_ANSWERING */
+      if (self->negotiation == NEGOTIATION_ANSWERING)
+        self->negotiation = NEGOTIATION_GATHERED;
+      else if (self->negotiation == NEGOTIATION_GATHERING)
         emit_answer_ready (self);
       break;
     case EVENT_ICE_STATE:
@@ -1214,7 +1219,7 @@ candidate_mline (VsaSession *self, const VsaCandidate *candidate)
 void
 vsa_session_add_remote_candidate (VsaSession *self, const VsaCandidate *candidate)
 {
-  if (self->stopped || self->webrtc == NULL
+  if (self->negotiation == NEGOTIATION_STOPPED || self->webrtc == NULL
       || g_hash_table_contains (self->remote_seen, candidate->candidate))
     return;
   g_hash_table_add (self->remote_seen, g_strdup (candidate->candidate));
@@ -1284,7 +1289,8 @@ vsa_session_get_end_reason (VsaSession *self)
 void
 vsa_session_set_answer_stored (VsaSession *self)
 {
-  self->answer_stored = TRUE;
+  if (self->negotiation == NEGOTIATION_ANSWERED)
+    self->negotiation = NEGOTIATION_STORED;
 }
 
 gboolean
@@ -1296,9 +1302,9 @@ vsa_session_get_loss_by_feedback (VsaSession *self)
 void
 vsa_session_stop (VsaSession *self)
 {
-  if (self->stopped)
+  if (self->negotiation == NEGOTIATION_STOPPED)
     return;
-  self->stopped = TRUE;
+  self->negotiation = NEGOTIATION_STOPPED;
   g_clear_handle_id (&self->answer_timeout_id, g_source_remove);
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
   g_clear_handle_id (&self->disconnect_timeout_id, g_source_remove);
