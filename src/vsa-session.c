@@ -5,10 +5,10 @@
 
 #include <json-glib/json-glib.h>
 
-#include "vsa-bitrate.h"
 #include "vsa-clipboard.h"
 #include "vsa-input.h"
 #include "vsa-pipeline.h"
+#include "vsa-rate-control.h"
 
 #define CONNECT_TIMEOUT_S 30
 #define FIRST_CAPS_TIMEOUT_S 5
@@ -18,12 +18,6 @@
 #define PEER_SILENCE_TIMEOUT_S 10
 /* Browsers send a receiver report about every second (libwebrtc: 1 s for video). */
 #define STATS_INTERVAL_S 1
-/* A change of the target this large (or reaching a bound) is logged; the rest only
- * with --verbose. Under steady 20 % loss that is a line every 2 s or so. */
-#define BITRATE_LOG_CHANGE 0.2
-/* Transport-wide feedback comes about once a frame; the main context hears of it at most
- * this often (the totals carry whatever was skipped). */
-#define FEEDBACK_POST_INTERVAL_US (100 * 1000)
 
 /* Where the offer/answer handshake stands; it only moves forward. */
 typedef enum
@@ -59,13 +53,7 @@ struct _VsaSession
   guint liveness_id;
   guint stats_id;
   GstPromise *stats_promise; /* the get-stats in flight, interrupted by stop */
-  VsaBitrate bitrate;
-  GMutex feedback_lock; /* guards the two below: feedback arrives on RTCP threads */
-  VsaBitrateFeedback feedback;
-  gint64 feedback_posted_us;
-  guint applied_kbps; /* what the encoder was last told */
-  guint logged_kbps;  /* what the last log line said */
-  double last_rtt_s;  /* the last receiver report's, for logs and metrics */
+  VsaRateControl *rate_control;
   guint64 last_bytes_sent;
   gint64 last_bytes_at; /* monotonic µs */
   guint sent_kbps;      /* over the last stats interval */
@@ -119,7 +107,7 @@ vsa_session_finalize (GObject *object)
   g_free (self->resolution);
   g_free (self->encoder_name);
   g_ptr_array_unref (self->input_channels);
-  g_mutex_clear (&self->feedback_lock);
+  vsa_rate_control_free (self->rate_control);
   G_OBJECT_CLASS (vsa_session_parent_class)->finalize (object);
 }
 
@@ -150,7 +138,6 @@ vsa_session_init (VsaSession *self)
   self->remote_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->gathered = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
   self->input_channels = g_ptr_array_new_with_free_func (g_object_unref);
-  g_mutex_init (&self->feedback_lock);
 }
 
 VsaSession *
@@ -161,9 +148,7 @@ vsa_session_new (const VsaConfig *config, const VsaCodecChoice *choice)
   self->config = config;
   self->choice = *choice;
   self->choice.profile_level_id = g_strdup (choice->profile_level_id);
-  vsa_bitrate_init (&self->bitrate, config->min_bitrate_kbps, config->bitrate_kbps);
-  self->applied_kbps = self->logged_kbps = vsa_bitrate_get_kbps (&self->bitrate);
-  self->last_rtt_s = -1;
+  self->rate_control = vsa_rate_control_new (config, choice->codec);
   return self;
 }
 
@@ -214,13 +199,8 @@ typedef struct
   guint mline;
   int state;
   char *text;
-  GObject *channel; /* EVENT_INPUT_CHANNEL */
-  /* EVENT_STATS: what the browser's latest receiver report says, if there was one */
-  gboolean have_report;
-  VsaBitrateReport report;
-  double jitter_s;
-  guint64 bytes_sent;
-  guint64 keyframe_requests; /* PLI + FIR counts, when webrtcbin has them */
+  GObject *channel;          /* EVENT_INPUT_CHANNEL */
+  VsaRateControlStats stats; /* EVENT_STATS */
   /* EVENT_FEEDBACK: the transport-wide feedback's totals so far */
   VsaBitrateFeedback feedback;
 } Event;
@@ -370,59 +350,24 @@ watch_peer (VsaSession *self)
   self->liveness_id = g_timeout_add_seconds (1, check_peer_alive, self);
 }
 
-/* Once per transport-wide feedback packet, on the thread that received it: rtpsession
- * sends the packets it accounts for upstream towards the payloader (for bandwidth
- * estimators), each marked lost or not. Summed into totals, so that the main context may
- * skip some. Read from that event, not from rtpsession's "twcc-stats": its getter takes
- * the session lock, which the session holds while it deactivates the RTCP pad we would
- * be called from. */
+/* Once per transport-wide feedback packet, on the thread that received it. */
 static GstPadProbeReturn
 on_feedback_event (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   VsaSession *self = data;
-  GstEvent *gst_event = GST_PAD_PROBE_INFO_EVENT (info);
-  const GstStructure *structure = gst_event_get_structure (gst_event);
-  const GValue *packets;
-  guint n, lost = 0;
-  gint64 now = g_get_monotonic_time ();
-  Event *event = NULL;
+  VsaBitrateFeedback totals;
+  Event *event;
 
-  if (GST_EVENT_TYPE (gst_event) != GST_EVENT_CUSTOM_UPSTREAM
-      || !gst_structure_has_name (structure, "RTPTWCCPackets")
-      || (packets = gst_structure_get_value (structure, "packets")) == NULL
-      || g_strcmp0 (G_VALUE_TYPE_NAME (packets), "GValueArray") != 0)
+  if (!vsa_rate_control_count_feedback (self->rate_control, GST_PAD_PROBE_INFO_EVENT (info),
+                                        &totals))
     return GST_PAD_PROBE_OK;
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS /* GValueArray: what rtpsession puts there */
-      n
-      = ((GValueArray *) g_value_get_boxed (packets))->n_values;
-  for (guint i = 0; i < n; i++)
-    {
-      const GValue *packet = g_value_array_get_nth (g_value_get_boxed (packets), i);
-      gboolean packet_lost = FALSE;
-
-      if (GST_VALUE_HOLDS_STRUCTURE (packet)
-          && gst_structure_get_boolean (gst_value_get_structure (packet), "lost", &packet_lost)
-          && packet_lost)
-        lost++;
-    }
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  g_mutex_lock (&self->feedback_lock);
-  self->feedback.packets += n;
-  self->feedback.lost += lost;
-  if (now - self->feedback_posted_us >= FEEDBACK_POST_INTERVAL_US)
-    {
-      self->feedback_posted_us = now;
-      event = event_new (self, EVENT_FEEDBACK);
-      event->feedback = self->feedback;
-    }
-  g_mutex_unlock (&self->feedback_lock);
-  if (event != NULL)
-    attach_event (event);
+  event = event_new (self, EVENT_FEEDBACK);
+  event->feedback = totals;
+  attach_event (event);
   return GST_PAD_PROBE_OK;
 }
 
 static void on_stats (GstPromise *promise, gpointer data);
-static void apply_bitrate (VsaSession *self, guint kbps);
 
 /* One get-stats at a time; its reply comes back as EVENT_STATS. */
 static gboolean
@@ -440,76 +385,28 @@ request_stats (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* The browser's receiver reports steer the encoder: see vsa-bitrate.c for how. */
+/* The rates for metrics come from the same sampling as the rate control's: no second
+ * get-stats loop. */
 static void
-handle_stats (VsaSession *self, const Event *event)
+handle_stats (VsaSession *self, const VsaRateControlStats *stats)
 {
   gint64 now = g_get_monotonic_time ();
-  guint kbps;
   guint sent_kbps = 0;
   gint frames = g_atomic_int_get (&self->frames);
 
-  /* the rates for metrics come from this same sampling: no second get-stats loop */
   if (self->last_bytes_at != 0 && now > self->last_bytes_at)
     {
-      sent_kbps = (guint) ((event->bytes_sent - MIN (event->bytes_sent, self->last_bytes_sent)) * 8
+      sent_kbps = (guint) ((stats->bytes_sent - MIN (stats->bytes_sent, self->last_bytes_sent)) * 8
                            * 1000 / (guint64) (now - self->last_bytes_at));
       self->fps = (double) (frames - self->last_frames) * G_USEC_PER_SEC
                   / (double) (now - self->last_bytes_at);
     }
   self->sent_kbps = sent_kbps;
   self->last_frames = frames;
-  self->last_bytes_sent = event->bytes_sent;
+  self->last_bytes_sent = stats->bytes_sent;
   self->last_bytes_at = now;
-  self->keyframe_requests = MAX (self->keyframe_requests, event->keyframe_requests);
-  if (!event->have_report)
-    return;
-
-  self->last_rtt_s = event->report.rtt_s;
-  kbps = vsa_bitrate_update (&self->bitrate, &event->report, now);
-  g_debug ("session %s: receiver report: highest seq %u, lost %" G_GINT64_FORMAT
-           ", rtt %.1f ms, jitter %.1f ms; interval loss %.1f %%%s, queueing %.0f ms; sending "
-           "%u kbps, target %u kbps",
-           self->config->session_id, event->report.highest_seq, event->report.packets_lost,
-           event->report.rtt_s * 1000, event->jitter_s * 1000,
-           vsa_bitrate_get_loss (&self->bitrate) * 100,
-           vsa_bitrate_uses_feedback (&self->bitrate, now) ? " (transport-wide)" : "",
-           vsa_bitrate_get_queue_delay (&self->bitrate) * 1000, sent_kbps, kbps);
-  apply_bitrate (self, kbps);
-}
-
-/* The transport-wide feedback judges loss when the browser sends it: see vsa-bitrate.c. */
-static void
-handle_feedback (VsaSession *self, const Event *event)
-{
-  guint kbps
-      = vsa_bitrate_update_feedback (&self->bitrate, &event->feedback, g_get_monotonic_time ());
-
-  g_debug ("session %s: transport-wide feedback: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
-           " lost; interval loss %.1f %%, target %u kbps",
-           self->config->session_id, event->feedback.packets, event->feedback.lost,
-           vsa_bitrate_get_loss (&self->bitrate) * 100, kbps);
-  apply_bitrate (self, kbps);
-}
-
-static void
-apply_bitrate (VsaSession *self, guint kbps)
-{
-  gboolean far, bound;
-
-  if (kbps == self->applied_kbps)
-    return;
-  vsa_pipeline_set_bitrate (self->pipeline, self->choice.codec, kbps);
-  self->applied_kbps = kbps;
-
-  far = ABS ((double) kbps - self->logged_kbps) >= BITRATE_LOG_CHANGE * self->logged_kbps;
-  bound = kbps == self->config->min_bitrate_kbps || kbps == self->config->bitrate_kbps;
-  if ((!far && !bound) || kbps == self->logged_kbps)
-    return;
-  g_message ("session %s: bitrate %u -> %u kbps (loss %.0f %%, rtt %.0f ms)",
-             self->config->session_id, self->logged_kbps, kbps,
-             vsa_bitrate_get_loss (&self->bitrate) * 100, MAX (self->last_rtt_s, 0) * 1000);
-  self->logged_kbps = kbps;
+  self->keyframe_requests = MAX (self->keyframe_requests, stats->keyframe_requests);
+  vsa_rate_control_handle_stats (self->rate_control, self->pipeline, stats, sent_kbps);
 }
 
 static void
@@ -676,10 +573,10 @@ dispatch_event (gpointer data)
       break;
     case EVENT_STATS:
       g_clear_pointer (&self->stats_promise, gst_promise_unref);
-      handle_stats (self, event);
+      handle_stats (self, &event->stats);
       break;
     case EVENT_FEEDBACK:
-      handle_feedback (self, event);
+      vsa_rate_control_handle_feedback (self->rate_control, self->pipeline, &event->feedback);
       break;
     case EVENT_INPUT_CHANNEL:
       g_message ("session %s: the browser opened its input channel", self->config->session_id);
@@ -763,68 +660,6 @@ on_data_channel (GstElement *webrtc, GObject *channel, VsaSession *self)
   attach_event (event);
 }
 
-/* The first stats of @type in the reply, and of @ssrc unless that is 0. */
-static const GstStructure *
-find_stats (const GstStructure *reply, GstWebRTCStatsType type, guint ssrc)
-{
-  for (int i = 0; i < gst_structure_n_fields (reply); i++)
-    {
-      const GValue *value
-          = gst_structure_get_value (reply, gst_structure_nth_field_name (reply, i));
-      const GstStructure *stats;
-      GstWebRTCStatsType stats_type;
-      guint stats_ssrc = 0;
-
-      if (!GST_VALUE_HOLDS_STRUCTURE (value))
-        continue;
-      stats = gst_value_get_structure (value);
-      if (gst_structure_get (stats, "type", GST_TYPE_WEBRTC_STATS_TYPE, &stats_type, NULL)
-          && stats_type == type && gst_structure_get_uint (stats, "ssrc", &stats_ssrc)
-          && (ssrc == 0 || stats_ssrc == ssrc))
-        return stats;
-    }
-  return NULL;
-}
-
-/* Our one video stream's outbound-rtp stats and the remote-inbound-rtp ones of its SSRC:
- * what the browser's last receiver report said about it (gstwebrtcstats.c in 1.22; the
- * outbound's "remote-id" is only there when webrtcbin happened to build the remote one
- * first, so match the SSRC). */
-static void
-read_stats (const GstStructure *reply, Event *event)
-{
-  const GstStructure *outbound = find_stats (reply, GST_WEBRTC_STATS_OUTBOUND_RTP, 0);
-  const GstStructure *remote = NULL;
-  g_autoptr (GstStructure) source = NULL;
-  guint ssrc = 0;
-  guint lsr = 0;
-  guint count = 0;
-
-  if (outbound == NULL)
-    return;
-  gst_structure_get_uint64 (outbound, "bytes-sent", &event->bytes_sent);
-  gst_structure_get_uint (outbound, "ssrc", &ssrc);
-  /* the browser's keyframe requests, as rtpsession counted them (1.22: pli-count, fir-count) */
-  if (gst_structure_get_uint (outbound, "pli-count", &count))
-    event->keyframe_requests += count;
-  if (gst_structure_get_uint (outbound, "fir-count", &count))
-    event->keyframe_requests += count;
-  remote = find_stats (reply, GST_WEBRTC_STATS_REMOTE_INBOUND_RTP, ssrc);
-  if (remote == NULL)
-    return;
-  gst_structure_get (remote, "gst-rtpsource-stats", GST_TYPE_STRUCTURE, &source, NULL);
-  event->have_report
-      = source != NULL
-        && gst_structure_get_uint (source, "rb-exthighestseq", &event->report.highest_seq)
-        && gst_structure_get_int64 (remote, "packets-lost", &event->report.packets_lost);
-  /* without the time of our last sender report (LSR) the receiver measures no round trip */
-  if (source == NULL || !gst_structure_get_uint (source, "rb-lsr", &lsr) || lsr == 0
-      || !gst_structure_get_double (remote, "round-trip-time", &event->report.rtt_s))
-    event->report.rtt_s = -1;
-  if (!gst_structure_get_double (remote, "jitter", &event->jitter_s))
-    event->jitter_s = 0;
-}
-
 static void
 on_stats (GstPromise *promise, gpointer data)
 {
@@ -833,7 +668,7 @@ on_stats (GstPromise *promise, gpointer data)
 
   if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED
       && gst_promise_get_reply (promise) != NULL)
-    read_stats (gst_promise_get_reply (promise), event);
+    vsa_rate_control_read_stats (gst_promise_get_reply (promise), &event->stats);
   attach_event (event);
 }
 
@@ -1261,21 +1096,21 @@ vsa_session_get_resolution (VsaSession *self)
 guint
 vsa_session_get_bitrate_kbps (VsaSession *self)
 {
-  return self->applied_kbps;
+  return vsa_rate_control_get_kbps (self->rate_control);
 }
 
 void
 vsa_session_get_stats (VsaSession *self, VsaSessionStats *out)
 {
   *out = (VsaSessionStats){
-    .target_kbps = self->applied_kbps,
+    .target_kbps = vsa_rate_control_get_kbps (self->rate_control),
     .sent_kbps = self->sent_kbps,
     .fps = self->fps,
     .frames = (guint) g_atomic_int_get (&self->frames),
     .keyframes = (guint) g_atomic_int_get (&self->keyframes),
     .keyframe_requests = self->keyframe_requests,
-    .rtt_s = self->last_rtt_s,
-    .loss = vsa_bitrate_get_loss (&self->bitrate),
+    .rtt_s = vsa_rate_control_get_rtt (self->rate_control),
+    .loss = vsa_rate_control_get_loss (self->rate_control),
     .encoder = self->encoder_name,
   };
 }
@@ -1296,7 +1131,7 @@ vsa_session_set_answer_stored (VsaSession *self)
 gboolean
 vsa_session_get_loss_by_feedback (VsaSession *self)
 {
-  return vsa_bitrate_uses_feedback (&self->bitrate, g_get_monotonic_time ());
+  return vsa_rate_control_uses_feedback (self->rate_control);
 }
 
 void
