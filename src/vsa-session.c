@@ -9,6 +9,7 @@
 #include "vsa-input.h"
 #include "vsa-pipeline.h"
 #include "vsa-rate-control.h"
+#include "vsa-session-metrics.h"
 
 #define CONNECT_TIMEOUT_S 30
 #define FIRST_CAPS_TIMEOUT_S 5
@@ -44,7 +45,6 @@ struct _VsaSession
   GStrv mids;              /* the offer's a=mid per m-line, "" when absent */
   GHashTable *remote_seen; /* candidate strings already given to webrtcbin */
   GPtrArray *gathered;     /* local candidates before "answer-ready" */
-  char *resolution;
 
   guint answer_timeout_id;
   guint connect_timeout_id;
@@ -54,16 +54,7 @@ struct _VsaSession
   guint stats_id;
   GstPromise *stats_promise; /* the get-stats in flight, interrupted by stop */
   VsaRateControl *rate_control;
-  guint64 last_bytes_sent;
-  gint64 last_bytes_at; /* monotonic µs */
-  guint sent_kbps;      /* over the last stats interval */
-  /* the encoder's output, counted on its streaming thread; atomic */
-  gint frames;
-  gint keyframes;
-  gint last_frames; /* frames at the last stats interval */
-  double fps;
-  guint64 keyframe_requests;
-  char *encoder_name;
+  VsaSessionMetrics *metrics;
   VsaEndReason end_reason;
   gint last_received_s; /* monotonic s of the last packet from the peer; atomic */
   Negotiation negotiation;
@@ -104,8 +95,7 @@ vsa_session_finalize (GObject *object)
   g_strfreev (self->mids);
   g_hash_table_unref (self->remote_seen);
   g_ptr_array_unref (self->gathered);
-  g_free (self->resolution);
-  g_free (self->encoder_name);
+  vsa_session_metrics_free (self->metrics);
   g_ptr_array_unref (self->input_channels);
   vsa_rate_control_free (self->rate_control);
   G_OBJECT_CLASS (vsa_session_parent_class)->finalize (object);
@@ -138,6 +128,7 @@ vsa_session_init (VsaSession *self)
   self->remote_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->gathered = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
   self->input_channels = g_ptr_array_new_with_free_func (g_object_unref);
+  self->metrics = vsa_session_metrics_new ();
 }
 
 VsaSession *
@@ -390,22 +381,9 @@ request_stats (gpointer data)
 static void
 handle_stats (VsaSession *self, const VsaRateControlStats *stats)
 {
-  gint64 now = g_get_monotonic_time ();
-  guint sent_kbps = 0;
-  gint frames = g_atomic_int_get (&self->frames);
+  guint sent_kbps
+      = vsa_session_metrics_sample (self->metrics, stats->bytes_sent, stats->keyframe_requests);
 
-  if (self->last_bytes_at != 0 && now > self->last_bytes_at)
-    {
-      sent_kbps = (guint) ((stats->bytes_sent - MIN (stats->bytes_sent, self->last_bytes_sent)) * 8
-                           * 1000 / (guint64) (now - self->last_bytes_at));
-      self->fps = (double) (frames - self->last_frames) * G_USEC_PER_SEC
-                  / (double) (now - self->last_bytes_at);
-    }
-  self->sent_kbps = sent_kbps;
-  self->last_frames = frames;
-  self->last_bytes_sent = stats->bytes_sent;
-  self->last_bytes_at = now;
-  self->keyframe_requests = MAX (self->keyframe_requests, stats->keyframe_requests);
   vsa_rate_control_handle_stats (self->rate_control, self->pipeline, stats, sent_kbps);
 }
 
@@ -908,35 +886,6 @@ codec_preferences (const VsaCodecChoice *choice, guint32 ssrc)
   return caps;
 }
 
-/* On the encoder's streaming thread: every encoded frame, for metrics. */
-static GstPadProbeReturn
-on_encoded (GstPad *pad, GstPadProbeInfo *info, gpointer data)
-{
-  VsaSession *self = data;
-
-  g_atomic_int_inc (&self->frames);
-  if (!GST_BUFFER_FLAG_IS_SET (GST_PAD_PROBE_INFO_BUFFER (info), GST_BUFFER_FLAG_DELTA_UNIT))
-    g_atomic_int_inc (&self->keyframes);
-  return GST_PAD_PROBE_OK;
-}
-
-/* The video bin names its encoder "encoder" (x264enc, vaapih264enc, vp8enc, vp9enc). */
-static void
-watch_encoder (VsaSession *self)
-{
-  g_autoptr (GstElement) encoder = gst_bin_get_by_name (GST_BIN (self->pipeline), "encoder");
-  g_autoptr (GstPad) pad = NULL;
-  GstElementFactory *factory;
-
-  if (encoder == NULL)
-    return;
-  factory = gst_element_get_factory (encoder);
-  self->encoder_name = g_strdup (factory != NULL ? GST_OBJECT_NAME (factory) : NULL);
-  pad = gst_element_get_static_pad (encoder, "src");
-  if (pad != NULL)
-    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_encoded, self, NULL);
-}
-
 static gboolean
 build_pipeline (VsaSession *self, GPtrArray *ice_servers, GError **error)
 {
@@ -965,7 +914,7 @@ build_pipeline (VsaSession *self, GPtrArray *ice_servers, GError **error)
   video_src = gst_element_get_static_pad (video, "src");
   gst_pad_add_probe (video_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_feedback_event, self, NULL);
   gst_bin_add_many (GST_BIN (self->pipeline), g_steal_pointer (&video), self->webrtc, NULL);
-  watch_encoder (self);
+  vsa_session_metrics_watch_encoder (self->metrics, self->pipeline);
   sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
   if (gst_pad_link (video_src, sink) != GST_PAD_LINK_OK)
     {
@@ -1073,24 +1022,7 @@ vsa_session_add_remote_candidate (VsaSession *self, const VsaCandidate *candidat
 const char *
 vsa_session_get_resolution (VsaSession *self)
 {
-  g_autoptr (GstElement) convert = NULL;
-  g_autoptr (GstPad) pad = NULL;
-  g_autoptr (GstCaps) caps = NULL;
-  GstStructure *structure;
-  int width, height;
-
-  if (self->resolution != NULL || self->pipeline == NULL)
-    return self->resolution;
-  convert = gst_bin_get_by_name (GST_BIN (self->pipeline), "convert");
-  pad = convert != NULL ? gst_element_get_static_pad (convert, "src") : NULL;
-  caps = pad != NULL ? gst_pad_get_current_caps (pad) : NULL;
-  if (caps == NULL)
-    return NULL;
-  structure = gst_caps_get_structure (caps, 0);
-  if (gst_structure_get_int (structure, "width", &width)
-      && gst_structure_get_int (structure, "height", &height))
-    self->resolution = g_strdup_printf ("%dx%d", width, height);
-  return self->resolution;
+  return vsa_session_metrics_get_resolution (self->metrics, self->pipeline);
 }
 
 guint
@@ -1104,15 +1036,10 @@ vsa_session_get_stats (VsaSession *self, VsaSessionStats *out)
 {
   *out = (VsaSessionStats){
     .target_kbps = vsa_rate_control_get_kbps (self->rate_control),
-    .sent_kbps = self->sent_kbps,
-    .fps = self->fps,
-    .frames = (guint) g_atomic_int_get (&self->frames),
-    .keyframes = (guint) g_atomic_int_get (&self->keyframes),
-    .keyframe_requests = self->keyframe_requests,
     .rtt_s = vsa_rate_control_get_rtt (self->rate_control),
     .loss = vsa_rate_control_get_loss (self->rate_control),
-    .encoder = self->encoder_name,
   };
+  vsa_session_metrics_get (self->metrics, out);
 }
 
 VsaEndReason
