@@ -7,16 +7,11 @@
 
 #include "vsa-clipboard.h"
 #include "vsa-input.h"
+#include "vsa-liveness.h"
 #include "vsa-pipeline.h"
 #include "vsa-rate-control.h"
 #include "vsa-session-metrics.h"
 
-#define CONNECT_TIMEOUT_S 30
-#define FIRST_CAPS_TIMEOUT_S 5
-#define DISCONNECT_TIMEOUT_S 10
-/* A receiving browser sends RTCP at least every second or so; libnice has no consent
- * freshness here, so silence is how a closed tab or a sleeping machine shows. */
-#define PEER_SILENCE_TIMEOUT_S 10
 /* Browsers send a receiver report about every second (libwebrtc: 1 s for video). */
 #define STATS_INTERVAL_S 1
 
@@ -47,18 +42,13 @@ struct _VsaSession
   GPtrArray *gathered;     /* local candidates before "answer-ready" */
 
   guint answer_timeout_id;
-  guint connect_timeout_id;
-  guint disconnect_timeout_id;
-  guint first_caps_timeout_id;
-  guint liveness_id;
+  VsaLiveness *liveness;
   guint stats_id;
   GstPromise *stats_promise; /* the get-stats in flight, interrupted by stop */
   VsaRateControl *rate_control;
   VsaSessionMetrics *metrics;
   VsaEndReason end_reason;
-  gint last_received_s; /* monotonic s of the last packet from the peer; atomic */
   Negotiation negotiation;
-  gboolean connected; /* ICE connected once; apart from the handshake, which it may overtake */
   gboolean display_lost;
   /* the browser's input: its "input" data channels (their handlers are ours) feed it */
   GPtrArray *input_channels;
@@ -79,6 +69,21 @@ enum
 static guint signals[N_SIGNALS];
 
 static void
+end (VsaSession *self, VsaEndReason kind, const char *reason)
+{
+  if (self->negotiation == NEGOTIATION_STOPPED)
+    return;
+  self->end_reason = kind;
+  g_signal_emit (self, signals[SIGNAL_ENDED], 0, reason);
+}
+
+static void
+on_liveness_end (VsaEndReason kind, const char *reason, gpointer data)
+{
+  end (data, kind, reason);
+}
+
+static void
 vsa_session_dispose (GObject *object)
 {
   vsa_session_stop (VSA_SESSION (object));
@@ -96,6 +101,7 @@ vsa_session_finalize (GObject *object)
   g_hash_table_unref (self->remote_seen);
   g_ptr_array_unref (self->gathered);
   vsa_session_metrics_free (self->metrics);
+  vsa_liveness_free (self->liveness);
   g_ptr_array_unref (self->input_channels);
   vsa_rate_control_free (self->rate_control);
   G_OBJECT_CLASS (vsa_session_parent_class)->finalize (object);
@@ -129,6 +135,7 @@ vsa_session_init (VsaSession *self)
   self->gathered = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
   self->input_channels = g_ptr_array_new_with_free_func (g_object_unref);
   self->metrics = vsa_session_metrics_new ();
+  self->liveness = vsa_liveness_new (on_liveness_end, self);
 }
 
 VsaSession *
@@ -154,15 +161,6 @@ vsa_end_reason_to_string (VsaEndReason reason)
 
   g_return_val_if_fail (reason < VSA_END_REASON_COUNT, NULL);
   return names[reason];
-}
-
-static void
-end (VsaSession *self, VsaEndReason kind, const char *reason)
-{
-  if (self->negotiation == NEGOTIATION_STOPPED)
-    return;
-  self->end_reason = kind;
-  g_signal_emit (self, signals[SIGNAL_ENDED], 0, reason);
 }
 
 /* --- webrtcbin's thread → main context ------------------------------------------------ */
@@ -269,78 +267,6 @@ on_answer_window_passed (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-on_connect_timeout (gpointer data)
-{
-  VsaSession *self = data;
-
-  self->connect_timeout_id = 0;
-  end (self, VSA_END_REASON_NOT_CONNECTED,
-       "not connected within " G_STRINGIFY (CONNECT_TIMEOUT_S) " s");
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_disconnect_timeout (gpointer data)
-{
-  VsaSession *self = data;
-
-  self->disconnect_timeout_id = 0;
-  end (self, VSA_END_REASON_DISCONNECTED,
-       "disconnected for " G_STRINGIFY (DISCONNECT_TIMEOUT_S) " s");
-  return G_SOURCE_REMOVE;
-}
-
-static gint
-monotonic_s (void)
-{
-  return (gint) (g_get_monotonic_time () / G_USEC_PER_SEC);
-}
-
-/* On the ICE transport's streaming thread: every packet the peer sends. */
-static GstPadProbeReturn
-on_received (GstPad *pad, GstPadProbeInfo *info, gpointer data)
-{
-  VsaSession *self = data;
-
-  g_atomic_int_set (&self->last_received_s, monotonic_s ());
-  return GST_PAD_PROBE_OK;
-}
-
-static gboolean
-check_peer_alive (gpointer data)
-{
-  VsaSession *self = data;
-
-  if (monotonic_s () - g_atomic_int_get (&self->last_received_s) < PEER_SILENCE_TIMEOUT_S)
-    return G_SOURCE_CONTINUE;
-  self->liveness_id = 0;
-  end (self, VSA_END_REASON_PEER_SILENT,
-       "nothing from the browser for " G_STRINGIFY (PEER_SILENCE_TIMEOUT_S) " s");
-  return G_SOURCE_REMOVE;
-}
-
-/* Watches what arrives from the peer: webrtcbin's transports receive through nicesrc. */
-static void
-watch_peer (VsaSession *self)
-{
-  g_autoptr (GstIterator) sources
-      = gst_bin_iterate_all_by_element_factory_name (GST_BIN (self->webrtc), "nicesrc");
-  GValue item = G_VALUE_INIT;
-
-  g_atomic_int_set (&self->last_received_s, monotonic_s ());
-  while (gst_iterator_next (sources, &item) == GST_ITERATOR_OK)
-    {
-      g_autoptr (GstPad) pad = gst_element_get_static_pad (g_value_get_object (&item), "src");
-
-      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                         on_received, self, NULL);
-      g_value_reset (&item);
-    }
-  g_value_unset (&item);
-  self->liveness_id = g_timeout_add_seconds (1, check_peer_alive, self);
-}
-
 /* Once per transport-wide feedback packet, on the thread that received it. */
 static GstPadProbeReturn
 on_feedback_event (GstPad *pad, GstPadProbeInfo *info, gpointer data)
@@ -394,12 +320,10 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
     {
     case GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED:
     case GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED:
-      g_clear_handle_id (&self->disconnect_timeout_id, g_source_remove);
-      g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
-      if (!self->connected)
+      /* the first connection; ICE may connect before the handshake is over (a browser
+       * answers early checks), so it is not a step of it */
+      if (vsa_liveness_connected (self->liveness, self->webrtc))
         {
-          self->connected = TRUE;
-          watch_peer (self);
           self->stats_id = g_timeout_add_seconds (STATS_INTERVAL_S, request_stats, self);
           g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
         }
@@ -416,9 +340,7 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
       end (self, VSA_END_REASON_ICE_FAILED, "ICE failed");
       break;
     case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
-      if (self->disconnect_timeout_id == 0)
-        self->disconnect_timeout_id
-            = g_timeout_add_seconds (DISCONNECT_TIMEOUT_S, on_disconnect_timeout, self);
+      vsa_liveness_disconnected (self->liveness);
       break;
     default:
       break;
@@ -432,17 +354,6 @@ create_answer (VsaSession *self)
   g_signal_emit_by_name (
       self->webrtc, "create-answer", NULL,
       gst_promise_new_with_change_func (on_answer_created, g_object_ref (self), g_object_unref));
-}
-
-static gboolean
-on_first_caps_timeout (gpointer data)
-{
-  VsaSession *self = data;
-
-  self->first_caps_timeout_id = 0;
-  end (self, VSA_END_REASON_PIPELINE_ERROR,
-       "the video source produced nothing within " G_STRINGIFY (FIRST_CAPS_TIMEOUT_S) " s");
-  return G_SOURCE_REMOVE;
 }
 
 /* On the main context: what another VM client copied goes to the page. */
@@ -505,7 +416,7 @@ dispatch_event (gpointer data)
       create_answer (self);
       break;
     case EVENT_CAPS:
-      g_clear_handle_id (&self->first_caps_timeout_id, g_source_remove);
+      vsa_liveness_caps_arrived (self->liveness);
       break;
     case EVENT_ANSWER_SET:
       if (self->negotiation == NEGOTIATION_GATHERED)
@@ -982,9 +893,7 @@ vsa_session_start (VsaSession *self, GstSDPMessage *sdp, GPtrArray *offer_candid
   for (guint i = 0; offer_candidates != NULL && i < offer_candidates->len; i++)
     vsa_session_add_remote_candidate (self, g_ptr_array_index (offer_candidates, i));
 
-  self->first_caps_timeout_id
-      = g_timeout_add_seconds (FIRST_CAPS_TIMEOUT_S, on_first_caps_timeout, self);
-  self->connect_timeout_id = g_timeout_add_seconds (CONNECT_TIMEOUT_S, on_connect_timeout, self);
+  vsa_liveness_start (self->liveness);
   return TRUE;
 }
 
@@ -1068,10 +977,7 @@ vsa_session_stop (VsaSession *self)
     return;
   self->negotiation = NEGOTIATION_STOPPED;
   g_clear_handle_id (&self->answer_timeout_id, g_source_remove);
-  g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
-  g_clear_handle_id (&self->disconnect_timeout_id, g_source_remove);
-  g_clear_handle_id (&self->first_caps_timeout_id, g_source_remove);
-  g_clear_handle_id (&self->liveness_id, g_source_remove);
+  vsa_liveness_stop (self->liveness);
   g_clear_handle_id (&self->stats_id, g_source_remove);
   if (self->stats_promise != NULL)
     gst_promise_interrupt (self->stats_promise);
