@@ -3,10 +3,7 @@
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
-#include <json-glib/json-glib.h>
-
-#include "vsa-clipboard.h"
-#include "vsa-input.h"
+#include "vsa-input-channel.h"
 #include "vsa-liveness.h"
 #include "vsa-pipeline.h"
 #include "vsa-rate-control.h"
@@ -50,10 +47,7 @@ struct _VsaSession
   VsaEndReason end_reason;
   Negotiation negotiation;
   gboolean display_lost;
-  /* the browser's input: its "input" data channels (their handlers are ours) feed it */
-  GPtrArray *input_channels;
-  VsaInput *input;
-  VsaClipboard *clipboard; /* the VM's, both ways over the input channels */
+  VsaInputChannel *input_channel;
 };
 
 G_DEFINE_FINAL_TYPE (VsaSession, vsa_session, G_TYPE_OBJECT)
@@ -102,7 +96,7 @@ vsa_session_finalize (GObject *object)
   g_ptr_array_unref (self->gathered);
   vsa_session_metrics_free (self->metrics);
   vsa_liveness_free (self->liveness);
-  g_ptr_array_unref (self->input_channels);
+  vsa_input_channel_free (self->input_channel);
   vsa_rate_control_free (self->rate_control);
   G_OBJECT_CLASS (vsa_session_parent_class)->finalize (object);
 }
@@ -133,10 +127,12 @@ vsa_session_init (VsaSession *self)
   self->context = g_main_context_ref_thread_default ();
   self->remote_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->gathered = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
-  self->input_channels = g_ptr_array_new_with_free_func (g_object_unref);
   self->metrics = vsa_session_metrics_new ();
   self->liveness = vsa_liveness_new (on_liveness_end, self);
 }
+
+static void post_input (VsaInputChannelEvent input, GObject *channel, const char *text,
+                        gpointer data);
 
 VsaSession *
 vsa_session_new (const VsaConfig *config, const VsaCodecChoice *choice)
@@ -147,6 +143,7 @@ vsa_session_new (const VsaConfig *config, const VsaCodecChoice *choice)
   self->choice = *choice;
   self->choice.profile_level_id = g_strdup (choice->profile_level_id);
   self->rate_control = vsa_rate_control_new (config, choice->codec);
+  self->input_channel = vsa_input_channel_new (config, post_input, self);
   return self;
 }
 
@@ -176,9 +173,7 @@ typedef enum
   EVENT_FAILED,
   EVENT_STATS,
   EVENT_FEEDBACK,
-  EVENT_INPUT_CHANNEL,
   EVENT_INPUT,
-  EVENT_INPUT_CLOSED,
 } EventKind;
 
 typedef struct
@@ -188,7 +183,8 @@ typedef struct
   guint mline;
   int state;
   char *text;
-  GObject *channel;          /* EVENT_INPUT_CHANNEL */
+  VsaInputChannelEvent input; /* EVENT_INPUT, with text or channel */
+  GObject *channel;
   VsaRateControlStats stats; /* EVENT_STATS */
   /* EVENT_FEEDBACK: the transport-wide feedback's totals so far */
   VsaBitrateFeedback feedback;
@@ -356,58 +352,14 @@ create_answer (VsaSession *self)
       gst_promise_new_with_change_func (on_answer_created, g_object_ref (self), g_object_unref));
 }
 
-/* On the main context: what another VM client copied goes to the page. */
-static void
-on_vm_clipboard_changed (VsaClipboard *clipboard, const char *text, VsaSession *self)
-{
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree char *message = NULL;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, "clipboard");
-  json_builder_set_member_name (builder, "text");
-  json_builder_add_string_value (builder, text);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  message = json_to_string (root, FALSE);
-  for (guint i = 0; i < self->input_channels->len; i++)
-    {
-      g_autoptr (GError) error = NULL;
-
-      if (!gst_webrtc_data_channel_send_string_full (g_ptr_array_index (self->input_channels, i),
-                                                     message, &error))
-        g_debug ("session %s: clipboard not sent: %s", self->config->session_id, error->message);
-    }
-  g_debug ("session %s: the VM's clipboard (%zu bytes) sent to the browser",
-           self->config->session_id, strlen (text));
-}
-
-/* The input and the clipboard, at the channel's opening or its first message (which may
- * come first): the clipboard is watched only for a browser that can take it. */
-static VsaInput *
-ensure_input (VsaSession *self)
-{
-  if (self->input != NULL)
-    return self->input;
-  self->input = vsa_input_new (self->config->display);
-  self->clipboard = vsa_clipboard_new (self->config->display);
-  g_signal_connect (self->clipboard, "changed", G_CALLBACK (on_vm_clipboard_changed), self);
-  vsa_input_set_clipboard (self->input, self->clipboard);
-  return self->input;
-}
-
 static gboolean
 dispatch_event (gpointer data)
 {
   Event *event = data;
   VsaSession *self = event->self;
 
-  /* a channel that opened as the session stopped: its handlers go now */
-  if (self->negotiation == NEGOTIATION_STOPPED && event->kind == EVENT_INPUT_CHANNEL)
-    g_signal_handlers_disconnect_by_data (event->channel, self);
-  if (self->negotiation == NEGOTIATION_STOPPED)
+  /* the input channel has its own stop: it still lets go of a channel opened meanwhile */
+  if (self->negotiation == NEGOTIATION_STOPPED && event->kind != EVENT_INPUT)
     return G_SOURCE_REMOVE;
 
   switch (event->kind)
@@ -467,18 +419,8 @@ dispatch_event (gpointer data)
     case EVENT_FEEDBACK:
       vsa_rate_control_handle_feedback (self->rate_control, self->pipeline, &event->feedback);
       break;
-    case EVENT_INPUT_CHANNEL:
-      g_message ("session %s: the browser opened its input channel", self->config->session_id);
-      g_ptr_array_add (self->input_channels, g_steal_pointer (&event->channel));
-      ensure_input (self);
-      break;
     case EVENT_INPUT:
-      vsa_input_handle_message (ensure_input (self), event->text);
-      break;
-    case EVENT_INPUT_CLOSED:
-      g_message ("session %s: the browser closed its input channel", self->config->session_id);
-      if (self->input != NULL)
-        vsa_input_release_all (self->input);
+      vsa_input_channel_handle (self->input_channel, event->input, event->channel, event->text);
       break;
     }
   return G_SOURCE_REMOVE;
@@ -511,41 +453,21 @@ on_ice_connection_state (GstElement *webrtc, GParamSpec *pspec, VsaSession *self
   post_event (self, EVENT_ICE_STATE, 0, (int) state, NULL);
 }
 
-/* On the SCTP thread. A longer message than the input takes is cut, and dropped as too
- * long on the main context: no copy of a huge one waits there. */
-static void
-on_input_message (GObject *channel, const char *message, VsaSession *self)
-{
-  g_autofree char *text = g_strndup (message, VSA_INPUT_MAX_MESSAGE + 1);
-
-  post_event (self, EVENT_INPUT, 0, 0, text);
-}
-
-static void
-on_input_close (GObject *channel, VsaSession *self)
-{
-  post_event (self, EVENT_INPUT_CLOSED, 0, 0, NULL);
-}
-
-/* The browser's data channels; only the one named "input" is taken. Its handlers are
- * connected here rather than on the main context: the browser may send the moment the
- * channel is open. */
 static void
 on_data_channel (GstElement *webrtc, GObject *channel, VsaSession *self)
 {
-  g_autofree char *label = NULL;
-  Event *event;
+  vsa_input_channel_take (self->input_channel, channel);
+}
 
-  g_object_get (channel, "label", &label, NULL);
-  if (g_strcmp0 (label, "input") != 0)
-    {
-      g_debug ("ignoring the browser's data channel \"%s\"", label != NULL ? label : "");
-      return;
-    }
-  g_signal_connect (channel, "on-message-string", G_CALLBACK (on_input_message), self);
-  g_signal_connect (channel, "on-close", G_CALLBACK (on_input_close), self);
-  event = event_new (self, EVENT_INPUT_CHANNEL);
-  event->channel = g_object_ref (channel);
+/* The input channel's events, from the SCTP thread or webrtcbin's. */
+static void
+post_input (VsaInputChannelEvent input, GObject *channel, const char *text, gpointer data)
+{
+  Event *event = event_new (data, EVENT_INPUT);
+
+  event->input = input;
+  event->channel = channel != NULL ? g_object_ref (channel) : NULL;
+  event->text = g_strdup (text);
   attach_event (event);
 }
 
@@ -982,16 +904,7 @@ vsa_session_stop (VsaSession *self)
   if (self->stats_promise != NULL)
     gst_promise_interrupt (self->stats_promise);
   g_clear_pointer (&self->stats_promise, gst_promise_unref);
-  /* only the current session's channel injects, and nothing stays pressed after it */
-  for (guint i = 0; i < self->input_channels->len; i++)
-    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->input_channels, i), self);
-  g_ptr_array_set_size (self->input_channels, 0);
-  if (self->input != NULL)
-    vsa_input_release_all (self->input);
-  g_clear_object (&self->input);
-  if (self->clipboard != NULL)
-    g_signal_handlers_disconnect_by_data (self->clipboard, self);
-  g_clear_object (&self->clipboard);
+  vsa_input_channel_stop (self->input_channel);
   if (self->pipeline != NULL)
     {
       g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
