@@ -1,3 +1,14 @@
+/* One offer answered by one webrtcbin: the object, its signals and API, the promise chain
+ * (set-remote-description → create-answer → set-local-description, get-stats), the
+ * negotiation's state, and the events that carry what webrtcbin's and GStreamer's threads
+ * see to the main context. The parts it coordinates, each in its own file:
+ *   vsa-webrtc           webrtcbin's set-up, its ICE servers, the answer check
+ *   vsa-liveness         the timers that end a session whose stream or peer is gone
+ *   vsa-rate-control     receiver reports and transport-wide feedback → target bitrate
+ *   vsa-session-metrics  the encoder's frames, rates, the capture size
+ *   vsa-input-channel    the browser's input data channel, the VM's input and clipboard
+ * Their callbacks on other threads only count or post; everything else, and every
+ * signal, runs on the context the session was made on. */
 #include "vsa-session.h"
 
 #define GST_USE_UNSTABLE_API
@@ -161,7 +172,7 @@ vsa_end_reason_to_string (VsaEndReason reason)
   return names[reason];
 }
 
-/* --- webrtcbin's thread → main context ------------------------------------------------ */
+/* --- events: posted from any thread, dispatched on the main context ------------------- */
 
 typedef enum
 {
@@ -237,6 +248,8 @@ post_event (VsaSession *self, EventKind kind, guint mline, int state, const char
   attach_event (event);
 }
 
+/* --- main context --------------------------------------------------------------------- */
+
 static void
 emit_answer_ready (VsaSession *self)
 {
@@ -264,7 +277,7 @@ on_answer_window_passed (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Once per transport-wide feedback packet, on the thread that received it. */
+/* On the thread that received it: once per transport-wide feedback packet. */
 static GstPadProbeReturn
 on_feedback_event (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
