@@ -19,6 +19,14 @@
 static gboolean verbose;
 static gboolean journal; /* stderr goes to systemd's journal */
 
+/* The agent's own log domains: "vsa", and "vsa-<module>" for a module with its own. */
+static gboolean
+is_own_domain (const char *domain)
+{
+  return g_strcmp0 (domain, G_LOG_DOMAIN) == 0
+         || (domain != NULL && g_str_has_prefix (domain, G_LOG_DOMAIN "-"));
+}
+
 /* One plain line per message on stderr, or under systemd one journal entry with the
  * session's fields (vsa-journal.h); the agent's own debug lines only with --verbose
  * (libraries' debug output is for G_MESSAGES_DEBUG). */
@@ -34,7 +42,7 @@ write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoint
       message = fields[i].value;
     else if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
       domain = fields[i].value;
-  if ((level & G_LOG_LEVEL_DEBUG) && !(verbose && g_strcmp0 (domain, G_LOG_DOMAIN) == 0))
+  if ((level & G_LOG_LEVEL_DEBUG) && !(verbose && is_own_domain (domain)))
     return g_log_writer_default (level, fields, n_fields, user_data);
   if (journal && vsa_journal_write (level, fields, n_fields) == G_LOG_WRITER_HANDLED)
     return G_LOG_WRITER_HANDLED;

@@ -1,29 +1,40 @@
+/* One offer answered by one webrtcbin: the object, its signals and API, the promise chain
+ * (set-remote-description → create-answer → set-local-description, get-stats), the
+ * negotiation's state, and the events that carry what webrtcbin's and GStreamer's threads
+ * see to the main context. The parts it coordinates, each in its own file:
+ *   vsa-webrtc           webrtcbin's set-up, its ICE servers, the answer check
+ *   vsa-liveness         the timers that end a session whose stream or peer is gone
+ *   vsa-rate-control     receiver reports and transport-wide feedback → target bitrate
+ *   vsa-session-metrics  the encoder's frames, rates, the capture size
+ *   vsa-input-channel    the browser's input data channel, the VM's input and clipboard
+ * Their callbacks on other threads only count or post; everything else, and every
+ * signal, runs on the context the session was made on. */
 #include "vsa-session.h"
 
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
-#include <json-glib/json-glib.h>
-
-#include "vsa-bitrate.h"
-#include "vsa-clipboard.h"
-#include "vsa-input.h"
+#include "vsa-input-channel.h"
+#include "vsa-liveness.h"
 #include "vsa-pipeline.h"
+#include "vsa-rate-control.h"
+#include "vsa-session-metrics.h"
+#include "vsa-webrtc.h"
 
-#define CONNECT_TIMEOUT_S 30
-#define FIRST_CAPS_TIMEOUT_S 5
-#define DISCONNECT_TIMEOUT_S 10
-/* A receiving browser sends RTCP at least every second or so; libnice has no consent
- * freshness here, so silence is how a closed tab or a sleeping machine shows. */
-#define PEER_SILENCE_TIMEOUT_S 10
 /* Browsers send a receiver report about every second (libwebrtc: 1 s for video). */
 #define STATS_INTERVAL_S 1
-/* A change of the target this large (or reaching a bound) is logged; the rest only
- * with --verbose. Under steady 20 % loss that is a line every 2 s or so. */
-#define BITRATE_LOG_CHANGE 0.2
-/* Transport-wide feedback comes about once a frame; the main context hears of it at most
- * this often (the totals carry whatever was skipped). */
-#define FEEDBACK_POST_INTERVAL_US (100 * 1000)
+
+/* Where the offer/answer handshake stands; it only moves forward. */
+typedef enum
+{
+  NEGOTIATION_OFFERED,   /* set-remote-description in flight */
+  NEGOTIATION_ANSWERING, /* create-answer, then set-local-description, in flight */
+  NEGOTIATION_GATHERED,  /* gathering completed before the answer was set */
+  NEGOTIATION_GATHERING, /* the answer is set: "answer-ready" waits for gathering or its window */
+  NEGOTIATION_ANSWERED,  /* "answer-ready" emitted: later candidates go out one by one */
+  NEGOTIATION_STORED,    /* the browser can have our answer: see handle_ice_state */
+  NEGOTIATION_STOPPED,   /* vsa_session_stop(): nothing is emitted any more */
+} Negotiation;
 
 struct _VsaSession
 {
@@ -38,47 +49,17 @@ struct _VsaSession
   GStrv mids;              /* the offer's a=mid per m-line, "" when absent */
   GHashTable *remote_seen; /* candidate strings already given to webrtcbin */
   GPtrArray *gathered;     /* local candidates before "answer-ready" */
-  char *resolution;
 
   guint answer_timeout_id;
-  guint connect_timeout_id;
-  guint disconnect_timeout_id;
-  guint first_caps_timeout_id;
-  guint liveness_id;
+  VsaLiveness *liveness;
   guint stats_id;
   GstPromise *stats_promise; /* the get-stats in flight, interrupted by stop */
-  VsaBitrate bitrate;
-  GMutex feedback_lock; /* guards the two below: feedback arrives on RTCP threads */
-  VsaBitrateFeedback feedback;
-  gint64 feedback_posted_us;
-  guint applied_kbps; /* what the encoder was last told */
-  guint logged_kbps;  /* what the last log line said */
-  double last_rtt_s;  /* the last receiver report's, for logs and metrics */
-  guint64 last_bytes_sent;
-  gint64 last_bytes_at; /* monotonic µs */
-  guint sent_kbps;      /* over the last stats interval */
-  /* the encoder's output, counted on its streaming thread; atomic */
-  gint frames;
-  gint keyframes;
-  gint last_frames; /* frames at the last stats interval */
-  double fps;
-  guint64 keyframe_requests;
-  char *encoder_name;
+  VsaRateControl *rate_control;
+  VsaSessionMetrics *metrics;
   VsaEndReason end_reason;
-  gint last_received_s; /* monotonic s of the last packet from the peer; atomic */
-  gboolean remote_set;
-  gboolean answer_requested;
-  gboolean have_answer; /* set-local-description done */
-  gboolean gathering_done;
-  gboolean answer_emitted;
-  gboolean connected;
-  gboolean answer_stored; /* the browser can have our answer: see handle_ice_state */
+  Negotiation negotiation;
   gboolean display_lost;
-  gboolean stopped;
-  /* the browser's input: its "input" data channels (their handlers are ours) feed it */
-  GPtrArray *input_channels;
-  VsaInput *input;
-  VsaClipboard *clipboard; /* the VM's, both ways over the input channels */
+  VsaInputChannel *input_channel;
 };
 
 G_DEFINE_FINAL_TYPE (VsaSession, vsa_session, G_TYPE_OBJECT)
@@ -92,6 +73,21 @@ enum
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
+
+static void
+end (VsaSession *self, VsaEndReason kind, const char *reason)
+{
+  if (self->negotiation == NEGOTIATION_STOPPED)
+    return;
+  self->end_reason = kind;
+  g_signal_emit (self, signals[SIGNAL_ENDED], 0, reason);
+}
+
+static void
+on_liveness_end (VsaEndReason kind, const char *reason, gpointer data)
+{
+  end (data, kind, reason);
+}
 
 static void
 vsa_session_dispose (GObject *object)
@@ -110,10 +106,10 @@ vsa_session_finalize (GObject *object)
   g_strfreev (self->mids);
   g_hash_table_unref (self->remote_seen);
   g_ptr_array_unref (self->gathered);
-  g_free (self->resolution);
-  g_free (self->encoder_name);
-  g_ptr_array_unref (self->input_channels);
-  g_mutex_clear (&self->feedback_lock);
+  vsa_session_metrics_free (self->metrics);
+  vsa_liveness_free (self->liveness);
+  vsa_input_channel_free (self->input_channel);
+  vsa_rate_control_free (self->rate_control);
   G_OBJECT_CLASS (vsa_session_parent_class)->finalize (object);
 }
 
@@ -143,9 +139,12 @@ vsa_session_init (VsaSession *self)
   self->context = g_main_context_ref_thread_default ();
   self->remote_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->gathered = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
-  self->input_channels = g_ptr_array_new_with_free_func (g_object_unref);
-  g_mutex_init (&self->feedback_lock);
+  self->metrics = vsa_session_metrics_new ();
+  self->liveness = vsa_liveness_new (on_liveness_end, self);
 }
+
+static void post_input (VsaInputChannelEvent input, GObject *channel, const char *text,
+                        gpointer data);
 
 VsaSession *
 vsa_session_new (const VsaConfig *config, const VsaCodecChoice *choice)
@@ -155,9 +154,8 @@ vsa_session_new (const VsaConfig *config, const VsaCodecChoice *choice)
   self->config = config;
   self->choice = *choice;
   self->choice.profile_level_id = g_strdup (choice->profile_level_id);
-  vsa_bitrate_init (&self->bitrate, config->min_bitrate_kbps, config->bitrate_kbps);
-  self->applied_kbps = self->logged_kbps = vsa_bitrate_get_kbps (&self->bitrate);
-  self->last_rtt_s = -1;
+  self->rate_control = vsa_rate_control_new (config, choice->codec);
+  self->input_channel = vsa_input_channel_new (config, post_input, self);
   return self;
 }
 
@@ -174,16 +172,7 @@ vsa_end_reason_to_string (VsaEndReason reason)
   return names[reason];
 }
 
-static void
-end (VsaSession *self, VsaEndReason kind, const char *reason)
-{
-  if (self->stopped)
-    return;
-  self->end_reason = kind;
-  g_signal_emit (self, signals[SIGNAL_ENDED], 0, reason);
-}
-
-/* --- webrtcbin's thread → main context ------------------------------------------------ */
+/* --- events: posted from any thread, dispatched on the main context ------------------- */
 
 typedef enum
 {
@@ -196,9 +185,7 @@ typedef enum
   EVENT_FAILED,
   EVENT_STATS,
   EVENT_FEEDBACK,
-  EVENT_INPUT_CHANNEL,
   EVENT_INPUT,
-  EVENT_INPUT_CLOSED,
 } EventKind;
 
 typedef struct
@@ -208,13 +195,9 @@ typedef struct
   guint mline;
   int state;
   char *text;
-  GObject *channel; /* EVENT_INPUT_CHANNEL */
-  /* EVENT_STATS: what the browser's latest receiver report says, if there was one */
-  gboolean have_report;
-  VsaBitrateReport report;
-  double jitter_s;
-  guint64 bytes_sent;
-  guint64 keyframe_requests; /* PLI + FIR counts, when webrtcbin has them */
+  VsaInputChannelEvent input; /* EVENT_INPUT, with text or channel */
+  GObject *channel;
+  VsaRateControlStats stats; /* EVENT_STATS */
   /* EVENT_FEEDBACK: the transport-wide feedback's totals so far */
   VsaBitrateFeedback feedback;
 } Event;
@@ -265,15 +248,15 @@ post_event (VsaSession *self, EventKind kind, guint mline, int state, const char
   attach_event (event);
 }
 
+/* --- main context --------------------------------------------------------------------- */
+
 static void
 emit_answer_ready (VsaSession *self)
 {
   GstWebRTCSessionDescription *local = NULL;
   g_autofree char *sdp = NULL;
 
-  if (self->answer_emitted || self->stopped)
-    return;
-  self->answer_emitted = TRUE;
+  self->negotiation = NEGOTIATION_ANSWERED;
   g_clear_handle_id (&self->answer_timeout_id, g_source_remove);
 
   /* webrtcbin writes the candidates gathered so far into its local description */
@@ -294,131 +277,24 @@ on_answer_window_passed (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-on_connect_timeout (gpointer data)
-{
-  VsaSession *self = data;
-
-  self->connect_timeout_id = 0;
-  end (self, VSA_END_REASON_NOT_CONNECTED,
-       "not connected within " G_STRINGIFY (CONNECT_TIMEOUT_S) " s");
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_disconnect_timeout (gpointer data)
-{
-  VsaSession *self = data;
-
-  self->disconnect_timeout_id = 0;
-  end (self, VSA_END_REASON_DISCONNECTED,
-       "disconnected for " G_STRINGIFY (DISCONNECT_TIMEOUT_S) " s");
-  return G_SOURCE_REMOVE;
-}
-
-static gint
-monotonic_s (void)
-{
-  return (gint) (g_get_monotonic_time () / G_USEC_PER_SEC);
-}
-
-/* On the ICE transport's streaming thread: every packet the peer sends. */
-static GstPadProbeReturn
-on_received (GstPad *pad, GstPadProbeInfo *info, gpointer data)
-{
-  VsaSession *self = data;
-
-  g_atomic_int_set (&self->last_received_s, monotonic_s ());
-  return GST_PAD_PROBE_OK;
-}
-
-static gboolean
-check_peer_alive (gpointer data)
-{
-  VsaSession *self = data;
-
-  if (monotonic_s () - g_atomic_int_get (&self->last_received_s) < PEER_SILENCE_TIMEOUT_S)
-    return G_SOURCE_CONTINUE;
-  self->liveness_id = 0;
-  end (self, VSA_END_REASON_PEER_SILENT,
-       "nothing from the browser for " G_STRINGIFY (PEER_SILENCE_TIMEOUT_S) " s");
-  return G_SOURCE_REMOVE;
-}
-
-/* Watches what arrives from the peer: webrtcbin's transports receive through nicesrc. */
-static void
-watch_peer (VsaSession *self)
-{
-  g_autoptr (GstIterator) sources
-      = gst_bin_iterate_all_by_element_factory_name (GST_BIN (self->webrtc), "nicesrc");
-  GValue item = G_VALUE_INIT;
-
-  g_atomic_int_set (&self->last_received_s, monotonic_s ());
-  while (gst_iterator_next (sources, &item) == GST_ITERATOR_OK)
-    {
-      g_autoptr (GstPad) pad = gst_element_get_static_pad (g_value_get_object (&item), "src");
-
-      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                         on_received, self, NULL);
-      g_value_reset (&item);
-    }
-  g_value_unset (&item);
-  self->liveness_id = g_timeout_add_seconds (1, check_peer_alive, self);
-}
-
-/* Once per transport-wide feedback packet, on the thread that received it: rtpsession
- * sends the packets it accounts for upstream towards the payloader (for bandwidth
- * estimators), each marked lost or not. Summed into totals, so that the main context may
- * skip some. Read from that event, not from rtpsession's "twcc-stats": its getter takes
- * the session lock, which the session holds while it deactivates the RTCP pad we would
- * be called from. */
+/* On the thread that received it: once per transport-wide feedback packet. */
 static GstPadProbeReturn
 on_feedback_event (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   VsaSession *self = data;
-  GstEvent *gst_event = GST_PAD_PROBE_INFO_EVENT (info);
-  const GstStructure *structure = gst_event_get_structure (gst_event);
-  const GValue *packets;
-  guint n, lost = 0;
-  gint64 now = g_get_monotonic_time ();
-  Event *event = NULL;
+  VsaBitrateFeedback totals;
+  Event *event;
 
-  if (GST_EVENT_TYPE (gst_event) != GST_EVENT_CUSTOM_UPSTREAM
-      || !gst_structure_has_name (structure, "RTPTWCCPackets")
-      || (packets = gst_structure_get_value (structure, "packets")) == NULL
-      || g_strcmp0 (G_VALUE_TYPE_NAME (packets), "GValueArray") != 0)
+  if (!vsa_rate_control_count_feedback (self->rate_control, GST_PAD_PROBE_INFO_EVENT (info),
+                                        &totals))
     return GST_PAD_PROBE_OK;
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS /* GValueArray: what rtpsession puts there */
-      n
-      = ((GValueArray *) g_value_get_boxed (packets))->n_values;
-  for (guint i = 0; i < n; i++)
-    {
-      const GValue *packet = g_value_array_get_nth (g_value_get_boxed (packets), i);
-      gboolean packet_lost = FALSE;
-
-      if (GST_VALUE_HOLDS_STRUCTURE (packet)
-          && gst_structure_get_boolean (gst_value_get_structure (packet), "lost", &packet_lost)
-          && packet_lost)
-        lost++;
-    }
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  g_mutex_lock (&self->feedback_lock);
-  self->feedback.packets += n;
-  self->feedback.lost += lost;
-  if (now - self->feedback_posted_us >= FEEDBACK_POST_INTERVAL_US)
-    {
-      self->feedback_posted_us = now;
-      event = event_new (self, EVENT_FEEDBACK);
-      event->feedback = self->feedback;
-    }
-  g_mutex_unlock (&self->feedback_lock);
-  if (event != NULL)
-    attach_event (event);
+  event = event_new (self, EVENT_FEEDBACK);
+  event->feedback = totals;
+  attach_event (event);
   return GST_PAD_PROBE_OK;
 }
 
 static void on_stats (GstPromise *promise, gpointer data);
-static void apply_bitrate (VsaSession *self, guint kbps);
 
 /* One get-stats at a time; its reply comes back as EVENT_STATS. */
 static gboolean
@@ -436,76 +312,15 @@ request_stats (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* The browser's receiver reports steer the encoder: see vsa-bitrate.c for how. */
+/* The rates for metrics come from the same sampling as the rate control's: no second
+ * get-stats loop. */
 static void
-handle_stats (VsaSession *self, const Event *event)
+handle_stats (VsaSession *self, const VsaRateControlStats *stats)
 {
-  gint64 now = g_get_monotonic_time ();
-  guint kbps;
-  guint sent_kbps = 0;
-  gint frames = g_atomic_int_get (&self->frames);
+  guint sent_kbps
+      = vsa_session_metrics_sample (self->metrics, stats->bytes_sent, stats->keyframe_requests);
 
-  /* the rates for metrics come from this same sampling: no second get-stats loop */
-  if (self->last_bytes_at != 0 && now > self->last_bytes_at)
-    {
-      sent_kbps = (guint) ((event->bytes_sent - MIN (event->bytes_sent, self->last_bytes_sent)) * 8
-                           * 1000 / (guint64) (now - self->last_bytes_at));
-      self->fps = (double) (frames - self->last_frames) * G_USEC_PER_SEC
-                  / (double) (now - self->last_bytes_at);
-    }
-  self->sent_kbps = sent_kbps;
-  self->last_frames = frames;
-  self->last_bytes_sent = event->bytes_sent;
-  self->last_bytes_at = now;
-  self->keyframe_requests = MAX (self->keyframe_requests, event->keyframe_requests);
-  if (!event->have_report)
-    return;
-
-  self->last_rtt_s = event->report.rtt_s;
-  kbps = vsa_bitrate_update (&self->bitrate, &event->report, now);
-  g_debug ("session %s: receiver report: highest seq %u, lost %" G_GINT64_FORMAT
-           ", rtt %.1f ms, jitter %.1f ms; interval loss %.1f %%%s, queueing %.0f ms; sending "
-           "%u kbps, target %u kbps",
-           self->config->session_id, event->report.highest_seq, event->report.packets_lost,
-           event->report.rtt_s * 1000, event->jitter_s * 1000,
-           vsa_bitrate_get_loss (&self->bitrate) * 100,
-           vsa_bitrate_uses_feedback (&self->bitrate, now) ? " (transport-wide)" : "",
-           vsa_bitrate_get_queue_delay (&self->bitrate) * 1000, sent_kbps, kbps);
-  apply_bitrate (self, kbps);
-}
-
-/* The transport-wide feedback judges loss when the browser sends it: see vsa-bitrate.c. */
-static void
-handle_feedback (VsaSession *self, const Event *event)
-{
-  guint kbps
-      = vsa_bitrate_update_feedback (&self->bitrate, &event->feedback, g_get_monotonic_time ());
-
-  g_debug ("session %s: transport-wide feedback: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
-           " lost; interval loss %.1f %%, target %u kbps",
-           self->config->session_id, event->feedback.packets, event->feedback.lost,
-           vsa_bitrate_get_loss (&self->bitrate) * 100, kbps);
-  apply_bitrate (self, kbps);
-}
-
-static void
-apply_bitrate (VsaSession *self, guint kbps)
-{
-  gboolean far, bound;
-
-  if (kbps == self->applied_kbps)
-    return;
-  vsa_pipeline_set_bitrate (self->pipeline, self->choice.codec, kbps);
-  self->applied_kbps = kbps;
-
-  far = ABS ((double) kbps - self->logged_kbps) >= BITRATE_LOG_CHANGE * self->logged_kbps;
-  bound = kbps == self->config->min_bitrate_kbps || kbps == self->config->bitrate_kbps;
-  if ((!far && !bound) || kbps == self->logged_kbps)
-    return;
-  g_message ("session %s: bitrate %u -> %u kbps (loss %.0f %%, rtt %.0f ms)",
-             self->config->session_id, self->logged_kbps, kbps,
-             vsa_bitrate_get_loss (&self->bitrate) * 100, MAX (self->last_rtt_s, 0) * 1000);
-  self->logged_kbps = kbps;
+  vsa_rate_control_handle_stats (self->rate_control, self->pipeline, stats, sent_kbps);
 }
 
 static void
@@ -515,12 +330,10 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
     {
     case GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED:
     case GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED:
-      g_clear_handle_id (&self->disconnect_timeout_id, g_source_remove);
-      g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
-      if (!self->connected)
+      /* the first connection; ICE may connect before the handshake is over (a browser
+       * answers early checks), so it is not a step of it */
+      if (vsa_liveness_connected (self->liveness, self->webrtc))
         {
-          self->connected = TRUE;
-          watch_peer (self);
           self->stats_id = g_timeout_add_seconds (STATS_INTERVAL_S, request_stats, self);
           g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
         }
@@ -529,7 +342,7 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
       /* Our checks get no replies until the browser has our answer: a controller slow to
        * take it (retries, Retry-After) outlasts them. The browser's own checks, once it
        * has the answer, bring libnice back; the connect timeout bounds the wait. */
-      if (!self->answer_stored)
+      if (self->negotiation < NEGOTIATION_STORED)
         {
           g_debug ("ICE failed before the answer was stored: waiting for the browser's checks");
           break;
@@ -537,9 +350,7 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
       end (self, VSA_END_REASON_ICE_FAILED, "ICE failed");
       break;
     case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
-      if (self->disconnect_timeout_id == 0)
-        self->disconnect_timeout_id
-            = g_timeout_add_seconds (DISCONNECT_TIMEOUT_S, on_disconnect_timeout, self);
+      vsa_liveness_disconnected (self->liveness);
       break;
     default:
       break;
@@ -547,67 +358,12 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
 }
 
 static void
-maybe_create_answer (VsaSession *self)
+create_answer (VsaSession *self)
 {
-  if (!self->remote_set || self->answer_requested)
-    return;
-  self->answer_requested = TRUE;
+  self->negotiation = NEGOTIATION_ANSWERING;
   g_signal_emit_by_name (
       self->webrtc, "create-answer", NULL,
       gst_promise_new_with_change_func (on_answer_created, g_object_ref (self), g_object_unref));
-}
-
-static gboolean
-on_first_caps_timeout (gpointer data)
-{
-  VsaSession *self = data;
-
-  self->first_caps_timeout_id = 0;
-  end (self, VSA_END_REASON_PIPELINE_ERROR,
-       "the video source produced nothing within " G_STRINGIFY (FIRST_CAPS_TIMEOUT_S) " s");
-  return G_SOURCE_REMOVE;
-}
-
-/* On the main context: what another VM client copied goes to the page. */
-static void
-on_vm_clipboard_changed (VsaClipboard *clipboard, const char *text, VsaSession *self)
-{
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree char *message = NULL;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, "clipboard");
-  json_builder_set_member_name (builder, "text");
-  json_builder_add_string_value (builder, text);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  message = json_to_string (root, FALSE);
-  for (guint i = 0; i < self->input_channels->len; i++)
-    {
-      g_autoptr (GError) error = NULL;
-
-      if (!gst_webrtc_data_channel_send_string_full (g_ptr_array_index (self->input_channels, i),
-                                                     message, &error))
-        g_debug ("session %s: clipboard not sent: %s", self->config->session_id, error->message);
-    }
-  g_debug ("session %s: the VM's clipboard (%zu bytes) sent to the browser",
-           self->config->session_id, strlen (text));
-}
-
-/* The input and the clipboard, at the channel's opening or its first message (which may
- * come first): the clipboard is watched only for a browser that can take it. */
-static VsaInput *
-ensure_input (VsaSession *self)
-{
-  if (self->input != NULL)
-    return self->input;
-  self->input = vsa_input_new (self->config->display);
-  self->clipboard = vsa_clipboard_new (self->config->display);
-  g_signal_connect (self->clipboard, "changed", G_CALLBACK (on_vm_clipboard_changed), self);
-  vsa_input_set_clipboard (self->input, self->clipboard);
-  return self->input;
 }
 
 static gboolean
@@ -616,28 +372,27 @@ dispatch_event (gpointer data)
   Event *event = data;
   VsaSession *self = event->self;
 
-  /* a channel that opened as the session stopped: its handlers go now */
-  if (self->stopped && event->kind == EVENT_INPUT_CHANNEL)
-    g_signal_handlers_disconnect_by_data (event->channel, self);
-  if (self->stopped)
+  /* the input channel has its own stop: it still lets go of a channel opened meanwhile */
+  if (self->negotiation == NEGOTIATION_STOPPED && event->kind != EVENT_INPUT)
     return G_SOURCE_REMOVE;
 
   switch (event->kind)
     {
     case EVENT_REMOTE_SET:
-      self->remote_set = TRUE;
-      maybe_create_answer (self);
+      create_answer (self);
       break;
     case EVENT_CAPS:
-      g_clear_handle_id (&self->first_caps_timeout_id, g_source_remove);
+      vsa_liveness_caps_arrived (self->liveness);
       break;
     case EVENT_ANSWER_SET:
-      self->have_answer = TRUE;
-      if (self->gathering_done)
+      if (self->negotiation == NEGOTIATION_GATHERED)
         emit_answer_ready (self);
       else
-        self->answer_timeout_id
-            = g_timeout_add (self->config->answer_window_ms, on_answer_window_passed, self);
+        {
+          self->negotiation = NEGOTIATION_GATHERING;
+          self->answer_timeout_id
+              = g_timeout_add (self->config->answer_window_ms, on_answer_window_passed, self);
+        }
       break;
     case EVENT_LOCAL_CANDIDATE:
       {
@@ -646,15 +401,17 @@ dispatch_event (gpointer data)
             = vsa_candidate_new (event->text, (int) event->mline, *mid != '\0' ? mid : NULL);
 
         g_debug ("local candidate %s", candidate->candidate);
-        if (self->answer_emitted)
+        if (self->negotiation >= NEGOTIATION_ANSWERED)
           g_signal_emit (self, signals[SIGNAL_LOCAL_CANDIDATE], 0, candidate);
         else
           g_ptr_array_add (self->gathered, g_steal_pointer (&candidate));
       }
       break;
     case EVENT_GATHERING_DONE:
-      self->gathering_done = TRUE;
-      if (self->have_answer)
+      /* gathering starts with set-local-description: never before NEGOTIATION_ANSWERING */
+      if (self->negotiation == NEGOTIATION_ANSWERING)
+        self->negotiation = NEGOTIATION_GATHERED;
+      else if (self->negotiation == NEGOTIATION_GATHERING)
         emit_answer_ready (self);
       break;
     case EVENT_ICE_STATE:
@@ -671,23 +428,13 @@ dispatch_event (gpointer data)
       break;
     case EVENT_STATS:
       g_clear_pointer (&self->stats_promise, gst_promise_unref);
-      handle_stats (self, event);
+      handle_stats (self, &event->stats);
       break;
     case EVENT_FEEDBACK:
-      handle_feedback (self, event);
-      break;
-    case EVENT_INPUT_CHANNEL:
-      g_message ("session %s: the browser opened its input channel", self->config->session_id);
-      g_ptr_array_add (self->input_channels, g_steal_pointer (&event->channel));
-      ensure_input (self);
+      vsa_rate_control_handle_feedback (self->rate_control, self->pipeline, &event->feedback);
       break;
     case EVENT_INPUT:
-      vsa_input_handle_message (ensure_input (self), event->text);
-      break;
-    case EVENT_INPUT_CLOSED:
-      g_message ("session %s: the browser closed its input channel", self->config->session_id);
-      if (self->input != NULL)
-        vsa_input_release_all (self->input);
+      vsa_input_channel_handle (self->input_channel, event->input, event->channel, event->text);
       break;
     }
   return G_SOURCE_REMOVE;
@@ -720,104 +467,22 @@ on_ice_connection_state (GstElement *webrtc, GParamSpec *pspec, VsaSession *self
   post_event (self, EVENT_ICE_STATE, 0, (int) state, NULL);
 }
 
-/* On the SCTP thread. A longer message than the input takes is cut, and dropped as too
- * long on the main context: no copy of a huge one waits there. */
-static void
-on_input_message (GObject *channel, const char *message, VsaSession *self)
-{
-  g_autofree char *text = g_strndup (message, VSA_INPUT_MAX_MESSAGE + 1);
-
-  post_event (self, EVENT_INPUT, 0, 0, text);
-}
-
-static void
-on_input_close (GObject *channel, VsaSession *self)
-{
-  post_event (self, EVENT_INPUT_CLOSED, 0, 0, NULL);
-}
-
-/* The browser's data channels; only the one named "input" is taken. Its handlers are
- * connected here rather than on the main context: the browser may send the moment the
- * channel is open. */
 static void
 on_data_channel (GstElement *webrtc, GObject *channel, VsaSession *self)
 {
-  g_autofree char *label = NULL;
-  Event *event;
-
-  g_object_get (channel, "label", &label, NULL);
-  if (g_strcmp0 (label, "input") != 0)
-    {
-      g_debug ("ignoring the browser's data channel \"%s\"", label != NULL ? label : "");
-      return;
-    }
-  g_signal_connect (channel, "on-message-string", G_CALLBACK (on_input_message), self);
-  g_signal_connect (channel, "on-close", G_CALLBACK (on_input_close), self);
-  event = event_new (self, EVENT_INPUT_CHANNEL);
-  event->channel = g_object_ref (channel);
-  attach_event (event);
+  vsa_input_channel_take (self->input_channel, channel);
 }
 
-/* The first stats of @type in the reply, and of @ssrc unless that is 0. */
-static const GstStructure *
-find_stats (const GstStructure *reply, GstWebRTCStatsType type, guint ssrc)
-{
-  for (int i = 0; i < gst_structure_n_fields (reply); i++)
-    {
-      const GValue *value
-          = gst_structure_get_value (reply, gst_structure_nth_field_name (reply, i));
-      const GstStructure *stats;
-      GstWebRTCStatsType stats_type;
-      guint stats_ssrc = 0;
-
-      if (!GST_VALUE_HOLDS_STRUCTURE (value))
-        continue;
-      stats = gst_value_get_structure (value);
-      if (gst_structure_get (stats, "type", GST_TYPE_WEBRTC_STATS_TYPE, &stats_type, NULL)
-          && stats_type == type && gst_structure_get_uint (stats, "ssrc", &stats_ssrc)
-          && (ssrc == 0 || stats_ssrc == ssrc))
-        return stats;
-    }
-  return NULL;
-}
-
-/* Our one video stream's outbound-rtp stats and the remote-inbound-rtp ones of its SSRC:
- * what the browser's last receiver report said about it (gstwebrtcstats.c in 1.22; the
- * outbound's "remote-id" is only there when webrtcbin happened to build the remote one
- * first, so match the SSRC). */
+/* The input channel's events, from the SCTP thread or webrtcbin's. */
 static void
-read_stats (const GstStructure *reply, Event *event)
+post_input (VsaInputChannelEvent input, GObject *channel, const char *text, gpointer data)
 {
-  const GstStructure *outbound = find_stats (reply, GST_WEBRTC_STATS_OUTBOUND_RTP, 0);
-  const GstStructure *remote = NULL;
-  g_autoptr (GstStructure) source = NULL;
-  guint ssrc = 0;
-  guint lsr = 0;
-  guint count = 0;
+  Event *event = event_new (data, EVENT_INPUT);
 
-  if (outbound == NULL)
-    return;
-  gst_structure_get_uint64 (outbound, "bytes-sent", &event->bytes_sent);
-  gst_structure_get_uint (outbound, "ssrc", &ssrc);
-  /* the browser's keyframe requests, as rtpsession counted them (1.22: pli-count, fir-count) */
-  if (gst_structure_get_uint (outbound, "pli-count", &count))
-    event->keyframe_requests += count;
-  if (gst_structure_get_uint (outbound, "fir-count", &count))
-    event->keyframe_requests += count;
-  remote = find_stats (reply, GST_WEBRTC_STATS_REMOTE_INBOUND_RTP, ssrc);
-  if (remote == NULL)
-    return;
-  gst_structure_get (remote, "gst-rtpsource-stats", GST_TYPE_STRUCTURE, &source, NULL);
-  event->have_report
-      = source != NULL
-        && gst_structure_get_uint (source, "rb-exthighestseq", &event->report.highest_seq)
-        && gst_structure_get_int64 (remote, "packets-lost", &event->report.packets_lost);
-  /* without the time of our last sender report (LSR) the receiver measures no round trip */
-  if (source == NULL || !gst_structure_get_uint (source, "rb-lsr", &lsr) || lsr == 0
-      || !gst_structure_get_double (remote, "round-trip-time", &event->report.rtt_s))
-    event->report.rtt_s = -1;
-  if (!gst_structure_get_double (remote, "jitter", &event->jitter_s))
-    event->jitter_s = 0;
+  event->input = input;
+  event->channel = channel != NULL ? g_object_ref (channel) : NULL;
+  event->text = g_strdup (text);
+  attach_event (event);
 }
 
 static void
@@ -828,7 +493,7 @@ on_stats (GstPromise *promise, gpointer data)
 
   if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED
       && gst_promise_get_reply (promise) != NULL)
-    read_stats (gst_promise_get_reply (promise), event);
+    vsa_rate_control_read_stats (gst_promise_get_reply (promise), &event->stats);
   attach_event (event);
 }
 
@@ -847,25 +512,6 @@ promise_error (GstPromise *promise, const char *what)
       gst_structure_get (reply, "error", G_TYPE_ERROR, &error, NULL);
       return g_strdup_printf ("%s: %s", what, error != NULL ? error->message : "failed");
     }
-  return NULL;
-}
-
-/* The answer must send video on the chosen m-line: webrtcbin answers "inactive" or
- * "recvonly" when our pad's caps did not match the offer, and without the video's SSRC
- * Chromium decodes but never shows it: a black screen either way. */
-static char *
-check_answer (const GstSDPMessage *answer, guint mline)
-{
-  const GstSDPMedia *media;
-
-  if (mline >= gst_sdp_message_medias_len (answer))
-    return g_strdup ("webrtcbin's answer has no video m-line");
-  media = gst_sdp_message_get_media (answer, mline);
-  if (gst_sdp_media_get_attribute_val (media, "sendonly") == NULL
-      && gst_sdp_media_get_attribute_val (media, "sendrecv") == NULL)
-    return g_strdup ("webrtcbin's answer does not send video (codec caps mismatch)");
-  if (gst_sdp_media_get_attribute_val (media, "ssrc") == NULL)
-    return g_strdup ("webrtcbin's answer has no SSRC for the video");
   return NULL;
 }
 
@@ -896,7 +542,7 @@ on_answer_created (GstPromise *promise, gpointer data)
       if (answer == NULL)
         error = g_strdup ("create-answer: no answer");
       else
-        error = check_answer (answer->sdp, self->choice.mline_index);
+        error = vsa_webrtc_check_answer (answer->sdp, self->choice.mline_index);
     }
   gst_promise_unref (promise);
 
@@ -972,171 +618,28 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* "stun:host:port" → "stun://host:port"; "turn:host:port?q" → "turn://user:pass@host:port?q" */
-static char *
-ice_server_uri (const char *url, const VsaIceServer *server)
-{
-  const char *rest = strchr (url, ':') + 1;
-  g_autofree char *scheme = g_strndup (url, (gsize) (rest - 1 - url));
-  g_autofree char *user = NULL;
-  g_autofree char *password = NULL;
-
-  if (g_str_has_prefix (rest, "//"))
-    rest += 2;
-  if (!g_str_has_prefix (scheme, "turn"))
-    return g_strdup_printf ("%s://%s", scheme, rest);
-  user = g_uri_escape_string (server->username != NULL ? server->username : "", NULL, FALSE);
-  password
-      = g_uri_escape_string (server->credential != NULL ? server->credential : "", NULL, FALSE);
-  return g_strdup_printf ("%s://%s:%s@%s", scheme, user, password, rest);
-}
-
-static void
-configure_ice_servers (VsaSession *self, GPtrArray *ice_servers)
-{
-  gboolean have_stun = FALSE;
-
-  for (guint i = 0; ice_servers != NULL && i < ice_servers->len; i++)
-    {
-      const VsaIceServer *server = g_ptr_array_index (ice_servers, i);
-
-      for (guint j = 0; server->urls[j] != NULL; j++)
-        {
-          g_autofree char *uri = ice_server_uri (server->urls[j], server);
-          gboolean added = FALSE;
-
-          if (g_str_has_prefix (uri, "stun://") && !have_stun)
-            {
-              /* webrtcbin takes a single STUN server */
-              g_object_set (self->webrtc, "stun-server", uri, NULL);
-              have_stun = TRUE;
-            }
-          else if (g_str_has_prefix (uri, "turn"))
-            g_signal_emit_by_name (self->webrtc, "add-turn-server", uri, &added);
-          g_debug ("ICE server %s", server->urls[j]); /* the URL only: no credentials */
-        }
-    }
-}
-
-/* libnice would look for a UPnP router on every session: multicast onto the VM's LAN. */
-static void
-disable_upnp (GstElement *webrtc)
-{
-  g_autoptr (GObject) ice = NULL;
-  g_autoptr (GObject) agent = NULL;
-
-  g_object_get (webrtc, "ice-agent", &ice, NULL);
-  if (ice != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent") != NULL)
-    g_object_get (ice, "agent", &agent, NULL);
-  if (agent != NULL)
-    g_object_set (agent, "upnp", FALSE, NULL);
-}
-
-/* webrtcbin's RTX sender keeps the last 500 packets for retransmission: 0.6 MB, 9 s of a
- * 500 kbit/s stream. A packet resent after a second is of no use to a receiver that plays
- * at once, so it keeps one second (and still at most 500 packets). */
-#define RTX_HISTORY_MS 1000
-
-static void
-on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer data)
-{
-  GstElementFactory *factory = gst_element_get_factory (element);
-
-  if (factory != NULL && g_strcmp0 (GST_OBJECT_NAME (factory), "rtprtxsend") == 0)
-    g_object_set (element, "max-size-time", (guint) RTX_HISTORY_MS, NULL);
-}
-
-/* Exactly what we send, in the offer's terms; webrtcbin intersects it with the offer.
- * The answer takes from these what the video's caps would tell webrtcbin only once the
- * encoder's first frame is out (tens of ms): the SSRC, which the payloader then takes
- * from webrtcbin's caps, and the extmaps, as the payloader writes them. */
-static GstCaps *
-codec_preferences (const VsaCodecChoice *choice, guint32 ssrc)
-{
-  g_autoptr (GPtrArray) extensions = NULL;
-  GstCaps *caps = gst_caps_new_simple (
-      "application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name", G_TYPE_STRING,
-      vsa_codec_to_encoding_name (choice->codec), "payload", G_TYPE_INT, (int) choice->payload_type,
-      "clock-rate", G_TYPE_INT, 90000, "ssrc", G_TYPE_UINT, ssrc, NULL);
-
-  if (choice->codec == VSA_CODEC_H264)
-    gst_caps_set_simple (caps, "packetization-mode", G_TYPE_STRING, "1", "profile-level-id",
-                         G_TYPE_STRING, choice->profile_level_id, NULL);
-  extensions = vsa_pipeline_new_header_extensions (choice);
-  for (guint i = 0; i < extensions->len; i++)
-    gst_rtp_header_extension_set_caps_from_attributes (g_ptr_array_index (extensions, i), caps);
-  return caps;
-}
-
-/* On the encoder's streaming thread: every encoded frame, for metrics. */
-static GstPadProbeReturn
-on_encoded (GstPad *pad, GstPadProbeInfo *info, gpointer data)
-{
-  VsaSession *self = data;
-
-  g_atomic_int_inc (&self->frames);
-  if (!GST_BUFFER_FLAG_IS_SET (GST_PAD_PROBE_INFO_BUFFER (info), GST_BUFFER_FLAG_DELTA_UNIT))
-    g_atomic_int_inc (&self->keyframes);
-  return GST_PAD_PROBE_OK;
-}
-
-/* The video bin names its encoder "encoder" (x264enc, vaapih264enc, vp8enc, vp9enc). */
-static void
-watch_encoder (VsaSession *self)
-{
-  g_autoptr (GstElement) encoder = gst_bin_get_by_name (GST_BIN (self->pipeline), "encoder");
-  g_autoptr (GstPad) pad = NULL;
-  GstElementFactory *factory;
-
-  if (encoder == NULL)
-    return;
-  factory = gst_element_get_factory (encoder);
-  self->encoder_name = g_strdup (factory != NULL ? GST_OBJECT_NAME (factory) : NULL);
-  pad = gst_element_get_static_pad (encoder, "src");
-  if (pad != NULL)
-    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_encoded, self, NULL);
-}
-
 static gboolean
 build_pipeline (VsaSession *self, GPtrArray *ice_servers, GError **error)
 {
   g_autoptr (GstElement) video = vsa_pipeline_new_video_bin (self->config, &self->choice, error);
   g_autoptr (GstPad) video_src = NULL;
   g_autoptr (GstPad) sink = NULL;
-  g_autoptr (GstWebRTCRTPTransceiver) transceiver = NULL;
-  g_autoptr (GstCaps) preferences = codec_preferences (&self->choice, g_random_int ());
   g_autoptr (GstBus) bus = NULL;
 
   if (video == NULL)
     return FALSE;
   self->pipeline = gst_pipeline_new ("session");
-  self->webrtc
-      = gst_element_factory_make_full ("webrtcbin", "name", "webrtc", "bundle-policy",
-                                       GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", 0, NULL);
+  self->webrtc = vsa_webrtc_new (ice_servers, error);
   if (self->webrtc == NULL)
-    {
-      g_set_error_literal (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
-                           "webrtcbin is missing (gstreamer1.0-plugins-bad, gstreamer1.0-nice)");
-      return FALSE;
-    }
-  configure_ice_servers (self, ice_servers);
-  disable_upnp (self->webrtc);
-  g_signal_connect (self->webrtc, "deep-element-added", G_CALLBACK (on_deep_element_added), NULL);
+    return FALSE;
   video_src = gst_element_get_static_pad (video, "src");
   gst_pad_add_probe (video_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_feedback_event, self, NULL);
   gst_bin_add_many (GST_BIN (self->pipeline), g_steal_pointer (&video), self->webrtc, NULL);
-  watch_encoder (self);
-  sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
-  if (gst_pad_link (video_src, sink) != GST_PAD_LINK_OK)
-    {
-      g_set_error_literal (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
-                           "cannot link the video to webrtcbin");
-      return FALSE;
-    }
+  vsa_session_metrics_watch_encoder (self->metrics, self->pipeline);
+  sink = vsa_webrtc_add_video (self->webrtc, video_src, &self->choice, error);
+  if (sink == NULL)
+    return FALSE;
   g_signal_connect (sink, "notify::caps", G_CALLBACK (on_sink_caps), self);
-  g_object_get (sink, "transceiver", &transceiver, NULL);
-  g_object_set (transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
-                "codec-preferences", preferences, "do-nack", TRUE, NULL);
 
   g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
   g_signal_connect (self->webrtc, "notify::ice-gathering-state",
@@ -1193,9 +696,7 @@ vsa_session_start (VsaSession *self, GstSDPMessage *sdp, GPtrArray *offer_candid
   for (guint i = 0; offer_candidates != NULL && i < offer_candidates->len; i++)
     vsa_session_add_remote_candidate (self, g_ptr_array_index (offer_candidates, i));
 
-  self->first_caps_timeout_id
-      = g_timeout_add_seconds (FIRST_CAPS_TIMEOUT_S, on_first_caps_timeout, self);
-  self->connect_timeout_id = g_timeout_add_seconds (CONNECT_TIMEOUT_S, on_connect_timeout, self);
+  vsa_liveness_start (self->liveness);
   return TRUE;
 }
 
@@ -1214,7 +715,7 @@ candidate_mline (VsaSession *self, const VsaCandidate *candidate)
 void
 vsa_session_add_remote_candidate (VsaSession *self, const VsaCandidate *candidate)
 {
-  if (self->stopped || self->webrtc == NULL
+  if (self->negotiation == NEGOTIATION_STOPPED || self->webrtc == NULL
       || g_hash_table_contains (self->remote_seen, candidate->candidate))
     return;
   g_hash_table_add (self->remote_seen, g_strdup (candidate->candidate));
@@ -1233,46 +734,24 @@ vsa_session_add_remote_candidate (VsaSession *self, const VsaCandidate *candidat
 const char *
 vsa_session_get_resolution (VsaSession *self)
 {
-  g_autoptr (GstElement) convert = NULL;
-  g_autoptr (GstPad) pad = NULL;
-  g_autoptr (GstCaps) caps = NULL;
-  GstStructure *structure;
-  int width, height;
-
-  if (self->resolution != NULL || self->pipeline == NULL)
-    return self->resolution;
-  convert = gst_bin_get_by_name (GST_BIN (self->pipeline), "convert");
-  pad = convert != NULL ? gst_element_get_static_pad (convert, "src") : NULL;
-  caps = pad != NULL ? gst_pad_get_current_caps (pad) : NULL;
-  if (caps == NULL)
-    return NULL;
-  structure = gst_caps_get_structure (caps, 0);
-  if (gst_structure_get_int (structure, "width", &width)
-      && gst_structure_get_int (structure, "height", &height))
-    self->resolution = g_strdup_printf ("%dx%d", width, height);
-  return self->resolution;
+  return vsa_session_metrics_get_resolution (self->metrics, self->pipeline);
 }
 
 guint
 vsa_session_get_bitrate_kbps (VsaSession *self)
 {
-  return self->applied_kbps;
+  return vsa_rate_control_get_kbps (self->rate_control);
 }
 
 void
 vsa_session_get_stats (VsaSession *self, VsaSessionStats *out)
 {
   *out = (VsaSessionStats){
-    .target_kbps = self->applied_kbps,
-    .sent_kbps = self->sent_kbps,
-    .fps = self->fps,
-    .frames = (guint) g_atomic_int_get (&self->frames),
-    .keyframes = (guint) g_atomic_int_get (&self->keyframes),
-    .keyframe_requests = self->keyframe_requests,
-    .rtt_s = self->last_rtt_s,
-    .loss = vsa_bitrate_get_loss (&self->bitrate),
-    .encoder = self->encoder_name,
+    .target_kbps = vsa_rate_control_get_kbps (self->rate_control),
+    .rtt_s = vsa_rate_control_get_rtt (self->rate_control),
+    .loss = vsa_rate_control_get_loss (self->rate_control),
   };
+  vsa_session_metrics_get (self->metrics, out);
 }
 
 VsaEndReason
@@ -1284,40 +763,29 @@ vsa_session_get_end_reason (VsaSession *self)
 void
 vsa_session_set_answer_stored (VsaSession *self)
 {
-  self->answer_stored = TRUE;
+  if (self->negotiation == NEGOTIATION_ANSWERED)
+    self->negotiation = NEGOTIATION_STORED;
 }
 
 gboolean
 vsa_session_get_loss_by_feedback (VsaSession *self)
 {
-  return vsa_bitrate_uses_feedback (&self->bitrate, g_get_monotonic_time ());
+  return vsa_rate_control_uses_feedback (self->rate_control);
 }
 
 void
 vsa_session_stop (VsaSession *self)
 {
-  if (self->stopped)
+  if (self->negotiation == NEGOTIATION_STOPPED)
     return;
-  self->stopped = TRUE;
+  self->negotiation = NEGOTIATION_STOPPED;
   g_clear_handle_id (&self->answer_timeout_id, g_source_remove);
-  g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
-  g_clear_handle_id (&self->disconnect_timeout_id, g_source_remove);
-  g_clear_handle_id (&self->first_caps_timeout_id, g_source_remove);
-  g_clear_handle_id (&self->liveness_id, g_source_remove);
+  vsa_liveness_stop (self->liveness);
   g_clear_handle_id (&self->stats_id, g_source_remove);
   if (self->stats_promise != NULL)
     gst_promise_interrupt (self->stats_promise);
   g_clear_pointer (&self->stats_promise, gst_promise_unref);
-  /* only the current session's channel injects, and nothing stays pressed after it */
-  for (guint i = 0; i < self->input_channels->len; i++)
-    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->input_channels, i), self);
-  g_ptr_array_set_size (self->input_channels, 0);
-  if (self->input != NULL)
-    vsa_input_release_all (self->input);
-  g_clear_object (&self->input);
-  if (self->clipboard != NULL)
-    g_signal_handlers_disconnect_by_data (self->clipboard, self);
-  g_clear_object (&self->clipboard);
+  vsa_input_channel_stop (self->input_channel);
   if (self->pipeline != NULL)
     {
       g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));

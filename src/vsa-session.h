@@ -57,8 +57,8 @@ guint vsa_session_get_bitrate_kbps (VsaSession *self);
 /* TRUE while loss is judged from the browser's transport-wide feedback (negotiated and
  * arriving) rather than from its receiver reports. */
 gboolean vsa_session_get_loss_by_feedback (VsaSession *self);
-/* The controller took the answer: from now on an ICE failure ends the session (before,
- * the browser could not have answered our checks). */
+/* The controller took the answer ("answer-ready" was emitted): from now on an ICE failure
+ * ends the session (before, the browser could not have answered our checks). */
 void vsa_session_set_answer_stored (VsaSession *self);
 
 /* What the session measured, for metrics. Rates cover the last stats interval (a second)

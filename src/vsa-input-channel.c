@@ -1,0 +1,167 @@
+/* The browser's "input" data channels, the VM's input and its clipboard. The channels'
+ * handlers run on webrtcbin's SCTP thread and only post (through the session, which
+ * carries them to the main context); everything else runs on the main context. */
+#undef G_LOG_DOMAIN /* meson sets "vsa" for every file */
+#define G_LOG_DOMAIN "vsa-input-channel"
+
+#include "vsa-input-channel.h"
+
+#define GST_USE_UNSTABLE_API
+#include <gst/webrtc/webrtc.h>
+
+#include <json-glib/json-glib.h>
+
+#include "vsa-clipboard.h"
+#include "vsa-input.h"
+
+struct _VsaInputChannel
+{
+  const VsaConfig *config;
+  VsaInputChannelPost post;
+  gpointer user_data;
+  gboolean stopped;
+  GPtrArray *channels; /* the browser's "input" data channels (their handlers are ours) */
+  VsaInput *input;
+  VsaClipboard *clipboard; /* the VM's, both ways over the channels */
+};
+
+VsaInputChannel *
+vsa_input_channel_new (const VsaConfig *config, VsaInputChannelPost post, gpointer user_data)
+{
+  VsaInputChannel *self = g_new0 (VsaInputChannel, 1);
+
+  self->config = config;
+  self->post = post;
+  self->user_data = user_data;
+  self->channels = g_ptr_array_new_with_free_func (g_object_unref);
+  return self;
+}
+
+void
+vsa_input_channel_free (VsaInputChannel *self)
+{
+  vsa_input_channel_stop (self);
+  g_ptr_array_unref (self->channels);
+  g_free (self);
+}
+
+/* On the SCTP thread. A longer message than the input takes is cut, and dropped as too
+ * long on the main context: no copy of a huge one waits there. */
+static void
+vsa_input_channel_on_message (GObject *channel, const char *message, VsaInputChannel *self)
+{
+  g_autofree char *text = g_strndup (message, VSA_INPUT_MAX_MESSAGE + 1);
+
+  self->post (VSA_INPUT_CHANNEL_MESSAGE, NULL, text, self->user_data);
+}
+
+static void
+vsa_input_channel_on_close (GObject *channel, VsaInputChannel *self)
+{
+  self->post (VSA_INPUT_CHANNEL_CLOSED, NULL, NULL, self->user_data);
+}
+
+/* Its handlers are connected here rather than on the main context: the browser may send
+ * the moment the channel is open. */
+void
+vsa_input_channel_take (VsaInputChannel *self, GObject *channel)
+{
+  g_autofree char *label = NULL;
+
+  g_object_get (channel, "label", &label, NULL);
+  if (g_strcmp0 (label, "input") != 0)
+    {
+      g_debug ("ignoring the browser's data channel \"%s\"", label != NULL ? label : "");
+      return;
+    }
+  g_signal_connect (channel, "on-message-string", G_CALLBACK (vsa_input_channel_on_message), self);
+  g_signal_connect (channel, "on-close", G_CALLBACK (vsa_input_channel_on_close), self);
+  self->post (VSA_INPUT_CHANNEL_OPENED, channel, NULL, self->user_data);
+}
+
+/* On the main context: what another VM client copied goes to the page. */
+static void
+vsa_input_channel_on_vm_clipboard (VsaClipboard *clipboard, const char *text, VsaInputChannel *self)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *message = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "clipboard");
+  json_builder_set_member_name (builder, "text");
+  json_builder_add_string_value (builder, text);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  message = json_to_string (root, FALSE);
+  for (guint i = 0; i < self->channels->len; i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!gst_webrtc_data_channel_send_string_full (g_ptr_array_index (self->channels, i), message,
+                                                     &error))
+        g_debug ("session %s: clipboard not sent: %s", self->config->session_id, error->message);
+    }
+  g_debug ("session %s: the VM's clipboard (%zu bytes) sent to the browser",
+           self->config->session_id, strlen (text));
+}
+
+/* The input and the clipboard, at the channel's opening or its first message (which may
+ * come first): the clipboard is watched only for a browser that can take it. */
+static VsaInput *
+vsa_input_channel_ensure_input (VsaInputChannel *self)
+{
+  if (self->input != NULL)
+    return self->input;
+  self->input = vsa_input_new (self->config->display);
+  self->clipboard = vsa_clipboard_new (self->config->display);
+  g_signal_connect (self->clipboard, "changed", G_CALLBACK (vsa_input_channel_on_vm_clipboard),
+                    self);
+  vsa_input_set_clipboard (self->input, self->clipboard);
+  return self->input;
+}
+
+void
+vsa_input_channel_handle (VsaInputChannel *self, VsaInputChannelEvent event, GObject *channel,
+                          const char *text)
+{
+  /* a channel that opened as the session stopped: its handlers go now */
+  if (self->stopped && event == VSA_INPUT_CHANNEL_OPENED)
+    g_signal_handlers_disconnect_by_data (channel, self);
+  if (self->stopped)
+    return;
+
+  switch (event)
+    {
+    case VSA_INPUT_CHANNEL_OPENED:
+      g_message ("session %s: the browser opened its input channel", self->config->session_id);
+      g_ptr_array_add (self->channels, g_object_ref (channel));
+      vsa_input_channel_ensure_input (self);
+      break;
+    case VSA_INPUT_CHANNEL_MESSAGE:
+      vsa_input_handle_message (vsa_input_channel_ensure_input (self), text);
+      break;
+    case VSA_INPUT_CHANNEL_CLOSED:
+      g_message ("session %s: the browser closed its input channel", self->config->session_id);
+      if (self->input != NULL)
+        vsa_input_release_all (self->input);
+      break;
+    }
+}
+
+/* Only the current session's channel injects, and nothing stays pressed after it. */
+void
+vsa_input_channel_stop (VsaInputChannel *self)
+{
+  self->stopped = TRUE;
+  for (guint i = 0; i < self->channels->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->channels, i), self);
+  g_ptr_array_set_size (self->channels, 0);
+  if (self->input != NULL)
+    vsa_input_release_all (self->input);
+  g_clear_object (&self->input);
+  if (self->clipboard != NULL)
+    g_signal_handlers_disconnect_by_data (self->clipboard, self);
+  g_clear_object (&self->clipboard);
+}

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+
+#include "vsa-codec.h"
+#include "vsa-signaling.h"
+
+G_BEGIN_DECLS
+
+/* webrtcbin as the session sends with it: made, given the ICE servers, its video
+ * transceiver set up, and its answer checked. Called on the main context, except
+ * vsa_webrtc_check_answer() (any thread). */
+
+/* A webrtcbin named "webrtc" for one offer: max-bundle, no jitter buffer (we only send),
+ * @ice_servers (may be NULL: the first STUN server, every TURN one), no UPnP, a short RTX
+ * history. NULL when webrtcbin is not installed. */
+GstElement *vsa_webrtc_new (GPtrArray *ice_servers, GError **error);
+
+/* Links @video_src to a new sendonly video transceiver of @webrtc (both in one bin) that
+ * prefers exactly what @choice sends, with NACKs; returns webrtcbin's sink pad. */
+GstPad *vsa_webrtc_add_video (GstElement *webrtc, GstPad *video_src, const VsaCodecChoice *choice,
+                              GError **error);
+
+/* NULL when @answer sends our video on @mline, else why it would show a black screen. */
+char *vsa_webrtc_check_answer (const GstSDPMessage *answer, guint mline);
+
+G_END_DECLS
