@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The quality bench's pictures: see vsa-bench-image.h. */
 
 #include "vsa-bench-image.h"

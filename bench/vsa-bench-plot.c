@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The latency plot: see vsa-bench-plot.h. */
 
 #include "vsa-bench-plot.h"

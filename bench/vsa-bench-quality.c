@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsa-bench-quality: how sharp the picture is in the browser after the screen changes.
  * For each browser and bitrate it runs Xvfb with the quality scenes (vsa-bench-scenes.c),
  * the fake controller, the agent binary and the browser on the viewer page in quality mode;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The bench's output: the results table and notes it prints, and the section of
  * BENCHMARKS.md and the plot it writes. */
 

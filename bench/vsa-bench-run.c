@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The benchmarks' processes: see vsa-bench-run.h. */
 
 #include "vsa-bench-run.h"

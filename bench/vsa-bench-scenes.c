@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The quality bench's screen: see vsa-bench-scenes.h. */
 
 #include "vsa-bench-scenes.h"

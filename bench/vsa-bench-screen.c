@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The benchmark's picture: see vsa-bench-screen.h. */
 
 #include "vsa-bench-screen.h"

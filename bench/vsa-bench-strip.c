@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Picture strips: see vsa-bench-strip.h. */
 
 #include "vsa-bench-strip.h"

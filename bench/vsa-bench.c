@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsa-bench: what a stream costs and how late it is. For each configuration (screen
  * size, moving or still content, browser) it runs Xvfb with the bench's picture
  * (vsa-bench-screen.c), the fake controller and the agent binary, and measures:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-bitrate.h"
 
 /* Under 2 % loss the path has room: go up. Over 10 % we are (or meet) congestion: go

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The browser's "input" data channels, the VM's input and its clipboard. The channels'
  * handlers run on webrtcbin's SCTP thread and only post (through the session, which
  * carries them to the main context); everything else runs on the main context. */

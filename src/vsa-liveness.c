@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The session's liveness: the first-caps and connect timers from the start, the
  * disconnect timer while ICE is disconnected, and once connected the peer's silence
  * (a probe on each transport's nicesrc notes, on its streaming thread, when the last

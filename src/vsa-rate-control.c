@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The browser's receiver reports and transport-wide feedback → the encoder's target
  * bitrate. The session owns the get-stats loop and carries what arrives on webrtcbin's and
  * rtpsession's threads to the main context; this file reads it there and steers the

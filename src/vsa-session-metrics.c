@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A session's own measures for metrics: the encoder's frames and keyframes (counted by a
  * probe on the encoder's streaming thread, atomically), the sent rate and the fps over
  * each stats interval and the browser's keyframe requests (sampled on the main context

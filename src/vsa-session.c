@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* One offer answered by one webrtcbin: the object, its signals and API, the promise chain
  * (set-remote-description → create-answer → set-local-description, get-stats), the
  * negotiation's state, and the events that carry what webrtcbin's and GStreamer's threads

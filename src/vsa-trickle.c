@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-trickle.h"
 
 #define BROWSER_CANDIDATES_POLL_MS 500

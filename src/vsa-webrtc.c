@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* webrtcbin's set-up for the session: the element and its ICE servers (TURN credentials
  * into the URI), what libnice and the RTX sender are told, the video transceiver and its
  * codec preferences, and the check of webrtcbin's answer. No callback of its own runs on

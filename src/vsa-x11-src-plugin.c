@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsax11src as a GStreamer plugin (libgstvsax11src.so), so that gst-launch-1.0 can run
  * the agent's capture outside the agent: the benchmark's bare pipeline. The agent itself
  * registers the element statically. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The agent against a fake controller and an in-process webrtcbin playing the browser. */
 #include <gst/gst.h>
 #include <xcb/xcb.h>

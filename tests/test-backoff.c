@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for vsa-backoff: exponential backoff with jitter. */
 
 #include <glib.h>

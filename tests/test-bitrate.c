@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for vsa-bitrate: the loss- and RTT-driven target bitrate. */
 
 #include <glib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsa-clipboard against a real Xvfb, with the real xclip as the other X client: it reads
  * what we own, and owns what we read. Needs xvfb and xclip. */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for vsa-codec: choosing codec, payload type and fmtp from an offer. */
 
 #include <glib.h>

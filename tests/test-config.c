@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for vsa-config: flags, environment, key file, defaults and their precedence. */
 
 #include "config.h"

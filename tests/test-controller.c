@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsa-controller against the fake controller (tests/vsa-test-controller: the real one's
  * HTTP contract, in-process on 127.0.0.1): each request of the contract, and how each kind
  * of failure reaches the caller (its status as the error code, transient or not,

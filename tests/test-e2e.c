@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* End to end: Xvfb showing a solid colour, the agent capturing it, the fake controller
  * serving the viewer page, and a headless browser (Chromium, Firefox) playing the
  * frontend. Passes when the page decodes frames of the screen's colour, and then of a new

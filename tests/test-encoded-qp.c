@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for vsa-encoded-qp: frames encoded in-process at a quantiser the encoder was
  * told, read back; and what no encoder writes (garbage, empty and truncated frames). */
 

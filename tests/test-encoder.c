@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for vsa-encoder: which H264 encoder a machine gets, without the machine
  * (render nodes are files in a temporary directory, the element's presence a flag). */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The agent against bad input and a sick controller: every problem is one warning with
  * the session id, nothing crashes, and the next valid offer is still answered. */
 #include <glib/gstdio.h>

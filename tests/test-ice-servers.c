@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsa-ice-servers against the fake controller: the list fetched at start and refreshed at
  * half its max age, kept through failed refreshes until that age, then stale; a list kept
  * by hand; nothing fetched after a stop. Max age 2 s: a refresh every second. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsa-input against a real Xvfb: a window of the test's own covers the screen and records
  * what arrives, with each key translated by the keyboard mapping the moment it is read.
  * Needs xvfb. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsa-journal: the fields of an entry (unit), and (/vsa/journal/agent/, integration) the
  * agent binary logging to a fake journal: sockets at journald's paths on a tmpfs over
  * /run, in a private mount namespace (needs root; CI containers have no journald). */

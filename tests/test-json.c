@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for vsa-json: typed reads of untrusted JSON. */
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsa-metrics: the text format of a snapshot (unit), and (/vsa/metrics/agent/,
  * integration) the endpoint scraped while the agent streams to an in-process peer. */
 #include "config.h"

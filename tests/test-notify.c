@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsa-notify: the sd_notify protocol's pieces, its messages on a socket standing in for
  * systemd's, and (/vsa/notify/agent/, integration) the agent binary under that fake
  * service manager: ready at once, status on every change, watchdog pings, stopping. */

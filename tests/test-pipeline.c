@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsa-pipeline on the test source (videotestsrc): the video bin of each codec producing
  * RTP under the chosen payload type, with the offered header extensions on its packets;
  * the bitrate set while it runs; a missing element refused by name. The X source's side

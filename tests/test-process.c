@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsa-process: the warm-up ahead of the first session, and the heap given back after
  * one. */
 #include "vsa-process.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for vsa-rtp-playout-delay: what a real payloader writes with it. */
 
 #include <gst/app/gstappsink.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* VsaSession driven directly by an in-process peer, with no agent or WHEP around it: an
  * offer in, an answer out that sends our video, frames decoded, what the session measured,
  * and the end reasons a session gives itself. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for vsa-signaling: the controller's JSON documents. */
 
 #include <glib.h>

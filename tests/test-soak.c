@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Weeks of uptime, compressed: many sessions in one agent process (the real binary),
  * peers (in this process) that vanish, and a controller failing a fifth of the
  * requests. What a session takes in the agent (memory, threads, file descriptors) must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsa-trickle against the fake controller: the VM's candidates held until the answer is
  * stored, then POSTed in order; a candidate the controller keeps failing given up after
  * its attempts, the next one still posted; the browser's candidates fetched once the answer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The viewer page's input, end to end with real input: the VM's X server (:A) where the
  * agent (standalone, --listen) captures and injects, covered by a recorder window of the
  * test's own in a colour of its own; the user's X server (:B) where a windowed browser

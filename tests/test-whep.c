@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsa-whep: standalone mode's HTTP side (/vsa/whep/http/, unit: refusals and the page) and
  * (/vsa/whep/session/, integration) offers answered over WHEP: a recorded Chromium offer,
  * and an in-process peer that decodes the stream. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsa-x11-connection against a real Xvfb: it connects, sees the server die, spaces its
  * attempts while the display is away, and is back within a retry interval of a new
  * server on the same display. Needs xvfb. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsax11src against a real Xvfb: frames of the painted colour at the screen's size, the
  * pointer drawn in, and the X server killed and restarted (or absent at start) without
  * the pipeline failing or the process exiting. Needs xvfb and x11-xserver-utils. */

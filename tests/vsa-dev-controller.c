@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The demo's controller: the fake controller serving the viewer page until SIGINT or
  * SIGTERM. Exits 2 when it cannot listen. */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Headless browsers for the e2e tests and the benchmark: see vsa-test-browser.h. */
 
 #include "vsa-test-browser.h"

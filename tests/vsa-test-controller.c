@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A fake controller for tests and the demo: see vsa-test-controller.h. */
 
 #include "vsa-test-controller.h"

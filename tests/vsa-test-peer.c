@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* An in-process webrtcbin playing the browser: a recvonly video offer, the answer
  * applied as the frontend does, frames decoded and counted. */
 #include "vsa-test-peer.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The tests' recorder window: see vsa-test-recorder.h. */
 
 #include "vsa-test-recorder.h"

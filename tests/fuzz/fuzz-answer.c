@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The answer body round trip: an offer body's SDP and candidates go into the POST …/answer body,
  * which must read back as the same answer. */
 #include "fuzz-common.h"

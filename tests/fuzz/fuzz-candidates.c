@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* GET …/candidates/browser bodies, and each candidate written back as the agent posts its own. */
 #include "fuzz-common.h"
 

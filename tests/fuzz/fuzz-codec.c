@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* SDP text → GstSDPMessage → the codec choice, with every encoder declared installed. */
 #include "fuzz-common.h"
 

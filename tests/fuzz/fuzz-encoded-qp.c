@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Encoded frames → their quantiser, read by a reader of each codec. An input is one or
  * more frames split at FRAME_SEPARATOR, read in turn as the agent reads a stream: the
  * H264 reader keeps earlier frames' SPS and PPS, VP8's and VP9's parsers their state. */

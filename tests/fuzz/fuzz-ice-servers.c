@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* GET /api/webrtc/ice-servers bodies. */
 #include "fuzz-common.h"
 

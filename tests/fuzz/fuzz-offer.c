@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* GET …/offer bodies: the offer and its candidates, then its SDP read as the agent does. */
 #include "fuzz-common.h"
 
