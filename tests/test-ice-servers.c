@@ -63,24 +63,17 @@ fetches (Fixture *fixture)
   return vsa_test_controller_get_request_count (fixture->server, "GET", "/ice-servers");
 }
 
-typedef struct
-{
-  Fixture *fixture;
-  guint count;
-} FetchWait;
-
+/* Whether another fetch comes within timeout_ms. */
 static gboolean
-fetched_again (gpointer data)
+fetched_again (Fixture *fixture, guint timeout_ms)
 {
-  FetchWait *wait = data;
-
-  return fetches (wait->fixture) > wait->count;
+  return vsa_test_controller_wait_requests (fixture->server, "GET", "/ice-servers",
+                                            fetches (fixture), timeout_ms);
 }
 
 static void
 test_refresh (Fixture *fixture, gconstpointer data)
 {
-  FetchWait wait = { fixture, 0 };
   GPtrArray *servers;
   const VsaIceServer *turn;
 
@@ -94,8 +87,7 @@ test_refresh (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (turn->credential, ==, "c");
 
   /* again at half the max age, before the list gets stale */
-  wait.count = fetches (fixture);
-  g_assert_true (vsa_test_wait_until (fetched_again, &wait, 5000));
+  g_assert_true (fetched_again (fixture, 5000));
   g_assert_true (is_fresh (fixture));
 
   /* refreshes failing: the list it had, until its age runs out */
@@ -107,8 +99,7 @@ test_refresh (Fixture *fixture, gconstpointer data)
 
   /* stopped: nothing more is asked for */
   vsa_ice_servers_stop_refresh (fixture->ice_servers);
-  wait.count = fetches (fixture);
-  g_assert_false (vsa_test_wait_until (fetched_again, &wait, 1500));
+  g_assert_false (fetched_again (fixture, 1500));
 }
 
 /* A list fetched for an offer is kept as the fresh one. */

@@ -60,7 +60,6 @@ fixture_set_up (Fixture *fixture, gconstpointer data)
   fixture->config = vsa_config_new ();
   fixture->config->session_id = g_strdup (SESSION);
   fixture->config->controller_url = vsa_test_controller_get_url (fixture->server);
-  fixture->config->request_timeout_s = 1;
   fixture->controller = vsa_controller_new (fixture->config, &error);
   g_assert_no_error (error);
   fixture->remote = g_ptr_array_new_with_free_func (g_free);
@@ -155,20 +154,20 @@ candidate_given_up (gpointer data)
   return count_problems (data, NOT_POSTED) > 0;
 }
 
-/* A candidate every attempt of which fails is given up, reported once; the next one is
- * still posted. (The browser's candidates fail to come meanwhile too.) */
+/* A candidate the controller keeps refusing with a 503 (worth retrying) is given up after
+ * its attempts, reported once; the next one is still posted. */
 static void
 test_local_given_up (Fixture *fixture, gconstpointer data)
 {
   TextWait wait = { fixture, "198.18.0.2 40002" };
 
   vsa_trickle_answer_stored (fixture->trickle);
-  vsa_test_controller_set_faults (fixture->server, 1.0, 3);
+  vsa_test_controller_set_candidate_status (fixture->server, SOUP_STATUS_SERVICE_UNAVAILABLE);
   add_local (fixture, 40001);
   g_assert_true (vsa_test_wait_until (candidate_given_up, fixture, 30000));
   g_assert_cmpuint (count_problems (fixture, NOT_POSTED), ==, 1);
   g_assert_cmpuint (posts (fixture), ==, 5); /* vsa-trickle's attempts at one candidate */
-  vsa_test_controller_set_faults (fixture->server, 0, 0);
+  vsa_test_controller_set_candidate_status (fixture->server, 0);
   add_local (fixture, 40002);
   g_assert_true (vsa_test_wait_until (vm_candidates_have, &wait, 5000));
 }
@@ -187,27 +186,11 @@ fetches (Fixture *fixture)
   return vsa_test_controller_get_request_count (fixture->server, "GET", "/candidates/browser");
 }
 
-typedef struct
-{
-  Fixture *fixture;
-  guint count;
-} FetchWait;
-
-static gboolean
-fetched_again (gpointer data)
-{
-  FetchWait *wait = data;
-
-  return fetches (wait->fixture) > wait->count;
-}
-
 /* The browser's candidates come once the answer is stored, and are asked for again until
  * polling stops. */
 static void
 test_remote (Fixture *fixture, gconstpointer data)
 {
-  FetchWait wait = { fixture, 0 };
-
   vsa_test_controller_add_browser_candidate (
       fixture->server, SESSION, "candidate:9 1 udp 2113937151 198.18.0.1 50000 typ host", 0, "0");
   g_assert_false (vsa_test_wait_until (has_remote, fixture, 300));
@@ -217,13 +200,13 @@ test_remote (Fixture *fixture, gconstpointer data)
   g_assert_true (vsa_test_wait_until (has_remote, fixture, 5000));
   g_assert_cmpstr (fixture->remote->pdata[0], ==,
                    "candidate:9 1 udp 2113937151 198.18.0.1 50000 typ host");
-  wait.count = fetches (fixture);
-  g_assert_true (vsa_test_wait_until (fetched_again, &wait, 5000));
+  g_assert_true (vsa_test_controller_wait_requests (fixture->server, "GET", "/candidates/browser",
+                                                    fetches (fixture), 5000));
 
   vsa_trickle_stop_polling (fixture->trickle);
   /* at most the one in flight */
-  wait.count = fetches (fixture) + 1;
-  g_assert_false (vsa_test_wait_until (fetched_again, &wait, 1500));
+  g_assert_false (vsa_test_controller_wait_requests (fixture->server, "GET", "/candidates/browser",
+                                                     fetches (fixture) + 1, 1500));
 }
 
 int

@@ -2,6 +2,7 @@
 /* A fake controller for tests and the demo: see vsa-test-controller.h. */
 
 #include "vsa-test-controller.h"
+#include "vsa-test-util.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
@@ -39,7 +40,8 @@ struct _VsaTestController
   gboolean raw_offer_chunked;
   guint raw_offer_retry_after_s;
 
-  guint answer_refusal_status; /* POST .../answer gets this when not 0 */
+  guint answer_refusal_status;    /* POST .../answer gets this when not 0 */
+  guint candidate_refusal_status; /* POST .../candidate gets this when not 0 */
 
   /* Faults on /api/ requests: a share of them fail or stall, from a seeded generator. */
   double fault_rate;
@@ -552,13 +554,18 @@ server_callback (SoupServer *server, SoupServerMessage *msg, const char *path, G
       reply_raw_offer (self, msg);
       return;
     }
-  if (self->answer_refusal_status != 0 && g_str_equal (method, "POST")
-      && g_str_has_prefix (path, SESSION_PREFIX) && g_str_has_suffix (path, "/answer"))
+  if (g_str_equal (method, "POST") && g_str_has_prefix (path, SESSION_PREFIX))
     {
-      g_autoptr (JsonObject) refused = error_reply ("Answer refused", FALSE);
+      guint refusal = g_str_has_suffix (path, "/answer")      ? self->answer_refusal_status
+                      : g_str_has_suffix (path, "/candidate") ? self->candidate_refusal_status
+                                                              : 0;
+      g_autoptr (JsonObject) refused = refusal != 0 ? error_reply ("Refused", FALSE) : NULL;
 
-      reply_json (msg, self->answer_refusal_status, refused);
-      return;
+      if (refused != NULL)
+        {
+          reply_json (msg, refusal, refused);
+          return;
+        }
     }
   if (g_str_equal (method, "POST"))
     body = parse_request_body (msg);
@@ -828,6 +835,31 @@ vsa_test_controller_get_request_count (VsaTestController *self, const char *meth
   return total;
 }
 
+typedef struct
+{
+  VsaTestController *self;
+  const char *method, *path_suffix;
+  guint count;
+} RequestWait;
+
+static gboolean
+more_requests (gpointer data)
+{
+  RequestWait *wait = data;
+
+  return vsa_test_controller_get_request_count (wait->self, wait->method, wait->path_suffix)
+         > wait->count;
+}
+
+gboolean
+vsa_test_controller_wait_requests (VsaTestController *self, const char *method,
+                                   const char *path_suffix, guint count, guint timeout_ms)
+{
+  RequestWait wait = { self, method, path_suffix, count };
+
+  return vsa_test_wait_until (more_requests, &wait, timeout_ms);
+}
+
 JsonNode *
 vsa_test_controller_dup_report (VsaTestController *self, const char *id)
 {
@@ -901,6 +933,12 @@ void
 vsa_test_controller_set_answer_status (VsaTestController *self, guint status)
 {
   self->answer_refusal_status = status;
+}
+
+void
+vsa_test_controller_set_candidate_status (VsaTestController *self, guint status)
+{
+  self->candidate_refusal_status = status;
 }
 
 void

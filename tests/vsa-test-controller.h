@@ -70,6 +70,10 @@ char *vsa_test_controller_dup_vm_candidates (VsaTestController *self, const char
  * ends with path_suffix (NULL: any), e.g. ("GET", "/offer"). */
 guint vsa_test_controller_get_request_count (VsaTestController *self, const char *method,
                                              const char *path_suffix);
+/* Iterates the main context until more than count such requests were served, at most
+ * timeout_ms (as vsa_test_wait_until); FALSE on timeout. */
+gboolean vsa_test_controller_wait_requests (VsaTestController *self, const char *method,
+                                            const char *path_suffix, guint count, guint timeout_ms);
 
 /* The latest object POSTed to /report/{id}, or NULL. */
 JsonNode *vsa_test_controller_dup_report (VsaTestController *self, const char *id);
@@ -98,6 +102,8 @@ guint vsa_test_controller_get_unauthorized_count (VsaTestController *self);
 
 /* Until called again with 0, every POST .../answer is refused with this status. */
 void vsa_test_controller_set_answer_status (VsaTestController *self, guint status);
+/* The same for every POST .../candidate. */
+void vsa_test_controller_set_candidate_status (VsaTestController *self, guint status);
 
 /* Serves requests under path (e.g. "/quality") with callback instead: a test's or the
  * benchmark's own endpoints beside the controller's. */
