@@ -326,3 +326,22 @@ vsa_codec_choose (const GstSDPMessage *offer, const char *const *preference,
       offered, wanted);
   return NULL;
 }
+
+VsaCodecChoice *
+vsa_codec_choose_offer (const char *offer, const char *const *preference, GstSDPMessage **out_sdp,
+                        GError **error)
+{
+  g_autoptr (GstSDPMessage) sdp = NULL;
+  VsaCodecChoice *choice;
+
+  if (gst_sdp_message_new_from_text (offer, &sdp) != GST_SDP_OK)
+    {
+      g_set_error_literal (error, VSA_CODEC_ERROR, VSA_CODEC_ERROR_UNPARSABLE,
+                           "its SDP does not parse");
+      return NULL;
+    }
+  choice = vsa_codec_choose (sdp, preference, NULL, error);
+  if (choice != NULL)
+    *out_sdp = g_steal_pointer (&sdp);
+  return choice;
+}

@@ -18,6 +18,7 @@ typedef enum
 {
   VSA_CODEC_ERROR_NO_VIDEO,
   VSA_CODEC_ERROR_UNSUPPORTED,
+  VSA_CODEC_ERROR_UNPARSABLE,
 } VsaCodecError;
 
 typedef enum
@@ -62,5 +63,8 @@ gboolean vsa_codec_is_available (VsaCodec codec);
 typedef gboolean (*VsaCodecAvailableFunc) (VsaCodec codec);
 VsaCodecChoice *vsa_codec_choose (const GstSDPMessage *offer, const char *const *preference,
                                   VsaCodecAvailableFunc available, GError **error);
+/* The same for an offer's text, parsed into @out_sdp (an offer either transport received). */
+VsaCodecChoice *vsa_codec_choose_offer (const char *offer, const char *const *preference,
+                                        GstSDPMessage **out_sdp, GError **error);
 
 G_END_DECLS
