@@ -84,34 +84,72 @@ config_error (VsaNotify *notify, const char *message)
 
 /* The journal fields of the lines that follow: the state is news before its line. */
 static void
-update_log_context (VsaAgent *agent, const VsaConfig *config)
+update_log_context (VsaSessionHost *host, const VsaConfig *config)
 {
   VsaJournalContext context = {
     .session_id = config->session_id,
-    .state = vsa_agent_state_to_string (vsa_agent_get_state (agent)),
-    .codec = vsa_agent_get_codec (agent),
-    .offer_id = vsa_agent_get_offer_id (agent),
+    .state = vsa_session_host_state_to_string (vsa_session_host_get_state (host)),
+    .codec = vsa_session_host_get_codec (host),
+    .offer_id = vsa_session_host_get_offer_id (host),
   };
 
   vsa_journal_set_context (&context);
 }
 
 static void
-on_state_changed (VsaAgent *agent, int state, const VsaConfig *config)
+on_state_changed (VsaSessionHost *host, int state, const VsaConfig *config)
 {
-  update_log_context (agent, config);
+  update_log_context (host, config);
 }
 
 static void
-on_status_changed_log (VsaAgent *agent, const char *status, const VsaConfig *config)
+on_status_changed_log (VsaSessionHost *host, const char *status, const VsaConfig *config)
 {
-  update_log_context (agent, config);
+  update_log_context (host, config);
 }
 
+/* systemd's STATUS=, from the agent or the session host */
 static void
-on_status_changed (VsaAgent *agent, const char *status, VsaNotify *notify)
+on_status_changed (GObject *source, const char *status, VsaNotify *notify)
 {
   vsa_notify_status (notify, status);
+}
+
+/* The journal's fields follow the host; the codec is known after the state changed, and
+ * shows in the status. */
+static void
+follow_host (VsaSessionHost *host, const VsaConfig *config)
+{
+  g_signal_connect (host, "state-changed", G_CALLBACK (on_state_changed), (gpointer) config);
+  g_signal_connect (host, "status-changed", G_CALLBACK (on_status_changed_log), (gpointer) config);
+  update_log_context (host, config);
+}
+
+/* metrics-listen: /metrics from the host's counters, /healthz. */
+static gboolean
+serve_metrics (const VsaConfig *config, VsaSessionHost *host, VsaMetrics **out, VsaNotify *notify,
+               int *status)
+{
+  g_autoptr (VsaMetrics) metrics = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *url = NULL;
+
+  if (config->metrics_address == NULL)
+    return TRUE;
+  metrics = vsa_metrics_new (host);
+  if (!vsa_metrics_listen (metrics, config->metrics_address, config->metrics_port, &error))
+    {
+      g_autofree char *message
+          = g_strdup_printf ("metrics-listen: cannot listen on %s port %u: %s",
+                             config->metrics_address, config->metrics_port, error->message);
+
+      *status = config_error (notify, message);
+      return FALSE;
+    }
+  url = vsa_http_url (config->metrics_address, vsa_metrics_get_port (metrics));
+  g_message ("metrics on %s/metrics", url);
+  *out = g_steal_pointer (&metrics);
+  return TRUE;
 }
 
 /* --listen: no controller; the browser brings its offer over WHEP (vsa-whep.h). */
@@ -119,11 +157,12 @@ static int
 run_standalone (const VsaConfig *config, VsaNotify *notify, GMainLoop *loop)
 {
   g_autoptr (VsaWhep) whep = vsa_whep_new (config);
+  g_autoptr (VsaMetrics) metrics = NULL;
+  VsaSessionHost *host = vsa_whep_get_host (whep);
   g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
+  int status = 0;
 
-  if (config->metrics_address != NULL)
-    g_warning ("metrics-listen: not served in standalone mode");
   if (!vsa_whep_listen (whep, config->listen_address, config->listen_port, &error))
     {
       g_autofree char *message
@@ -132,10 +171,14 @@ run_standalone (const VsaConfig *config, VsaNotify *notify, GMainLoop *loop)
 
       return config_error (notify, message);
     }
+  if (!serve_metrics (config, host, &metrics, notify, &status))
+    return status;
   url = vsa_http_url (config->listen_address, vsa_whep_get_port (whep));
   g_message ("standalone: viewer on %s/, WHEP endpoint %s/whep", url, url);
+  follow_host (host, config);
+  g_signal_connect (host, "status-changed", G_CALLBACK (on_status_changed), notify);
   vsa_notify_start (notify);
-  vsa_notify_status (notify, "standalone: serving WHEP");
+  vsa_notify_status (notify, vsa_session_host_get_status (host));
   g_main_loop_run (loop);
   g_message ("standalone: stopping");
   return 0;
@@ -152,6 +195,7 @@ main (int argc, char **argv)
   g_autoptr (VsaNotify) notify = vsa_notify_new ((const char *const *) environment);
   g_autoptr (VsaAgent) agent = NULL;
   g_autoptr (VsaMetrics) metrics = NULL;
+  int status = 0;
   Quit quit = { NULL, NULL };
   g_autofree char *missing = NULL;
 
@@ -205,26 +249,9 @@ main (int argc, char **argv)
   if (agent == NULL)
     return config_error (notify, error->message);
   g_signal_connect (agent, "status-changed", G_CALLBACK (on_status_changed), notify);
-  /* the codec is known after the state changed, and shows in the status */
-  g_signal_connect (agent, "state-changed", G_CALLBACK (on_state_changed), config);
-  g_signal_connect (agent, "status-changed", G_CALLBACK (on_status_changed_log), config);
-  update_log_context (agent, config);
-  if (config->metrics_address != NULL)
-    {
-      g_autofree char *url = NULL;
-
-      metrics = vsa_metrics_new (agent);
-      if (!vsa_metrics_listen (metrics, config->metrics_address, config->metrics_port, &error))
-        {
-          g_autofree char *message
-              = g_strdup_printf ("metrics-listen: cannot listen on %s port %u: %s",
-                                 config->metrics_address, config->metrics_port, error->message);
-
-          return config_error (notify, message);
-        }
-      url = vsa_http_url (config->metrics_address, vsa_metrics_get_port (metrics));
-      g_message ("metrics on %s/metrics", url);
-    }
+  follow_host (vsa_agent_get_host (agent), config);
+  if (!serve_metrics (config, vsa_agent_get_host (agent), &metrics, notify, &status))
+    return status;
   vsa_notify_start (notify);
   vsa_agent_start (agent);
   g_main_loop_run (loop);

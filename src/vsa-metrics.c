@@ -12,7 +12,7 @@
 
 struct _VsaMetrics
 {
-  VsaAgent *agent;
+  VsaSessionHost *host;
   SoupServer *server;
   guint port;
 };
@@ -77,16 +77,18 @@ append_double (GString *out, const char *name, const char *const *labels, double
 }
 
 static void
-append_histogram (GString *out, const VsaAgentStats *stats)
+append_histogram (GString *out, const VsaSessionHostStats *stats)
 {
   char bound[G_ASCII_DTOSTR_BUF_SIZE];
 
   append_header (out, "offer_to_answer_seconds", "histogram",
-                 "Time from an offer first seen to its answer stored at the controller.");
-  for (guint i = 0; i < VSA_AGENT_ANSWER_BUCKETS; i++)
+                 "Time from an offer first seen to its answer stored at the controller (or sent "
+                 "over WHEP).");
+  for (guint i = 0; i < VSA_SESSION_HOST_ANSWER_BUCKETS; i++)
     {
       const char *labels[]
-          = { "le", g_ascii_formatd (bound, sizeof bound, "%g", vsa_agent_answer_buckets_s[i]),
+          = { "le",
+              g_ascii_formatd (bound, sizeof bound, "%g", vsa_session_host_answer_buckets_s[i]),
               NULL };
 
       append_uint (out, "offer_to_answer_seconds_bucket", labels, stats->offer_to_answer_le[i]);
@@ -98,7 +100,7 @@ append_histogram (GString *out, const VsaAgentStats *stats)
 }
 
 char *
-vsa_metrics_format (const VsaAgentStats *stats, const char *version)
+vsa_metrics_format (const VsaSessionHostStats *stats, const char *version)
 {
   GString *out = g_string_new (NULL);
   gboolean session = stats->codec != NULL;
@@ -109,13 +111,16 @@ vsa_metrics_format (const VsaAgentStats *stats, const char *version)
   append_header (out, "state", "gauge",
                  "The agent's state: 1 for the current one (waiting, negotiating, streaming, "
                  "ended), 0 for the others.");
-  for (VsaAgentState state = VSA_AGENT_STATE_WAITING; state <= VSA_AGENT_STATE_ENDED; state++)
-    append_uint (out, "state", (const char *[]){ "state", vsa_agent_state_to_string (state), NULL },
+  for (VsaSessionHostState state = VSA_SESSION_HOST_WAITING; state <= VSA_SESSION_HOST_ENDED;
+       state++)
+    append_uint (out, "state",
+                 (const char *[]){ "state", vsa_session_host_state_to_string (state), NULL },
                  state == stats->state);
 
   append_header (out, "sessions_started_total", "counter", "Offers taken up: negotiations begun.");
   append_uint (out, "sessions_started_total", NULL, stats->sessions_started);
-  append_header (out, "sessions_answered_total", "counter", "Answers the controller stored.");
+  append_header (out, "sessions_answered_total", "counter",
+                 "Answers stored at the controller (or sent over WHEP).");
   append_uint (out, "sessions_answered_total", NULL, stats->sessions_answered);
   append_header (out, "sessions_streamed_total", "counter",
                  "Sessions that connected and streamed.");
@@ -211,11 +216,11 @@ on_metrics (SoupServer *server, SoupServerMessage *message, const char *path, GH
             gpointer data)
 {
   VsaMetrics *self = data;
-  VsaAgentStats stats;
+  VsaSessionHostStats stats;
 
   if (!check_request (message, path, "/metrics"))
     return;
-  vsa_agent_get_stats (self->agent, &stats);
+  vsa_session_host_get_stats (self->host, &stats);
   respond (message, SOUP_STATUS_OK, CONTENT_TYPE, vsa_metrics_format (&stats, PACKAGE_VERSION));
 }
 
@@ -230,11 +235,11 @@ on_healthz (SoupServer *server, SoupServerMessage *message, const char *path, GH
 }
 
 VsaMetrics *
-vsa_metrics_new (VsaAgent *agent)
+vsa_metrics_new (VsaSessionHost *host)
 {
   VsaMetrics *self = g_new0 (VsaMetrics, 1);
 
-  self->agent = g_object_ref (agent);
+  self->host = g_object_ref (host);
   self->server = soup_server_new ("server-header", PACKAGE " ", NULL);
   soup_server_add_handler (self->server, "/metrics", on_metrics, self, NULL);
   soup_server_add_handler (self->server, "/healthz", on_healthz, self, NULL);
@@ -248,7 +253,7 @@ vsa_metrics_free (VsaMetrics *self)
     return;
   soup_server_disconnect (self->server);
   g_object_unref (self->server);
-  g_object_unref (self->agent);
+  g_object_unref (self->host);
   g_free (self);
 }
 

@@ -164,8 +164,9 @@ const char *
 vsa_end_reason_to_string (VsaEndReason reason)
 {
   static const char *const names[] = {
-    "ice_failed",   "not_connected", "disconnected",   "peer_silent",    "pipeline_error",
-    "webrtc_error", "newer_offer",   "answer_refused", "offer_unusable", "start_failed",
+    "ice_failed",     "not_connected", "disconnected", "peer_silent",
+    "pipeline_error", "webrtc_error",  "newer_offer",  "answer_refused",
+    "offer_unusable", "start_failed",  "client_left",
   };
   G_STATIC_ASSERT (G_N_ELEMENTS (names) == VSA_END_REASON_COUNT);
 
@@ -766,6 +767,12 @@ vsa_session_set_answer_stored (VsaSession *self)
 {
   if (self->negotiation == NEGOTIATION_ANSWERED)
     self->negotiation = NEGOTIATION_STORED;
+}
+
+gboolean
+vsa_session_get_answer_stored (VsaSession *self)
+{
+  return self->negotiation == NEGOTIATION_STORED;
 }
 
 gboolean

@@ -11,7 +11,7 @@
 G_BEGIN_DECLS
 
 /* Why a session ended, for counting (the "ended" signal's text says it for people). The
- * session ends with the first six; the agent ends it for the rest. */
+ * session ends with the first six; its host (vsa-session-host.h) for the rest. */
 typedef enum
 {
   VSA_END_REASON_ICE_FAILED,
@@ -24,6 +24,7 @@ typedef enum
   VSA_END_REASON_ANSWER_REFUSED, /* the controller did not take the answer */
   VSA_END_REASON_OFFER_UNUSABLE, /* an SDP that does not parse, no codec we can send */
   VSA_END_REASON_START_FAILED,   /* the pipeline did not start */
+  VSA_END_REASON_CLIENT_LEFT,    /* the WHEP client deleted the session or left unanswered */
   VSA_END_REASON_COUNT,
 } VsaEndReason;
 
@@ -61,6 +62,8 @@ gboolean vsa_session_get_loss_by_feedback (VsaSession *self);
 /* The controller took the answer ("answer-ready" was emitted): from now on an ICE failure
  * ends the session (before, the browser could not have answered our checks). */
 void vsa_session_set_answer_stored (VsaSession *self);
+/* TRUE once vsa_session_set_answer_stored() took effect. */
+gboolean vsa_session_get_answer_stored (VsaSession *self);
 
 /* What the session measured, for metrics. Rates cover the last stats interval (a second)
  * and are 0 until the first one after the connection; counts are the session's own. */

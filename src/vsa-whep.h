@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "vsa-config.h"
+#include "vsa-session-host.h"
 
 G_BEGIN_DECLS
 
@@ -18,7 +19,7 @@ G_BEGIN_DECLS
 typedef struct _VsaWhep VsaWhep;
 
 VsaWhep *vsa_whep_new (const VsaConfig *config);
-/* Ends the session. */
+/* Tears the session down; a POST still waiting gets 503. */
 void vsa_whep_free (VsaWhep *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaWhep, vsa_whep_free)
 
@@ -27,9 +28,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaWhep, vsa_whep_free)
 gboolean vsa_whep_listen (VsaWhep *self, const char *address, guint port, GError **error);
 /* The port listened on, 0 before vsa_whep_listen(). */
 guint vsa_whep_get_port (VsaWhep *self);
-/* Sessions answered since start. */
-guint vsa_whep_get_answered_count (VsaWhep *self);
-/* TRUE while a session exists (negotiating or streaming). */
-gboolean vsa_whep_has_session (VsaWhep *self);
+/* The session host: state, the current session, counters. */
+VsaSessionHost *vsa_whep_get_host (VsaWhep *self);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "vsa-agent.h"
 #include "vsa-metrics.h"
 #include "vsa-test-controller.h"
 #include "vsa-test-peer.h"
@@ -168,7 +169,7 @@ sample (GHashTable *samples, const char *key)
 static void
 test_format_waiting (void)
 {
-  VsaAgentStats stats = { .state = VSA_AGENT_STATE_WAITING, .last_offer_to_answer_s = -1 };
+  VsaSessionHostStats stats = { .state = VSA_SESSION_HOST_WAITING, .last_offer_to_answer_s = -1 };
   g_autofree char *text = NULL;
   g_autoptr (GHashTable) samples = NULL;
 
@@ -191,8 +192,8 @@ test_format_waiting (void)
 static void
 test_format_streaming (void)
 {
-  VsaAgentStats stats = {
-    .state = VSA_AGENT_STATE_STREAMING,
+  VsaSessionHostStats stats = {
+    .state = VSA_SESSION_HOST_STREAMING,
     .sessions_started = 3,
     .sessions_answered = 2,
     .sessions_streamed = 2,
@@ -316,7 +317,7 @@ test_agent_scrape (void)
     config->fps = 10; /* a slow run (valgrind): see test-agent.c */
   agent = vsa_agent_new (config, &error);
   g_assert_no_error (error);
-  metrics = vsa_metrics_new (agent);
+  metrics = vsa_metrics_new (vsa_agent_get_host (agent));
   g_assert_true (vsa_metrics_listen (metrics, "127.0.0.1", 0, &error));
   g_assert_no_error (error);
   scrape.port = vsa_metrics_get_port (metrics);

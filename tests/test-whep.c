@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "vsa-metrics.h"
 #include "vsa-test-peer.h"
 #include "vsa-test-util.h"
 #include "vsa-whep.h"
@@ -50,6 +51,21 @@ fixture_tear_down (Fixture *fixture, gconstpointer data)
   g_clear_object (&fixture->session);
   g_clear_pointer (&fixture->whep, vsa_whep_free);
   g_clear_pointer (&fixture->config, vsa_config_free);
+}
+
+static gboolean
+has_session (Fixture *fixture)
+{
+  return vsa_session_host_get_state (vsa_whep_get_host (fixture->whep)) != VSA_SESSION_HOST_WAITING;
+}
+
+static VsaSessionHostStats
+host_stats (Fixture *fixture)
+{
+  VsaSessionHostStats stats;
+
+  vsa_session_host_get_stats (vsa_whep_get_host (fixture->whep), &stats);
+  return stats;
 }
 
 /* One request on the thread-default context, which also runs the endpoint and its
@@ -134,7 +150,7 @@ test_http_refusals (Fixture *fixture, gconstpointer data)
                     SOUP_STATUS_NOT_FOUND);
   g_assert_cmpuint (status_of (fixture, "GET", "/nothing", NULL, NULL, NULL, NULL), ==,
                     SOUP_STATUS_NOT_FOUND);
-  g_assert_false (vsa_whep_has_session (fixture->whep));
+  g_assert_false (has_session (fixture));
 }
 
 static void
@@ -156,7 +172,7 @@ test_http_token (Fixture *fixture, gconstpointer data)
   /* with the token the request gets as far as its content */
   g_assert_cmpuint (status_of (fixture, "POST", "/whep", "text/plain", "x", TOKEN, NULL), ==,
                     SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE);
-  g_assert_false (vsa_whep_has_session (fixture->whep));
+  g_assert_false (has_session (fixture));
 }
 
 static void
@@ -225,11 +241,15 @@ test_session_recorded (Fixture *fixture, gconstpointer data)
   if (vsa_test_skipped_under_valgrind ())
     return;
   answer = post_offer (fixture, offer, &location);
-  g_assert_true (vsa_whep_has_session (fixture->whep));
-  g_assert_cmpuint (vsa_whep_get_answered_count (fixture->whep), ==, 1);
+  g_assert_true (has_session (fixture));
+  g_assert_cmpuint (host_stats (fixture).sessions_answered, ==, 1);
+  g_assert_cmpfloat (host_stats (fixture).last_offer_to_answer_s, >=, 0);
   g_assert_cmpuint (status_of (fixture, "DELETE", location, NULL, NULL, NULL, NULL), ==,
                     SOUP_STATUS_OK);
-  g_assert_false (vsa_whep_has_session (fixture->whep));
+  g_assert_false (has_session (fixture));
+  /* the client had its answer: ended, not failed */
+  g_assert_cmpuint (host_stats (fixture).sessions_ended[VSA_END_REASON_CLIENT_LEFT], ==, 1);
+  g_assert_cmpuint (host_stats (fixture).sessions_failed[VSA_END_REASON_CLIENT_LEFT], ==, 0);
   g_assert_cmpuint (status_of (fixture, "DELETE", location, NULL, NULL, NULL, NULL), ==,
                     SOUP_STATUS_NOT_FOUND);
 }
@@ -253,6 +273,8 @@ test_session_replaced (Fixture *fixture, gconstpointer data)
                     SOUP_STATUS_NOT_FOUND);
   g_assert_cmpuint (status_of (fixture, "DELETE", second, NULL, NULL, NULL, NULL), ==,
                     SOUP_STATUS_OK);
+  g_assert_cmpuint (host_stats (fixture).sessions_started, ==, 2);
+  g_assert_cmpuint (host_stats (fixture).sessions_ended[VSA_END_REASON_NEWER_OFFER], ==, 1);
 }
 
 static void
@@ -262,14 +284,30 @@ test_session_peer (Fixture *fixture, gconstpointer data)
   g_autofree char *offer = NULL;
   g_autofree char *location = NULL;
   g_autofree char *answer = NULL;
+  g_autoptr (VsaMetrics) metrics = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *scrape = NULL;
+  g_autoptr (SoupMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (vsa_test_skipped_under_valgrind ())
     return;
+  /* standalone mode's metrics, as main.c serves them */
+  metrics = vsa_metrics_new (vsa_whep_get_host (fixture->whep));
+  g_assert_true (vsa_metrics_listen (metrics, "127.0.0.1", 0, &error));
   peer = vsa_test_peer_new (VP8_CAPS);
   offer = vsa_test_peer_dup_offer_sdp (peer);
   answer = post_offer (fixture, offer, &location);
   vsa_test_peer_apply_answer_sdp (peer, answer);
   g_assert_true (vsa_test_wait_until (vsa_test_peer_has_frames, peer, 20000));
+
+  url = g_strdup_printf ("http://127.0.0.1:%u/metrics", vsa_metrics_get_port (metrics));
+  message = soup_message_new ("GET", url);
+  scrape = vsa_test_http_send (fixture->session, message, 20000);
+  g_assert_nonnull (strstr (scrape, "vm_stream_agent_sessions_streamed_total 1\n"));
+  g_assert_nonnull (strstr (scrape, "vm_stream_agent_state{state=\"streaming\"} 1\n"));
+  g_assert_nonnull (strstr (scrape, "encoder_info{encoder=\"vp8enc\",codec=\"VP8\"} 1\n"));
+
   g_assert_cmpuint (status_of (fixture, "DELETE", location, NULL, NULL, NULL, NULL), ==,
                     SOUP_STATUS_OK);
 }
