@@ -25,44 +25,12 @@ typedef struct
 } VideoCheck;
 
 static gboolean
-color_is_close (JsonArray *color, const guint8 rgb[3])
-{
-  const gint64 tolerance = 64; /* colour conversion and compression move values a little */
-
-  if (color == NULL || json_array_get_length (color) != 3)
-    return FALSE;
-  for (guint i = 0; i < 3; i++)
-    if (ABS (json_array_get_int_element (color, i) - rgb[i]) > tolerance)
-      return FALSE;
-  return TRUE;
-}
-
-/* Most sample points show rgb: the X pointer may cover the centre. */
-static gboolean
-report_shows_color (JsonObject *report, const guint8 rgb[3])
-{
-  JsonNode *node = json_object_get_member (report, "colors");
-  JsonArray *colors
-      = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-  guint close = 0;
-
-  for (guint i = 0; colors != NULL && i < json_array_get_length (colors); i++)
-    {
-      JsonNode *color = json_array_get_element (colors, i);
-
-      if (JSON_NODE_HOLDS_ARRAY (color) && color_is_close (json_node_get_array (color), rgb))
-        close++;
-    }
-  return colors != NULL && close * 2 > json_array_get_length (colors);
-}
-
-static gboolean
 report_shows_video (JsonObject *report, gpointer user_data)
 {
   VideoCheck *check = user_data;
 
   return json_object_get_int_member_with_default (report, "frames", 0) >= check->min_frames
-         && report_shows_color (report, check->rgb)
+         && vsa_test_report_shows_color (report, check->rgb)
          && g_ascii_strcasecmp (json_object_get_string_member_with_default (report, "codec", ""),
                                 check->codec)
                 == 0;

@@ -53,4 +53,8 @@ gboolean vsa_test_wait_for_report (VsaTestController *controller, const char *id
                                    GSubprocess *agent, VsaTestReportCheck check, gpointer user_data,
                                    guint timeout_ms, JsonNode **last_report, GError **error);
 
+/* Most of the points the viewer page samples in its latest frame ("colors") show rgb, give
+ * or take what colour conversion and compression change: the X pointer may cover one. */
+gboolean vsa_test_report_shows_color (JsonObject *report, const guint8 rgb[3]);
+
 G_END_DECLS
