@@ -19,6 +19,7 @@
 #include "vsa-liveness.h"
 #include "vsa-pipeline.h"
 #include "vsa-rate-control.h"
+#include "vsa-session-candidates.h"
 #include "vsa-session-metrics.h"
 #include "vsa-webrtc.h"
 
@@ -33,7 +34,7 @@ typedef enum
   NEGOTIATION_GATHERED,  /* gathering completed before the answer was set */
   NEGOTIATION_GATHERING, /* the answer is set: "answer-ready" waits for gathering or its window */
   NEGOTIATION_ANSWERED,  /* "answer-ready" emitted: later candidates go out one by one */
-  NEGOTIATION_STORED,    /* the browser can have our answer: see handle_ice_state */
+  NEGOTIATION_STORED,    /* the browser can have our answer: see vsa_session_handle_ice_state */
   NEGOTIATION_STOPPED,   /* vsa_session_stop(): nothing is emitted any more */
 } Negotiation;
 
@@ -47,9 +48,8 @@ struct _VsaSession
 
   GstElement *pipeline;
   GstElement *webrtc;
-  GStrv mids;              /* the offer's a=mid per m-line, "" when absent */
-  GHashTable *remote_seen; /* candidate strings already given to webrtcbin */
-  GPtrArray *gathered;     /* local candidates before "answer-ready" */
+  VsaSessionCandidates *candidates;
+  GPtrArray *gathered; /* local candidates before "answer-ready" */
 
   guint answer_timeout_id;
   VsaLiveness *liveness;
@@ -76,7 +76,7 @@ enum
 static guint signals[N_SIGNALS];
 
 static void
-end (VsaSession *self, VsaEndReason kind, const char *reason)
+vsa_session_end (VsaSession *self, VsaEndReason kind, const char *reason)
 {
   if (self->negotiation == NEGOTIATION_STOPPED)
     return;
@@ -85,9 +85,9 @@ end (VsaSession *self, VsaEndReason kind, const char *reason)
 }
 
 static void
-on_liveness_end (VsaEndReason kind, const char *reason, gpointer data)
+vsa_session_on_liveness_end (VsaEndReason kind, const char *reason, gpointer data)
 {
-  end (data, kind, reason);
+  vsa_session_end (data, kind, reason);
 }
 
 static void
@@ -104,8 +104,7 @@ vsa_session_finalize (GObject *object)
 
   g_free (self->choice.profile_level_id);
   g_main_context_unref (self->context);
-  g_strfreev (self->mids);
-  g_hash_table_unref (self->remote_seen);
+  vsa_session_candidates_free (self->candidates);
   g_ptr_array_unref (self->gathered);
   vsa_session_metrics_free (self->metrics);
   vsa_liveness_free (self->liveness);
@@ -138,14 +137,13 @@ static void
 vsa_session_init (VsaSession *self)
 {
   self->context = g_main_context_ref_thread_default ();
-  self->remote_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->gathered = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
   self->metrics = vsa_session_metrics_new ();
-  self->liveness = vsa_liveness_new (on_liveness_end, self);
+  self->liveness = vsa_liveness_new (vsa_session_on_liveness_end, self);
 }
 
-static void post_input (VsaInputChannelEvent input, GObject *channel, const char *text,
-                        gpointer data);
+static void vsa_session_post_input (VsaInputChannelEvent input, GObject *channel, const char *text,
+                                    gpointer data);
 
 VsaSession *
 vsa_session_new (const VsaConfig *config, const VsaCodecChoice *choice)
@@ -156,7 +154,7 @@ vsa_session_new (const VsaConfig *config, const VsaCodecChoice *choice)
   self->choice = *choice;
   self->choice.profile_level_id = g_strdup (choice->profile_level_id);
   self->rate_control = vsa_rate_control_new (config, choice->codec);
-  self->input_channel = vsa_input_channel_new (config, post_input, self);
+  self->input_channel = vsa_input_channel_new (config, vsa_session_post_input, self);
   return self;
 }
 
@@ -205,7 +203,7 @@ typedef struct
 } Event;
 
 static void
-event_free (Event *event)
+vsa_session_event_free (Event *event)
 {
   g_object_unref (event->self);
   g_free (event->text);
@@ -213,11 +211,11 @@ event_free (Event *event)
   g_free (event);
 }
 
-static gboolean dispatch_event (gpointer data);
-static void on_answer_created (GstPromise *promise, gpointer data);
+static gboolean vsa_session_dispatch_event (gpointer data);
+static void vsa_session_on_answer_created (GstPromise *promise, gpointer data);
 
 static Event *
-event_new (VsaSession *self, EventKind kind)
+vsa_session_event_new (VsaSession *self, EventKind kind)
 {
   Event *event = g_new0 (Event, 1);
 
@@ -229,31 +227,32 @@ event_new (VsaSession *self, EventKind kind)
 /* Always through a source, never in place, so nothing runs re-entrantly inside a caller;
  * at default priority so that timers and bus messages cannot starve it. */
 static void
-attach_event (Event *event)
+vsa_session_attach_event (Event *event)
 {
   g_autoptr (GSource) source = g_idle_source_new ();
 
-  g_source_set_callback (source, dispatch_event, event, (GDestroyNotify) event_free);
+  g_source_set_callback (source, vsa_session_dispatch_event, event,
+                         (GDestroyNotify) vsa_session_event_free);
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_name (source, "vsa-session-event");
   g_source_attach (source, event->self->context);
 }
 
 static void
-post_event (VsaSession *self, EventKind kind, guint mline, int state, const char *text)
+vsa_session_post_event (VsaSession *self, EventKind kind, guint mline, int state, const char *text)
 {
-  Event *event = event_new (self, kind);
+  Event *event = vsa_session_event_new (self, kind);
 
   event->mline = mline;
   event->state = state;
   event->text = g_strdup (text);
-  attach_event (event);
+  vsa_session_attach_event (event);
 }
 
 /* --- main context --------------------------------------------------------------------- */
 
 static void
-emit_answer_ready (VsaSession *self)
+vsa_session_emit_answer_ready (VsaSession *self)
 {
   GstWebRTCSessionDescription *local = NULL;
   g_autofree char *sdp = NULL;
@@ -269,19 +268,19 @@ emit_answer_ready (VsaSession *self)
 }
 
 static gboolean
-on_answer_window_passed (gpointer data)
+vsa_session_on_answer_window_passed (gpointer data)
 {
   VsaSession *self = data;
 
   self->answer_timeout_id = 0;
   g_debug ("answer window passed with %u local candidates", self->gathered->len);
-  emit_answer_ready (self);
+  vsa_session_emit_answer_ready (self);
   return G_SOURCE_REMOVE;
 }
 
 /* On the thread that received it: once per transport-wide feedback packet. */
 static GstPadProbeReturn
-on_feedback_event (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+vsa_session_on_feedback_event (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   VsaSession *self = data;
   VsaBitrateFeedback totals;
@@ -290,24 +289,25 @@ on_feedback_event (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   if (!vsa_rate_control_count_feedback (self->rate_control, GST_PAD_PROBE_INFO_EVENT (info),
                                         &totals))
     return GST_PAD_PROBE_OK;
-  event = event_new (self, EVENT_FEEDBACK);
+  event = vsa_session_event_new (self, EVENT_FEEDBACK);
   event->feedback = totals;
-  attach_event (event);
+  vsa_session_attach_event (event);
   return GST_PAD_PROBE_OK;
 }
 
-static void on_stats (GstPromise *promise, gpointer data);
+static void vsa_session_on_stats (GstPromise *promise, gpointer data);
 
 /* One get-stats at a time; its reply comes back as EVENT_STATS. */
 static gboolean
-request_stats (gpointer data)
+vsa_session_request_stats (gpointer data)
 {
   VsaSession *self = data;
   GstPromise *promise;
 
   if (self->stats_promise != NULL)
     return G_SOURCE_CONTINUE;
-  promise = gst_promise_new_with_change_func (on_stats, g_object_ref (self), g_object_unref);
+  promise = gst_promise_new_with_change_func (vsa_session_on_stats, g_object_ref (self),
+                                              g_object_unref);
   self->stats_promise = gst_promise_ref (promise);
   g_signal_emit_by_name (self->webrtc, "get-stats", NULL, promise);
   gst_promise_unref (promise);
@@ -317,7 +317,7 @@ request_stats (gpointer data)
 /* The rates for metrics come from the same sampling as the rate control's: no second
  * get-stats loop. */
 static void
-handle_stats (VsaSession *self, const VsaRateControlStats *stats)
+vsa_session_handle_stats (VsaSession *self, const VsaRateControlStats *stats)
 {
   guint sent_kbps
       = vsa_session_metrics_sample (self->metrics, stats->bytes_sent, stats->keyframe_requests);
@@ -326,7 +326,7 @@ handle_stats (VsaSession *self, const VsaRateControlStats *stats)
 }
 
 static void
-handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
+vsa_session_handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
 {
   switch (state)
     {
@@ -336,7 +336,8 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
        * answers early checks), so it is not a step of it */
       if (vsa_liveness_connected (self->liveness, self->webrtc))
         {
-          self->stats_id = g_timeout_add_seconds (STATS_INTERVAL_S, request_stats, self);
+          self->stats_id
+              = g_timeout_add_seconds (STATS_INTERVAL_S, vsa_session_request_stats, self);
           g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
         }
       break;
@@ -349,7 +350,7 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
           g_debug ("ICE failed before the answer was stored: waiting for the browser's checks");
           break;
         }
-      end (self, VSA_END_REASON_ICE_FAILED, "ICE failed");
+      vsa_session_end (self, VSA_END_REASON_ICE_FAILED, "ICE failed");
       break;
     case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
       vsa_liveness_disconnected (self->liveness);
@@ -360,16 +361,16 @@ handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
 }
 
 static void
-create_answer (VsaSession *self)
+vsa_session_create_answer (VsaSession *self)
 {
   self->negotiation = NEGOTIATION_ANSWERING;
-  g_signal_emit_by_name (
-      self->webrtc, "create-answer", NULL,
-      gst_promise_new_with_change_func (on_answer_created, g_object_ref (self), g_object_unref));
+  g_signal_emit_by_name (self->webrtc, "create-answer", NULL,
+                         gst_promise_new_with_change_func (vsa_session_on_answer_created,
+                                                           g_object_ref (self), g_object_unref));
 }
 
 static gboolean
-dispatch_event (gpointer data)
+vsa_session_dispatch_event (gpointer data)
 {
   Event *event = data;
   VsaSession *self = event->self;
@@ -381,26 +382,25 @@ dispatch_event (gpointer data)
   switch (event->kind)
     {
     case EVENT_REMOTE_SET:
-      create_answer (self);
+      vsa_session_create_answer (self);
       break;
     case EVENT_CAPS:
       vsa_liveness_caps_arrived (self->liveness);
       break;
     case EVENT_ANSWER_SET:
       if (self->negotiation == NEGOTIATION_GATHERED)
-        emit_answer_ready (self);
+        vsa_session_emit_answer_ready (self);
       else
         {
           self->negotiation = NEGOTIATION_GATHERING;
-          self->answer_timeout_id
-              = g_timeout_add (self->config->answer_window_ms, on_answer_window_passed, self);
+          self->answer_timeout_id = g_timeout_add (self->config->answer_window_ms,
+                                                   vsa_session_on_answer_window_passed, self);
         }
       break;
     case EVENT_LOCAL_CANDIDATE:
       {
-        const char *mid = event->mline < g_strv_length (self->mids) ? self->mids[event->mline] : "";
         g_autoptr (VsaCandidate) candidate
-            = vsa_candidate_new (event->text, (int) event->mline, *mid != '\0' ? mid : NULL);
+            = vsa_session_candidates_local (self->candidates, event->mline, event->text);
 
         g_debug ("local candidate %s", candidate->candidate);
         if (self->negotiation >= NEGOTIATION_ANSWERED)
@@ -414,7 +414,7 @@ dispatch_event (gpointer data)
       if (self->negotiation == NEGOTIATION_ANSWERING)
         self->negotiation = NEGOTIATION_GATHERED;
       else if (self->negotiation == NEGOTIATION_GATHERING)
-        emit_answer_ready (self);
+        vsa_session_emit_answer_ready (self);
       break;
     case EVENT_ICE_STATE:
       {
@@ -422,15 +422,15 @@ dispatch_event (gpointer data)
             = g_enum_to_string (GST_TYPE_WEBRTC_ICE_CONNECTION_STATE, event->state);
 
         g_debug ("ICE connection state %s", name);
-        handle_ice_state (self, event->state);
+        vsa_session_handle_ice_state (self, event->state);
       }
       break;
     case EVENT_FAILED:
-      end (self, VSA_END_REASON_WEBRTC_ERROR, event->text);
+      vsa_session_end (self, VSA_END_REASON_WEBRTC_ERROR, event->text);
       break;
     case EVENT_STATS:
       g_clear_pointer (&self->stats_promise, gst_promise_unref);
-      handle_stats (self, &event->stats);
+      vsa_session_handle_stats (self, &event->stats);
       break;
     case EVENT_FEEDBACK:
       vsa_rate_control_handle_feedback (self->rate_control, self->pipeline, &event->feedback);
@@ -445,63 +445,65 @@ dispatch_event (gpointer data)
 /* These run on webrtcbin's threads: they only post events. */
 
 static void
-on_ice_candidate (GstElement *webrtc, guint mline, const char *candidate, VsaSession *self)
+vsa_session_on_ice_candidate (GstElement *webrtc, guint mline, const char *candidate,
+                              VsaSession *self)
 {
-  post_event (self, EVENT_LOCAL_CANDIDATE, mline, 0, candidate);
+  vsa_session_post_event (self, EVENT_LOCAL_CANDIDATE, mline, 0, candidate);
 }
 
 static void
-on_ice_gathering_state (GstElement *webrtc, GParamSpec *pspec, VsaSession *self)
+vsa_session_on_ice_gathering_state (GstElement *webrtc, GParamSpec *pspec, VsaSession *self)
 {
   GstWebRTCICEGatheringState state;
 
   g_object_get (webrtc, "ice-gathering-state", &state, NULL);
   if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
-    post_event (self, EVENT_GATHERING_DONE, 0, 0, NULL);
+    vsa_session_post_event (self, EVENT_GATHERING_DONE, 0, 0, NULL);
 }
 
 static void
-on_ice_connection_state (GstElement *webrtc, GParamSpec *pspec, VsaSession *self)
+vsa_session_on_ice_connection_state (GstElement *webrtc, GParamSpec *pspec, VsaSession *self)
 {
   GstWebRTCICEConnectionState state;
 
   g_object_get (webrtc, "ice-connection-state", &state, NULL);
-  post_event (self, EVENT_ICE_STATE, 0, (int) state, NULL);
+  vsa_session_post_event (self, EVENT_ICE_STATE, 0, (int) state, NULL);
 }
 
 static void
-on_data_channel (GstElement *webrtc, GObject *channel, VsaSession *self)
+vsa_session_on_data_channel (GstElement *webrtc, GObject *channel, VsaSession *self)
 {
   vsa_input_channel_take (self->input_channel, channel);
 }
 
 /* The input channel's events, from the SCTP thread or webrtcbin's. */
 static void
-post_input (VsaInputChannelEvent input, GObject *channel, const char *text, gpointer data)
+vsa_session_post_input (VsaInputChannelEvent input, GObject *channel, const char *text,
+                        gpointer data)
 {
-  Event *event = event_new (data, EVENT_INPUT);
+  Event *event = vsa_session_event_new (data, EVENT_INPUT);
 
   event->input = input;
   event->channel = channel != NULL ? g_object_ref (channel) : NULL;
   event->text = g_strdup (text);
-  attach_event (event);
+  vsa_session_attach_event (event);
 }
 
 static void
-on_stats (GstPromise *promise, gpointer data)
+vsa_session_on_stats (GstPromise *promise, gpointer data)
 {
   VsaSession *self = data;
-  Event *event = event_new (self, EVENT_STATS);
+  Event *event = vsa_session_event_new (self, EVENT_STATS);
 
   if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED
       && gst_promise_get_reply (promise) != NULL)
     vsa_rate_control_read_stats (gst_promise_get_reply (promise), &event->stats);
-  attach_event (event);
+  vsa_session_attach_event (event);
 }
 
 /* The reply's error, if the promise carries one. */
 static char *
-promise_error (GstPromise *promise, const char *what)
+vsa_session_promise_error (GstPromise *promise, const char *what)
 {
   const GstStructure *reply;
   g_autoptr (GError) error = NULL;
@@ -518,24 +520,24 @@ promise_error (GstPromise *promise, const char *what)
 }
 
 static void
-on_local_description_set (GstPromise *promise, gpointer data)
+vsa_session_on_local_description_set (GstPromise *promise, gpointer data)
 {
   VsaSession *self = data;
-  g_autofree char *error = promise_error (promise, "set-local-description");
+  g_autofree char *error = vsa_session_promise_error (promise, "set-local-description");
 
   gst_promise_unref (promise);
   if (error != NULL)
-    post_event (self, EVENT_FAILED, 0, 0, error);
+    vsa_session_post_event (self, EVENT_FAILED, 0, 0, error);
   else
-    post_event (self, EVENT_ANSWER_SET, 0, 0, NULL);
+    vsa_session_post_event (self, EVENT_ANSWER_SET, 0, 0, NULL);
 }
 
 static void
-on_answer_created (GstPromise *promise, gpointer data)
+vsa_session_on_answer_created (GstPromise *promise, gpointer data)
 {
   VsaSession *self = data;
   GstWebRTCSessionDescription *answer = NULL;
-  g_autofree char *error = promise_error (promise, "create-answer");
+  g_autofree char *error = vsa_session_promise_error (promise, "create-answer");
 
   if (error == NULL)
     {
@@ -550,28 +552,28 @@ on_answer_created (GstPromise *promise, gpointer data)
 
   if (error == NULL)
     g_signal_emit_by_name (self->webrtc, "set-local-description", answer,
-                           gst_promise_new_with_change_func (on_local_description_set,
+                           gst_promise_new_with_change_func (vsa_session_on_local_description_set,
                                                              g_object_ref (self), g_object_unref));
   else
-    post_event (self, EVENT_FAILED, 0, 0, error);
+    vsa_session_post_event (self, EVENT_FAILED, 0, 0, error);
   g_clear_pointer (&answer, gst_webrtc_session_description_free);
 }
 
 static void
-on_remote_description_set (GstPromise *promise, gpointer data)
+vsa_session_on_remote_description_set (GstPromise *promise, gpointer data)
 {
   VsaSession *self = data;
-  g_autofree char *error = promise_error (promise, "set-remote-description");
+  g_autofree char *error = vsa_session_promise_error (promise, "set-remote-description");
 
   gst_promise_unref (promise);
-  post_event (self, error != NULL ? EVENT_FAILED : EVENT_REMOTE_SET, 0, 0, error);
+  vsa_session_post_event (self, error != NULL ? EVENT_FAILED : EVENT_REMOTE_SET, 0, 0, error);
 }
 
 static void
-on_sink_caps (GstPad *pad, GParamSpec *pspec, VsaSession *self)
+vsa_session_on_sink_caps (GstPad *pad, GParamSpec *pspec, VsaSession *self)
 {
-  g_signal_handlers_disconnect_by_func (pad, on_sink_caps, self);
-  post_event (self, EVENT_CAPS, 0, 0, NULL);
+  g_signal_handlers_disconnect_by_func (pad, vsa_session_on_sink_caps, self);
+  vsa_session_post_event (self, EVENT_CAPS, 0, 0, NULL);
 }
 
 /* --- main context --------------------------------------------------------------------- */
@@ -579,7 +581,7 @@ on_sink_caps (GstPad *pad, GParamSpec *pspec, VsaSession *self)
 /* The capture source keeps going (black frames) while the display is away: say so once
  * each way. */
 static void
-handle_display_message (VsaSession *self, const GstStructure *structure)
+vsa_session_handle_display_message (VsaSession *self, const GstStructure *structure)
 {
   gboolean connected = FALSE;
   int width = 0, height = 0;
@@ -600,7 +602,7 @@ handle_display_message (VsaSession *self, const GstStructure *structure)
 }
 
 static gboolean
-on_bus_message (GstBus *bus, GstMessage *message, gpointer data)
+vsa_session_on_bus_message (GstBus *bus, GstMessage *message, gpointer data)
 {
   VsaSession *self = data;
   g_autoptr (GError) error = NULL;
@@ -609,19 +611,19 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer data)
 
   if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT
       && gst_message_has_name (message, "vsa-x11-src"))
-    handle_display_message (self, gst_message_get_structure (message));
+    vsa_session_handle_display_message (self, gst_message_get_structure (message));
   if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ERROR)
     return G_SOURCE_CONTINUE;
   gst_message_parse_error (message, &error, &debug);
   g_debug ("pipeline error details: %s", debug != NULL ? debug : "none");
   reason = g_strdup_printf ("pipeline error from %s: %s", GST_OBJECT_NAME (message->src),
                             error->message);
-  end (self, VSA_END_REASON_PIPELINE_ERROR, reason);
+  vsa_session_end (self, VSA_END_REASON_PIPELINE_ERROR, reason);
   return G_SOURCE_CONTINUE;
 }
 
 static gboolean
-build_pipeline (VsaSession *self, GPtrArray *ice_servers, GError **error)
+vsa_session_build_pipeline (VsaSession *self, GPtrArray *ice_servers, GError **error)
 {
   g_autoptr (GstElement) video = vsa_pipeline_new_video_bin (self->config, &self->choice, error);
   g_autoptr (GstPad) video_src = NULL;
@@ -635,38 +637,27 @@ build_pipeline (VsaSession *self, GPtrArray *ice_servers, GError **error)
   if (self->webrtc == NULL)
     return FALSE;
   video_src = gst_element_get_static_pad (video, "src");
-  gst_pad_add_probe (video_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_feedback_event, self, NULL);
+  gst_pad_add_probe (video_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, vsa_session_on_feedback_event,
+                     self, NULL);
   gst_bin_add_many (GST_BIN (self->pipeline), g_steal_pointer (&video), self->webrtc, NULL);
   vsa_session_metrics_watch_encoder (self->metrics, self->pipeline);
   sink = vsa_webrtc_add_video (self->webrtc, video_src, &self->choice, error);
   if (sink == NULL)
     return FALSE;
-  g_signal_connect (sink, "notify::caps", G_CALLBACK (on_sink_caps), self);
+  g_signal_connect (sink, "notify::caps", G_CALLBACK (vsa_session_on_sink_caps), self);
 
-  g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
+  g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (vsa_session_on_ice_candidate),
+                    self);
   g_signal_connect (self->webrtc, "notify::ice-gathering-state",
-                    G_CALLBACK (on_ice_gathering_state), self);
+                    G_CALLBACK (vsa_session_on_ice_gathering_state), self);
   g_signal_connect (self->webrtc, "notify::ice-connection-state",
-                    G_CALLBACK (on_ice_connection_state), self);
-  g_signal_connect (self->webrtc, "on-data-channel", G_CALLBACK (on_data_channel), self);
+                    G_CALLBACK (vsa_session_on_ice_connection_state), self);
+  g_signal_connect (self->webrtc, "on-data-channel", G_CALLBACK (vsa_session_on_data_channel),
+                    self);
 
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
-  gst_bus_add_watch (bus, on_bus_message, self);
+  gst_bus_add_watch (bus, vsa_session_on_bus_message, self);
   return TRUE;
-}
-
-static GStrv
-offer_mids (const GstSDPMessage *sdp)
-{
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-
-  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
-    {
-      const char *mid = gst_sdp_media_get_attribute_val (gst_sdp_message_get_media (sdp, i), "mid");
-
-      g_strv_builder_add (builder, mid != NULL ? mid : "");
-    }
-  return g_strv_builder_end (builder);
 }
 
 gboolean
@@ -676,8 +667,8 @@ vsa_session_start (VsaSession *self, GstSDPMessage *sdp, GPtrArray *offer_candid
   GstSDPMessage *copy = NULL;
   GstWebRTCSessionDescription *offer;
 
-  self->mids = offer_mids (sdp);
-  if (!build_pipeline (self, ice_servers, error))
+  self->candidates = vsa_session_candidates_new (sdp);
+  if (!vsa_session_build_pipeline (self, ice_servers, error))
     return FALSE;
   if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     {
@@ -691,7 +682,7 @@ vsa_session_start (VsaSession *self, GstSDPMessage *sdp, GPtrArray *offer_candid
   gst_sdp_message_copy (sdp, &copy);
   offer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, copy);
   g_signal_emit_by_name (self->webrtc, "set-remote-description", offer,
-                         gst_promise_new_with_change_func (on_remote_description_set,
+                         gst_promise_new_with_change_func (vsa_session_on_remote_description_set,
                                                            g_object_ref (self), g_object_unref));
   gst_webrtc_session_description_free (offer);
 
@@ -702,35 +693,15 @@ vsa_session_start (VsaSession *self, GstSDPMessage *sdp, GPtrArray *offer_candid
   return TRUE;
 }
 
-/* The m-line a candidate belongs to: its index, else the one its mid names, else 0. */
-static guint
-candidate_mline (VsaSession *self, const VsaCandidate *candidate)
-{
-  if (candidate->mline_index >= 0)
-    return (guint) candidate->mline_index;
-  for (guint i = 0; candidate->mid != NULL && self->mids[i] != NULL; i++)
-    if (g_strcmp0 (self->mids[i], candidate->mid) == 0)
-      return i;
-  return 0;
-}
-
 void
 vsa_session_add_remote_candidate (VsaSession *self, const VsaCandidate *candidate)
 {
-  if (self->negotiation == NEGOTIATION_STOPPED || self->webrtc == NULL
-      || g_hash_table_contains (self->remote_seen, candidate->candidate))
-    return;
-  g_hash_table_add (self->remote_seen, g_strdup (candidate->candidate));
+  guint mline;
 
-  /* mDNS names cannot be resolved in the VM; peer-reflexive candidates cover them */
-  if (vsa_candidate_is_mdns (candidate))
-    {
-      g_debug ("skipping mDNS candidate %s", candidate->candidate);
-      return;
-    }
-  g_debug ("remote candidate %s", candidate->candidate);
-  g_signal_emit_by_name (self->webrtc, "add-ice-candidate", candidate_mline (self, candidate),
-                         candidate->candidate);
+  if (self->negotiation == NEGOTIATION_STOPPED || self->webrtc == NULL
+      || !vsa_session_candidates_take_remote (self->candidates, candidate, &mline))
+    return;
+  g_signal_emit_by_name (self->webrtc, "add-ice-candidate", mline, candidate->candidate);
 }
 
 const char *
