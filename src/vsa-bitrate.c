@@ -40,7 +40,7 @@ vsa_bitrate_init (VsaBitrate *self, guint min_kbps, guint max_kbps)
 }
 
 static void
-rebase (VsaBitrate *self, const VsaBitrateReport *report, gint64 now_us)
+vsa_bitrate_rebase (VsaBitrate *self, const VsaBitrateReport *report, gint64 now_us)
 {
   self->have_base = TRUE;
   self->base_seq = report->highest_seq;
@@ -50,7 +50,7 @@ rebase (VsaBitrate *self, const VsaBitrateReport *report, gint64 now_us)
 
 /* The RTT over its recent minimum, this report's included; 0 when unknown. */
 static double
-queue_delay (VsaBitrate *self, double rtt_s)
+vsa_bitrate_queue_delay (VsaBitrate *self, double rtt_s)
 {
   double min_rtt = rtt_s;
 
@@ -74,7 +74,7 @@ vsa_bitrate_uses_feedback (const VsaBitrate *self, gint64 now_us)
 /* Steps the target on an interval's loss (< 0: none judged, only a fresh queue delay) and
  * the queueing delay; @queue_fresh: that delay was just measured, so it may back off. */
 static void
-step (VsaBitrate *self, double loss, gboolean queue_fresh, gint64 now_us)
+vsa_bitrate_step (VsaBitrate *self, double loss, gboolean queue_fresh, gint64 now_us)
 {
   double factor = 1.0;
 
@@ -113,14 +113,14 @@ vsa_bitrate_update (VsaBitrate *self, const VsaBitrateReport *report, gint64 now
 
   if (!self->have_base)
     {
-      rebase (self, report, now_us);
+      vsa_bitrate_rebase (self, report, now_us);
       return vsa_bitrate_get_kbps (self);
     }
   expected = report->highest_seq - self->base_seq; /* wraps as the sequence does */
   if (expected == 0 || expected > MAX_EXPECTED)
     {
       if (expected != 0)
-        rebase (self, report, now_us);
+        vsa_bitrate_rebase (self, report, now_us);
       return vsa_bitrate_get_kbps (self);
     }
   if (expected < MIN_PACKETS)
@@ -128,18 +128,18 @@ vsa_bitrate_update (VsaBitrate *self, const VsaBitrateReport *report, gint64 now
 
   lost = CLAMP (report->packets_lost - self->base_lost, 0, (gint64) expected);
   loss = (double) lost / expected;
-  self->queue_s = queue_delay (self, report->rtt_s);
+  self->queue_s = vsa_bitrate_queue_delay (self, report->rtt_s);
   /* the feedback judges loss (and its own increases); the interval still starts here, so
    * that stale feedback hands over to the reports cleanly */
   self->base_seq = report->highest_seq;
   self->base_lost = report->packets_lost;
   if (by_feedback)
     {
-      step (self, -1, TRUE, now_us);
+      vsa_bitrate_step (self, -1, TRUE, now_us);
       return vsa_bitrate_get_kbps (self);
     }
   self->loss = loss;
-  step (self, loss, TRUE, now_us);
+  vsa_bitrate_step (self, loss, TRUE, now_us);
   return vsa_bitrate_get_kbps (self);
 }
 
@@ -170,7 +170,7 @@ vsa_bitrate_update_feedback (VsaBitrate *self, const VsaBitrateFeedback *feedbac
   self->base_packets = feedback->packets;
   self->base_packets_lost = feedback->lost;
   self->loss = (double) lost / expected;
-  step (self, self->loss, FALSE, now_us);
+  vsa_bitrate_step (self, self->loss, FALSE, now_us);
   return vsa_bitrate_get_kbps (self);
 }
 

@@ -65,7 +65,7 @@ vsa_codec_is_available (VsaCodec codec)
 
 /* The value of @key in an "a=fmtp:<pt> k=v;k=v" line for @pt, or NULL. */
 static char *
-fmtp_value (const GstSDPMedia *media, guint pt, const char *key)
+vsa_codec_fmtp_value (const GstSDPMedia *media, guint pt, const char *key)
 {
   g_autofree char *prefix = g_strdup_printf ("%u ", pt);
 
@@ -93,10 +93,10 @@ fmtp_value (const GstSDPMedia *media, guint pt, const char *key)
 /* Lower is better; G_MAXUINT: we cannot send this H264 format. We always send a constrained
  * baseline stream, which every H264 profile's decoder accepts, so the profile only ranks. */
 static guint
-h264_rank (const GstSDPMedia *media, guint pt, char **out_profile)
+vsa_codec_h264_rank (const GstSDPMedia *media, guint pt, char **out_profile)
 {
-  g_autofree char *mode = fmtp_value (media, pt, "packetization-mode");
-  g_autofree char *profile = fmtp_value (media, pt, "profile-level-id");
+  g_autofree char *mode = vsa_codec_fmtp_value (media, pt, "packetization-mode");
+  g_autofree char *profile = vsa_codec_fmtp_value (media, pt, "profile-level-id");
   guint rank;
 
   if (g_strcmp0 (mode, "1") != 0) /* rtph264pay fragments NAL units: mode 1 only */
@@ -121,7 +121,7 @@ h264_rank (const GstSDPMedia *media, guint pt, char **out_profile)
 
 /* The encoding of @pt ("VP8/90000") from its a=rtpmap line, or NULL. */
 static const char *
-rtpmap_for (const GstSDPMedia *media, guint pt)
+vsa_codec_rtpmap_for (const GstSDPMedia *media, guint pt)
 {
   g_autofree char *prefix = g_strdup_printf ("%u ", pt);
 
@@ -138,7 +138,7 @@ rtpmap_for (const GstSDPMedia *media, guint pt)
 
 /* The best payload type in @media for @codec, or NULL. */
 static VsaCodecChoice *
-choose_in_media (const GstSDPMedia *media, VsaCodec codec)
+vsa_codec_choose_in_media (const GstSDPMedia *media, VsaCodec codec)
 {
   g_autofree char *encoding = g_strconcat (codecs[codec].encoding_name, "/90000", NULL);
   g_autoptr (VsaCodecChoice) best = NULL;
@@ -159,16 +159,16 @@ choose_in_media (const GstSDPMedia *media, VsaCodec codec)
           || seen[pt])
         continue;
       seen[pt] = TRUE;
-      if ((rtpmap = rtpmap_for (media, (guint) pt)) == NULL
+      if ((rtpmap = vsa_codec_rtpmap_for (media, (guint) pt)) == NULL
           || g_ascii_strcasecmp (rtpmap, encoding) != 0)
         continue;
 
       if (codec == VSA_CODEC_H264)
-        rank = h264_rank (media, (guint) pt, &profile);
+        rank = vsa_codec_h264_rank (media, (guint) pt, &profile);
       else if (codec == VSA_CODEC_VP9)
         {
           /* vp9enc here sends profile 0 (8-bit 4:2:0) */
-          vp9_profile = fmtp_value (media, (guint) pt, "profile-id");
+          vp9_profile = vsa_codec_fmtp_value (media, (guint) pt, "profile-id");
           rank = vp9_profile == NULL || g_strcmp0 (vp9_profile, "0") == 0 ? 0 : G_MAXUINT;
         }
       if (rank >= best_rank)
@@ -191,8 +191,8 @@ choose_in_media (const GstSDPMedia *media, VsaCodec codec)
  * when @two_byte_ok. 15 is never usable: it is reserved in the one-byte form and GStreamer's
  * SDP writer drops it from the answer. */
 static guint
-offered_extmap_id (const GstSDPMessage *offer, const GstSDPMedia *media, const char *uri,
-                   const char *what, gboolean two_byte_ok, gboolean *out_sendonly)
+vsa_codec_offered_extmap_id (const GstSDPMessage *offer, const GstSDPMedia *media, const char *uri,
+                             const char *what, gboolean two_byte_ok, gboolean *out_sendonly)
 {
   gboolean two_byte = two_byte_ok
                       && (gst_sdp_message_get_attribute_val (offer, "extmap-allow-mixed") != NULL
@@ -236,7 +236,7 @@ offered_extmap_id (const GstSDPMessage *offer, const GstSDPMedia *media, const c
 
 /* "VP8, VP9, AV1": the media codecs of @media, for error messages. */
 static char *
-offered_codecs (const GstSDPMedia *media)
+vsa_codec_offered_codecs (const GstSDPMedia *media)
 {
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   gboolean seen[128] = { FALSE };
@@ -251,7 +251,7 @@ offered_codecs (const GstSDPMedia *media)
           || seen[pt])
         continue;
       seen[pt] = TRUE;
-      if ((rtpmap = rtpmap_for (media, (guint) pt)) == NULL)
+      if ((rtpmap = vsa_codec_rtpmap_for (media, (guint) pt)) == NULL)
         continue;
       name = g_strndup (rtpmap, strcspn (rtpmap, "/"));
       /* resilience formats are not codecs */
@@ -304,21 +304,21 @@ vsa_codec_choose (const GstSDPMessage *offer, const char *const *preference,
 
       if (!vsa_codec_from_string (preference[i], &codec) || !available (codec))
         continue;
-      choice = choose_in_media (video, codec);
+      choice = vsa_codec_choose_in_media (video, codec);
       if (choice != NULL)
         {
           choice->mline_index = mline_index;
-          choice->playout_delay_id
-              = offered_extmap_id (offer, video, VSA_RTP_PLAYOUT_DELAY_URI, "playout-delay", TRUE,
-                                   &choice->playout_delay_sendonly);
+          choice->playout_delay_id = vsa_codec_offered_extmap_id (
+              offer, video, VSA_RTP_PLAYOUT_DELAY_URI, "playout-delay", TRUE,
+              &choice->playout_delay_sendonly);
           /* rtpsession (1.22) finds its sequence number in one-byte headers only */
-          choice->twcc_id = offered_extmap_id (offer, video, VSA_CODEC_TWCC_URI,
-                                               "transport-wide-cc", FALSE, &choice->twcc_sendonly);
+          choice->twcc_id = vsa_codec_offered_extmap_id (
+              offer, video, VSA_CODEC_TWCC_URI, "transport-wide-cc", FALSE, &choice->twcc_sendonly);
           return choice;
         }
     }
 
-  offered = offered_codecs (video);
+  offered = vsa_codec_offered_codecs (video);
   wanted = g_strjoinv (", ", (char **) preference);
   g_set_error (
       error, VSA_CODEC_ERROR, VSA_CODEC_ERROR_UNSUPPORTED,

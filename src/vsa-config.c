@@ -100,14 +100,14 @@ typedef struct
 } Layer;
 
 static void
-layer_clear (Layer *layer)
+vsa_config_layer_clear (Layer *layer)
 {
   char **fields = (char **) layer;
 
   for (gsize i = 0; i < sizeof (Layer) / sizeof (char *); i++)
     g_free (fields[i]);
 }
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Layer, layer_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Layer, vsa_config_layer_clear)
 
 /* Key-file names, in Layer's field order. */
 static const char *const layer_keys[] = {
@@ -134,7 +134,7 @@ static const char *const layer_keys[] = {
 G_STATIC_ASSERT (G_N_ELEMENTS (layer_keys) == sizeof (Layer) / sizeof (char *));
 
 static void
-replace_string (char **field, const char *value)
+vsa_config_replace_string (char **field, const char *value)
 {
   g_free (*field);
   *field = g_strdup (value);
@@ -142,21 +142,21 @@ replace_string (char **field, const char *value)
 
 /* Later layers win: copy every setting @top has over @base. */
 static void
-layer_overlay (Layer *base, Layer *top)
+vsa_config_layer_overlay (Layer *base, Layer *top)
 {
   char **base_fields = (char **) base;
   char **top_fields = (char **) top;
 
   for (gsize i = 0; i < G_N_ELEMENTS (layer_keys); i++)
     if (top_fields[i] != NULL)
-      replace_string (&base_fields[i], top_fields[i]);
+      vsa_config_replace_string (&base_fields[i], top_fields[i]);
 }
 
 /* Reads @path into @layer; a missing file is fine unless @must_exist. *out_read tells
  * whether a file was read. */
 static gboolean
-layer_from_file (Layer *layer, const char *path, gboolean must_exist, gboolean *out_read,
-                 GError **error)
+vsa_config_layer_from_file (Layer *layer, const char *path, gboolean must_exist, gboolean *out_read,
+                            GError **error)
 {
   g_autoptr (GKeyFile) file = g_key_file_new ();
   g_autoptr (GError) local_error = NULL;
@@ -183,7 +183,8 @@ layer_from_file (Layer *layer, const char *path, gboolean must_exist, gboolean *
 }
 
 static gboolean
-parse_uint (const char *key, const char *text, guint min, guint max, guint *out, GError **error)
+vsa_config_parse_uint (const char *key, const char *text, guint min, guint max, guint *out,
+                       GError **error)
 {
   guint64 value;
 
@@ -200,7 +201,7 @@ parse_uint (const char *key, const char *text, guint min, guint max, guint *out,
 }
 
 static char *
-normalise_url (const char *text, GError **error)
+vsa_config_normalise_url (const char *text, GError **error)
 {
   g_autoptr (GUri) uri = NULL;
   const char *scheme;
@@ -253,14 +254,14 @@ vsa_config_parse_listen (const char *key, const char *text, char **out_address, 
 }
 
 static gboolean
-apply_layer (VsaConfig *self, const Layer *layer, GError **error)
+vsa_config_apply_layer (VsaConfig *self, const Layer *layer, GError **error)
 {
   if (layer->session_id != NULL && *layer->session_id != '\0')
-    replace_string (&self->session_id, layer->session_id);
+    vsa_config_replace_string (&self->session_id, layer->session_id);
 
   if (layer->controller_url != NULL)
     {
-      char *url = normalise_url (layer->controller_url, error);
+      char *url = vsa_config_normalise_url (layer->controller_url, error);
 
       if (url == NULL)
         return FALSE;
@@ -269,7 +270,7 @@ apply_layer (VsaConfig *self, const Layer *layer, GError **error)
     }
 
   if (layer->display != NULL && *layer->display != '\0')
-    replace_string (&self->display, layer->display);
+    vsa_config_replace_string (&self->display, layer->display);
 
   if (layer->source != NULL)
     {
@@ -348,22 +349,23 @@ apply_layer (VsaConfig *self, const Layer *layer, GError **error)
       self->encoder = (VsaEncoderMode) i;
     }
 
-  return parse_uint ("fps", layer->fps, 1, 120, &self->fps, error)
-         && parse_uint ("bitrate", layer->bitrate, 100, 100000, &self->bitrate_kbps, error)
-         && parse_uint ("min-bitrate", layer->min_bitrate, 100, 100000, &self->min_bitrate_kbps,
-                        error)
-         && parse_uint ("poll-interval", layer->poll_interval, 50, 60000, &self->poll_slow_ms,
-                        error)
-         && parse_uint ("fast-poll-interval", layer->fast_poll_interval, 50, 60000,
-                        &self->poll_fast_ms, error)
-         && parse_uint ("fast-poll-window", layer->fast_poll_window, 0, 86400, &self->fast_window_s,
-                        error)
-         && parse_uint ("answer-window", layer->answer_window, 0, 10000, &self->answer_window_ms,
-                        error)
-         && parse_uint ("request-timeout", layer->request_timeout, 1, 300, &self->request_timeout_s,
-                        error)
-         && parse_uint ("ice-servers-max-age", layer->ice_servers_max_age, 2, 86400,
-                        &self->ice_servers_max_age_s, error);
+  return vsa_config_parse_uint ("fps", layer->fps, 1, 120, &self->fps, error)
+         && vsa_config_parse_uint ("bitrate", layer->bitrate, 100, 100000, &self->bitrate_kbps,
+                                   error)
+         && vsa_config_parse_uint ("min-bitrate", layer->min_bitrate, 100, 100000,
+                                   &self->min_bitrate_kbps, error)
+         && vsa_config_parse_uint ("poll-interval", layer->poll_interval, 50, 60000,
+                                   &self->poll_slow_ms, error)
+         && vsa_config_parse_uint ("fast-poll-interval", layer->fast_poll_interval, 50, 60000,
+                                   &self->poll_fast_ms, error)
+         && vsa_config_parse_uint ("fast-poll-window", layer->fast_poll_window, 0, 86400,
+                                   &self->fast_window_s, error)
+         && vsa_config_parse_uint ("answer-window", layer->answer_window, 0, 10000,
+                                   &self->answer_window_ms, error)
+         && vsa_config_parse_uint ("request-timeout", layer->request_timeout, 1, 300,
+                                   &self->request_timeout_s, error)
+         && vsa_config_parse_uint ("ice-servers-max-age", layer->ice_servers_max_age, 2, 86400,
+                                   &self->ice_servers_max_age_s, error);
 }
 
 /* The bearer token: one line of visible ASCII, which is all an HTTP header may carry. */
@@ -400,7 +402,7 @@ vsa_config_read_token (VsaConfig *self, const char *path, GError **error)
 
 /* An empty variable counts as unset, as a blank line in /etc/environment does. */
 static char *
-env_value (char **envp, const char *name)
+vsa_config_env_value (char **envp, const char *name)
 {
   const char *value = g_environ_getenv (envp, name);
 
@@ -495,14 +497,14 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
     return TRUE;
 
   file_path = config_path != NULL ? config_path : VSA_DEFAULT_CONFIG_FILE;
-  if (!layer_from_file (&file, file_path, config_path != NULL, &file_read, error))
+  if (!vsa_config_layer_from_file (&file, file_path, config_path != NULL, &file_read, error))
     return FALSE;
-  replace_string (&self->config_file, file_read ? file_path : NULL);
+  vsa_config_replace_string (&self->config_file, file_read ? file_path : NULL);
 
-  environment.session_id = env_value (envp, "SESSION_ID");
-  environment.controller_url = env_value (envp, "MASTER_CONTROLLER_URL");
-  environment.display = env_value (envp, "DISPLAY");
-  credentials = env_value (envp, "CREDENTIALS_DIRECTORY");
+  environment.session_id = vsa_config_env_value (envp, "SESSION_ID");
+  environment.controller_url = vsa_config_env_value (envp, "MASTER_CONTROLLER_URL");
+  environment.display = vsa_config_env_value (envp, "DISPLAY");
+  credentials = vsa_config_env_value (envp, "CREDENTIALS_DIRECTORY");
   if (credentials != NULL)
     {
       g_autofree char *path = g_build_filename (credentials, "controller-token", NULL);
@@ -511,10 +513,10 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
         environment.token_file = g_steal_pointer (&path);
     }
 
-  layer_overlay (&merged, &file);
-  layer_overlay (&merged, &environment);
-  layer_overlay (&merged, &flags);
-  if (!apply_layer (self, &merged, error))
+  vsa_config_layer_overlay (&merged, &file);
+  vsa_config_layer_overlay (&merged, &environment);
+  vsa_config_layer_overlay (&merged, &flags);
+  if (!vsa_config_apply_layer (self, &merged, error))
     return FALSE;
   /* The default floor follows a bitrate configured below it; a floor set above is an error. */
   if (merged.min_bitrate == NULL)
@@ -530,7 +532,7 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       && !vsa_config_read_token (self, merged.token_file, error))
     return FALSE;
   if (merged.ca_file != NULL && *merged.ca_file != '\0')
-    replace_string (&self->ca_file, merged.ca_file);
+    vsa_config_replace_string (&self->ca_file, merged.ca_file);
 
   /* Standalone: the browser comes to the agent, and the controller's settings are unused. */
   if (self->listen_address != NULL)

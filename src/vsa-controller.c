@@ -112,7 +112,7 @@ typedef struct
 } Exchange;
 
 static void
-exchange_free (Exchange *exchange)
+vsa_controller_exchange_free (Exchange *exchange)
 {
   g_clear_handle_id (&exchange->deadline_id, g_source_remove);
   if (exchange->caller_cancellable != NULL)
@@ -127,7 +127,7 @@ exchange_free (Exchange *exchange)
 }
 
 static void
-cancel_exchange (GCancellable *caller_cancellable, gpointer data)
+vsa_controller_cancel_exchange (GCancellable *caller_cancellable, gpointer data)
 {
   Exchange *exchange = data;
 
@@ -137,7 +137,7 @@ cancel_exchange (GCancellable *caller_cancellable, gpointer data)
 /* libsoup's timeout bounds each read; this bounds the whole request (a controller that
  * trickles its answer byte by byte). */
 static gboolean
-on_deadline (gpointer data)
+vsa_controller_on_deadline (gpointer data)
 {
   Exchange *exchange = data;
 
@@ -149,20 +149,20 @@ on_deadline (gpointer data)
 
 /* "GET /api/…/offer", for error messages. */
 static char *
-exchange_name (Exchange *exchange)
+vsa_controller_exchange_name (Exchange *exchange)
 {
   return g_strdup_printf ("%s %s", soup_message_get_method (exchange->message),
                           g_uri_get_path (soup_message_get_uri (exchange->message)));
 }
 
 static void
-return_error (GTask *task, GError *error)
+vsa_controller_return_error (GTask *task, GError *error)
 {
   Exchange *exchange = g_task_get_task_data (task);
 
   if (exchange->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_autofree char *name = exchange_name (exchange);
+      g_autofree char *name = vsa_controller_exchange_name (exchange);
 
       g_clear_error (&error);
       error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s: no complete response within %u s",
@@ -170,7 +170,7 @@ return_error (GTask *task, GError *error)
     }
   else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
     {
-      g_autofree char *name = exchange_name (exchange);
+      g_autofree char *name = vsa_controller_exchange_name (exchange);
       GError *untrusted
           = g_error_new (G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
                          "%s: %s (is the controller's CA in ca-file?)", name, error->message);
@@ -182,10 +182,10 @@ return_error (GTask *task, GError *error)
   g_task_return_error (task, error);
 }
 
-static void read_next_chunk (GTask *task);
+static void vsa_controller_read_next_chunk (GTask *task);
 
 static void
-on_chunk_read (GObject *source, GAsyncResult *result, gpointer user_data)
+vsa_controller_on_chunk_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   Exchange *exchange = g_task_get_task_data (task);
@@ -195,7 +195,7 @@ on_chunk_read (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (chunk == NULL)
     {
-      return_error (task, g_steal_pointer (&error));
+      vsa_controller_return_error (task, g_steal_pointer (&error));
       return;
     }
   if (g_bytes_get_size (chunk) == 0)
@@ -206,27 +206,27 @@ on_chunk_read (GObject *source, GAsyncResult *result, gpointer user_data)
   g_byte_array_append (exchange->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
   if (exchange->body->len > MAX_BODY_BYTES)
     {
-      g_autofree char *name = exchange_name (exchange);
+      g_autofree char *name = vsa_controller_exchange_name (exchange);
 
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
                                "%s: response body over %u bytes", name, MAX_BODY_BYTES);
       return;
     }
-  read_next_chunk (g_steal_pointer (&task));
+  vsa_controller_read_next_chunk (g_steal_pointer (&task));
 }
 
 static void
-read_next_chunk (GTask *task)
+vsa_controller_read_next_chunk (GTask *task)
 {
   Exchange *exchange = g_task_get_task_data (task);
 
   g_input_stream_read_bytes_async (exchange->stream, READ_CHUNK_BYTES, G_PRIORITY_DEFAULT,
-                                   exchange->cancellable, on_chunk_read, task);
+                                   exchange->cancellable, vsa_controller_on_chunk_read, task);
 }
 
 /* Retry-After in seconds (the HTTP-date form is not used by the controller). */
 static void
-note_retry_after (VsaController *self, SoupMessage *message)
+vsa_controller_note_retry_after (VsaController *self, SoupMessage *message)
 {
   const char *value
       = soup_message_headers_get_one (soup_message_get_response_headers (message), "Retry-After");
@@ -238,7 +238,7 @@ note_retry_after (VsaController *self, SoupMessage *message)
 }
 
 static void
-on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+vsa_controller_on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   Exchange *exchange = g_task_get_task_data (task);
@@ -249,11 +249,11 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   exchange->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   if (exchange->stream == NULL)
     {
-      return_error (task, g_steal_pointer (&error));
+      vsa_controller_return_error (task, g_steal_pointer (&error));
       return;
     }
   status = soup_message_get_status (exchange->message);
-  note_retry_after (exchange->controller, exchange->message);
+  vsa_controller_note_retry_after (exchange->controller, exchange->message);
   length = soup_message_headers_get_content_length (
       soup_message_get_response_headers (exchange->message));
   /* Only a 200's body is used, but another one of known, bounded length is read too:
@@ -266,20 +266,20 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (length > MAX_BODY_BYTES)
     {
-      g_autofree char *name = exchange_name (exchange);
+      g_autofree char *name = vsa_controller_exchange_name (exchange);
 
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
                                "%s: response body of %" G_GOFFSET_FORMAT " bytes is over %u bytes",
                                name, length, MAX_BODY_BYTES);
       return;
     }
-  read_next_chunk (g_steal_pointer (&task));
+  vsa_controller_read_next_chunk (g_steal_pointer (&task));
 }
 
 static void
-send_request (VsaController *self, const char *method, const char *url, const char *json_body,
-              gpointer source_tag, GCancellable *cancellable, GAsyncReadyCallback callback,
-              gpointer user_data)
+vsa_controller_send_request (VsaController *self, const char *method, const char *url,
+                             const char *json_body, gpointer source_tag, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
 {
   /* With the caller's cancellable, a request it cancelled finishes as cancelled even when
    * its response (or failure) was already on its way: the caller may be gone by then. */
@@ -287,7 +287,7 @@ send_request (VsaController *self, const char *method, const char *url, const ch
   Exchange *exchange = g_new0 (Exchange, 1);
 
   g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, exchange, (GDestroyNotify) exchange_free);
+  g_task_set_task_data (task, exchange, (GDestroyNotify) vsa_controller_exchange_free);
   exchange->controller = self;
   exchange->message = soup_message_new (method, url);
   exchange->body = g_byte_array_new ();
@@ -295,10 +295,11 @@ send_request (VsaController *self, const char *method, const char *url, const ch
   if (cancellable != NULL)
     {
       exchange->caller_cancellable = g_object_ref (cancellable);
-      exchange->caller_handler
-          = g_cancellable_connect (cancellable, G_CALLBACK (cancel_exchange), exchange, NULL);
+      exchange->caller_handler = g_cancellable_connect (
+          cancellable, G_CALLBACK (vsa_controller_cancel_exchange), exchange, NULL);
     }
-  exchange->deadline_id = g_timeout_add_seconds (self->timeout_s, on_deadline, exchange);
+  exchange->deadline_id
+      = g_timeout_add_seconds (self->timeout_s, vsa_controller_on_deadline, exchange);
   if (self->authorization != NULL)
     soup_message_headers_replace (soup_message_get_request_headers (exchange->message),
                                   "Authorization", self->authorization);
@@ -309,13 +310,13 @@ send_request (VsaController *self, const char *method, const char *url, const ch
       soup_message_set_request_body_from_bytes (exchange->message, "application/json", bytes);
     }
   soup_session_send_async (self->soup, exchange->message, G_PRIORITY_DEFAULT, exchange->cancellable,
-                           on_sent, task);
+                           vsa_controller_on_sent, task);
 }
 
 /* The exchange of a finished request; fails unless the status is 200 (or 404 when
  * @allow_not_found). */
 static Exchange *
-finish_request (GAsyncResult *result, gboolean allow_not_found, GError **error)
+vsa_controller_finish_request (GAsyncResult *result, gboolean allow_not_found, GError **error)
 {
   GTask *task = G_TASK (result);
   Exchange *exchange = g_task_get_task_data (task);
@@ -327,14 +328,14 @@ finish_request (GAsyncResult *result, gboolean allow_not_found, GError **error)
   status = soup_message_get_status (exchange->message);
   if (status == SOUP_STATUS_OK || (allow_not_found && status == SOUP_STATUS_NOT_FOUND))
     return exchange;
-  name = exchange_name (exchange);
+  name = vsa_controller_exchange_name (exchange);
   g_set_error (error, VSA_CONTROLLER_ERROR, (int) status, "HTTP %u %s from %s", status,
                soup_message_get_reason_phrase (exchange->message), name);
   return NULL;
 }
 
 static const char *
-body_data (Exchange *exchange, gsize *length)
+vsa_controller_body_data (Exchange *exchange, gsize *length)
 {
   *length = exchange->body->len;
   return exchange->body->len > 0 ? (const char *) exchange->body->data : "";
@@ -346,14 +347,14 @@ vsa_controller_get_offer_async (VsaController *self, GCancellable *cancellable,
 {
   g_autofree char *url = g_strconcat (self->session_url, "/offer", NULL);
 
-  send_request (self, "GET", url, NULL, vsa_controller_get_offer_async, cancellable, callback,
-                user_data);
+  vsa_controller_send_request (self, "GET", url, NULL, vsa_controller_get_offer_async, cancellable,
+                               callback, user_data);
 }
 
 VsaOffer *
 vsa_controller_get_offer_finish (VsaController *self, GAsyncResult *result, GError **error)
 {
-  Exchange *exchange = finish_request (result, TRUE, error);
+  Exchange *exchange = vsa_controller_finish_request (result, TRUE, error);
   g_autoptr (GBytes) body = NULL;
   g_autoptr (GError) parse_error = NULL;
   VsaOffer *offer;
@@ -362,7 +363,7 @@ vsa_controller_get_offer_finish (VsaController *self, GAsyncResult *result, GErr
 
   if (exchange == NULL || soup_message_get_status (exchange->message) == SOUP_STATUS_NOT_FOUND)
     return NULL;
-  data = body_data (exchange, &length);
+  data = vsa_controller_body_data (exchange, &length);
   body = g_bytes_new_static (data, length);
   /* A bad offer stays until the browser stores another: parse it once, not on every
    * poll. */
@@ -388,20 +389,21 @@ void
 vsa_controller_get_ice_servers_async (VsaController *self, GCancellable *cancellable,
                                       GAsyncReadyCallback callback, gpointer user_data)
 {
-  send_request (self, "GET", self->ice_servers_url, NULL, vsa_controller_get_ice_servers_async,
-                cancellable, callback, user_data);
+  vsa_controller_send_request (self, "GET", self->ice_servers_url, NULL,
+                               vsa_controller_get_ice_servers_async, cancellable, callback,
+                               user_data);
 }
 
 GPtrArray *
 vsa_controller_get_ice_servers_finish (VsaController *self, GAsyncResult *result, GError **error)
 {
-  Exchange *exchange = finish_request (result, FALSE, error);
+  Exchange *exchange = vsa_controller_finish_request (result, FALSE, error);
   const char *data;
   gsize length;
 
   if (exchange == NULL)
     return NULL;
-  data = body_data (exchange, &length);
+  data = vsa_controller_body_data (exchange, &length);
   return vsa_ice_servers_parse (data, length, error);
 }
 
@@ -413,14 +415,14 @@ vsa_controller_post_answer_async (VsaController *self, const char *sdp, GPtrArra
   g_autofree char *url = g_strconcat (self->session_url, "/answer", NULL);
   g_autofree char *body = vsa_answer_to_json (sdp, candidates);
 
-  send_request (self, "POST", url, body, vsa_controller_post_answer_async, cancellable, callback,
-                user_data);
+  vsa_controller_send_request (self, "POST", url, body, vsa_controller_post_answer_async,
+                               cancellable, callback, user_data);
 }
 
 gboolean
 vsa_controller_post_answer_finish (VsaController *self, GAsyncResult *result, GError **error)
 {
-  return finish_request (result, FALSE, error) != NULL;
+  return vsa_controller_finish_request (result, FALSE, error) != NULL;
 }
 
 void
@@ -431,14 +433,14 @@ vsa_controller_post_candidate_async (VsaController *self, const VsaCandidate *ca
   g_autofree char *url = g_strconcat (self->session_url, "/candidate", NULL);
   g_autofree char *body = vsa_candidate_to_json (candidate);
 
-  send_request (self, "POST", url, body, vsa_controller_post_candidate_async, cancellable, callback,
-                user_data);
+  vsa_controller_send_request (self, "POST", url, body, vsa_controller_post_candidate_async,
+                               cancellable, callback, user_data);
 }
 
 gboolean
 vsa_controller_post_candidate_finish (VsaController *self, GAsyncResult *result, GError **error)
 {
-  return finish_request (result, FALSE, error) != NULL;
+  return vsa_controller_finish_request (result, FALSE, error) != NULL;
 }
 
 void
@@ -447,20 +449,20 @@ vsa_controller_get_browser_candidates_async (VsaController *self, GCancellable *
 {
   g_autofree char *url = g_strconcat (self->session_url, "/candidates/browser", NULL);
 
-  send_request (self, "GET", url, NULL, vsa_controller_get_browser_candidates_async, cancellable,
-                callback, user_data);
+  vsa_controller_send_request (self, "GET", url, NULL, vsa_controller_get_browser_candidates_async,
+                               cancellable, callback, user_data);
 }
 
 GPtrArray *
 vsa_controller_get_browser_candidates_finish (VsaController *self, GAsyncResult *result,
                                               GError **error)
 {
-  Exchange *exchange = finish_request (result, FALSE, error);
+  Exchange *exchange = vsa_controller_finish_request (result, FALSE, error);
   const char *data;
   gsize length;
 
   if (exchange == NULL)
     return NULL;
-  data = body_data (exchange, &length);
+  data = vsa_controller_body_data (exchange, &length);
   return vsa_candidates_parse (data, length, error);
 }

@@ -31,7 +31,7 @@ struct _VsaQpReader
   VsaCodec codec;
   GstH264NalParser *h264;
   /* PPS ids last seen with slice groups, which we do not hand to the parser (see
-   * h264_read_nal): a slice naming one is unreadable, not read with an older PPS. */
+   * vsa_encoded_qp_h264_read_nal): a slice naming one is unreadable, not read with an older PPS. */
   guint32 h264_refused_pps[GST_H264_MAX_PPS_COUNT / 32];
   GstVp8Parser vp8;
   GstVp9Parser *vp9;
@@ -89,7 +89,7 @@ vsa_qp_reader_max (VsaCodec codec)
 
 /* ue(v), H.264 9.1, up to 2^32 - 2. */
 static gboolean
-read_ue (GstBitReader *reader, guint *value)
+vsa_encoded_qp_read_ue (GstBitReader *reader, guint *value)
 {
   guint zeros = 0;
   guint32 suffix = 0;
@@ -112,7 +112,7 @@ read_ue (GstBitReader *reader, guint *value)
 
 /* A PPS's id and num_slice_groups_minus1 (H.264 7.3.2.2). */
 static gboolean
-peek_pps (const GstH264NalUnit *nalu, guint *id, guint *slice_groups_minus1)
+vsa_encoded_qp_peek_pps (const GstH264NalUnit *nalu, guint *id, guint *slice_groups_minus1)
 {
   const guint8 *payload = nalu->data + nalu->offset + nalu->header_bytes;
   guint8 rbsp[PPS_PEEK_BYTES];
@@ -137,12 +137,13 @@ peek_pps (const GstH264NalUnit *nalu, guint *id, guint *slice_groups_minus1)
   gst_bit_reader_init (&reader, rbsp, n);
   /* id, seq_parameter_set_id, entropy_coding_mode_flag, bottom_field_pic_order_in_frame_
    * present_flag, num_slice_groups_minus1 */
-  return read_ue (&reader, id) && read_ue (&reader, &sps_id) && gst_bit_reader_skip (&reader, 2)
-         && read_ue (&reader, slice_groups_minus1);
+  return vsa_encoded_qp_read_ue (&reader, id) && vsa_encoded_qp_read_ue (&reader, &sps_id)
+         && gst_bit_reader_skip (&reader, 2)
+         && vsa_encoded_qp_read_ue (&reader, slice_groups_minus1);
 }
 
 static void
-set_pps_refused (VsaQpReader *self, guint id, gboolean refused)
+vsa_encoded_qp_set_pps_refused (VsaQpReader *self, guint id, gboolean refused)
 {
   if (refused)
     self->h264_refused_pps[id / 32] |= 1u << (id % 32);
@@ -151,14 +152,15 @@ set_pps_refused (VsaQpReader *self, guint id, gboolean refused)
 }
 
 static gboolean
-is_pps_refused (VsaQpReader *self, guint id)
+vsa_encoded_qp_is_pps_refused (VsaQpReader *self, guint id)
 {
   return (self->h264_refused_pps[id / 32] & (1u << (id % 32))) != 0;
 }
 
 /* Remembers the parameter sets; adds a slice's QP to *qp_sum. */
 static void
-h264_read_nal (VsaQpReader *self, GstH264NalUnit *nalu, guint64 *qp_sum, guint *slices)
+vsa_encoded_qp_h264_read_nal (VsaQpReader *self, GstH264NalUnit *nalu, guint64 *qp_sum,
+                              guint *slices)
 {
   switch (nalu->type)
     {
@@ -178,14 +180,15 @@ h264_read_nal (VsaQpReader *self, GstH264NalUnit *nalu, guint64 *qp_sum, guint *
         guint id;
         guint slice_groups_minus1;
 
-        if (!peek_pps (nalu, &id, &slice_groups_minus1) || id >= GST_H264_MAX_PPS_COUNT)
+        if (!vsa_encoded_qp_peek_pps (nalu, &id, &slice_groups_minus1)
+            || id >= GST_H264_MAX_PPS_COUNT)
           {
             g_debug ("H264: an unreadable PPS");
             break;
           }
         /* Slice groups (FMO, which no encoder of ours writes): 1.22's parser allocates
          * their map at the size the PPS gives, up to 4 GiB. */
-        set_pps_refused (self, id, slice_groups_minus1 > 0);
+        vsa_encoded_qp_set_pps_refused (self, id, slice_groups_minus1 > 0);
         if (slice_groups_minus1 > 0)
           {
             g_debug ("H264: PPS %u has slice groups", id);
@@ -210,7 +213,7 @@ h264_read_nal (VsaQpReader *self, GstH264NalUnit *nalu, guint64 *qp_sum, guint *
             g_debug ("H264: a slice header the parser refused (its PPS not seen?)");
             break;
           }
-        if (is_pps_refused (self, slice.pps->id) || slice.redundant_pic_cnt > 0)
+        if (vsa_encoded_qp_is_pps_refused (self, slice.pps->id) || slice.redundant_pic_cnt > 0)
           break;
         qp = 26 + slice.pps->pic_init_qp_minus26 + slice.slice_qp_delta;
         if (qp < 0 || qp > H264_MAX_QP)
@@ -229,7 +232,7 @@ h264_read_nal (VsaQpReader *self, GstH264NalUnit *nalu, guint64 *qp_sum, guint *
 }
 
 static int
-h264_read (VsaQpReader *self, const guint8 *data, gsize size)
+vsa_encoded_qp_h264_read (VsaQpReader *self, const guint8 *data, gsize size)
 {
   GstH264NalUnit nalu;
   guint offset = 0;
@@ -246,7 +249,7 @@ h264_read (VsaQpReader *self, const guint8 *data, gsize size)
 
       /* BROKEN_DATA: a NAL unit too short for its header, skipped */
       if (result == GST_H264_PARSER_OK || result == GST_H264_PARSER_NO_NAL_END)
-        h264_read_nal (self, &nalu, &qp_sum, &slices);
+        vsa_encoded_qp_h264_read_nal (self, &nalu, &qp_sum, &slices);
       else if (result != GST_H264_PARSER_BROKEN_DATA)
         break;
       if (result == GST_H264_PARSER_NO_NAL_END)
@@ -260,7 +263,7 @@ h264_read (VsaQpReader *self, const guint8 *data, gsize size)
 }
 
 static int
-vp8_read (VsaQpReader *self, const guint8 *data, gsize size)
+vsa_encoded_qp_vp8_read (VsaQpReader *self, const guint8 *data, gsize size)
 {
   static const guint8 start_code[] = { 0x9d, 0x01, 0x2a };
   GstVp8FrameHdr header;
@@ -292,7 +295,7 @@ vp8_read (VsaQpReader *self, const guint8 *data, gsize size)
  * start, ends an ordinary frame. 1.22's gst_vp9_parser_parse_superframe_info () reads
  * before the data when the index claims more bytes than there are. */
 static gsize
-vp9_first_frame_size (const guint8 *data, gsize size)
+vsa_encoded_qp_vp9_first_frame_size (const guint8 *data, gsize size)
 {
   guint8 marker = data[size - 1];
   guint bytes;
@@ -315,12 +318,12 @@ vp9_first_frame_size (const guint8 *data, gsize size)
 }
 
 static int
-vp9_read (VsaQpReader *self, const guint8 *data, gsize size)
+vsa_encoded_qp_vp9_read (VsaQpReader *self, const guint8 *data, gsize size)
 {
   GstVp9FrameHdr header;
   GstVp9ParserResult result;
   guint8 padded[VP9_HEADER_MAX] = { 0 };
-  gsize frame_size = vp9_first_frame_size (data, size);
+  gsize frame_size = vsa_encoded_qp_vp9_first_frame_size (data, size);
 
   if (frame_size == 0)
     {
@@ -361,11 +364,11 @@ vsa_qp_reader_read (VsaQpReader *self, const guint8 *data, gsize size)
   switch (self->codec)
     {
     case VSA_CODEC_H264:
-      return h264_read (self, data, size);
+      return vsa_encoded_qp_h264_read (self, data, size);
     case VSA_CODEC_VP8:
-      return vp8_read (self, data, size);
+      return vsa_encoded_qp_vp8_read (self, data, size);
     case VSA_CODEC_VP9:
-      return vp9_read (self, data, size);
+      return vsa_encoded_qp_vp9_read (self, data, size);
     }
   return -1;
 }

@@ -26,7 +26,7 @@ vsa_h264_encoder_to_string (VsaH264Encoder encoder)
 }
 
 static int
-compare_strings (gconstpointer a, gconstpointer b)
+vsa_encoder_compare_strings (gconstpointer a, gconstpointer b)
 {
   return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
 }
@@ -41,7 +41,7 @@ vsa_encoder_list_render_nodes (const char *dir)
   while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
     if (g_str_has_prefix (name, "renderD"))
       g_ptr_array_add (nodes, g_build_filename (dir, name, NULL));
-  g_ptr_array_sort (nodes, compare_strings);
+  g_ptr_array_sort (nodes, vsa_encoder_compare_strings);
   g_ptr_array_add (nodes, NULL);
   return (char **) g_ptr_array_free (g_steal_pointer (&nodes), FALSE);
 }
@@ -107,7 +107,7 @@ vsa_encoder_choose_h264 (VsaEncoderMode mode, const VsaVaapiProbe *probe, VsaH26
 /* Sets a property by its string form when the element has it: the VA-API encoders' sets
  * of properties and of enum values (rate controls, tunes) follow the driver. */
 static void
-set_if_supported (GstElement *element, const char *name, const char *value)
+vsa_encoder_set_if_supported (GstElement *element, const char *name, const char *value)
 {
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (element), name) == NULL)
     {
@@ -118,7 +118,7 @@ set_if_supported (GstElement *element, const char *name, const char *value)
 }
 
 static guint
-new_vaapi_h264 (guint kbps, guint fps, const char *tune, GstElement **out)
+vsa_encoder_make_vaapi_h264 (guint kbps, guint fps, const char *tune, GstElement **out)
 {
   g_autoptr (GstElementFactory) postproc = gst_element_factory_find ("vaapipostproc");
   g_autoptr (GstCaps) surface_caps = NULL;
@@ -149,20 +149,20 @@ new_vaapi_h264 (guint kbps, guint fps, const char *tune, GstElement **out)
    * very long GOP (the browser's PLI/FIR asks for keyframes). The fastest quality level
    * (Intel's TU7) and, where the driver has it, the low-power (VDEnc) entrypoint. The
    * profile (constrained-baseline) comes from the caps after the encoder. */
-  set_if_supported (encoder, "rate-control", "cbr");
-  set_if_supported (encoder, "bitrate", bitrate);
-  set_if_supported (encoder, "cpb-length", cpb_ms);
-  set_if_supported (encoder, "keyframe-period", gop);
-  set_if_supported (encoder, "max-bframes", "0");
-  set_if_supported (encoder, "quality-level", "7");
-  set_if_supported (encoder, "tune", tune);
+  vsa_encoder_set_if_supported (encoder, "rate-control", "cbr");
+  vsa_encoder_set_if_supported (encoder, "bitrate", bitrate);
+  vsa_encoder_set_if_supported (encoder, "cpb-length", cpb_ms);
+  vsa_encoder_set_if_supported (encoder, "keyframe-period", gop);
+  vsa_encoder_set_if_supported (encoder, "max-bframes", "0");
+  vsa_encoder_set_if_supported (encoder, "quality-level", "7");
+  vsa_encoder_set_if_supported (encoder, "tune", tune);
   return n;
 }
 
 /* Encodes a few frames through the agent's own chain (same elements, same settings, same
  * caps) so that what fails here never reaches a session. */
 static gboolean
-test_encode (const char *tune, GError **error)
+vsa_encoder_test_encode (const char *tune, GError **error)
 {
   g_autoptr (GstElement) pipeline = gst_pipeline_new ("vaapi-probe");
   g_autoptr (GstCaps) raw_caps
@@ -177,7 +177,7 @@ test_encode (const char *tune, GError **error)
 
   elements[n++] = gst_element_factory_make_full ("videotestsrc", "num-buffers", 3, NULL);
   elements[n++] = gst_element_factory_make_full ("capsfilter", "caps", raw_caps, NULL);
-  n += new_vaapi_h264 (1000, 30, tune, &elements[n]);
+  n += vsa_encoder_make_vaapi_h264 (1000, 30, tune, &elements[n]);
   elements[n++] = gst_element_factory_make_full ("capsfilter", "caps", encoded_caps, NULL);
   elements[n++] = gst_element_factory_make ("fakesink", NULL);
 
@@ -205,7 +205,7 @@ test_encode (const char *tune, GError **error)
 
 /* Whether the encoder's "tune" has a low-power value (it lists what the driver has). */
 static gboolean
-has_low_power (GstElementFactory *factory)
+vsa_encoder_has_low_power (GstElementFactory *factory)
 {
   g_autoptr (GstElement) encoder = gst_element_factory_create (factory, NULL);
   GParamSpec *tune;
@@ -219,7 +219,7 @@ has_low_power (GstElementFactory *factory)
 }
 
 static void
-probe_machine (VsaVaapiProbe *probe)
+vsa_encoder_probe_machine (VsaVaapiProbe *probe)
 {
   g_auto (GStrv) nodes = vsa_encoder_list_render_nodes (VSA_DRI_DIR);
   g_autoptr (GstElementFactory) factory = NULL;
@@ -236,11 +236,11 @@ probe_machine (VsaVaapiProbe *probe)
   probe->have_element = factory != NULL;
   for (guint i = 0; probe->have_element && !probe->works && i < G_N_ELEMENTS (tunes); i++)
     {
-      if (i == 0 && !has_low_power (factory))
+      if (i == 0 && !vsa_encoder_has_low_power (factory))
         continue;
       g_autoptr (GError) error = NULL;
 
-      probe->works = test_encode (tunes[i], &error);
+      probe->works = vsa_encoder_test_encode (tunes[i], &error);
       if (probe->works)
         probe->tune = tunes[i];
       else
@@ -267,7 +267,7 @@ vsa_encoder_settle_h264 (VsaEncoderMode mode, VsaH264Encoder *out, char **reason
   locker = g_mutex_locker_new (&probe_lock);
   if (!probed)
     {
-      probe_machine (&machine);
+      vsa_encoder_probe_machine (&machine);
       probed = TRUE;
     }
   return vsa_encoder_choose_h264 (mode, &machine, out, reason, error);
@@ -281,5 +281,5 @@ vsa_encoder_new_vaapi_h264 (guint kbps, guint fps, GstElement **out)
   g_mutex_lock (&probe_lock);
   tune = machine.tune != NULL ? machine.tune : "none";
   g_mutex_unlock (&probe_lock);
-  return new_vaapi_h264 (kbps, fps, tune, out);
+  return vsa_encoder_make_vaapi_h264 (kbps, fps, tune, out);
 }

@@ -13,7 +13,7 @@ static char *context_codec;
 static char *context_offer_id;
 
 static gboolean
-has_field (const GLogField *fields, gsize n_fields, const char *key)
+vsa_journal_has_field (const GLogField *fields, gsize n_fields, const char *key)
 {
   for (gsize i = 0; i < n_fields; i++)
     if (g_strcmp0 (fields[i].key, key) == 0)
@@ -22,12 +22,13 @@ has_field (const GLogField *fields, gsize n_fields, const char *key)
 }
 
 static void
-add_field (GArray *out, const GLogField *fields, gsize n_fields, const char *key, const char *value)
+vsa_journal_add_field (GArray *out, const GLogField *fields, gsize n_fields, const char *key,
+                       const char *value)
 {
   GLogField field = { key, value, -1 };
 
   /* a caller's own field (g_log_structured with SESSION_ID=) wins over the context */
-  if (value == NULL || *value == '\0' || has_field (fields, n_fields, key))
+  if (value == NULL || *value == '\0' || vsa_journal_has_field (fields, n_fields, key))
     return;
   g_array_append_val (out, field);
 }
@@ -39,16 +40,16 @@ vsa_journal_build_fields (const GLogField *fields, gsize n_fields, const char *i
   GArray *out = g_array_sized_new (FALSE, FALSE, sizeof (GLogField), n_fields + 5);
 
   g_array_append_vals (out, fields, (guint) n_fields);
-  add_field (out, fields, n_fields, "SYSLOG_IDENTIFIER", identifier);
-  add_field (out, fields, n_fields, "SESSION_ID", context->session_id);
-  add_field (out, fields, n_fields, "STATE", context->state);
-  add_field (out, fields, n_fields, "CODEC", context->codec);
-  add_field (out, fields, n_fields, "OFFER_ID", context->offer_id);
+  vsa_journal_add_field (out, fields, n_fields, "SYSLOG_IDENTIFIER", identifier);
+  vsa_journal_add_field (out, fields, n_fields, "SESSION_ID", context->session_id);
+  vsa_journal_add_field (out, fields, n_fields, "STATE", context->state);
+  vsa_journal_add_field (out, fields, n_fields, "CODEC", context->codec);
+  vsa_journal_add_field (out, fields, n_fields, "OFFER_ID", context->offer_id);
   return out;
 }
 
 static void
-replace (char **field, const char *value)
+vsa_journal_replace (char **field, const char *value)
 {
   g_free (*field);
   *field = g_strdup (value);
@@ -58,10 +59,10 @@ void
 vsa_journal_set_context (const VsaJournalContext *context)
 {
   g_mutex_lock (&context_lock);
-  replace (&context_session_id, context->session_id);
-  replace (&context_state, context->state);
-  replace (&context_codec, context->codec);
-  replace (&context_offer_id, context->offer_id);
+  vsa_journal_replace (&context_session_id, context->session_id);
+  vsa_journal_replace (&context_state, context->state);
+  vsa_journal_replace (&context_codec, context->codec);
+  vsa_journal_replace (&context_offer_id, context->offer_id);
   g_mutex_unlock (&context_lock);
 }
 

@@ -20,7 +20,7 @@ struct _VsaMetrics
 /* --- the text format ------------------------------------------------------------------- */
 
 static void
-append_header (GString *out, const char *name, const char *type, const char *help)
+vsa_metrics_append_header (GString *out, const char *name, const char *type, const char *help)
 {
   g_string_append_printf (out, "# HELP " PREFIX "%s %s\n# TYPE " PREFIX "%s %s\n", name, help, name,
                           type);
@@ -28,7 +28,7 @@ append_header (GString *out, const char *name, const char *type, const char *hel
 
 /* Label values may hold anything: backslash, double quote and newline are escaped. */
 static void
-append_label_value (GString *out, const char *value)
+vsa_metrics_append_label_value (GString *out, const char *value)
 {
   for (const char *c = value; *c != '\0'; c++)
     if (*c == '\\')
@@ -43,7 +43,7 @@ append_label_value (GString *out, const char *value)
 
 /* name{label="value"} or name; labels: NULL-terminated name, value pairs */
 static void
-append_sample_name (GString *out, const char *name, const char *const *labels)
+vsa_metrics_append_sample_name (GString *out, const char *name, const char *const *labels)
 {
   g_string_append (out, PREFIX);
   g_string_append (out, name);
@@ -53,37 +53,38 @@ append_sample_name (GString *out, const char *name, const char *const *labels)
   for (guint i = 0; labels[i] != NULL; i += 2)
     {
       g_string_append_printf (out, "%s%s=\"", i > 0 ? "," : "", labels[i]);
-      append_label_value (out, labels[i + 1]);
+      vsa_metrics_append_label_value (out, labels[i + 1]);
       g_string_append_c (out, '"');
     }
   g_string_append_c (out, '}');
 }
 
 static void
-append_uint (GString *out, const char *name, const char *const *labels, guint64 value)
+vsa_metrics_append_uint (GString *out, const char *name, const char *const *labels, guint64 value)
 {
-  append_sample_name (out, name, labels);
+  vsa_metrics_append_sample_name (out, name, labels);
   g_string_append_printf (out, " %" G_GUINT64_FORMAT "\n", value);
 }
 
 /* Locale-independent, so that a German locale does not write "0,5". */
 static void
-append_double (GString *out, const char *name, const char *const *labels, double value)
+vsa_metrics_append_double (GString *out, const char *name, const char *const *labels, double value)
 {
   char buffer[G_ASCII_DTOSTR_BUF_SIZE];
 
-  append_sample_name (out, name, labels);
+  vsa_metrics_append_sample_name (out, name, labels);
   g_string_append_printf (out, " %s\n", g_ascii_formatd (buffer, sizeof buffer, "%.6g", value));
 }
 
 static void
-append_histogram (GString *out, const VsaSessionHostStats *stats)
+vsa_metrics_append_histogram (GString *out, const VsaSessionHostStats *stats)
 {
   char bound[G_ASCII_DTOSTR_BUF_SIZE];
 
-  append_header (out, "offer_to_answer_seconds", "histogram",
-                 "Time from an offer first seen to its answer stored at the controller (or sent "
-                 "over WHEP).");
+  vsa_metrics_append_header (
+      out, "offer_to_answer_seconds", "histogram",
+      "Time from an offer first seen to its answer stored at the controller (or sent "
+      "over WHEP).");
   for (guint i = 0; i < VSA_SESSION_HOST_ANSWER_BUCKETS; i++)
     {
       const char *labels[]
@@ -91,12 +92,15 @@ append_histogram (GString *out, const VsaSessionHostStats *stats)
               g_ascii_formatd (bound, sizeof bound, "%g", vsa_session_host_answer_buckets_s[i]),
               NULL };
 
-      append_uint (out, "offer_to_answer_seconds_bucket", labels, stats->offer_to_answer_le[i]);
+      vsa_metrics_append_uint (out, "offer_to_answer_seconds_bucket", labels,
+                               stats->offer_to_answer_le[i]);
     }
-  append_uint (out, "offer_to_answer_seconds_bucket", (const char *[]){ "le", "+Inf", NULL },
-               stats->offer_to_answer_count);
-  append_double (out, "offer_to_answer_seconds_sum", NULL, stats->offer_to_answer_sum_s);
-  append_uint (out, "offer_to_answer_seconds_count", NULL, stats->offer_to_answer_count);
+  vsa_metrics_append_uint (out, "offer_to_answer_seconds_bucket",
+                           (const char *[]){ "le", "+Inf", NULL }, stats->offer_to_answer_count);
+  vsa_metrics_append_double (out, "offer_to_answer_seconds_sum", NULL,
+                             stats->offer_to_answer_sum_s);
+  vsa_metrics_append_uint (out, "offer_to_answer_seconds_count", NULL,
+                           stats->offer_to_answer_count);
 }
 
 char *
@@ -105,85 +109,94 @@ vsa_metrics_format (const VsaSessionHostStats *stats, const char *version)
   GString *out = g_string_new (NULL);
   gboolean session = stats->codec != NULL;
 
-  append_header (out, "build_info", "gauge", "The agent's version; always 1.");
-  append_uint (out, "build_info", (const char *[]){ "version", version, NULL }, 1);
+  vsa_metrics_append_header (out, "build_info", "gauge", "The agent's version; always 1.");
+  vsa_metrics_append_uint (out, "build_info", (const char *[]){ "version", version, NULL }, 1);
 
-  append_header (out, "state", "gauge",
-                 "The agent's state: 1 for the current one (waiting, negotiating, streaming, "
-                 "ended), 0 for the others.");
+  vsa_metrics_append_header (
+      out, "state", "gauge",
+      "The agent's state: 1 for the current one (waiting, negotiating, streaming, "
+      "ended), 0 for the others.");
   for (VsaSessionHostState state = VSA_SESSION_HOST_WAITING; state <= VSA_SESSION_HOST_ENDED;
        state++)
-    append_uint (out, "state",
-                 (const char *[]){ "state", vsa_session_host_state_to_string (state), NULL },
-                 state == stats->state);
+    vsa_metrics_append_uint (
+        out, "state", (const char *[]){ "state", vsa_session_host_state_to_string (state), NULL },
+        state == stats->state);
 
-  append_header (out, "sessions_started_total", "counter", "Offers taken up: negotiations begun.");
-  append_uint (out, "sessions_started_total", NULL, stats->sessions_started);
-  append_header (out, "sessions_answered_total", "counter",
-                 "Answers stored at the controller (or sent over WHEP).");
-  append_uint (out, "sessions_answered_total", NULL, stats->sessions_answered);
-  append_header (out, "sessions_streamed_total", "counter",
-                 "Sessions that connected and streamed.");
-  append_uint (out, "sessions_streamed_total", NULL, stats->sessions_streamed);
-  append_header (out, "sessions_ended_total", "counter", "Sessions ended, by reason.");
+  vsa_metrics_append_header (out, "sessions_started_total", "counter",
+                             "Offers taken up: negotiations begun.");
+  vsa_metrics_append_uint (out, "sessions_started_total", NULL, stats->sessions_started);
+  vsa_metrics_append_header (out, "sessions_answered_total", "counter",
+                             "Answers stored at the controller (or sent over WHEP).");
+  vsa_metrics_append_uint (out, "sessions_answered_total", NULL, stats->sessions_answered);
+  vsa_metrics_append_header (out, "sessions_streamed_total", "counter",
+                             "Sessions that connected and streamed.");
+  vsa_metrics_append_uint (out, "sessions_streamed_total", NULL, stats->sessions_streamed);
+  vsa_metrics_append_header (out, "sessions_ended_total", "counter", "Sessions ended, by reason.");
   for (VsaEndReason reason = 0; reason < VSA_END_REASON_COUNT; reason++)
-    append_uint (out, "sessions_ended_total",
-                 (const char *[]){ "reason", vsa_end_reason_to_string (reason), NULL },
-                 stats->sessions_ended[reason]);
-  append_header (out, "sessions_failed_total", "counter",
-                 "Sessions ended before their answer was stored (the browser got no video), by "
-                 "reason; also counted in sessions_ended_total.");
+    vsa_metrics_append_uint (out, "sessions_ended_total",
+                             (const char *[]){ "reason", vsa_end_reason_to_string (reason), NULL },
+                             stats->sessions_ended[reason]);
+  vsa_metrics_append_header (
+      out, "sessions_failed_total", "counter",
+      "Sessions ended before their answer was stored (the browser got no video), by "
+      "reason; also counted in sessions_ended_total.");
   for (VsaEndReason reason = 0; reason < VSA_END_REASON_COUNT; reason++)
-    append_uint (out, "sessions_failed_total",
-                 (const char *[]){ "reason", vsa_end_reason_to_string (reason), NULL },
-                 stats->sessions_failed[reason]);
+    vsa_metrics_append_uint (out, "sessions_failed_total",
+                             (const char *[]){ "reason", vsa_end_reason_to_string (reason), NULL },
+                             stats->sessions_failed[reason]);
 
-  append_header (out, "last_offer_to_answer_seconds", "gauge",
-                 "Time from the last answered offer first seen to its answer stored.");
+  vsa_metrics_append_header (out, "last_offer_to_answer_seconds", "gauge",
+                             "Time from the last answered offer first seen to its answer stored.");
   if (stats->last_offer_to_answer_s >= 0)
-    append_double (out, "last_offer_to_answer_seconds", NULL, stats->last_offer_to_answer_s);
-  append_histogram (out, stats);
+    vsa_metrics_append_double (out, "last_offer_to_answer_seconds", NULL,
+                               stats->last_offer_to_answer_s);
+  vsa_metrics_append_histogram (out, stats);
 
-  append_header (out, "encoder_info", "gauge",
-                 "The current session's encoder element and codec; always 1.");
+  vsa_metrics_append_header (out, "encoder_info", "gauge",
+                             "The current session's encoder element and codec; always 1.");
   if (session && stats->session.encoder != NULL)
-    append_uint (out, "encoder_info",
-                 (const char *[]){ "encoder", stats->session.encoder, "codec", stats->codec, NULL },
-                 1);
-  append_header (out, "frames_per_second", "gauge",
-                 "Frames the encoder produced in the last second.");
-  append_double (out, "frames_per_second", NULL, stats->session.fps);
-  append_header (out, "bitrate_target_bits_per_second", "gauge",
-                 "The encoder's target bitrate (lowered under loss), 0 without a session.");
-  append_uint (out, "bitrate_target_bits_per_second", NULL,
-               (guint64) stats->session.target_kbps * 1000);
-  append_header (out, "sent_bits_per_second", "gauge",
-                 "RTP bits sent in the last second (webrtcbin's outbound-rtp bytes).");
-  append_uint (out, "sent_bits_per_second", NULL, (guint64) stats->session.sent_kbps * 1000);
-  append_header (out, "round_trip_time_seconds", "gauge",
-                 "Round-trip time from the browser's last receiver report; absent when unknown.");
+    vsa_metrics_append_uint (
+        out, "encoder_info",
+        (const char *[]){ "encoder", stats->session.encoder, "codec", stats->codec, NULL }, 1);
+  vsa_metrics_append_header (out, "frames_per_second", "gauge",
+                             "Frames the encoder produced in the last second.");
+  vsa_metrics_append_double (out, "frames_per_second", NULL, stats->session.fps);
+  vsa_metrics_append_header (
+      out, "bitrate_target_bits_per_second", "gauge",
+      "The encoder's target bitrate (lowered under loss), 0 without a session.");
+  vsa_metrics_append_uint (out, "bitrate_target_bits_per_second", NULL,
+                           (guint64) stats->session.target_kbps * 1000);
+  vsa_metrics_append_header (out, "sent_bits_per_second", "gauge",
+                             "RTP bits sent in the last second (webrtcbin's outbound-rtp bytes).");
+  vsa_metrics_append_uint (out, "sent_bits_per_second", NULL,
+                           (guint64) stats->session.sent_kbps * 1000);
+  vsa_metrics_append_header (
+      out, "round_trip_time_seconds", "gauge",
+      "Round-trip time from the browser's last receiver report; absent when unknown.");
   if (session && stats->session.rtt_s >= 0)
-    append_double (out, "round_trip_time_seconds", NULL, stats->session.rtt_s);
-  append_header (out, "packet_loss_ratio", "gauge",
-                 "Share of packets lost (0-1) as the bitrate control last judged it; absent "
-                 "without a session.");
+    vsa_metrics_append_double (out, "round_trip_time_seconds", NULL, stats->session.rtt_s);
+  vsa_metrics_append_header (
+      out, "packet_loss_ratio", "gauge",
+      "Share of packets lost (0-1) as the bitrate control last judged it; absent "
+      "without a session.");
   if (session)
-    append_double (out, "packet_loss_ratio", NULL, stats->session.loss);
+    vsa_metrics_append_double (out, "packet_loss_ratio", NULL, stats->session.loss);
 
-  append_header (out, "frames_sent_total", "counter", "Frames the encoder produced.");
-  append_uint (out, "frames_sent_total", NULL, stats->frames_sent);
-  append_header (out, "keyframes_sent_total", "counter", "Keyframes the encoder produced.");
-  append_uint (out, "keyframes_sent_total", NULL, stats->keyframes_sent);
-  append_header (out, "keyframe_requests_total", "counter",
-                 "Keyframe requests (PLI and FIR) from browsers.");
-  append_uint (out, "keyframe_requests_total", NULL, stats->keyframe_requests);
+  vsa_metrics_append_header (out, "frames_sent_total", "counter", "Frames the encoder produced.");
+  vsa_metrics_append_uint (out, "frames_sent_total", NULL, stats->frames_sent);
+  vsa_metrics_append_header (out, "keyframes_sent_total", "counter",
+                             "Keyframes the encoder produced.");
+  vsa_metrics_append_uint (out, "keyframes_sent_total", NULL, stats->keyframes_sent);
+  vsa_metrics_append_header (out, "keyframe_requests_total", "counter",
+                             "Keyframe requests (PLI and FIR) from browsers.");
+  vsa_metrics_append_uint (out, "keyframe_requests_total", NULL, stats->keyframe_requests);
   return g_string_free (out, FALSE);
 }
 
 /* --- the server ------------------------------------------------------------------------ */
 
 static void
-respond (SoupServerMessage *message, guint status, const char *content_type, char *body)
+vsa_metrics_respond (SoupServerMessage *message, guint status, const char *content_type, char *body)
 {
   soup_server_message_set_status (message, status, NULL);
   soup_server_message_set_response (message, content_type, SOUP_MEMORY_TAKE, body, strlen (body));
@@ -191,47 +204,48 @@ respond (SoupServerMessage *message, guint status, const char *content_type, cha
 
 /* Only the exact paths, and only GET (and HEAD, which libsoup answers from GET). */
 static gboolean
-check_request (SoupServerMessage *message, const char *path, const char *expected)
+vsa_metrics_check_request (SoupServerMessage *message, const char *path, const char *expected)
 {
   const char *method = soup_server_message_get_method (message);
 
   if (g_strcmp0 (path, expected) != 0)
     {
-      respond (message, SOUP_STATUS_NOT_FOUND, "text/plain", g_strdup ("not found\n"));
+      vsa_metrics_respond (message, SOUP_STATUS_NOT_FOUND, "text/plain", g_strdup ("not found\n"));
       return FALSE;
     }
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (message), "Allow",
                                     "GET, HEAD");
-      respond (message, SOUP_STATUS_METHOD_NOT_ALLOWED, "text/plain",
-               g_strdup ("method not allowed\n"));
+      vsa_metrics_respond (message, SOUP_STATUS_METHOD_NOT_ALLOWED, "text/plain",
+                           g_strdup ("method not allowed\n"));
       return FALSE;
     }
   return TRUE;
 }
 
 static void
-on_metrics (SoupServer *server, SoupServerMessage *message, const char *path, GHashTable *query,
-            gpointer data)
+vsa_metrics_on_metrics (SoupServer *server, SoupServerMessage *message, const char *path,
+                        GHashTable *query, gpointer data)
 {
   VsaMetrics *self = data;
   VsaSessionHostStats stats;
 
-  if (!check_request (message, path, "/metrics"))
+  if (!vsa_metrics_check_request (message, path, "/metrics"))
     return;
   vsa_session_host_get_stats (self->host, &stats);
-  respond (message, SOUP_STATUS_OK, CONTENT_TYPE, vsa_metrics_format (&stats, PACKAGE_VERSION));
+  vsa_metrics_respond (message, SOUP_STATUS_OK, CONTENT_TYPE,
+                       vsa_metrics_format (&stats, PACKAGE_VERSION));
 }
 
 /* Answered by the main loop: when this answers, the loop runs (systemd's watchdog pings
  * from the same loop). */
 static void
-on_healthz (SoupServer *server, SoupServerMessage *message, const char *path, GHashTable *query,
-            gpointer data)
+vsa_metrics_on_healthz (SoupServer *server, SoupServerMessage *message, const char *path,
+                        GHashTable *query, gpointer data)
 {
-  if (check_request (message, path, "/healthz"))
-    respond (message, SOUP_STATUS_OK, "text/plain", g_strdup ("ok\n"));
+  if (vsa_metrics_check_request (message, path, "/healthz"))
+    vsa_metrics_respond (message, SOUP_STATUS_OK, "text/plain", g_strdup ("ok\n"));
 }
 
 VsaMetrics *
@@ -241,8 +255,8 @@ vsa_metrics_new (VsaSessionHost *host)
 
   self->host = g_object_ref (host);
   self->server = soup_server_new ("server-header", PACKAGE " ", NULL);
-  soup_server_add_handler (self->server, "/metrics", on_metrics, self, NULL);
-  soup_server_add_handler (self->server, "/healthz", on_healthz, self, NULL);
+  soup_server_add_handler (self->server, "/metrics", vsa_metrics_on_metrics, self, NULL);
+  soup_server_add_handler (self->server, "/healthz", vsa_metrics_on_healthz, self, NULL);
   return self;
 }
 

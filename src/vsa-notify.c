@@ -145,7 +145,7 @@ vsa_notify_get_watchdog_usec (VsaNotify *self)
 }
 
 static void
-send_message (VsaNotify *self, const char *message)
+vsa_notify_send_message (VsaNotify *self, const char *message)
 {
   g_autoptr (GError) error = NULL;
 
@@ -160,27 +160,27 @@ send_message (VsaNotify *self, const char *message)
 }
 
 static gboolean
-on_watchdog (gpointer data)
+vsa_notify_on_watchdog (gpointer data)
 {
-  send_message (data, "WATCHDOG=1");
+  vsa_notify_send_message (data, "WATCHDOG=1");
   return G_SOURCE_CONTINUE;
 }
 
 static gboolean
-on_loop_running (gpointer data)
+vsa_notify_on_loop_running (gpointer data)
 {
   VsaNotify *self = data;
 
   g_clear_pointer (&self->ready_source, g_source_unref);
-  send_message (self, "READY=1");
+  vsa_notify_send_message (self, "READY=1");
   if (self->watchdog_usec != 0)
     {
       /* Half the interval, as sd_watchdog_enabled(3) advises: one late ping is no restart. */
       self->watchdog_source = g_timeout_source_new (MAX (1, self->watchdog_usec / 2000));
-      g_source_set_callback (self->watchdog_source, on_watchdog, self, NULL);
+      g_source_set_callback (self->watchdog_source, vsa_notify_on_watchdog, self, NULL);
       g_source_set_name (self->watchdog_source, "vsa-notify watchdog");
       g_source_attach (self->watchdog_source, g_main_context_get_thread_default ());
-      on_watchdog (self);
+      vsa_notify_on_watchdog (self);
     }
   return G_SOURCE_REMOVE;
 }
@@ -193,7 +193,7 @@ vsa_notify_start (VsaNotify *self)
   /* Ready when the loop runs, not when the controller first answers: boot never waits. */
   self->ready_source = g_idle_source_new ();
   g_source_set_priority (self->ready_source, G_PRIORITY_HIGH);
-  g_source_set_callback (self->ready_source, on_loop_running, self, NULL);
+  g_source_set_callback (self->ready_source, vsa_notify_on_loop_running, self, NULL);
   g_source_set_name (self->ready_source, "vsa-notify ready");
   g_source_attach (self->ready_source, g_main_context_get_thread_default ());
 }
@@ -208,11 +208,11 @@ vsa_notify_status (VsaNotify *self, const char *status)
   g_free (self->last_status);
   self->last_status = g_strdup (status);
   message = vsa_notify_format_status (status);
-  send_message (self, message);
+  vsa_notify_send_message (self, message);
 }
 
 void
 vsa_notify_stopping (VsaNotify *self)
 {
-  send_message (self, "STOPPING=1\nSTATUS=stopping");
+  vsa_notify_send_message (self, "STOPPING=1\nSTATUS=stopping");
 }

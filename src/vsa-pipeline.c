@@ -20,7 +20,7 @@
  * 5.2 s of CPU for a 90-frame 720p clip that one thread encodes in 0.41 s (x264's sliced
  * threads: 0.30 s against 0.27 s on one). */
 static GstElement *
-make_encoder (const VsaConfig *config, const VsaCodecChoice *choice)
+vsa_pipeline_make_encoder (const VsaConfig *config, const VsaCodecChoice *choice)
 {
   guint threads = MAX (1, g_get_num_processors ());
   guint gop = config->fps * 300;
@@ -52,7 +52,7 @@ make_encoder (const VsaConfig *config, const VsaCodecChoice *choice)
 }
 
 static GstElement *
-make_payloader (const VsaCodecChoice *choice)
+vsa_pipeline_make_payloader (const VsaCodecChoice *choice)
 {
   switch (choice->codec)
     {
@@ -71,7 +71,7 @@ make_payloader (const VsaCodecChoice *choice)
 }
 
 static GstElement *
-make_source (const VsaConfig *config)
+vsa_pipeline_make_source (const VsaConfig *config)
 {
   if (config->source == VSA_SOURCE_TEST)
     return gst_element_factory_make_full ("videotestsrc", "name", "source", "is-live", TRUE,
@@ -84,7 +84,7 @@ make_source (const VsaConfig *config)
 }
 
 static GstCaps *
-source_caps (const VsaConfig *config)
+vsa_pipeline_source_caps (const VsaConfig *config)
 {
   GstCaps *caps
       = gst_caps_new_simple ("video/x-raw", "framerate", GST_TYPE_FRACTION, config->fps, 1, NULL);
@@ -99,7 +99,7 @@ source_caps (const VsaConfig *config)
  * "inactive". Our constrained-baseline stream is valid under any offered profile, so the
  * payloader's caps (which say what x264 wrote in the SPS) are relabelled. */
 static GstPadProbeReturn
-relabel_h264_caps (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+vsa_pipeline_relabel_h264_caps (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
   const char *profile_level_id = data;
@@ -121,7 +121,7 @@ relabel_h264_caps (GstPad *pad, GstPadProbeInfo *info, gpointer data)
  * (level-asymmetry-allowed). rtph264pay would pass it up from webrtcbin's caps and x264
  * refuse a bigger screen, so the payloader's caps queries do not see it. */
 static GstPadProbeReturn
-hide_h264_level (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+vsa_pipeline_hide_h264_level (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
   GstCaps *caps = NULL;
@@ -142,7 +142,7 @@ hide_h264_level (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 /* A keyframe request (the browser's PLI/FIR) stops at the encoder: the screen source must
  * still send a frame for it when the screen is still. */
 static GstPadProbeReturn
-forward_keyframe_request (GstPad *pad, GstPadProbeInfo *info, gpointer source)
+vsa_pipeline_forward_keyframe_request (GstPad *pad, GstPadProbeInfo *info, gpointer source)
 {
   if (gst_event_has_name (GST_PAD_PROBE_INFO_EVENT (info), "GstForceKeyUnit"))
     vsa_x11_src_request_frame (source);
@@ -163,7 +163,7 @@ typedef struct
 } Refinement;
 
 static void
-refinement_free (gpointer data)
+vsa_pipeline_refinement_free (gpointer data)
 {
   Refinement *refinement = data;
 
@@ -175,7 +175,7 @@ refinement_free (gpointer data)
 /* The quantiser each codec's picture is refined at: H264's QP, VP8's and VP9's base q
  * index (bench/vsa-bench-quality.c measures what they give). */
 static int
-converged_qp (VsaCodec codec)
+vsa_pipeline_converged_qp (VsaCodec codec)
 {
   switch (codec)
     {
@@ -190,7 +190,7 @@ converged_qp (VsaCodec codec)
 }
 
 static GstPadProbeReturn
-watch_quantiser (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+vsa_pipeline_watch_quantiser (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   Refinement *refinement = data;
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
@@ -270,7 +270,7 @@ GstElement *
 vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choice, GError **error)
 {
   g_autoptr (GstElement) bin = gst_bin_new ("video");
-  g_autoptr (GstCaps) raw_caps = source_caps (config);
+  g_autoptr (GstCaps) raw_caps = vsa_pipeline_source_caps (config);
   g_autoptr (GstCaps) encoded_caps = NULL;
   g_autoptr (GstCaps) bt601_caps
       = gst_caps_from_string ("video/x-raw,format=I420,colorimetry=bt601");
@@ -290,7 +290,7 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
         return NULL;
     }
 
-  elements[n++] = make_source (config);
+  elements[n++] = vsa_pipeline_make_source (config);
   elements[n++] = gst_element_factory_make_full ("capsfilter", "caps", raw_caps, NULL);
   /* one leaky buffer: the encoder always takes the newest frame, never a backlog */
   elements[n++] = gst_element_factory_make_full ("queue", "max-size-buffers", 1, "max-size-bytes",
@@ -311,11 +311,11 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
        * (callgrind, 720p and 1080p), same picture. */
       if (choice->codec == VSA_CODEC_H264)
         elements[n++] = gst_element_factory_make_full ("capsfilter", "caps", nv12_caps, NULL);
-      elements[n++] = make_encoder (config, choice);
+      elements[n++] = vsa_pipeline_make_encoder (config, choice);
     }
   if (encoded_caps != NULL)
     elements[n++] = gst_element_factory_make_full ("capsfilter", "caps", encoded_caps, NULL);
-  elements[n++] = make_payloader (choice);
+  elements[n++] = vsa_pipeline_make_payloader (choice);
 
   if (!vsa_pipeline_add_linked (GST_BIN (bin), elements, n, error))
     {
@@ -329,13 +329,13 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
       g_autoptr (GstPad) encoded = gst_element_get_static_pad (elements[n - 2], "src");
       Refinement *refinement = g_new0 (Refinement, 1);
 
-      gst_pad_add_probe (encoded, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, forward_keyframe_request,
-                         elements[0], NULL);
+      gst_pad_add_probe (encoded, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+                         vsa_pipeline_forward_keyframe_request, elements[0], NULL);
       refinement->reader = vsa_qp_reader_new (choice->codec);
       refinement->source = gst_object_ref (VSA_X11_SRC (elements[0]));
-      refinement->converged_qp = converged_qp (choice->codec);
-      gst_pad_add_probe (encoded, GST_PAD_PROBE_TYPE_BUFFER, watch_quantiser, refinement,
-                         refinement_free);
+      refinement->converged_qp = vsa_pipeline_converged_qp (choice->codec);
+      gst_pad_add_probe (encoded, GST_PAD_PROBE_TYPE_BUFFER, vsa_pipeline_watch_quantiser,
+                         refinement, vsa_pipeline_refinement_free);
       g_object_set (elements[0], "max-refresh-frames", config->fps * REFRESH_SECONDS, NULL);
     }
 
@@ -347,10 +347,10 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
   src = gst_element_get_static_pad (elements[n - 1], "src");
   if (choice->codec == VSA_CODEC_H264)
     {
-      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, relabel_h264_caps,
+      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, vsa_pipeline_relabel_h264_caps,
                          g_strdup (choice->profile_level_id), g_free);
       gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM | GST_PAD_PROBE_TYPE_PULL,
-                         hide_h264_level, NULL, NULL);
+                         vsa_pipeline_hide_h264_level, NULL, NULL);
     }
   gst_element_add_pad (bin, gst_ghost_pad_new ("src", src));
   return g_steal_pointer (&bin);

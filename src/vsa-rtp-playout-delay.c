@@ -14,14 +14,14 @@ struct _VsaRtpPlayoutDelay
 G_DEFINE_TYPE (VsaRtpPlayoutDelay, vsa_rtp_playout_delay, GST_TYPE_RTP_HEADER_EXTENSION)
 
 static GstRTPHeaderExtensionFlags
-get_supported_flags (GstRTPHeaderExtension *ext)
+vsa_rtp_playout_delay_get_supported_flags (GstRTPHeaderExtension *ext)
 {
   /* the payloader picks the form the id allows: one-byte for 1-14, two-byte above */
   return GST_RTP_HEADER_EXTENSION_ONE_BYTE | GST_RTP_HEADER_EXTENSION_TWO_BYTE;
 }
 
 static gsize
-get_max_size (GstRTPHeaderExtension *ext, const GstBuffer *input_meta)
+vsa_rtp_playout_delay_get_max_size (GstRTPHeaderExtension *ext, const GstBuffer *input_meta)
 {
   return PAYLOAD_SIZE;
 }
@@ -31,9 +31,9 @@ get_max_size (GstRTPHeaderExtension *ext, const GstBuffer *input_meta)
  * of the frame that carried it would fall back to its default buffering. Four bytes a
  * packet buy that it never does. */
 static gssize
-write_extension (GstRTPHeaderExtension *ext, const GstBuffer *input_meta,
-                 GstRTPHeaderExtensionFlags write_flags, GstBuffer *output, guint8 *data,
-                 gsize size)
+vsa_rtp_playout_delay_write_extension (GstRTPHeaderExtension *ext, const GstBuffer *input_meta,
+                                       GstRTPHeaderExtensionFlags write_flags, GstBuffer *output,
+                                       guint8 *data, gsize size)
 {
   if (size < PAYLOAD_SIZE)
     return -1;
@@ -43,8 +43,9 @@ write_extension (GstRTPHeaderExtension *ext, const GstBuffer *input_meta,
 
 /* Nothing to keep: we only send it. */
 static gboolean
-read_extension (GstRTPHeaderExtension *ext, GstRTPHeaderExtensionFlags read_flags,
-                const guint8 *data, gsize size, GstBuffer *buffer)
+vsa_rtp_playout_delay_read_extension (GstRTPHeaderExtension *ext,
+                                      GstRTPHeaderExtensionFlags read_flags, const guint8 *data,
+                                      gsize size, GstBuffer *buffer)
 {
   return size == PAYLOAD_SIZE;
 }
@@ -54,10 +55,10 @@ vsa_rtp_playout_delay_class_init (VsaRtpPlayoutDelayClass *klass)
 {
   GstRTPHeaderExtensionClass *ext_class = GST_RTP_HEADER_EXTENSION_CLASS (klass);
 
-  ext_class->get_supported_flags = get_supported_flags;
-  ext_class->get_max_size = get_max_size;
-  ext_class->write = write_extension;
-  ext_class->read = read_extension;
+  ext_class->get_supported_flags = vsa_rtp_playout_delay_get_supported_flags;
+  ext_class->get_max_size = vsa_rtp_playout_delay_get_max_size;
+  ext_class->write = vsa_rtp_playout_delay_write_extension;
+  ext_class->read = vsa_rtp_playout_delay_read_extension;
   gst_element_class_set_static_metadata (
       GST_ELEMENT_CLASS (klass), "Playout delay RTP header extension", GST_RTP_HDREXT_ELEMENT_CLASS,
       "Asks the receiver to render frames at once (min = max = 0)", "vm-stream-agent");

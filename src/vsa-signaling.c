@@ -88,7 +88,7 @@ vsa_ice_server_free (VsaIceServer *self)
 
 /* The UTF-16 unit of the \uXXXX escape at @text, or -1. */
 static int
-json_utf16_escape (const char *text, gsize length)
+vsa_signaling_json_utf16_escape (const char *text, gsize length)
 {
   int unit = 0;
 
@@ -106,7 +106,7 @@ json_utf16_escape (const char *text, gsize length)
 /* The length of the string at @text (from its opening quote to its closing one, or to the
  * end when it is not closed: json-glib says so), or 0 when it has an escape JSON has not. */
 static gsize
-json_string_length (const char *text, gsize length)
+vsa_signaling_json_string_length (const char *text, gsize length)
 {
   for (gsize i = 1; i < length; i++)
     {
@@ -122,10 +122,10 @@ json_string_length (const char *text, gsize length)
           continue;
         }
       /* \uXXXX, a surrogate only as the first half of a pair */
-      unit = json_utf16_escape (text + i, length - i);
+      unit = vsa_signaling_json_utf16_escape (text + i, length - i);
       if (unit >= 0xd800 && unit <= 0xdbff)
         {
-          int low = json_utf16_escape (text + i + 6, length - i - 6);
+          int low = vsa_signaling_json_utf16_escape (text + i + 6, length - i - 6);
 
           if (low < 0xdc00 || low > 0xdfff)
             return 0;
@@ -146,7 +146,7 @@ json_string_length (const char *text, gsize length)
  * - only JSON's escapes: json-glib decodes octal ones and lone surrogates into invalid
  *   UTF-8, and leaks its string on a broken surrogate pair. */
 static gboolean
-json_is_plain_and_shallow (const char *body, gsize length)
+vsa_signaling_json_is_plain_and_shallow (const char *body, gsize length)
 {
   guint depth = 0;
   gsize i = 0;
@@ -159,7 +159,7 @@ json_is_plain_and_shallow (const char *body, gsize length)
     {
       if (body[i] == '"')
         {
-          gsize string_length = json_string_length (body + i, length - i);
+          gsize string_length = vsa_signaling_json_string_length (body + i, length - i);
 
           if (string_length == 0)
             return FALSE;
@@ -182,7 +182,7 @@ json_is_plain_and_shallow (const char *body, gsize length)
 }
 
 static JsonNode *
-parse_json (const char *body, gsize length, GError **error)
+vsa_signaling_parse_json (const char *body, gsize length, GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) local_error = NULL;
@@ -193,7 +193,7 @@ parse_json (const char *body, gsize length, GError **error)
                            "body is empty or not UTF-8 text");
       return NULL;
     }
-  if (!json_is_plain_and_shallow (body, length))
+  if (!vsa_signaling_json_is_plain_and_shallow (body, length))
     {
       g_set_error (error, VSA_SIGNALING_ERROR, VSA_SIGNALING_ERROR_PARSE,
                    "body is not one plain JSON object nested at most %u deep", MAX_JSON_DEPTH);
@@ -216,7 +216,7 @@ parse_json (const char *body, gsize length, GError **error)
 }
 
 static JsonObject *
-root_object (JsonNode *root, GError **error)
+vsa_signaling_root_object (JsonNode *root, GError **error)
 {
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
@@ -228,7 +228,7 @@ root_object (JsonNode *root, GError **error)
 }
 
 static gboolean
-is_number_in (const char *text, guint64 min, guint64 max)
+vsa_signaling_is_number_in (const char *text, guint64 min, guint64 max)
 {
   return g_ascii_string_to_unsigned (text, 10, min, max, NULL, NULL);
 }
@@ -236,22 +236,23 @@ is_number_in (const char *text, guint64 min, guint64 max)
 /* "candidate:<foundation> <component> <udp|tcp> <priority> <address> <port> typ <type> …"
  * (RFC 8839): anything else would only reach libnice to be refused, or worse misread. */
 static gboolean
-candidate_is_well_formed (const char *candidate)
+vsa_signaling_candidate_is_well_formed (const char *candidate)
 {
   static const char *const types[] = { "host", "srflx", "prflx", "relay", NULL };
   g_auto (GStrv) fields = g_strsplit (candidate + strlen ("candidate:"), " ", 9);
 
-  return g_strv_length (fields) >= 8 && *fields[0] != '\0' && is_number_in (fields[1], 1, 256)
+  return g_strv_length (fields) >= 8 && *fields[0] != '\0'
+         && vsa_signaling_is_number_in (fields[1], 1, 256)
          && (g_ascii_strcasecmp (fields[2], "udp") == 0
              || g_ascii_strcasecmp (fields[2], "tcp") == 0)
-         && is_number_in (fields[3], 0, G_MAXUINT32) && *fields[4] != '\0'
-         && is_number_in (fields[5], 0, 65535) && g_str_equal (fields[6], "typ")
+         && vsa_signaling_is_number_in (fields[3], 0, G_MAXUINT32) && *fields[4] != '\0'
+         && vsa_signaling_is_number_in (fields[5], 0, 65535) && g_str_equal (fields[6], "typ")
          && g_strv_contains (types, fields[7]);
 }
 
 /* Malformed entries are skipped: one bad candidate must not cost the good ones. */
 static GPtrArray *
-candidates_from_array (JsonArray *array)
+vsa_signaling_candidates_from_array (JsonArray *array)
 {
   GPtrArray *candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
   guint n = array != NULL ? json_array_get_length (array) : 0;
@@ -284,7 +285,7 @@ candidates_from_array (JsonArray *array)
         }
 
       candidate = vsa_candidate_new (text, (int) index, vsa_json_get_string (object, "sdpMid"));
-      if (candidate_is_well_formed (candidate->candidate))
+      if (vsa_signaling_candidate_is_well_formed (candidate->candidate))
         g_ptr_array_add (candidates, g_steal_pointer (&candidate));
     }
   return candidates;
@@ -293,14 +294,14 @@ candidates_from_array (JsonArray *array)
 VsaOffer *
 vsa_offer_parse (const char *body, gsize length, GError **error)
 {
-  g_autoptr (JsonNode) root = parse_json (body, length, error);
+  g_autoptr (JsonNode) root = vsa_signaling_parse_json (body, length, error);
   g_autoptr (VsaOffer) offer = NULL;
   JsonObject *object;
   JsonNode *offer_node;
   JsonObject *offer_object;
   const char *sdp;
 
-  if (root == NULL || (object = root_object (root, error)) == NULL)
+  if (root == NULL || (object = vsa_signaling_root_object (root, error)) == NULL)
     return NULL;
 
   offer_node = json_object_get_member (object, "offer");
@@ -334,18 +335,19 @@ vsa_offer_parse (const char *body, gsize length, GError **error)
 
   offer = g_new0 (VsaOffer, 1);
   offer->sdp = g_strdup (sdp);
-  offer->candidates = candidates_from_array (vsa_json_get_array (object, "candidates"));
+  offer->candidates
+      = vsa_signaling_candidates_from_array (vsa_json_get_array (object, "candidates"));
   return g_steal_pointer (&offer);
 }
 
 GPtrArray *
 vsa_candidates_parse (const char *body, gsize length, GError **error)
 {
-  g_autoptr (JsonNode) root = parse_json (body, length, error);
+  g_autoptr (JsonNode) root = vsa_signaling_parse_json (body, length, error);
   JsonObject *object;
   JsonArray *array;
 
-  if (root == NULL || (object = root_object (root, error)) == NULL)
+  if (root == NULL || (object = vsa_signaling_root_object (root, error)) == NULL)
     return NULL;
   array = vsa_json_get_array (object, "candidates");
   if (array == NULL)
@@ -354,11 +356,11 @@ vsa_candidates_parse (const char *body, gsize length, GError **error)
                            "\"candidates\" is missing or not an array");
       return NULL;
     }
-  return candidates_from_array (array);
+  return vsa_signaling_candidates_from_array (array);
 }
 
 static gboolean
-is_ice_url (const char *url)
+vsa_signaling_is_ice_url (const char *url)
 {
   return g_str_has_prefix (url, "stun:") || g_str_has_prefix (url, "stuns:")
          || g_str_has_prefix (url, "turn:") || g_str_has_prefix (url, "turns:");
@@ -367,12 +369,12 @@ is_ice_url (const char *url)
 GPtrArray *
 vsa_ice_servers_parse (const char *body, gsize length, GError **error)
 {
-  g_autoptr (JsonNode) root = parse_json (body, length, error);
+  g_autoptr (JsonNode) root = vsa_signaling_parse_json (body, length, error);
   g_autoptr (GPtrArray) servers = NULL;
   JsonObject *object;
   JsonArray *array;
 
-  if (root == NULL || (object = root_object (root, error)) == NULL)
+  if (root == NULL || (object = vsa_signaling_root_object (root, error)) == NULL)
     return NULL;
   array = vsa_json_get_array (object, "iceServers");
   if (array == NULL)
@@ -397,14 +399,14 @@ vsa_ice_servers_parse (const char *body, gsize length, GError **error)
       entry = json_node_get_object (element);
 
       /* "urls" is a string in the real controller; WebRTC allows an array. */
-      if ((url = vsa_json_get_string (entry, "urls")) != NULL && is_ice_url (url))
+      if ((url = vsa_json_get_string (entry, "urls")) != NULL && vsa_signaling_is_ice_url (url))
         g_strv_builder_add (urls, url);
       if ((url_array = vsa_json_get_array (entry, "urls")) != NULL)
         for (guint j = 0; j < json_array_get_length (url_array); j++)
           {
             JsonNode *node = json_array_get_element (url_array, j);
 
-            if ((url = vsa_json_node_get_string (node)) != NULL && is_ice_url (url))
+            if ((url = vsa_json_node_get_string (node)) != NULL && vsa_signaling_is_ice_url (url))
               g_strv_builder_add (urls, url);
           }
 
@@ -420,7 +422,7 @@ vsa_ice_servers_parse (const char *body, gsize length, GError **error)
 }
 
 static void
-add_candidate_members (JsonBuilder *builder, const VsaCandidate *candidate)
+vsa_signaling_add_candidate_members (JsonBuilder *builder, const VsaCandidate *candidate)
 {
   json_builder_set_member_name (builder, "candidate");
   json_builder_add_string_value (builder, candidate->candidate);
@@ -434,7 +436,7 @@ add_candidate_members (JsonBuilder *builder, const VsaCandidate *candidate)
 }
 
 static char *
-builder_to_string (JsonBuilder *builder)
+vsa_signaling_builder_to_string (JsonBuilder *builder)
 {
   g_autoptr (JsonNode) root = json_builder_get_root (builder);
 
@@ -459,12 +461,12 @@ vsa_answer_to_json (const char *sdp, GPtrArray *candidates)
   for (guint i = 0; candidates != NULL && i < candidates->len; i++)
     {
       json_builder_begin_object (builder);
-      add_candidate_members (builder, g_ptr_array_index (candidates, i));
+      vsa_signaling_add_candidate_members (builder, g_ptr_array_index (candidates, i));
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
   json_builder_end_object (builder);
-  return builder_to_string (builder);
+  return vsa_signaling_builder_to_string (builder);
 }
 
 char *
@@ -473,9 +475,9 @@ vsa_candidate_to_json (const VsaCandidate *candidate)
   g_autoptr (JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
-  add_candidate_members (builder, candidate);
+  vsa_signaling_add_candidate_members (builder, candidate);
   json_builder_set_member_name (builder, "from");
   json_builder_add_string_value (builder, "vm");
   json_builder_end_object (builder);
-  return builder_to_string (builder);
+  return vsa_signaling_builder_to_string (builder);
 }

@@ -89,14 +89,14 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (VsaX11Src, vsa_x11_src, GST_TYPE_PUSH_SRC,
                                                         "X11 screen capture over XCB"))
 
 static Segment *
-segment_ref (Segment *seg)
+vsa_x11_src_segment_ref (Segment *seg)
 {
   g_atomic_int_inc (&seg->ref);
   return seg;
 }
 
 static void
-segment_unref (gpointer data)
+vsa_x11_src_segment_unref (gpointer data)
 {
   Segment *seg = data;
 
@@ -107,7 +107,7 @@ segment_unref (gpointer data)
 }
 
 static Segment *
-segment_new (xcb_connection_t *conn, gsize size)
+vsa_x11_src_segment_new (xcb_connection_t *conn, gsize size)
 {
   int id = shmget (IPC_PRIVATE, size, IPC_CREAT | 0600);
   xcb_shm_seg_t xid;
@@ -144,7 +144,7 @@ segment_new (xcb_connection_t *conn, gsize size)
 }
 
 static void
-post_status (VsaX11Src *self, gboolean connected, const char *reason)
+vsa_x11_src_post_status (VsaX11Src *self, gboolean connected, const char *reason)
 {
   GstStructure *s;
 
@@ -164,10 +164,10 @@ post_status (VsaX11Src *self, gboolean connected, const char *reason)
 /* Drops the connection (if any); the next attempt is in 2 s. reason is posted when this
  * is a transition, i.e. once per outage. */
 static void
-x11_disconnect (VsaX11Src *self, const char *reason)
+vsa_x11_src_x11_disconnect (VsaX11Src *self, const char *reason)
 {
   for (guint i = 0; i < self->n_segments; i++)
-    g_clear_pointer (&self->segments[i], segment_unref);
+    g_clear_pointer (&self->segments[i], vsa_x11_src_segment_unref);
   self->n_segments = 0;
   if (self->x_fd.fd >= 0)
     gst_poll_remove_fd (self->poll, &self->x_fd);
@@ -177,13 +177,13 @@ x11_disconnect (VsaX11Src *self, const char *reason)
   if (reason == NULL || !vsa_x11_connection_mark_down (&self->x11))
     return;
   GST_WARNING_OBJECT (self, "%s; retrying every 2 s", reason);
-  post_status (self, FALSE, reason);
+  vsa_x11_src_post_status (self, FALSE, reason);
 }
 
 /* The screen's root visual must be TrueColor, 24 or 32 bits deep in 32-bit little-endian
  * pixels with 8-bit channels: that is BGRx in memory. */
 static gboolean
-screen_is_bgrx (const xcb_setup_t *setup, const xcb_screen_t *screen)
+vsa_x11_src_screen_is_bgrx (const xcb_setup_t *setup, const xcb_screen_t *screen)
 {
   gboolean pixels_are_32bit = FALSE;
 
@@ -209,7 +209,7 @@ screen_is_bgrx (const xcb_setup_t *setup, const xcb_screen_t *screen)
 /* GST_RESOURCE_ERROR_OPEN_READ: no display (retry later); GST_RESOURCE_ERROR_SETTINGS: a
  * display we cannot capture (fatal). Closed again on failure. */
 static gboolean
-x11_connect (VsaX11Src *self, GError **error)
+vsa_x11_src_x11_connect (VsaX11Src *self, GError **error)
 {
   g_autofree char *name = NULL;
   const xcb_query_extension_reply_t *ext;
@@ -228,7 +228,7 @@ x11_connect (VsaX11Src *self, GError **error)
     }
   conn = self->x11.conn;
   screen = self->x11.screen;
-  if (!screen_is_bgrx (xcb_get_setup (conn), screen))
+  if (!vsa_x11_src_screen_is_bgrx (xcb_get_setup (conn), screen))
     {
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
                    "X screen %d is not 24/32-bit TrueColor little-endian (depth %u); "
@@ -291,14 +291,14 @@ x11_connect (VsaX11Src *self, GError **error)
                    self->height, self->have_shm ? "yes" : "no", self->have_xfixes ? "yes" : "no",
                    self->have_damage ? "yes" : "no");
   vsa_x11_connection_mark_up (&self->x11);
-  post_status (self, TRUE, NULL);
+  vsa_x11_src_post_status (self, TRUE, NULL);
   return TRUE;
 }
 
 /* A free segment of the frame's size, a new one while there are fewer than
  * MAX_SEGMENTS, or NULL (then GetImage copies the frame into its reply). */
 static Segment *
-take_segment (VsaX11Src *self, gsize size)
+vsa_x11_src_take_segment (VsaX11Src *self, gsize size)
 {
   Segment *seg;
 
@@ -310,7 +310,7 @@ take_segment (VsaX11Src *self, gsize size)
       GST_LOG_OBJECT (self, "all %d segments downstream: this frame by GetImage", MAX_SEGMENTS);
       return NULL;
     }
-  seg = segment_new (self->x11.conn, size);
+  seg = vsa_x11_src_segment_new (self->x11.conn, size);
   if (seg == NULL)
     {
       GST_INFO_OBJECT (self, "cannot share memory with the X server: using GetImage");
@@ -324,8 +324,8 @@ take_segment (VsaX11Src *self, gsize size)
 
 /* Draws the cursor image (premultiplied ARGB) over the frame. */
 static void
-blend_cursor (guint32 *frame, int width, int height,
-              const xcb_xfixes_get_cursor_image_reply_t *cursor)
+vsa_x11_src_blend_cursor (guint32 *frame, int width, int height,
+                          const xcb_xfixes_get_cursor_image_reply_t *cursor)
 {
   const guint32 *pixels = xcb_xfixes_get_cursor_image_cursor_image (cursor);
   int x0 = cursor->x - cursor->xhot;
@@ -357,10 +357,10 @@ blend_cursor (guint32 *frame, int width, int height,
  * connection is then dropped). The pointer and image requests go out together: one
  * round trip. */
 static GstBuffer *
-capture (VsaX11Src *self)
+vsa_x11_src_capture (VsaX11Src *self)
 {
   gsize size = (gsize) self->width * self->height * 4;
-  Segment *seg = self->have_shm ? take_segment (self, size) : NULL;
+  Segment *seg = self->have_shm ? vsa_x11_src_take_segment (self, size) : NULL;
   xcb_xfixes_get_cursor_image_cookie_t cursor_cookie = { 0 };
   xcb_xfixes_get_cursor_image_reply_t *cursor = NULL;
   xcb_shm_get_image_cookie_t shm_cookie = { 0 };
@@ -410,13 +410,13 @@ capture (VsaX11Src *self)
       free (cursor);
       /* Reconnecting also picks up a new screen size (RandR): the usual cause of an X
        * error here. */
-      x11_disconnect (self, reason);
+      vsa_x11_src_x11_disconnect (self, reason);
       return NULL;
     }
 
   if (cursor != NULL)
     {
-      blend_cursor ((guint32 *) data, self->width, self->height, cursor);
+      vsa_x11_src_blend_cursor ((guint32 *) data, self->width, self->height, cursor);
       self->pointer_x = cursor->x;
       self->pointer_y = cursor->y;
     }
@@ -424,8 +424,9 @@ capture (VsaX11Src *self)
   if (seg != NULL)
     {
       free (reply);
-      buffer = gst_buffer_new_wrapped_full (0, seg->data, seg->size, 0, size, segment_ref (seg),
-                                            segment_unref);
+      buffer
+          = gst_buffer_new_wrapped_full (0, seg->data, seg->size, 0, size,
+                                         vsa_x11_src_segment_ref (seg), vsa_x11_src_segment_unref);
     }
   else
     buffer = gst_buffer_new_wrapped_full (0, data, size, 0, size, reply, free);
@@ -433,7 +434,7 @@ capture (VsaX11Src *self)
 }
 
 static GstBuffer *
-black_frame (VsaX11Src *self)
+vsa_x11_src_black_frame (VsaX11Src *self)
 {
   gsize size = (gsize) self->caps_width * self->caps_height * 4;
 
@@ -450,7 +451,7 @@ black_frame (VsaX11Src *self)
 /* Waits for the next frame slot on the pipeline clock and gives its running time. */
 /* Sleeps until running time t on the element's clock; GST_FLOW_FLUSHING when unlocked. */
 static GstFlowReturn
-wait_until (VsaX11Src *self, GstClock *clock, GstClockTime base_time, GstClockTime t)
+vsa_x11_src_wait_until (VsaX11Src *self, GstClock *clock, GstClockTime base_time, GstClockTime t)
 {
   GstClockReturn ret;
   GstClockID id;
@@ -474,7 +475,7 @@ wait_until (VsaX11Src *self, GstClock *clock, GstClockTime base_time, GstClockTi
 /* Reads the X events that arrived; whether one showed a change (damage, a new pointer
  * image). Errors count as changes: the capture then finds them. */
 static gboolean
-drain_events (VsaX11Src *self)
+vsa_x11_src_drain_events (VsaX11Src *self)
 {
   xcb_generic_event_t *event;
   gboolean changed = FALSE;
@@ -490,7 +491,7 @@ drain_events (VsaX11Src *self)
 }
 
 static gboolean
-waits_for_damage (VsaX11Src *self)
+vsa_x11_src_waits_for_damage (VsaX11Src *self)
 {
   gboolean skip_unchanged;
 
@@ -506,8 +507,8 @@ waits_for_damage (VsaX11Src *self)
  * slot (half a frame interval sooner on average: 17 ms at 30 fps, for typing on a still
  * screen). Returns at slot, or earlier with *pts at the change. */
 static GstFlowReturn
-wait_for_damage (VsaX11Src *self, GstClock *clock, GstClockTime base_time, GstClockTime slot,
-                 GstClockTime *pts)
+vsa_x11_src_wait_for_damage (VsaX11Src *self, GstClock *clock, GstClockTime base_time,
+                             GstClockTime slot, GstClockTime *pts)
 {
   GstClockTime earliest
       = self->last_push + gst_util_uint64_scale_int (GST_SECOND, self->fps_d, self->fps_n);
@@ -516,7 +517,7 @@ wait_for_damage (VsaX11Src *self, GstClock *clock, GstClockTime base_time, GstCl
 
   if (earliest < slot)
     {
-      ret = wait_until (self, clock, base_time, earliest);
+      ret = vsa_x11_src_wait_until (self, clock, base_time, earliest);
       if (ret != GST_FLOW_OK)
         return ret;
     }
@@ -533,7 +534,7 @@ wait_for_damage (VsaX11Src *self, GstClock *clock, GstClockTime base_time, GstCl
       if (now >= slot)
         return GST_FLOW_OK;
       /* before polling: xcb may hold events it read while waiting for a reply */
-      if (drain_events (self))
+      if (vsa_x11_src_drain_events (self))
         {
           self->change_seen = TRUE;
           *pts = now;
@@ -545,7 +546,7 @@ wait_for_damage (VsaX11Src *self, GstClock *clock, GstClockTime base_time, GstCl
 }
 
 static GstFlowReturn
-wait_for_slot (VsaX11Src *self, GstClockTime *pts)
+vsa_x11_src_wait_for_slot (VsaX11Src *self, GstClockTime *pts)
 {
   g_autoptr (GstClock) clock = gst_element_get_clock (GST_ELEMENT (self));
   GstClockTime base_time = gst_element_get_base_time (GST_ELEMENT (self));
@@ -565,8 +566,9 @@ wait_for_slot (VsaX11Src *self, GstClockTime *pts)
   *pts = slot;
   if (slot > now)
     {
-      ret = waits_for_damage (self) ? wait_for_damage (self, clock, base_time, slot, pts)
-                                    : wait_until (self, clock, base_time, slot);
+      ret = vsa_x11_src_waits_for_damage (self)
+                ? vsa_x11_src_wait_for_damage (self, clock, base_time, slot, pts)
+                : vsa_x11_src_wait_until (self, clock, base_time, slot);
       if (ret != GST_FLOW_OK)
         return ret;
     }
@@ -578,7 +580,7 @@ wait_for_slot (VsaX11Src *self, GstClockTime *pts)
 /* Whether anything on the screen or the pointer changed since the last capture. Errors
  * count as changes: the capture then finds them. */
 static gboolean
-screen_changed (VsaX11Src *self, gboolean show_pointer)
+vsa_x11_src_screen_changed (VsaX11Src *self, gboolean show_pointer)
 {
   xcb_query_pointer_reply_t *pointer = NULL;
   gboolean changed;
@@ -586,7 +588,7 @@ screen_changed (VsaX11Src *self, gboolean show_pointer)
   if (show_pointer)
     pointer = xcb_query_pointer_reply (
         self->x11.conn, xcb_query_pointer (self->x11.conn, self->x11.screen->root), NULL);
-  changed = drain_events (self) || self->change_seen;
+  changed = vsa_x11_src_drain_events (self) || self->change_seen;
   self->change_seen = FALSE;
   if (show_pointer)
     changed |= pointer == NULL || pointer->root_x != self->pointer_x
@@ -607,7 +609,7 @@ typedef enum
  * after it. Not for the change's own frame: its quantiser is where the encoder started,
  * and x264 raises it along the rows when the frame runs out of bits. */
 static gboolean
-change_converged (VsaX11Src *self)
+vsa_x11_src_change_converged (VsaX11Src *self)
 {
   GstClockTime converged;
 
@@ -623,7 +625,7 @@ change_converged (VsaX11Src *self)
  * has refined its picture (max-refresh-frames at most). Encoding a still screen again
  * costs as much as a moving one. */
 static FrameKind
-frame_kind (VsaX11Src *self, GstClockTime pts)
+vsa_x11_src_frame_kind (VsaX11Src *self, GstClockTime pts)
 {
   gboolean skip_unchanged, show_pointer;
 
@@ -634,10 +636,11 @@ frame_kind (VsaX11Src *self, GstClockTime pts)
   if (!skip_unchanged || self->x11.conn == NULL || !self->have_damage)
     return FRAME_REPEAT;
   /* Always asked, so the event queue is drained. */
-  if (screen_changed (self, show_pointer) || g_atomic_int_exchange (&self->frame_requested, FALSE)
+  if (vsa_x11_src_screen_changed (self, show_pointer)
+      || g_atomic_int_exchange (&self->frame_requested, FALSE)
       || self->last_push == GST_CLOCK_TIME_NONE || !GST_CLOCK_TIME_IS_VALID (pts))
     return FRAME_CHANGED;
-  if (self->refresh_left > 0 && !change_converged (self))
+  if (self->refresh_left > 0 && !vsa_x11_src_change_converged (self))
     return FRAME_REFRESH;
   return pts >= self->last_push + REPEAT_INTERVAL ? FRAME_REPEAT : FRAME_SKIPPED;
 }
@@ -653,11 +656,11 @@ vsa_x11_src_create (GstPushSrc *src, GstBuffer **out)
 
   do
     {
-      ret = wait_for_slot (self, &pts);
+      ret = vsa_x11_src_wait_for_slot (self, &pts);
       if (ret != GST_FLOW_OK)
         return ret;
     }
-  while ((kind = frame_kind (self, pts)) == FRAME_SKIPPED);
+  while ((kind = vsa_x11_src_frame_kind (self, pts)) == FRAME_SKIPPED);
   if (kind == FRAME_CHANGED)
     {
       self->last_change = pts;
@@ -671,14 +674,14 @@ vsa_x11_src_create (GstPushSrc *src, GstBuffer **out)
     {
       g_autoptr (GError) error = NULL;
 
-      if (!x11_connect (self, &error))
+      if (!vsa_x11_src_x11_connect (self, &error))
         {
           if (g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS))
             {
               GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message), (NULL));
               return GST_FLOW_ERROR;
             }
-          x11_disconnect (self, error->message);
+          vsa_x11_src_x11_disconnect (self, error->message);
         }
     }
   /* Back with another screen size: new caps before frames of that size. */
@@ -687,9 +690,9 @@ vsa_x11_src_create (GstPushSrc *src, GstBuffer **out)
       && !gst_base_src_negotiate (GST_BASE_SRC (self)))
     return GST_FLOW_NOT_NEGOTIATED;
   if (self->x11.conn != NULL)
-    buffer = capture (self);
+    buffer = vsa_x11_src_capture (self);
   if (buffer == NULL)
-    buffer = black_frame (self);
+    buffer = vsa_x11_src_black_frame (self);
   GST_BUFFER_PTS (buffer) = pts;
   GST_BUFFER_DURATION (buffer) = gst_util_uint64_scale_int (GST_SECOND, self->fps_d, self->fps_n);
   self->last_push = pts;
@@ -776,7 +779,7 @@ vsa_x11_src_start (GstBaseSrc *src)
   self->converged_pts = GST_CLOCK_TIME_NONE;
   GST_OBJECT_UNLOCK (self);
   vsa_x11_connection_init (&self->x11, RETRY_INTERVAL_US);
-  if (x11_connect (self, &error))
+  if (vsa_x11_src_x11_connect (self, &error))
     return TRUE;
   if (g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS))
     {
@@ -784,7 +787,7 @@ vsa_x11_src_start (GstBaseSrc *src)
       return FALSE;
     }
   /* No display yet: start anyway with black frames (the size get_caps offers). */
-  x11_disconnect (self, error->message);
+  vsa_x11_src_x11_disconnect (self, error->message);
   return TRUE;
 }
 
@@ -793,7 +796,7 @@ vsa_x11_src_stop (GstBaseSrc *src)
 {
   VsaX11Src *self = VSA_X11_SRC (src);
 
-  x11_disconnect (self, NULL);
+  vsa_x11_src_x11_disconnect (self, NULL);
   gst_clear_buffer (&self->black);
   return TRUE;
 }
