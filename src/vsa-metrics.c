@@ -103,6 +103,27 @@ vsa_metrics_append_histogram (GString *out, const VsaSessionHostStats *stats)
                            stats->offer_to_answer_count);
 }
 
+/* A metric of one unlabelled sample, with its header. */
+static void
+vsa_metrics_append_one (GString *out, const char *name, const char *type, const char *help,
+                        guint64 value)
+{
+  vsa_metrics_append_header (out, name, type, help);
+  vsa_metrics_append_uint (out, name, NULL, value);
+}
+
+/* A counter with one sample per end reason. */
+static void
+vsa_metrics_append_by_reason (GString *out, const char *name, const char *help,
+                              const guint64 counts[VSA_END_REASON_COUNT])
+{
+  vsa_metrics_append_header (out, name, "counter", help);
+  for (VsaEndReason reason = 0; reason < VSA_END_REASON_COUNT; reason++)
+    vsa_metrics_append_uint (out, name,
+                             (const char *[]){ "reason", vsa_end_reason_to_string (reason), NULL },
+                             counts[reason]);
+}
+
 char *
 vsa_metrics_format (const VsaSessionHostStats *stats, const char *version)
 {
@@ -122,28 +143,20 @@ vsa_metrics_format (const VsaSessionHostStats *stats, const char *version)
         out, "state", (const char *[]){ "state", vsa_session_host_state_to_string (state), NULL },
         state == stats->state);
 
-  vsa_metrics_append_header (out, "sessions_started_total", "counter",
-                             "Offers taken up: negotiations begun.");
-  vsa_metrics_append_uint (out, "sessions_started_total", NULL, stats->sessions_started);
-  vsa_metrics_append_header (out, "sessions_answered_total", "counter",
-                             "Answers stored at the controller (or sent over WHEP).");
-  vsa_metrics_append_uint (out, "sessions_answered_total", NULL, stats->sessions_answered);
-  vsa_metrics_append_header (out, "sessions_streamed_total", "counter",
-                             "Sessions that connected and streamed.");
-  vsa_metrics_append_uint (out, "sessions_streamed_total", NULL, stats->sessions_streamed);
-  vsa_metrics_append_header (out, "sessions_ended_total", "counter", "Sessions ended, by reason.");
-  for (VsaEndReason reason = 0; reason < VSA_END_REASON_COUNT; reason++)
-    vsa_metrics_append_uint (out, "sessions_ended_total",
-                             (const char *[]){ "reason", vsa_end_reason_to_string (reason), NULL },
-                             stats->sessions_ended[reason]);
-  vsa_metrics_append_header (
-      out, "sessions_failed_total", "counter",
+  vsa_metrics_append_one (out, "sessions_started_total", "counter",
+                          "Offers taken up: negotiations begun.", stats->sessions_started);
+  vsa_metrics_append_one (out, "sessions_answered_total", "counter",
+                          "Answers stored at the controller (or sent over WHEP).",
+                          stats->sessions_answered);
+  vsa_metrics_append_one (out, "sessions_streamed_total", "counter",
+                          "Sessions that connected and streamed.", stats->sessions_streamed);
+  vsa_metrics_append_by_reason (out, "sessions_ended_total", "Sessions ended, by reason.",
+                                stats->sessions_ended);
+  vsa_metrics_append_by_reason (
+      out, "sessions_failed_total",
       "Sessions ended before their answer was stored (the browser got no video), by "
-      "reason; also counted in sessions_ended_total.");
-  for (VsaEndReason reason = 0; reason < VSA_END_REASON_COUNT; reason++)
-    vsa_metrics_append_uint (out, "sessions_failed_total",
-                             (const char *[]){ "reason", vsa_end_reason_to_string (reason), NULL },
-                             stats->sessions_failed[reason]);
+      "reason; also counted in sessions_ended_total.",
+      stats->sessions_failed);
 
   vsa_metrics_append_header (out, "last_offer_to_answer_seconds", "gauge",
                              "Time from the last answered offer first seen to its answer stored.");
@@ -161,15 +174,12 @@ vsa_metrics_format (const VsaSessionHostStats *stats, const char *version)
   vsa_metrics_append_header (out, "frames_per_second", "gauge",
                              "Frames the encoder produced in the last second.");
   vsa_metrics_append_double (out, "frames_per_second", NULL, stats->session.fps);
-  vsa_metrics_append_header (
-      out, "bitrate_target_bits_per_second", "gauge",
-      "The encoder's target bitrate (lowered under loss), 0 without a session.");
-  vsa_metrics_append_uint (out, "bitrate_target_bits_per_second", NULL,
-                           (guint64) stats->session.target_kbps * 1000);
-  vsa_metrics_append_header (out, "sent_bits_per_second", "gauge",
-                             "RTP bits sent in the last second (webrtcbin's outbound-rtp bytes).");
-  vsa_metrics_append_uint (out, "sent_bits_per_second", NULL,
-                           (guint64) stats->session.sent_kbps * 1000);
+  vsa_metrics_append_one (out, "bitrate_target_bits_per_second", "gauge",
+                          "The encoder's target bitrate (lowered under loss), 0 without a session.",
+                          (guint64) stats->session.target_kbps * 1000);
+  vsa_metrics_append_one (out, "sent_bits_per_second", "gauge",
+                          "RTP bits sent in the last second (webrtcbin's outbound-rtp bytes).",
+                          (guint64) stats->session.sent_kbps * 1000);
   vsa_metrics_append_header (
       out, "round_trip_time_seconds", "gauge",
       "Round-trip time from the browser's last receiver report; absent when unknown.");
@@ -182,14 +192,13 @@ vsa_metrics_format (const VsaSessionHostStats *stats, const char *version)
   if (session)
     vsa_metrics_append_double (out, "packet_loss_ratio", NULL, stats->session.loss);
 
-  vsa_metrics_append_header (out, "frames_sent_total", "counter", "Frames the encoder produced.");
-  vsa_metrics_append_uint (out, "frames_sent_total", NULL, stats->frames_sent);
-  vsa_metrics_append_header (out, "keyframes_sent_total", "counter",
-                             "Keyframes the encoder produced.");
-  vsa_metrics_append_uint (out, "keyframes_sent_total", NULL, stats->keyframes_sent);
-  vsa_metrics_append_header (out, "keyframe_requests_total", "counter",
-                             "Keyframe requests (PLI and FIR) from browsers.");
-  vsa_metrics_append_uint (out, "keyframe_requests_total", NULL, stats->keyframe_requests);
+  vsa_metrics_append_one (out, "frames_sent_total", "counter", "Frames the encoder produced.",
+                          stats->frames_sent);
+  vsa_metrics_append_one (out, "keyframes_sent_total", "counter", "Keyframes the encoder produced.",
+                          stats->keyframes_sent);
+  vsa_metrics_append_one (out, "keyframe_requests_total", "counter",
+                          "Keyframe requests (PLI and FIR) from browsers.",
+                          stats->keyframe_requests);
   return g_string_free (out, FALSE);
 }
 
