@@ -9,6 +9,7 @@
 #include <xcb/xtest.h>
 
 #include "vsa-json.h"
+#include "vsa-keymap.h"
 #include "vsa-x11-connection.h"
 
 /* DOM wheel deltas are pixels; Chromium reports 100 per notch of a mouse wheel. */
@@ -20,7 +21,6 @@
 /* The root's size (xrandr may change it) is read again at most this often. */
 #define GEOMETRY_INTERVAL_US (G_USEC_PER_SEC / 2)
 
-#define KEYCODES 256
 #define BUTTONS 10
 
 #define XK_Shift_L 0xffe1
@@ -36,16 +36,12 @@ struct _VsaInput
   gint64 geometry_at_us;
 
   /* what we pressed, to release it when the browser goes */
-  gboolean keys_down[KEYCODES];
-  guint32 keysyms_down[KEYCODES];
+  gboolean keys_down[VSA_KEYMAP_KEYCODES];
+  guint32 keysyms_down[VSA_KEYMAP_KEYCODES];
   gboolean buttons_down[BUTTONS];
   GHashTable *codes_down; /* DOM code → keycode it pressed */
 
-  /* keycodes with no keysym at all when first needed, lent to keysyms the map lacks */
-  guint8 spares[KEYCODES];
-  guint n_spares;
-  guint next_spare;
-  gboolean spares_known;
+  VsaKeymapSpares spares;
 
   double tokens;
   gint64 tokens_at_us;
@@ -162,7 +158,7 @@ ensure_connected (VsaInput *self)
   self->width = self->x11.screen->width_in_pixels;
   self->height = self->x11.screen->height_in_pixels;
   self->geometry_at_us = g_get_monotonic_time ();
-  self->spares_known = FALSE;
+  vsa_keymap_spares_forget (&self->spares);
   vsa_x11_connection_mark_up (&self->x11);
   return TRUE;
 }
@@ -176,187 +172,13 @@ fake (VsaInput *self, guint8 type, guint8 detail, gint16 x, gint16 y)
 
 /* --- keys ----------------------------------------------------------------------------- */
 
-/* The server's keyboard mapping, fetched for each key: another client (setxkbmap, the
- * desktop) may change it at any time. */
-typedef struct
-{
-  xcb_get_keyboard_mapping_reply_t *reply;
-  xcb_keysym_t *keysyms;
-  guint8 min_keycode;
-  guint count;
-  guint per; /* keysyms per keycode */
-} Keymap;
-
-static void
-keymap_clear (Keymap *map)
-{
-  g_free (map->reply);
-  map->reply = NULL;
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Keymap, keymap_clear)
-
-static gboolean
-keymap_fetch (VsaInput *self, Keymap *map)
-{
-  const xcb_setup_t *setup = xcb_get_setup (self->x11.conn);
-
-  map->min_keycode = setup->min_keycode;
-  map->count = (guint) setup->max_keycode - setup->min_keycode + 1;
-  map->reply = xcb_get_keyboard_mapping_reply (
-      self->x11.conn,
-      xcb_get_keyboard_mapping (self->x11.conn, map->min_keycode, (guint8) map->count), NULL);
-  if (map->reply == NULL || map->reply->keysyms_per_keycode == 0)
-    return FALSE;
-  map->keysyms = xcb_get_keyboard_mapping_keysyms (map->reply);
-  map->per = map->reply->keysyms_per_keycode;
-  return TRUE;
-}
-
-static xcb_keysym_t
-keymap_get (const Keymap *map, guint keycode, guint column)
-{
-  return map->keysyms[(keycode - map->min_keycode) * map->per + column];
-}
-
-/* The level a keycode types keysym at: its column, or either (a lent spare). */
-typedef enum
-{
-  LEVEL_BASE,
-  LEVEL_SHIFT,
-  LEVEL_ANY,
-} Level;
-
-/* The keycode typing keysym unshifted (column 0), else shifted (column 1: *shift); 0 if
- * neither. Other columns need AltGr or another group: not used. */
-static guint8
-keymap_find (const Keymap *map, xcb_keysym_t keysym, gboolean *shift)
-{
-  guint8 shifted = 0;
-
-  for (guint i = 0; i < map->count; i++)
-    {
-      guint keycode = map->min_keycode + i;
-
-      if (keymap_get (map, keycode, 0) == keysym)
-        {
-          *shift = FALSE;
-          return (guint8) keycode;
-        }
-      if (shifted == 0 && map->per > 1 && keymap_get (map, keycode, 1) == keysym)
-        shifted = (guint8) keycode;
-    }
-  *shift = shifted != 0;
-  return shifted;
-}
-
-/* Puts keysym on a spare keycode (one that had no keysym), least recently lent first and
- * never one that is down. It stays there until lent again: a client translates a key
- * event with the mapping it has when it reads the event. */
-static guint8
-lend_spare (VsaInput *self, const Keymap *map, xcb_keysym_t keysym)
-{
-  g_autofree xcb_keysym_t *row = NULL;
-  g_autofree xcb_generic_error_t *error = NULL;
-  guint8 keycode = 0;
-
-  if (!self->spares_known)
-    {
-      self->n_spares = self->next_spare = 0;
-      for (guint i = 0; i < map->count; i++)
-        {
-          guint j = 0;
-
-          while (j < map->per && keymap_get (map, map->min_keycode + i, j) == XCB_NO_SYMBOL)
-            j++;
-          if (j == map->per)
-            self->spares[self->n_spares++] = (guint8) (map->min_keycode + i);
-        }
-      self->spares_known = TRUE;
-    }
-  for (guint i = 0; i < self->n_spares && keycode == 0; i++)
-    {
-      guint index = (self->next_spare + i) % self->n_spares;
-
-      if (!self->keys_down[self->spares[index]])
-        {
-          keycode = self->spares[index];
-          self->next_spare = index + 1;
-        }
-    }
-  if (keycode == 0)
-    return 0;
-
-  /* the same keysym shifted or not, so that Shift or Caps Lock change nothing */
-  row = g_new0 (xcb_keysym_t, map->per);
-  for (guint j = 0; j < MIN (map->per, 2u); j++)
-    row[j] = keysym;
-  error = xcb_request_check (
-      self->x11.conn,
-      xcb_change_keyboard_mapping_checked (self->x11.conn, 1, keycode, (guint8) map->per, row));
-  return error == NULL ? keycode : 0;
-}
-
-/* A character keysym's code point (Latin-1 or Unicode keysyms), 0 for others. */
-static gunichar
-keysym_unichar (xcb_keysym_t keysym)
-{
-  if ((keysym >= 0x20 && keysym <= 0x7e) || (keysym >= 0xa0 && keysym <= 0xff))
-    return keysym;
-  if (keysym >= 0x01000100 && keysym <= 0x0110ffff)
-    return keysym - 0x01000000;
-  return 0;
-}
-
-/* Whether the keycode's two columns are a letter's cases: Lock then inverts its level. */
-static gboolean
-keymap_is_letter (const Keymap *map, guint8 keycode)
-{
-  gunichar lower = keysym_unichar (keymap_get (map, keycode, 0));
-  gunichar upper = map->per > 1 ? keysym_unichar (keymap_get (map, keycode, 1)) : 0;
-
-  return lower != 0 && lower != upper && g_unichar_toupper (lower) == upper;
-}
-
-static gboolean
-lock_is_on (VsaInput *self)
-{
-  g_autofree xcb_query_pointer_reply_t *reply = xcb_query_pointer_reply (
-      self->x11.conn, xcb_query_pointer (self->x11.conn, self->x11.screen->root), NULL);
-
-  return reply != NULL && (reply->mask & XCB_MOD_MASK_LOCK);
-}
-
-/* The keycode for keysym (lending a spare one if the map has none), and whether Shift
- * must be down for it, given the Lock state; 0 if there is none. */
-static guint8
-resolve_keysym (VsaInput *self, xcb_keysym_t keysym, Level *level)
-{
-  g_auto (Keymap) map = { 0 };
-  gboolean shift = FALSE;
-  guint8 keycode;
-
-  *level = LEVEL_BASE;
-  if (!keymap_fetch (self, &map))
-    return 0;
-  keycode = keymap_find (&map, keysym, &shift);
-  if (keycode == 0)
-    {
-      *level = LEVEL_ANY;
-      return lend_spare (self, &map, keysym);
-    }
-  if (keymap_is_letter (&map, keycode) && lock_is_on (self))
-    shift = !shift;
-  *level = shift ? LEVEL_SHIFT : LEVEL_BASE;
-  return keycode;
-}
-
 /* The Shift keys the user holds, into held; returns how many. */
 static guint
-held_shifts (VsaInput *self, guint8 held[KEYCODES])
+held_shifts (VsaInput *self, guint8 held[VSA_KEYMAP_KEYCODES])
 {
   guint n = 0;
 
-  for (guint i = 0; i < KEYCODES; i++)
+  for (guint i = 0; i < VSA_KEYMAP_KEYCODES; i++)
     if (self->keys_down[i]
         && (self->keysyms_down[i] == XK_Shift_L || self->keysyms_down[i] == XK_Shift_R))
       held[n++] = (guint8) i;
@@ -378,9 +200,9 @@ fake_keys (VsaInput *self, guint8 type, const guint8 *keycodes, guint n)
 static guint8
 press_keysym (VsaInput *self, xcb_keysym_t keysym, gboolean unless_down)
 {
-  Level level;
-  guint8 keycode = resolve_keysym (self, keysym, &level);
-  guint8 held[KEYCODES];
+  VsaKeymapLevel level;
+  guint8 keycode = vsa_keymap_resolve (&self->spares, &self->x11, self->keys_down, keysym, &level);
+  guint8 held[VSA_KEYMAP_KEYCODES];
   guint n_held = held_shifts (self, held);
   guint8 shift_keycode = 0;
   guint n_lifted = 0;
@@ -392,9 +214,10 @@ press_keysym (VsaInput *self, xcb_keysym_t keysym, gboolean unless_down)
     }
   if (unless_down && self->keys_down[keycode])
     return 0;
-  if (level == LEVEL_SHIFT && n_held == 0)
-    shift_keycode = resolve_keysym (self, XK_Shift_L, &(Level){ LEVEL_BASE });
-  if (level == LEVEL_BASE && keysym_unichar (keysym) != 0)
+  if (level == VSA_KEYMAP_LEVEL_SHIFT && n_held == 0)
+    shift_keycode = vsa_keymap_resolve (&self->spares, &self->x11, self->keys_down, XK_Shift_L,
+                                        &(VsaKeymapLevel){ VSA_KEYMAP_LEVEL_BASE });
+  if (level == VSA_KEYMAP_LEVEL_BASE && vsa_keymap_keysym_unichar (keysym) != 0)
     n_lifted = n_held;
   if (shift_keycode != 0)
     fake (self, XCB_KEY_PRESS, shift_keycode, 0, 0);
@@ -416,68 +239,6 @@ release_keycode (VsaInput *self, guint8 keycode)
   fake (self, XCB_KEY_RELEASE, keycode, 0, 0);
   self->keys_down[keycode] = FALSE;
   self->keysyms_down[keycode] = 0;
-}
-
-/* A character's keysym: Latin-1 as itself, the rest of Unicode at 0x01000000 + code point;
- * 0 for control characters. */
-static xcb_keysym_t
-keysym_for_char (gunichar c)
-{
-  if (c == '\n' || c == '\r')
-    return 0xff0d; /* Return */
-  if (c == '\t')
-    return 0xff09; /* Tab */
-  if (!g_unichar_isdefined (c) || g_unichar_iscntrl (c))
-    return 0;
-  if ((c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xff))
-    return c;
-  return 0x01000000 + c;
-}
-
-typedef struct
-{
-  const char *key;
-  xcb_keysym_t left;
-  xcb_keysym_t right; /* the key at the right ("ShiftRight"), or 0 */
-} NamedKey;
-
-static const NamedKey named_keys[] = {
-  { "Enter", 0xff0d, 0 },       { "Backspace", 0xff08, 0 },      { "Tab", 0xff09, 0 },
-  { "Escape", 0xff1b, 0 },      { "ArrowLeft", 0xff51, 0 },      { "ArrowUp", 0xff52, 0 },
-  { "ArrowRight", 0xff53, 0 },  { "ArrowDown", 0xff54, 0 },      { "Home", 0xff50, 0 },
-  { "End", 0xff57, 0 },         { "PageUp", 0xff55, 0 },         { "PageDown", 0xff56, 0 },
-  { "Delete", 0xffff, 0 },      { "Insert", 0xff63, 0 },         { "CapsLock", 0xffe5, 0 },
-  { "ContextMenu", 0xff67, 0 }, { "Shift", XK_Shift_L, 0xffe2 }, { "Control", 0xffe3, 0xffe4 },
-  { "Alt", 0xffe9, 0xffea },    { "Meta", 0xffeb, 0xffec }, /* Super_L/R */
-};
-
-/* Keys the browser already resolved in the user's layout: AltGr and a dead key change the
- * character it sends with the next key, and an IME composes the text itself. Held in the
- * VM, AltGr (ISO_Level3_Shift) would change what the following keys type. */
-static const char *const ignored_keys[] = { "AltGraph", "Dead", "Process", "Unidentified", NULL };
-
-static gboolean
-is_ignored_key (const char *key)
-{
-  return key != NULL && g_strv_contains (ignored_keys, key);
-}
-
-/* key's keysym (code tells left from right), 0 if we have none for it. */
-static xcb_keysym_t
-keysym_for_key (const char *key, const char *code)
-{
-  guint64 n;
-
-  if (g_utf8_strlen (key, -1) == 1)
-    return keysym_for_char (g_utf8_get_char (key));
-  for (guint i = 0; i < G_N_ELEMENTS (named_keys); i++)
-    if (g_str_equal (key, named_keys[i].key))
-      return named_keys[i].right != 0 && code != NULL && g_str_has_suffix (code, "Right")
-                 ? named_keys[i].right
-                 : named_keys[i].left;
-  if (key[0] == 'F' && g_ascii_string_to_unsigned (key + 1, 10, 1, 12, &n, NULL))
-    return 0xffbe + (xcb_keysym_t) n - 1; /* F1 … F12 */
-  return 0;
 }
 
 /* --- events --------------------------------------------------------------------------- */
@@ -626,12 +387,12 @@ handle_key (VsaInput *self, JsonObject *event, gboolean down)
       g_hash_table_remove (self->codes_down, code);
       return TRUE;
     }
-  if (is_ignored_key (key))
+  if (vsa_keymap_is_ignored_key (key))
     {
       g_debug ("input: ignoring key \"%s\" (%s)", key, code != NULL ? code : "");
       return TRUE;
     }
-  keysym = key != NULL ? keysym_for_key (key, code) : 0;
+  keysym = key != NULL ? vsa_keymap_keysym_for_key (key, code) : 0;
   if (keysym == 0)
     {
       g_debug ("input: no keysym for key \"%s\" (%s)", key != NULL ? key : "", code);
@@ -646,7 +407,7 @@ handle_key (VsaInput *self, JsonObject *event, gboolean down)
     }
   else
     {
-      for (guint i = 0; i < KEYCODES; i++)
+      for (guint i = 0; i < VSA_KEYMAP_KEYCODES; i++)
         if (self->keys_down[i] && self->keysyms_down[i] == keysym)
           release_keycode (self, (guint8) i);
     }
@@ -664,7 +425,7 @@ handle_text (VsaInput *self, JsonObject *event)
     return TRUE;
   for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
     {
-      xcb_keysym_t keysym = keysym_for_char (g_utf8_get_char (p));
+      xcb_keysym_t keysym = vsa_keymap_keysym_for_char (g_utf8_get_char (p));
       guint8 keycode;
 
       if (keysym == 0)
@@ -783,7 +544,7 @@ vsa_input_release_all (VsaInput *self)
 
   if (vsa_x11_connection_is_up (&self->x11))
     {
-      for (guint i = 0; i < KEYCODES; i++)
+      for (guint i = 0; i < VSA_KEYMAP_KEYCODES; i++)
         release_keycode (self, (guint8) i);
       for (guint i = 0; i < BUTTONS; i++)
         if (self->buttons_down[i])
