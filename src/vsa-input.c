@@ -57,7 +57,7 @@ struct _VsaInput
 G_DEFINE_FINAL_TYPE (VsaInput, vsa_input, G_TYPE_OBJECT)
 
 static void
-disconnect (VsaInput *self)
+vsa_input_disconnect (VsaInput *self)
 {
   /* The server drops what a client sent just before it hung up (the releases of what it
    * pressed): a round trip first. */
@@ -72,7 +72,7 @@ vsa_input_dispose (GObject *object)
   VsaInput *self = VSA_INPUT (object);
 
   vsa_input_release_all (self);
-  disconnect (self);
+  vsa_input_disconnect (self);
   G_OBJECT_CLASS (vsa_input_parent_class)->dispose (object);
 }
 
@@ -117,7 +117,7 @@ vsa_input_new (const char *display)
 /* --- the display ---------------------------------------------------------------------- */
 
 static void
-forget_pressed (VsaInput *self)
+vsa_input_forget_pressed (VsaInput *self)
 {
   memset (self->keys_down, 0, sizeof self->keys_down);
   memset (self->keysyms_down, 0, sizeof self->keysyms_down);
@@ -127,7 +127,7 @@ forget_pressed (VsaInput *self)
 }
 
 static gboolean
-ensure_connected (VsaInput *self)
+vsa_input_ensure_connected (VsaInput *self)
 {
   const char *label = vsa_x11_connection_label (self->display);
 
@@ -136,8 +136,8 @@ ensure_connected (VsaInput *self)
   if (self->x11.conn != NULL)
     {
       /* the server is gone, and what we pressed with it */
-      disconnect (self);
-      forget_pressed (self);
+      vsa_input_disconnect (self);
+      vsa_input_forget_pressed (self);
     }
   if (!vsa_x11_connection_may_try (&self->x11))
     return FALSE;
@@ -145,14 +145,14 @@ ensure_connected (VsaInput *self)
     {
       if (vsa_x11_connection_mark_down (&self->x11))
         g_warning ("input: cannot connect to X display \"%s\": dropping input", label);
-      disconnect (self);
+      vsa_input_disconnect (self);
       return FALSE;
     }
   if (vsa_x11_connection_extension (&self->x11, &xcb_test_id) == NULL)
     {
       if (vsa_x11_connection_mark_down (&self->x11))
         g_warning ("input: X display \"%s\" has no XTEST extension: dropping input", label);
-      disconnect (self);
+      vsa_input_disconnect (self);
       return FALSE;
     }
   self->width = self->x11.screen->width_in_pixels;
@@ -164,7 +164,7 @@ ensure_connected (VsaInput *self)
 }
 
 static void
-fake (VsaInput *self, guint8 type, guint8 detail, gint16 x, gint16 y)
+vsa_input_fake (VsaInput *self, guint8 type, guint8 detail, gint16 x, gint16 y)
 {
   xcb_test_fake_input (self->x11.conn, type, detail, XCB_CURRENT_TIME,
                        type == XCB_MOTION_NOTIFY ? self->x11.screen->root : XCB_NONE, x, y, 0);
@@ -174,7 +174,7 @@ fake (VsaInput *self, guint8 type, guint8 detail, gint16 x, gint16 y)
 
 /* The Shift keys the user holds, into held; returns how many. */
 static guint
-held_shifts (VsaInput *self, guint8 held[VSA_KEYMAP_KEYCODES])
+vsa_input_held_shifts (VsaInput *self, guint8 held[VSA_KEYMAP_KEYCODES])
 {
   guint n = 0;
 
@@ -186,10 +186,10 @@ held_shifts (VsaInput *self, guint8 held[VSA_KEYMAP_KEYCODES])
 }
 
 static void
-fake_keys (VsaInput *self, guint8 type, const guint8 *keycodes, guint n)
+vsa_input_fake_keys (VsaInput *self, guint8 type, const guint8 *keycodes, guint n)
 {
   for (guint i = 0; i < n; i++)
-    fake (self, type, keycodes[i], 0, 0);
+    vsa_input_fake (self, type, keycodes[i], 0, 0);
 }
 
 /* Presses keysym's key at exactly the level it needs: Shift pressed around it if the user
@@ -198,12 +198,12 @@ fake_keys (VsaInput *self, guint8 type, const guint8 *keycodes, guint n)
  * (Shift+Arrow selects). With unless_down, a key already down is left alone. Returns the
  * keycode, 0 if none was pressed. */
 static guint8
-press_keysym (VsaInput *self, xcb_keysym_t keysym, gboolean unless_down)
+vsa_input_press_keysym (VsaInput *self, xcb_keysym_t keysym, gboolean unless_down)
 {
   VsaKeymapLevel level;
   guint8 keycode = vsa_keymap_resolve (&self->spares, &self->x11, self->keys_down, keysym, &level);
   guint8 held[VSA_KEYMAP_KEYCODES];
-  guint n_held = held_shifts (self, held);
+  guint n_held = vsa_input_held_shifts (self, held);
   guint8 shift_keycode = 0;
   guint n_lifted = 0;
 
@@ -220,23 +220,23 @@ press_keysym (VsaInput *self, xcb_keysym_t keysym, gboolean unless_down)
   if (level == VSA_KEYMAP_LEVEL_BASE && vsa_keymap_keysym_unichar (keysym) != 0)
     n_lifted = n_held;
   if (shift_keycode != 0)
-    fake (self, XCB_KEY_PRESS, shift_keycode, 0, 0);
-  fake_keys (self, XCB_KEY_RELEASE, held, n_lifted);
-  fake (self, XCB_KEY_PRESS, keycode, 0, 0);
-  fake_keys (self, XCB_KEY_PRESS, held, n_lifted);
+    vsa_input_fake (self, XCB_KEY_PRESS, shift_keycode, 0, 0);
+  vsa_input_fake_keys (self, XCB_KEY_RELEASE, held, n_lifted);
+  vsa_input_fake (self, XCB_KEY_PRESS, keycode, 0, 0);
+  vsa_input_fake_keys (self, XCB_KEY_PRESS, held, n_lifted);
   if (shift_keycode != 0)
-    fake (self, XCB_KEY_RELEASE, shift_keycode, 0, 0);
+    vsa_input_fake (self, XCB_KEY_RELEASE, shift_keycode, 0, 0);
   self->keys_down[keycode] = TRUE;
   self->keysyms_down[keycode] = keysym;
   return keycode;
 }
 
 static void
-release_keycode (VsaInput *self, guint8 keycode)
+vsa_input_release_keycode (VsaInput *self, guint8 keycode)
 {
   if (!self->keys_down[keycode])
     return;
-  fake (self, XCB_KEY_RELEASE, keycode, 0, 0);
+  vsa_input_fake (self, XCB_KEY_RELEASE, keycode, 0, 0);
   self->keys_down[keycode] = FALSE;
   self->keysyms_down[keycode] = 0;
 }
@@ -245,7 +245,7 @@ release_keycode (VsaInput *self, guint8 keycode)
 
 /* Takes n events' worth from the rate budget; FALSE if it has not that much. */
 static gboolean
-take_tokens (VsaInput *self, guint n)
+vsa_input_take_tokens (VsaInput *self, guint n)
 {
   gint64 now = g_get_monotonic_time ();
 
@@ -265,7 +265,7 @@ take_tokens (VsaInput *self, guint n)
 }
 
 static guint
-scale (double v, guint size)
+vsa_input_scale (double v, guint size)
 {
   return (guint) CLAMP (floor (v * size), 0, (double) size - 1);
 }
@@ -273,7 +273,7 @@ scale (double v, guint size)
 /* Follows a resize of the root (xrandr), reading its size at most every
  * GEOMETRY_INTERVAL_US. */
 static void
-update_geometry (VsaInput *self)
+vsa_input_update_geometry (VsaInput *self)
 {
   gint64 now = g_get_monotonic_time ();
   g_autofree xcb_get_geometry_reply_t *reply = NULL;
@@ -290,22 +290,22 @@ update_geometry (VsaInput *self)
 }
 
 static gboolean
-handle_pointer_move (VsaInput *self, JsonObject *event)
+vsa_input_handle_pointer_move (VsaInput *self, JsonObject *event)
 {
   double x, y;
 
   if (!vsa_json_get_number (event, "x", &x) || !vsa_json_get_number (event, "y", &y))
     return FALSE;
-  if (!ensure_connected (self))
+  if (!vsa_input_ensure_connected (self))
     return TRUE;
-  update_geometry (self);
-  fake (self, XCB_MOTION_NOTIFY, FALSE, (gint16) scale (x, self->width),
-        (gint16) scale (y, self->height));
+  vsa_input_update_geometry (self);
+  vsa_input_fake (self, XCB_MOTION_NOTIFY, FALSE, (gint16) vsa_input_scale (x, self->width),
+                  (gint16) vsa_input_scale (y, self->height));
   return TRUE;
 }
 
 static gboolean
-handle_button (VsaInput *self, JsonObject *event, gboolean down)
+vsa_input_handle_button (VsaInput *self, JsonObject *event, gboolean down)
 {
   static const guint8 x_buttons[] = { 1, 2, 3, 8, 9 }; /* DOM 0 main, 1 middle, 2 … */
   double dom;
@@ -315,27 +315,27 @@ handle_button (VsaInput *self, JsonObject *event, gboolean down)
       || dom >= G_N_ELEMENTS (x_buttons))
     return FALSE;
   button = x_buttons[(guint) dom];
-  if (!ensure_connected (self) || self->buttons_down[button] == down)
+  if (!vsa_input_ensure_connected (self) || self->buttons_down[button] == down)
     return TRUE;
-  fake (self, down ? XCB_BUTTON_PRESS : XCB_BUTTON_RELEASE, button, 0, 0);
+  vsa_input_fake (self, down ? XCB_BUTTON_PRESS : XCB_BUTTON_RELEASE, button, 0, 0);
   self->buttons_down[button] = down;
   return TRUE;
 }
 
 static void
-click (VsaInput *self, guint8 button, int times)
+vsa_input_click (VsaInput *self, guint8 button, int times)
 {
   for (int i = 0; i < times; i++)
     {
-      fake (self, XCB_BUTTON_PRESS, button, 0, 0);
-      fake (self, XCB_BUTTON_RELEASE, button, 0, 0);
+      vsa_input_fake (self, XCB_BUTTON_PRESS, button, 0, 0);
+      vsa_input_fake (self, XCB_BUTTON_RELEASE, button, 0, 0);
     }
 }
 
 /* Whole notches click; the rest adds up (a trackpad's small deltas), until the direction
  * changes. */
 static int
-notches (double *accumulated, double delta)
+vsa_input_notches (double *accumulated, double delta)
 {
   int clicks;
 
@@ -350,7 +350,7 @@ notches (double *accumulated, double delta)
 }
 
 static gboolean
-handle_wheel (VsaInput *self, JsonObject *event)
+vsa_input_handle_wheel (VsaInput *self, JsonObject *event)
 {
   double dx = 0, dy = 0;
   int x, y;
@@ -358,17 +358,17 @@ handle_wheel (VsaInput *self, JsonObject *event)
   if ((json_object_has_member (event, "dx") && !vsa_json_get_number (event, "dx", &dx))
       || (json_object_has_member (event, "dy") && !vsa_json_get_number (event, "dy", &dy)))
     return FALSE;
-  x = notches (&self->wheel_dx, dx);
-  y = notches (&self->wheel_dy, dy);
-  if (!ensure_connected (self))
+  x = vsa_input_notches (&self->wheel_dx, dx);
+  y = vsa_input_notches (&self->wheel_dy, dy);
+  if (!vsa_input_ensure_connected (self))
     return TRUE;
-  click (self, y < 0 ? 4 : 5, ABS (y)); /* up, down */
-  click (self, x < 0 ? 6 : 7, ABS (x)); /* left, right */
+  vsa_input_click (self, y < 0 ? 4 : 5, ABS (y)); /* up, down */
+  vsa_input_click (self, x < 0 ? 6 : 7, ABS (x)); /* left, right */
   return TRUE;
 }
 
 static gboolean
-handle_key (VsaInput *self, JsonObject *event, gboolean down)
+vsa_input_handle_key (VsaInput *self, JsonObject *event, gboolean down)
 {
   const char *key = vsa_json_get_string (event, "key");
   const char *code = vsa_json_get_string (event, "code");
@@ -377,13 +377,13 @@ handle_key (VsaInput *self, JsonObject *event, gboolean down)
 
   if (key == NULL && code == NULL)
     return FALSE;
-  if (!ensure_connected (self))
+  if (!vsa_input_ensure_connected (self))
     return TRUE;
   /* a key is released as it was pressed, whatever it says its key is now */
   if (!down && code != NULL
       && g_hash_table_lookup_extended (self->codes_down, code, NULL, &keycode))
     {
-      release_keycode (self, (guint8) GPOINTER_TO_UINT (keycode));
+      vsa_input_release_keycode (self, (guint8) GPOINTER_TO_UINT (keycode));
       g_hash_table_remove (self->codes_down, code);
       return TRUE;
     }
@@ -400,7 +400,7 @@ handle_key (VsaInput *self, JsonObject *event, gboolean down)
     }
   if (down)
     {
-      guint8 pressed = press_keysym (self, keysym, FALSE);
+      guint8 pressed = vsa_input_press_keysym (self, keysym, FALSE);
 
       if (pressed != 0 && code != NULL)
         g_hash_table_insert (self->codes_down, g_strdup (code), GUINT_TO_POINTER (pressed));
@@ -409,19 +409,19 @@ handle_key (VsaInput *self, JsonObject *event, gboolean down)
     {
       for (guint i = 0; i < VSA_KEYMAP_KEYCODES; i++)
         if (self->keys_down[i] && self->keysyms_down[i] == keysym)
-          release_keycode (self, (guint8) i);
+          vsa_input_release_keycode (self, (guint8) i);
     }
   return TRUE;
 }
 
 static gboolean
-handle_text (VsaInput *self, JsonObject *event)
+vsa_input_handle_text (VsaInput *self, JsonObject *event)
 {
   const char *text = vsa_json_get_string (event, "text");
 
   if (text == NULL)
     return FALSE;
-  if (!ensure_connected (self))
+  if (!vsa_input_ensure_connected (self))
     return TRUE;
   for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
     {
@@ -430,18 +430,18 @@ handle_text (VsaInput *self, JsonObject *event)
 
       if (keysym == 0)
         continue;
-      if (!take_tokens (self, 1))
+      if (!vsa_input_take_tokens (self, 1))
         break;
       /* a key the user holds is left alone */
-      keycode = press_keysym (self, keysym, TRUE);
+      keycode = vsa_input_press_keysym (self, keysym, TRUE);
       if (keycode != 0)
-        release_keycode (self, keycode);
+        vsa_input_release_keycode (self, keycode);
     }
   return TRUE;
 }
 
 static gboolean
-handle_clipboard (VsaInput *self, JsonObject *event)
+vsa_input_handle_clipboard (VsaInput *self, JsonObject *event)
 {
   const char *text = vsa_json_get_string (event, "text");
 
@@ -454,7 +454,7 @@ handle_clipboard (VsaInput *self, JsonObject *event)
 }
 
 static void
-drop_malformed (VsaInput *self, const char *why)
+vsa_input_drop_malformed (VsaInput *self, const char *why)
 {
   if (!self->warned_malformed)
     g_warning ("input: dropping a malformed message (%s); further ones are not logged", why);
@@ -485,45 +485,46 @@ vsa_input_handle_message (VsaInput *self, const char *message)
     }
   if (!json_parser_load_from_data (parser, message, -1, &error))
     {
-      drop_malformed (self, error->message);
+      vsa_input_drop_malformed (self, error->message);
       return;
     }
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      drop_malformed (self, "not an object");
+      vsa_input_drop_malformed (self, "not an object");
       return;
     }
   event = json_node_get_object (root);
   type = vsa_json_get_string (event, "type");
   if (type == NULL)
     {
-      drop_malformed (self, "no type");
+      vsa_input_drop_malformed (self, "no type");
       return;
     }
   /* text pays per character, as it types; a big message per 4 KiB */
-  if (!g_str_equal (type, "text") && !take_tokens (self, 1 + (guint) strlen (message) / 4096))
+  if (!g_str_equal (type, "text")
+      && !vsa_input_take_tokens (self, 1 + (guint) strlen (message) / 4096))
     return;
 
   if (g_str_equal (type, "pointermove"))
-    valid = handle_pointer_move (self, event);
+    valid = vsa_input_handle_pointer_move (self, event);
   else if (g_str_equal (type, "pointerdown") || g_str_equal (type, "pointerup"))
-    valid = handle_button (self, event, g_str_equal (type, "pointerdown"));
+    valid = vsa_input_handle_button (self, event, g_str_equal (type, "pointerdown"));
   else if (g_str_equal (type, "wheel"))
-    valid = handle_wheel (self, event);
+    valid = vsa_input_handle_wheel (self, event);
   else if (g_str_equal (type, "keydown") || g_str_equal (type, "keyup"))
-    valid = handle_key (self, event, g_str_equal (type, "keydown"));
+    valid = vsa_input_handle_key (self, event, g_str_equal (type, "keydown"));
   else if (g_str_equal (type, "text"))
-    valid = handle_text (self, event);
+    valid = vsa_input_handle_text (self, event);
   else if (g_str_equal (type, "clipboard"))
-    valid = handle_clipboard (self, event);
+    valid = vsa_input_handle_clipboard (self, event);
   else
     valid = FALSE;
   if (!valid)
     {
       g_autofree char *why = g_strdup_printf ("bad \"%s\" event", type);
 
-      drop_malformed (self, why);
+      vsa_input_drop_malformed (self, why);
     }
   if (self->x11.conn != NULL)
     xcb_flush (self->x11.conn);
@@ -545,11 +546,11 @@ vsa_input_release_all (VsaInput *self)
   if (vsa_x11_connection_is_up (&self->x11))
     {
       for (guint i = 0; i < VSA_KEYMAP_KEYCODES; i++)
-        release_keycode (self, (guint8) i);
+        vsa_input_release_keycode (self, (guint8) i);
       for (guint i = 0; i < BUTTONS; i++)
         if (self->buttons_down[i])
-          fake (self, XCB_BUTTON_RELEASE, (guint8) i, 0, 0);
+          vsa_input_fake (self, XCB_BUTTON_RELEASE, (guint8) i, 0, 0);
       xcb_flush (self->x11.conn);
     }
-  forget_pressed (self);
+  vsa_input_forget_pressed (self);
 }
