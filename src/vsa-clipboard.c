@@ -69,10 +69,10 @@ struct _VsaClipboard
 
 G_DEFINE_FINAL_TYPE (VsaClipboard, vsa_clipboard, G_TYPE_OBJECT)
 
-static gboolean on_readable (int fd, GIOCondition condition, gpointer user_data);
+static gboolean vsa_clipboard_on_readable (int fd, GIOCondition condition, gpointer user_data);
 
 static void
-disconnect (VsaClipboard *self)
+vsa_clipboard_disconnect (VsaClipboard *self)
 {
   if (self->source != NULL)
     {
@@ -98,7 +98,7 @@ vsa_clipboard_dispose (GObject *object)
 {
   VsaClipboard *self = VSA_CLIPBOARD (object);
 
-  disconnect (self);
+  vsa_clipboard_disconnect (self);
   G_OBJECT_CLASS (vsa_clipboard_parent_class)->dispose (object);
 }
 
@@ -135,19 +135,19 @@ vsa_clipboard_init (VsaClipboard *self)
 /* --- the display ---------------------------------------------------------------------- */
 
 static gboolean
-give_up (VsaClipboard *self, const char *why)
+vsa_clipboard_give_up (VsaClipboard *self, const char *why)
 {
   if (self->x11.conn != NULL)
     g_debug ("clipboard: xcb connection error %d", xcb_connection_has_error (self->x11.conn));
   if (vsa_x11_connection_mark_down (&self->x11))
     g_warning ("clipboard: X display \"%s\" %s: no clipboard",
                vsa_x11_connection_label (self->display), why);
-  disconnect (self);
+  vsa_clipboard_disconnect (self);
   return FALSE;
 }
 
 static gboolean
-ensure_connected (VsaClipboard *self)
+vsa_clipboard_ensure_connected (VsaClipboard *self)
 {
   const guint32 values[] = { XCB_EVENT_MASK_PROPERTY_CHANGE };
   const xcb_query_extension_reply_t *xfixes;
@@ -157,14 +157,14 @@ ensure_connected (VsaClipboard *self)
   if (vsa_x11_connection_is_up (&self->x11))
     return TRUE;
   if (self->x11.conn != NULL)
-    give_up (self, "went away");
+    vsa_clipboard_give_up (self, "went away");
   if (!vsa_x11_connection_may_try (&self->x11))
     return FALSE;
   if (!vsa_x11_connection_open (&self->x11, self->display))
-    return give_up (self, "cannot be opened");
+    return vsa_clipboard_give_up (self, "cannot be opened");
   xfixes = vsa_x11_connection_extension (&self->x11, &xcb_xfixes_id);
   if (xfixes == NULL)
-    return give_up (self, "has no XFIXES extension");
+    return vsa_clipboard_give_up (self, "has no XFIXES extension");
   self->xfixes_event_base = xfixes->first_event;
   /* the server answers XFixes requests only to a client that said which version it speaks */
   version = xcb_xfixes_query_version_reply (
@@ -172,7 +172,7 @@ ensure_connected (VsaClipboard *self)
       xcb_xfixes_query_version (self->x11.conn, XCB_XFIXES_MAJOR_VERSION, XCB_XFIXES_MINOR_VERSION),
       NULL);
   if (version == NULL)
-    return give_up (self, "refused XFIXES");
+    return vsa_clipboard_give_up (self, "refused XFIXES");
 
   for (guint i = 0; i < N_ATOMS; i++)
     cookies[i]
@@ -185,7 +185,7 @@ ensure_connected (VsaClipboard *self)
       self->atoms[i] = reply != NULL ? reply->atom : XCB_NONE;
     }
   if (self->atoms[ATOM_PROPERTY] == XCB_NONE)
-    return give_up (self, "cannot intern atoms");
+    return vsa_clipboard_give_up (self, "cannot intern atoms");
 
   /* never mapped: it only owns selections and receives properties */
   self->window = xcb_generate_id (self->x11.conn);
@@ -195,11 +195,11 @@ ensure_connected (VsaClipboard *self)
                                      XCB_XFIXES_SELECTION_EVENT_MASK_SET_SELECTION_OWNER);
   xcb_flush (self->x11.conn);
   if (xcb_connection_has_error (self->x11.conn))
-    return give_up (self, "went away");
+    return vsa_clipboard_give_up (self, "went away");
 
   self->source = g_unix_fd_source_new (xcb_get_file_descriptor (self->x11.conn),
                                        G_IO_IN | G_IO_HUP | G_IO_ERR);
-  g_source_set_callback (self->source, G_SOURCE_FUNC (on_readable), self, NULL);
+  g_source_set_callback (self->source, G_SOURCE_FUNC (vsa_clipboard_on_readable), self, NULL);
   g_source_set_static_name (self->source, "vsa-clipboard");
   g_source_attach (self->source, self->context);
   vsa_x11_connection_mark_up (&self->x11);
@@ -215,7 +215,7 @@ to_latin1 (const char *text, gsize *length)
 }
 
 static gboolean
-owns (VsaClipboard *self, xcb_atom_t selection)
+vsa_clipboard_owns (VsaClipboard *self, xcb_atom_t selection)
 {
   return self->text != NULL
          && ((selection == self->atoms[ATOM_CLIPBOARD] && self->owns_clipboard)
@@ -224,7 +224,8 @@ owns (VsaClipboard *self, xcb_atom_t selection)
 
 /* Puts target's form of our text on the requestor's property; FALSE to refuse. */
 static gboolean
-convert (VsaClipboard *self, xcb_selection_request_event_t *request, xcb_atom_t property)
+vsa_clipboard_convert (VsaClipboard *self, xcb_selection_request_event_t *request,
+                       xcb_atom_t property)
 {
   xcb_atom_t target = request->target;
   xcb_atom_t *atoms = self->atoms;
@@ -269,7 +270,7 @@ convert (VsaClipboard *self, xcb_selection_request_event_t *request, xcb_atom_t 
 }
 
 static void
-handle_selection_request (VsaClipboard *self, xcb_selection_request_event_t *request)
+vsa_clipboard_handle_selection_request (VsaClipboard *self, xcb_selection_request_event_t *request)
 {
   /* SendEvent sends 32 bytes, more than the event's struct: zeroed all round */
   union
@@ -287,9 +288,9 @@ handle_selection_request (VsaClipboard *self, xcb_selection_request_event_t *req
   notify.event.selection = request->selection;
   notify.event.target = request->target;
   notify.event.property = XCB_NONE;
-  if (owns (self, request->selection)
+  if (vsa_clipboard_owns (self, request->selection)
       && (request->time == XCB_CURRENT_TIME || request->time >= self->owned_at)
-      && convert (self, request, property))
+      && vsa_clipboard_convert (self, request, property))
     notify.event.property = property;
   else
     g_debug ("clipboard: refusing a request for target %u", request->target);
@@ -297,7 +298,7 @@ handle_selection_request (VsaClipboard *self, xcb_selection_request_event_t *req
 }
 
 static void
-handle_selection_clear (VsaClipboard *self, xcb_selection_clear_event_t *clear)
+vsa_clipboard_handle_selection_clear (VsaClipboard *self, xcb_selection_clear_event_t *clear)
 {
   if (clear->selection == self->atoms[ATOM_CLIPBOARD])
     self->owns_clipboard = FALSE;
@@ -310,7 +311,7 @@ handle_selection_clear (VsaClipboard *self, xcb_selection_clear_event_t *clear)
 /* --- reading another client's text ---------------------------------------------------- */
 
 static void
-request_text (VsaClipboard *self, xcb_atom_t target, xcb_timestamp_t time)
+vsa_clipboard_request_text (VsaClipboard *self, xcb_atom_t target, xcb_timestamp_t time)
 {
   self->converting = target;
   xcb_convert_selection (self->x11.conn, self->window, self->atoms[ATOM_CLIPBOARD], target,
@@ -318,7 +319,7 @@ request_text (VsaClipboard *self, xcb_atom_t target, xcb_timestamp_t time)
 }
 
 static void
-report (VsaClipboard *self, const char *text)
+vsa_clipboard_report (VsaClipboard *self, const char *text)
 {
   if (g_strcmp0 (text, self->last_text) == 0)
     return;
@@ -328,7 +329,7 @@ report (VsaClipboard *self, const char *text)
 }
 
 static void
-handle_selection_notify (VsaClipboard *self, xcb_selection_notify_event_t *notify)
+vsa_clipboard_handle_selection_notify (VsaClipboard *self, xcb_selection_notify_event_t *notify)
 {
   g_autofree xcb_get_property_reply_t *reply = NULL;
   g_autofree char *text = NULL;
@@ -343,7 +344,7 @@ handle_selection_notify (VsaClipboard *self, xcb_selection_notify_event_t *notif
   if (notify->property == XCB_NONE)
     {
       if (asked == self->atoms[ATOM_UTF8_STRING])
-        request_text (self, self->atoms[ATOM_STRING], notify->time);
+        vsa_clipboard_request_text (self, self->atoms[ATOM_STRING], notify->time);
       else
         g_debug ("clipboard: the new CLIPBOARD has no text");
       return;
@@ -389,37 +390,37 @@ handle_selection_notify (VsaClipboard *self, xcb_selection_notify_event_t *notif
       g_debug ("clipboard: skipping a CLIPBOARD text that is not valid or too long");
       return;
     }
-  report (self, text);
+  vsa_clipboard_report (self, text);
 }
 
 static void
-handle_owner_change (VsaClipboard *self, xcb_xfixes_selection_notify_event_t *notify)
+vsa_clipboard_handle_owner_change (VsaClipboard *self, xcb_xfixes_selection_notify_event_t *notify)
 {
   if (notify->selection != self->atoms[ATOM_CLIPBOARD] || notify->owner == XCB_NONE
       || notify->owner == self->window)
     return;
-  request_text (self, self->atoms[ATOM_UTF8_STRING], notify->selection_timestamp);
+  vsa_clipboard_request_text (self, self->atoms[ATOM_UTF8_STRING], notify->selection_timestamp);
 }
 
 static void
-handle_event (VsaClipboard *self, xcb_generic_event_t *event)
+vsa_clipboard_handle_event (VsaClipboard *self, xcb_generic_event_t *event)
 {
   guint8 type = event->response_type & 0x7f;
 
   if (type == XCB_SELECTION_REQUEST)
-    handle_selection_request (self, (xcb_selection_request_event_t *) event);
+    vsa_clipboard_handle_selection_request (self, (xcb_selection_request_event_t *) event);
   else if (type == XCB_SELECTION_CLEAR)
-    handle_selection_clear (self, (xcb_selection_clear_event_t *) event);
+    vsa_clipboard_handle_selection_clear (self, (xcb_selection_clear_event_t *) event);
   else if (type == XCB_SELECTION_NOTIFY)
-    handle_selection_notify (self, (xcb_selection_notify_event_t *) event);
+    vsa_clipboard_handle_selection_notify (self, (xcb_selection_notify_event_t *) event);
   else if (type == self->xfixes_event_base + XCB_XFIXES_SELECTION_NOTIFY)
-    handle_owner_change (self, (xcb_xfixes_selection_notify_event_t *) event);
+    vsa_clipboard_handle_owner_change (self, (xcb_xfixes_selection_notify_event_t *) event);
 }
 
 /* Handles every event already read (also those a reply brought along) and the rest the
  * socket has; FALSE if the display went away. */
 static gboolean
-drain (VsaClipboard *self)
+vsa_clipboard_drain (VsaClipboard *self)
 {
   xcb_generic_event_t *event;
   gboolean connected;
@@ -429,13 +430,13 @@ drain (VsaClipboard *self)
          && ((event = g_queue_pop_head (&self->deferred)) != NULL
              || (event = xcb_poll_for_event (self->x11.conn)) != NULL))
     {
-      handle_event (self, event);
+      vsa_clipboard_handle_event (self, event);
       free (event);
     }
   if (self->x11.conn != NULL)
     xcb_flush (self->x11.conn);
   if (self->x11.conn != NULL && xcb_connection_has_error (self->x11.conn))
-    give_up (self, "went away");
+    vsa_clipboard_give_up (self, "went away");
   connected = self->x11.conn != NULL;
   /* a "changed" handler may have dropped the last other reference */
   g_object_unref (self);
@@ -443,35 +444,35 @@ drain (VsaClipboard *self)
 }
 
 static gboolean
-on_readable (int fd, GIOCondition condition, gpointer user_data)
+vsa_clipboard_on_readable (int fd, GIOCondition condition, gpointer user_data)
 {
   VsaClipboard *self = user_data;
 
-  /* give_up() destroys this source; keep its reference until we return */
+  /* vsa_clipboard_give_up() destroys this source; keep its reference until we return */
   g_autoptr (GSource) source = g_source_ref (g_main_current_source ());
 
-  drain (self);
+  vsa_clipboard_drain (self);
   return G_SOURCE_CONTINUE;
 }
 
 static gboolean
-on_idle (gpointer user_data)
+vsa_clipboard_on_idle (gpointer user_data)
 {
   VsaClipboard *self = user_data;
 
   g_clear_pointer (&self->idle, g_source_unref);
-  drain (self);
+  vsa_clipboard_drain (self);
   return G_SOURCE_REMOVE;
 }
 
 /* Events a round trip read into xcb's queue do not wake the socket's source. */
 static void
-drain_soon (VsaClipboard *self)
+vsa_clipboard_drain_soon (VsaClipboard *self)
 {
   if (self->idle != NULL || self->x11.conn == NULL)
     return;
   self->idle = g_idle_source_new ();
-  g_source_set_callback (self->idle, on_idle, self, NULL);
+  g_source_set_callback (self->idle, vsa_clipboard_on_idle, self, NULL);
   g_source_set_static_name (self->idle, "vsa-clipboard-drain");
   g_source_attach (self->idle, self->context);
 }
@@ -483,14 +484,14 @@ vsa_clipboard_new (const char *display)
 
   self->display = g_strdup (display);
   self->context = g_main_context_ref_thread_default ();
-  ensure_connected (self);
+  vsa_clipboard_ensure_connected (self);
   return self;
 }
 
 /* A server timestamp for SetSelectionOwner (ICCCM 2.1: not CurrentTime): a zero-length
  * append to a property of ours, and its PropertyNotify. 0 if the display went away. */
 static xcb_timestamp_t
-server_time (VsaClipboard *self)
+vsa_clipboard_server_time (VsaClipboard *self)
 {
   xcb_generic_event_t *event;
 
@@ -516,7 +517,7 @@ server_time (VsaClipboard *self)
 }
 
 static gboolean
-take_selection (VsaClipboard *self, xcb_atom_t selection, xcb_timestamp_t time)
+vsa_clipboard_take_selection (VsaClipboard *self, xcb_atom_t selection, xcb_timestamp_t time)
 {
   g_autofree xcb_get_selection_owner_reply_t *reply = NULL;
 
@@ -543,26 +544,26 @@ vsa_clipboard_set_text (VsaClipboard *self, const char *text)
       g_debug ("clipboard: refusing a text that is not valid UTF-8");
       return FALSE;
     }
-  if (!ensure_connected (self))
+  if (!vsa_clipboard_ensure_connected (self))
     return FALSE;
 
-  time = server_time (self);
+  time = vsa_clipboard_server_time (self);
   if (time == 0)
     {
-      drain (self);
+      vsa_clipboard_drain (self);
       return FALSE;
     }
   g_free (self->text);
   self->text = g_strdup (text);
   self->owned_at = time;
-  self->owns_clipboard = take_selection (self, self->atoms[ATOM_CLIPBOARD], time);
-  self->owns_primary = take_selection (self, self->atoms[ATOM_PRIMARY], time);
+  self->owns_clipboard = vsa_clipboard_take_selection (self, self->atoms[ATOM_CLIPBOARD], time);
+  self->owns_primary = vsa_clipboard_take_selection (self, self->atoms[ATOM_PRIMARY], time);
   /* our own text is no change to report, now or when it comes back; nor is the previous
    * owner's, should a conversion of it still be under way */
   self->converting = XCB_NONE;
   g_free (self->last_text);
   self->last_text = g_strdup (text);
-  drain_soon (self);
+  vsa_clipboard_drain_soon (self);
   if (!self->owns_clipboard && !self->owns_primary)
     {
       g_debug ("clipboard: could not take the selections");

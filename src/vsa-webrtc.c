@@ -14,7 +14,7 @@
 #include "vsa-pipeline.h"
 
 /* "stun:host:port" → "stun://host:port"; "turn:host:port?q" → "turn://user:pass@host:port?q" */
-static char *
+char *
 vsa_webrtc_ice_server_uri (const char *url, const VsaIceServer *server)
 {
   const char *rest = strchr (url, ':') + 1;

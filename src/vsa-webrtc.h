@@ -18,6 +18,14 @@ G_BEGIN_DECLS
  * history. NULL when webrtcbin is not installed. */
 GstElement *vsa_webrtc_new (GPtrArray *ice_servers, GError **error);
 
+/* @url, one of @server's URLs, as webrtcbin takes it: "stun:host:port" (or
+ * "stun://host:port") → "stun://host:port", "stuns:" likewise (which webrtcbin is not
+ * given); a "turn:" or "turns:" URL with @server's user name and credential
+ * percent-escaped into it, "turn://user:pass@host:port?transport=tcp" (each empty when
+ * @server has none). @url has a scheme (vsa_ice_servers_parse() keeps only stun:, stuns:,
+ * turn: and turns: URLs). Public for its test. */
+char *vsa_webrtc_ice_server_uri (const char *url, const VsaIceServer *server);
+
 /* Links @video_src to a new sendonly video transceiver of @webrtc (both in one bin) that
  * prefers exactly what @choice sends, with NACKs; returns webrtcbin's sink pad. */
 GstPad *vsa_webrtc_add_video (GstElement *webrtc, GstPad *video_src, const VsaCodecChoice *choice,
