@@ -25,6 +25,7 @@ vsa_config_new (void)
   self->bitrate_kbps = 2500;
   /* Below about 300 kbit/s 720p text is no longer legible: lower only makes it mush. */
   self->min_bitrate_kbps = 300;
+  self->start_bitrate_kbps = 800;
   self->poll_fast_ms = 100;
   self->poll_slow_ms = 1000;
   self->fast_window_s = 60;
@@ -87,6 +88,7 @@ typedef struct
   char *fps;
   char *bitrate;
   char *min_bitrate;
+  char *start_bitrate;
   char *poll_interval;
   char *fast_poll_interval;
   char *fast_poll_window;
@@ -120,6 +122,7 @@ static const char *const layer_keys[] = {
   "fps",
   "bitrate",
   "min-bitrate",
+  "start-bitrate",
   "poll-interval",
   "fast-poll-interval",
   "fast-poll-window",
@@ -354,6 +357,8 @@ vsa_config_apply_layer (VsaConfig *self, const Layer *layer, GError **error)
                                    error)
          && vsa_config_parse_uint ("min-bitrate", layer->min_bitrate, 100, 100000,
                                    &self->min_bitrate_kbps, error)
+         && vsa_config_parse_uint ("start-bitrate", layer->start_bitrate, 100, 100000,
+                                   &self->start_bitrate_kbps, error)
          && vsa_config_parse_uint ("poll-interval", layer->poll_interval, 50, 60000,
                                    &self->poll_slow_ms, error)
          && vsa_config_parse_uint ("fast-poll-interval", layer->fast_poll_interval, 50, 60000,
@@ -441,6 +446,10 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       "Video bitrate in kbit/s; loss lowers it for a while (default 2500)", "KBPS" },
     { "min-bitrate", 0, 0, G_OPTION_ARG_STRING, &flags.min_bitrate,
       "Lowest video bitrate in kbit/s that loss may push it down to (default 300)", "KBPS" },
+    { "start-bitrate", 0, 0, G_OPTION_ARG_STRING, &flags.start_bitrate,
+      "Video bitrate in kbit/s a session starts at when the browser sends transport-wide "
+      "feedback, ramped up from there while the delay stays flat (default 800)",
+      "KBPS" },
     { "poll-interval", 0, 0, G_OPTION_ARG_STRING, &flags.poll_interval,
       "Offer poll interval after the first minute and while streaming (default 1000)", "MS" },
     { "fast-poll-interval", 0, 0, G_OPTION_ARG_STRING, &flags.fast_poll_interval,
@@ -526,6 +535,18 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
                    "min-bitrate: %u is above bitrate (%u)", self->min_bitrate_kbps,
                    self->bitrate_kbps);
+      return FALSE;
+    }
+  /* The start likewise: unset, it keeps within the two; set, it must. */
+  if (merged.start_bitrate == NULL)
+    self->start_bitrate_kbps
+        = CLAMP (self->start_bitrate_kbps, self->min_bitrate_kbps, self->bitrate_kbps);
+  else if (self->start_bitrate_kbps < self->min_bitrate_kbps
+           || self->start_bitrate_kbps > self->bitrate_kbps)
+    {
+      g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+                   "start-bitrate: %u is not between min-bitrate (%u) and bitrate (%u)",
+                   self->start_bitrate_kbps, self->min_bitrate_kbps, self->bitrate_kbps);
       return FALSE;
     }
   if (merged.token_file != NULL && *merged.token_file != '\0'

@@ -42,6 +42,7 @@ typedef struct
   guint fps;
   guint bitrate_kbps;      /* the encoder's target, and the most adaptation goes up to */
   guint min_bitrate_kbps;  /* the least adaptation goes down to; <= bitrate_kbps */
+  guint start_bitrate_kbps; /* with transport-wide feedback, where a session starts */
   guint poll_fast_ms;      /* offer poll during the fast window */
   guint poll_slow_ms;      /* offer poll afterwards, and while streaming */
   guint fast_window_s;     /* how long after start or a session end to poll fast */

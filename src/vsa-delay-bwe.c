@@ -45,6 +45,13 @@
  * arrives; we have no padding, so until the first overuse the encoder's own stream ramps
  * ×2 a second (still within 1.5 × acknowledged): 300 → 2500 kbit/s in about 3 s. */
 #define STARTUP_INCREASE_PER_S 2.0
+/* Ours too: screen content idles between changes, a still screen sending next to
+ * nothing. Before the first overuse that says nothing of the link, so while less than this
+ * share of the target is sent the start-up ramp goes past 1.5 × acknowledged: the first
+ * window a user opens on a fast link gets the full bitrate. Judged by what was sent, not
+ * what arrived: a link that carries less than the encoder sends is no idle screen. After
+ * an overuse the cap holds, as in libwebrtc. */
+#define APP_LIMITED_SHARE 0.5
 /* link_capacity_estimator.cc */
 #define CAPACITY_ALPHA 0.05
 #define CAPACITY_DEVIATION_MIN 0.4
@@ -91,15 +98,22 @@ typedef enum
   VSA_DELAY_BWE_INCREASE,
 } VsaDelayBweState;
 
+/* Bytes over the last 500 ms, in bins so that late and reordered reports still count. */
+typedef struct
+{
+  guint64 bytes[ACKED_BINS];
+  gint64 bin[ACKED_BINS];
+  gboolean have;
+  gint64 first_bin, newest_bin;
+} VsaDelayBweRate;
+
 struct _VsaDelayBwe
 {
   VsaDelayBweDetector detector;
   GArray *received; /* scratch: one feedback's received packets */
   gint64 seen[SEEN_SLOTS];
-  guint64 acked_bytes[ACKED_BINS];
-  gint64 acked_bin[ACKED_BINS];
-  gboolean have_acked;
-  gint64 first_bin, newest_bin;
+  VsaDelayBweRate acked; /* by arrival */
+  VsaDelayBweRate sent;  /* by send time, lost packets too: is the encoder app-limited? */
   gboolean have_feedback;
   gint64 last_feedback_us;
   /* rate control */
@@ -142,6 +156,8 @@ vsa_delay_bwe_new (guint start_kbps, guint min_kbps, guint max_kbps)
 void
 vsa_delay_bwe_free (VsaDelayBwe *self)
 {
+  if (self == NULL)
+    return;
   g_array_unref (self->received);
   g_free (self);
 }
@@ -314,42 +330,42 @@ vsa_delay_bwe_add_packet (VsaDelayBweDetector *d, const VsaDelayBwePacket *packe
 }
 
 static void
-vsa_delay_bwe_add_acked (VsaDelayBwe *self, const VsaDelayBwePacket *packet)
+vsa_delay_bwe_rate_add (VsaDelayBweRate *rate, gint64 t_us, guint size)
 {
-  gint64 bin = packet->arrival_us / ACKED_BIN_US;
+  gint64 bin = t_us / ACKED_BIN_US;
   guint slot = (guint) (((bin % ACKED_BINS) + ACKED_BINS) % ACKED_BINS);
 
-  if (!self->have_acked)
+  if (!rate->have)
     {
-      self->have_acked = TRUE;
-      self->first_bin = self->newest_bin = bin;
+      rate->have = TRUE;
+      rate->first_bin = rate->newest_bin = bin;
     }
-  if (bin <= self->newest_bin - ACKED_BINS)
+  if (bin <= rate->newest_bin - ACKED_BINS)
     return;
-  self->newest_bin = MAX (self->newest_bin, bin);
-  if (self->acked_bin[slot] != bin)
+  rate->newest_bin = MAX (rate->newest_bin, bin);
+  if (rate->bin[slot] != bin)
     {
-      self->acked_bin[slot] = bin;
-      self->acked_bytes[slot] = 0;
+      rate->bin[slot] = bin;
+      rate->bytes[slot] = 0;
     }
-  self->acked_bytes[slot] += packet->size;
+  rate->bytes[slot] += size;
 }
 
 /* Over the complete bins before the newest (still filling); < 0 while too few. */
 static double
-vsa_delay_bwe_acked_bps (const VsaDelayBwe *self)
+vsa_delay_bwe_rate_bps (const VsaDelayBweRate *rate)
 {
-  gint64 n = self->have_acked ? MIN (self->newest_bin - self->first_bin, ACKED_BINS - 1) : 0;
+  gint64 n = rate->have ? MIN (rate->newest_bin - rate->first_bin, ACKED_BINS - 1) : 0;
   guint64 bytes = 0;
 
   if (n < ACKED_MIN_BINS)
     return -1;
-  for (gint64 bin = self->newest_bin - n; bin < self->newest_bin; bin++)
+  for (gint64 bin = rate->newest_bin - n; bin < rate->newest_bin; bin++)
     {
       guint slot = (guint) (((bin % ACKED_BINS) + ACKED_BINS) % ACKED_BINS);
 
-      if (self->acked_bin[slot] == bin)
-        bytes += self->acked_bytes[slot];
+      if (rate->bin[slot] == bin)
+        bytes += rate->bytes[slot];
     }
   return bytes * 8.0 * G_USEC_PER_SEC / (n * ACKED_BIN_US);
 }
@@ -416,8 +432,11 @@ vsa_delay_bwe_increase (VsaDelayBwe *self, gint64 now_us)
 {
   double lower, upper;
   double limit = INCREASE_LIMIT * self->throughput_bps + INCREASE_LIMIT_EXTRA_BPS;
+  double sent_bps = vsa_delay_bwe_rate_bps (&self->sent);
   double elapsed_s = (now_us - self->last_change_us) / (double) G_USEC_PER_SEC;
 
+  if (self->startup && sent_bps >= 0 && sent_bps < APP_LIMITED_SHARE * self->target_bps)
+    limit = G_MAXDOUBLE;
   vsa_delay_bwe_capacity_bounds (self, &lower, &upper);
   if (self->have_capacity && self->throughput_bps > upper)
     self->have_capacity = FALSE; /* more gets through than it did: far from it now */
@@ -442,7 +461,7 @@ vsa_delay_bwe_increase (VsaDelayBwe *self, gint64 now_us)
 static void
 vsa_delay_bwe_control (VsaDelayBwe *self, gint64 now_us)
 {
-  double acked_bps = vsa_delay_bwe_acked_bps (self);
+  double acked_bps = vsa_delay_bwe_rate_bps (&self->acked);
 
   if (acked_bps >= 0)
     self->throughput_bps = acked_bps;
@@ -504,10 +523,16 @@ vsa_delay_bwe_update (VsaDelayBwe *self, const VsaDelayBwePacket *packets, guint
       gint64 *seen = &self->seen[(packets[i].seqnum & G_MAXINT64) % SEEN_SLOTS];
 
       /* a packet reported lost may come in a later feedback; one reported twice counts once */
-      if (packets[i].arrival_us == VSA_DELAY_BWE_LOST || *seen == packets[i].seqnum)
+      if (*seen == packets[i].seqnum)
         continue;
+      if (packets[i].arrival_us == VSA_DELAY_BWE_LOST)
+        {
+          vsa_delay_bwe_rate_add (&self->sent, packets[i].send_us, packets[i].size);
+          continue;
+        }
       *seen = packets[i].seqnum;
-      vsa_delay_bwe_add_acked (self, &packets[i]);
+      vsa_delay_bwe_rate_add (&self->sent, packets[i].send_us, packets[i].size);
+      vsa_delay_bwe_rate_add (&self->acked, packets[i].arrival_us, packets[i].size);
       g_array_append_val (self->received, packets[i]);
     }
   if (self->received->len == 0)
@@ -537,7 +562,15 @@ vsa_delay_bwe_get_kbps (const VsaDelayBwe *self)
 guint
 vsa_delay_bwe_get_acked_kbps (const VsaDelayBwe *self)
 {
-  return (guint) round (MAX (vsa_delay_bwe_acked_bps (self), 0) / 1000);
+  return (guint) round (MAX (vsa_delay_bwe_rate_bps (&self->acked), 0) / 1000);
+}
+
+const char *
+vsa_delay_bwe_usage_to_string (VsaDelayBweUsage usage)
+{
+  static const char *const names[] = { "normal", "overuse", "underuse" };
+
+  return names[usage];
 }
 
 VsaDelayBweUsage

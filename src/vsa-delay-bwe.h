@@ -57,6 +57,8 @@ guint vsa_delay_bwe_get_kbps (const VsaDelayBwe *self);
 guint vsa_delay_bwe_get_acked_kbps (const VsaDelayBwe *self);
 /* What the delay trend said at the last feedback, and the threshold it was judged by. */
 VsaDelayBweUsage vsa_delay_bwe_get_usage (const VsaDelayBwe *self);
+/* "normal", "overuse", "underuse": for logs. */
+const char *vsa_delay_bwe_usage_to_string (VsaDelayBweUsage usage);
 double vsa_delay_bwe_get_threshold_ms (const VsaDelayBwe *self);
 
 /* rtpsession's feedback events, read on its thread: one unwrapper per session, zeroed

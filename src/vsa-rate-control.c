@@ -2,7 +2,8 @@
 /* The browser's receiver reports and transport-wide feedback → the encoder's target
  * bitrate. The session owns the get-stats loop and carries what arrives on webrtcbin's and
  * rtpsession's threads to the main context; this file reads it there and steers the
- * encoder (the rule itself is vsa-bitrate.c). */
+ * encoder with the lower of two rules: loss and round trip (vsa-bitrate.c), and the
+ * packets' delay (vsa-delay-bwe.c) while transport-wide feedback comes. */
 #undef G_LOG_DOMAIN /* meson sets "vsa" for every file */
 #define G_LOG_DOMAIN "vsa-rate-control"
 
@@ -11,38 +12,48 @@
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
+#include "vsa-delay-bwe.h"
 #include "vsa-pipeline.h"
 
 /* A change of the target this large (or reaching a bound) is logged; the rest only
  * with --verbose. Under steady 20 % loss that is a line every 2 s or so. */
 #define BITRATE_LOG_CHANGE 0.2
-/* Transport-wide feedback comes about once a frame; the main context hears of it at most
- * this often (the totals carry whatever was skipped). */
-#define FEEDBACK_POST_INTERVAL_US (100 * 1000)
+/* Without transport-wide feedback for this long the delay rule has nothing to go on: the
+ * loss rule alone steers (from the start, the first feedback is awaited this long). */
+#define FEEDBACK_STALE_US VSA_BITRATE_FEEDBACK_STALE_US
 
 struct _VsaRateControl
 {
   const VsaConfig *config;
   VsaCodec codec;
-  VsaBitrate bitrate;
-  GMutex feedback_lock; /* guards the two below: feedback arrives on RTCP threads */
+  VsaBitrate bitrate;    /* the loss rule */
+  VsaDelayBwe *delay;    /* the delay rule; NULL when the browser sends no feedback */
+  gint64 delay_until_us; /* the delay rule steers until then */
+  GMutex feedback_lock;  /* guards the four below: feedback arrives on RTCP threads */
   VsaBitrateFeedback feedback;
-  gint64 feedback_posted_us;
-  guint applied_kbps; /* what the encoder was last told */
-  guint logged_kbps;  /* what the last log line said */
-  double last_rtt_s;  /* the last receiver report's, for logs and metrics */
+  VsaDelayBweUnwrapper unwrapper;
+  GArray *feedback_packets; /* VsaDelayBwePacket, since the main context last took them */
+  gboolean feedback_posted; /* the main context is to take them */
+  guint applied_kbps;       /* what the encoder was last told */
+  guint logged_kbps;        /* what the last log line said */
+  double last_rtt_s;        /* the last receiver report's, for logs and metrics */
 };
 
 VsaRateControl *
-vsa_rate_control_new (const VsaConfig *config, VsaCodec codec)
+vsa_rate_control_new (const VsaConfig *config, const VsaCodecChoice *choice)
 {
   VsaRateControl *self = g_new0 (VsaRateControl, 1);
 
   self->config = config;
-  self->codec = codec;
+  self->codec = choice->codec;
   vsa_bitrate_init (&self->bitrate, config->min_bitrate_kbps, config->bitrate_kbps);
-  self->applied_kbps = self->logged_kbps = vsa_bitrate_get_kbps (&self->bitrate);
+  /* the pipeline's encoder starts at the configured bitrate */
+  self->applied_kbps = self->logged_kbps = config->bitrate_kbps;
+  if (choice->twcc_id != 0)
+    self->delay = vsa_delay_bwe_new (config->start_bitrate_kbps, config->min_bitrate_kbps,
+                                     config->bitrate_kbps);
   self->last_rtt_s = -1;
+  self->feedback_packets = g_array_new (FALSE, FALSE, sizeof (VsaDelayBwePacket));
   g_mutex_init (&self->feedback_lock);
   return self;
 }
@@ -50,6 +61,8 @@ vsa_rate_control_new (const VsaConfig *config, VsaCodec codec)
 void
 vsa_rate_control_free (VsaRateControl *self)
 {
+  vsa_delay_bwe_free (self->delay);
+  g_array_unref (self->feedback_packets);
   g_mutex_clear (&self->feedback_lock);
   g_free (self);
 }
@@ -119,18 +132,18 @@ vsa_rate_control_read_stats (const GstStructure *reply, VsaRateControlStats *out
 }
 
 /* Once per transport-wide feedback packet: rtpsession sends the packets it accounts for
- * upstream towards the payloader (for bandwidth estimators), each marked lost or not.
- * Summed into totals, so that the main context may skip some. Read from that event, not
- * from rtpsession's "twcc-stats": its getter takes the session lock, which the session
- * holds while it deactivates the RTCP pad we would be called from. */
+ * upstream towards the payloader (for bandwidth estimators), each with when it was sent
+ * and when it arrived, or lost. Kept until the main context takes them, so that it may
+ * take several feedbacks at once. Read from that event, not from rtpsession's
+ * "twcc-stats": its getter takes the session lock, which the session holds while it
+ * deactivates the RTCP pad we would be called from. */
 gboolean
-vsa_rate_control_count_feedback (VsaRateControl *self, GstEvent *event, VsaBitrateFeedback *totals)
+vsa_rate_control_take_feedback_event (VsaRateControl *self, GstEvent *event)
 {
   const GstStructure *structure = gst_event_get_structure (event);
   const GValue *packets;
   guint n, lost = 0;
-  gint64 now = g_get_monotonic_time ();
-  gboolean post = FALSE;
+  gboolean post;
 
   if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_UPSTREAM
       || !gst_structure_has_name (structure, "RTPTWCCPackets")
@@ -154,19 +167,29 @@ vsa_rate_control_count_feedback (VsaRateControl *self, GstEvent *event, VsaBitra
   g_mutex_lock (&self->feedback_lock);
   self->feedback.packets += n;
   self->feedback.lost += lost;
-  if (now - self->feedback_posted_us >= FEEDBACK_POST_INTERVAL_US)
-    {
-      self->feedback_posted_us = now;
-      *totals = self->feedback;
-      post = TRUE;
-    }
+  if (self->delay != NULL)
+    vsa_delay_bwe_parse_event (&self->unwrapper, event, self->feedback_packets);
+  post = !self->feedback_posted;
+  self->feedback_posted = TRUE;
   g_mutex_unlock (&self->feedback_lock);
   return post;
 }
 
-static void
-vsa_rate_control_apply (VsaRateControl *self, GstElement *pipeline, guint kbps)
+/* The lower of the two rules; the delay rule only while its feedback comes. */
+static guint
+vsa_rate_control_target (VsaRateControl *self, gint64 now)
 {
+  guint kbps = vsa_bitrate_get_kbps (&self->bitrate);
+
+  if (self->delay != NULL && now < self->delay_until_us)
+    kbps = MIN (kbps, vsa_delay_bwe_get_kbps (self->delay));
+  return kbps;
+}
+
+static void
+vsa_rate_control_apply (VsaRateControl *self, GstElement *pipeline, gint64 now)
+{
+  guint kbps = vsa_rate_control_target (self, now);
   gboolean far, bound;
 
   if (kbps == self->applied_kbps)
@@ -178,10 +201,28 @@ vsa_rate_control_apply (VsaRateControl *self, GstElement *pipeline, guint kbps)
   bound = kbps == self->config->min_bitrate_kbps || kbps == self->config->bitrate_kbps;
   if ((!far && !bound) || kbps == self->logged_kbps)
     return;
-  g_message ("session %s: bitrate %u -> %u kbps (loss %.0f %%, rtt %.0f ms)",
-             self->config->session_id, self->logged_kbps, kbps,
-             vsa_bitrate_get_loss (&self->bitrate) * 100, MAX (self->last_rtt_s, 0) * 1000);
+  if (self->delay != NULL && now < self->delay_until_us)
+    g_message ("session %s: bitrate %u -> %u kbps (loss %.0f %%, rtt %.0f ms; delay %s, %u kbps "
+               "acknowledged)",
+               self->config->session_id, self->logged_kbps, kbps,
+               vsa_bitrate_get_loss (&self->bitrate) * 100, MAX (self->last_rtt_s, 0) * 1000,
+               vsa_delay_bwe_usage_to_string (vsa_delay_bwe_get_usage (self->delay)),
+               vsa_delay_bwe_get_acked_kbps (self->delay));
+  else
+    g_message ("session %s: bitrate %u -> %u kbps (loss %.0f %%, rtt %.0f ms)",
+               self->config->session_id, self->logged_kbps, kbps,
+               vsa_bitrate_get_loss (&self->bitrate) * 100, MAX (self->last_rtt_s, 0) * 1000);
   self->logged_kbps = kbps;
+}
+
+void
+vsa_rate_control_start (VsaRateControl *self, GstElement *pipeline)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  /* the first feedback comes a frame or two after the first packets */
+  self->delay_until_us = now + FEEDBACK_STALE_US;
+  vsa_rate_control_apply (self, pipeline, now);
 }
 
 /* The browser's receiver reports steer the encoder: see vsa-bitrate.c for how. */
@@ -195,30 +236,56 @@ vsa_rate_control_handle_stats (VsaRateControl *self, GstElement *pipeline,
   if (!stats->have_report)
     return;
   self->last_rtt_s = stats->report.rtt_s;
+  if (self->delay != NULL && stats->report.rtt_s >= 0)
+    vsa_delay_bwe_set_rtt (self->delay, stats->report.rtt_s);
   kbps = vsa_bitrate_update (&self->bitrate, &stats->report, now);
   g_debug ("session %s: receiver report: highest seq %u, lost %" G_GINT64_FORMAT
            ", rtt %.1f ms, jitter %.1f ms; interval loss %.1f %%%s, queueing %.0f ms; sending "
-           "%u kbps, target %u kbps",
+           "%u kbps, loss rule %u kbps",
            self->config->session_id, stats->report.highest_seq, stats->report.packets_lost,
            stats->report.rtt_s * 1000, stats->jitter_s * 1000,
            vsa_bitrate_get_loss (&self->bitrate) * 100,
            vsa_bitrate_uses_feedback (&self->bitrate, now) ? " (transport-wide)" : "",
            vsa_bitrate_get_queue_delay (&self->bitrate) * 1000, sent_kbps, kbps);
-  vsa_rate_control_apply (self, pipeline, kbps);
+  vsa_rate_control_apply (self, pipeline, now);
 }
 
-/* The transport-wide feedback judges loss when the browser sends it: see vsa-bitrate.c. */
+/* The feedback taken since the last call: loss for the loss rule, the packets' delay for
+ * the delay rule. */
 void
-vsa_rate_control_handle_feedback (VsaRateControl *self, GstElement *pipeline,
-                                  const VsaBitrateFeedback *totals)
+vsa_rate_control_handle_feedback (VsaRateControl *self, GstElement *pipeline)
 {
-  guint kbps = vsa_bitrate_update_feedback (&self->bitrate, totals, g_get_monotonic_time ());
+  gint64 now = g_get_monotonic_time ();
+  g_autoptr (GArray) packets = NULL;
+  VsaBitrateFeedback totals;
+  guint loss_kbps;
 
+  g_mutex_lock (&self->feedback_lock);
+  totals = self->feedback;
+  packets = g_steal_pointer (&self->feedback_packets);
+  self->feedback_packets = g_array_new (FALSE, FALSE, sizeof (VsaDelayBwePacket));
+  self->feedback_posted = FALSE;
+  g_mutex_unlock (&self->feedback_lock);
+
+  loss_kbps = vsa_bitrate_update_feedback (&self->bitrate, &totals, now);
+  if (self->delay != NULL && packets->len > 0)
+    {
+      vsa_delay_bwe_update (self->delay, (const VsaDelayBwePacket *) packets->data, packets->len,
+                            now);
+      self->delay_until_us = now + FEEDBACK_STALE_US;
+    }
   g_debug ("session %s: transport-wide feedback: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
-           " lost; interval loss %.1f %%, target %u kbps",
-           self->config->session_id, totals->packets, totals->lost,
-           vsa_bitrate_get_loss (&self->bitrate) * 100, kbps);
-  vsa_rate_control_apply (self, pipeline, kbps);
+           " lost; interval loss %.1f %%, loss rule %u kbps, delay rule %u kbps (%s, threshold "
+           "%.1f ms, %u kbps acknowledged)",
+           self->config->session_id, totals.packets, totals.lost,
+           vsa_bitrate_get_loss (&self->bitrate) * 100, loss_kbps,
+           self->delay != NULL ? vsa_delay_bwe_get_kbps (self->delay) : 0,
+           self->delay != NULL
+               ? vsa_delay_bwe_usage_to_string (vsa_delay_bwe_get_usage (self->delay))
+               : "off",
+           self->delay != NULL ? vsa_delay_bwe_get_threshold_ms (self->delay) : 0,
+           self->delay != NULL ? vsa_delay_bwe_get_acked_kbps (self->delay) : 0);
+  vsa_rate_control_apply (self, pipeline, now);
 }
 
 guint

@@ -11,7 +11,8 @@ G_BEGIN_DECLS
 
 /* The session's rate control: what the browser says of our stream (its receiver reports,
  * as webrtcbin's stats carry them, and its transport-wide feedback) steers the encoder's
- * target bitrate through the rule of vsa-bitrate.c. Main context, except where noted. */
+ * target bitrate: the lower of the loss rule (vsa-bitrate.c) and, while feedback comes,
+ * the delay rule (vsa-delay-bwe.c). Main context, except where noted. */
 typedef struct _VsaRateControl VsaRateControl;
 
 /* What one get-stats reply says of our video stream. */
@@ -24,26 +25,27 @@ typedef struct
   double jitter_s;
 } VsaRateControlStats;
 
-/* Starts at the configured bitrate. */
-VsaRateControl *vsa_rate_control_new (const VsaConfig *config, VsaCodec codec);
+/* With transport-wide feedback negotiated (@choice's twcc_id), the delay rule starts at
+ * the configured start bitrate; without, the loss rule alone at the configured bitrate. */
+VsaRateControl *vsa_rate_control_new (const VsaConfig *config, const VsaCodecChoice *choice);
 void vsa_rate_control_free (VsaRateControl *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaRateControl, vsa_rate_control_free)
 
 /* Any thread: what webrtcbin's get-stats @reply says, into @out. */
 void vsa_rate_control_read_stats (const GstStructure *reply, VsaRateControlStats *out);
 
-/* On the thread rtpsession sends it from: counts a transport-wide feedback event (others
- * are ignored). TRUE, with the totals so far in @totals, when the main context should
- * hear of it (at most every 100 ms: the totals carry whatever was skipped). */
-gboolean vsa_rate_control_count_feedback (VsaRateControl *self, GstEvent *event,
-                                          VsaBitrateFeedback *totals);
+/* On the thread rtpsession sends it from: keeps what a transport-wide feedback event says
+ * (others are ignored) for vsa_rate_control_handle_feedback(). TRUE when the main context
+ * should be told: the first event since it last took them. */
+gboolean vsa_rate_control_take_feedback_event (VsaRateControl *self, GstEvent *event);
 
+/* Tells the encoder in @pipeline the starting target, before the pipeline runs. */
+void vsa_rate_control_start (VsaRateControl *self, GstElement *pipeline);
 /* Steer the encoder in @pipeline from the stats (when they carry a receiver report;
- * @sent_kbps is for the log) or from the feedback totals. */
+ * @sent_kbps is for the log) or from the feedback taken since the last call. */
 void vsa_rate_control_handle_stats (VsaRateControl *self, GstElement *pipeline,
                                     const VsaRateControlStats *stats, guint sent_kbps);
-void vsa_rate_control_handle_feedback (VsaRateControl *self, GstElement *pipeline,
-                                       const VsaBitrateFeedback *totals);
+void vsa_rate_control_handle_feedback (VsaRateControl *self, GstElement *pipeline);
 
 /* What the encoder was last told. */
 guint vsa_rate_control_get_kbps (VsaRateControl *self);

@@ -153,7 +153,7 @@ vsa_session_new (const VsaConfig *config, const VsaCodecChoice *choice)
   self->config = config;
   self->choice = *choice;
   self->choice.profile_level_id = g_strdup (choice->profile_level_id);
-  self->rate_control = vsa_rate_control_new (config, choice->codec);
+  self->rate_control = vsa_rate_control_new (config, choice);
   self->input_channel = vsa_input_channel_new (config, vsa_session_post_input, self);
   return self;
 }
@@ -198,8 +198,6 @@ typedef struct
   VsaInputChannelEvent input; /* EVENT_INPUT, with text or channel */
   GObject *channel;
   VsaRateControlStats stats; /* EVENT_STATS */
-  /* EVENT_FEEDBACK: the transport-wide feedback's totals so far */
-  VsaBitrateFeedback feedback;
 } Event;
 
 static void
@@ -283,15 +281,9 @@ static GstPadProbeReturn
 vsa_session_on_feedback_event (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   VsaSession *self = data;
-  VsaBitrateFeedback totals;
-  Event *event;
 
-  if (!vsa_rate_control_count_feedback (self->rate_control, GST_PAD_PROBE_INFO_EVENT (info),
-                                        &totals))
-    return GST_PAD_PROBE_OK;
-  event = vsa_session_event_new (self, EVENT_FEEDBACK);
-  event->feedback = totals;
-  vsa_session_attach_event (event);
+  if (vsa_rate_control_take_feedback_event (self->rate_control, GST_PAD_PROBE_INFO_EVENT (info)))
+    vsa_session_attach_event (vsa_session_event_new (self, EVENT_FEEDBACK));
   return GST_PAD_PROBE_OK;
 }
 
@@ -433,7 +425,7 @@ vsa_session_dispatch_event (gpointer data)
       vsa_session_handle_stats (self, &event->stats);
       break;
     case EVENT_FEEDBACK:
-      vsa_rate_control_handle_feedback (self->rate_control, self->pipeline, &event->feedback);
+      vsa_rate_control_handle_feedback (self->rate_control, self->pipeline);
       break;
     case EVENT_INPUT:
       vsa_input_channel_handle (self->input_channel, event->input, event->channel, event->text);
@@ -670,6 +662,7 @@ vsa_session_start (VsaSession *self, GstSDPMessage *sdp, GPtrArray *offer_candid
   self->candidates = vsa_session_candidates_new (sdp);
   if (!vsa_session_build_pipeline (self, ice_servers, error))
     return FALSE;
+  vsa_rate_control_start (self->rate_control, self->pipeline);
   if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     {
       g_set_error_literal (error, GST_CORE_ERROR, GST_CORE_ERROR_STATE_CHANGE,

@@ -454,6 +454,53 @@ test_bitrate_under_loss (gconstpointer data)
   vsa_agent_stop (agent);
 }
 
+static gboolean
+bitrate_at_max (gpointer data)
+{
+  VsaAgent *agent = data;
+
+  return bitrate_kbps (agent) == 2500;
+}
+
+/* With transport-wide feedback a session starts at the start bitrate and, the delay
+ * staying flat on loopback, ramps to the maximum; the ball sends far less than either
+ * (an idle screen), which before any overuse does not hold the ramp back. */
+static void
+test_bitrate_ramp (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaTestController) controller = vsa_test_controller_new ("127.0.0.1", 0, NULL, &error);
+  g_autoptr (VsaConfig) config = NULL;
+  g_autoptr (VsaAgent) agent = NULL;
+  g_autoptr (VsaTestPeer) peer = NULL;
+  gint64 connected;
+
+  if (vsa_test_timeout_multiplier () > 1)
+    {
+      g_test_skip ("round-trip times under valgrind are no network's: see bitrate-under-loss");
+      return;
+    }
+  g_assert_no_error (error);
+  config = test_config (controller, "h264");
+  config->bitrate_kbps = 2500; /* bitrate_at_max's */
+  config->start_bitrate_kbps = 300;
+  agent = vsa_agent_new (config, &error);
+  g_assert_no_error (error);
+  vsa_agent_start (agent);
+  peer = vsa_test_peer_new (VSA_TEST_PEER_H264 TWCC_EXTMAP);
+  vsa_test_peer_store_offer (peer, controller, SESSION);
+  vsa_test_peer_apply_answer (peer, controller, SESSION);
+  g_assert_true (vsa_test_wait_until (vsa_test_peer_has_frames, peer, 20000));
+  connected = g_get_monotonic_time ();
+  /* at most a second of doubling since the start */
+  g_assert_cmpuint (bitrate_kbps (agent), <=, 2 * 300);
+  g_assert_true (vsa_test_wait_until (bitrate_at_max, agent, 20000));
+  g_assert_true (loss_by_feedback (agent));
+  g_test_message ("300 -> 2500 kbit/s %.1f s after the first frames",
+                  (g_get_monotonic_time () - connected) / (double) G_USEC_PER_SEC);
+  vsa_agent_stop (agent);
+}
+
 /* The address the agent gathers its candidate on: the one a datagram to the outside
  * would leave from (a UDP connect sends nothing). libnice sends no STUN from there to
  * 127.0.0.1. */
@@ -732,6 +779,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/vsa/agent/bitrate-under-loss/vp8", &loss_vp8, test_bitrate_under_loss);
   g_test_add_data_func ("/vsa/agent/bitrate-under-loss/h264-reports-only", &loss_h264_reports_only,
                         test_bitrate_under_loss);
+  g_test_add_func ("/vsa/agent/bitrate-ramp", test_bitrate_ramp);
   g_test_add_func ("/vsa/agent/ice-servers/ahead", test_ice_servers_ahead);
   g_test_add_func ("/vsa/agent/ice-servers/refreshed", test_ice_servers_refreshed);
   g_test_add_func ("/vsa/agent/input-channel", test_input_channel);

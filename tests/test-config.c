@@ -786,6 +786,37 @@ test_min_bitrate (void)
   assert_file_invalid ("bitrate=1000\nmin-bitrate=1001", "min-bitrate");
 }
 
+/* The start: 800 kept between the floor and the bitrate when unset; set, it must be. */
+static void
+test_start_bitrate (void)
+{
+  g_autoptr (TestTmpPath) low = write_tmp_config ("[agent]\nbitrate=500\n");
+  g_autoptr (TestTmpPath) high_floor = write_tmp_config ("[agent]\nmin-bitrate=1000\n");
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) defaults = NULL;
+  g_autoptr (VsaConfig) under_bitrate = NULL;
+  g_autoptr (VsaConfig) over_floor = NULL;
+  g_autoptr (VsaConfig) set = NULL;
+
+  defaults = load (envp, &error, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpuint (defaults->start_bitrate_kbps, ==, 800);
+  under_bitrate = load (envp, &error, "--config", low, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpuint (under_bitrate->start_bitrate_kbps, ==, 500);
+  over_floor = load (envp, &error, "--config", high_floor, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpuint (over_floor->start_bitrate_kbps, ==, 1000);
+  set = load (envp, &error, "--start-bitrate", "2000", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpuint (set->start_bitrate_kbps, ==, 2000);
+
+  assert_flag_invalid ("--start-bitrate", "2501", "start-bitrate");
+  assert_flag_invalid ("--start-bitrate", "lots", "start-bitrate");
+  assert_file_invalid ("min-bitrate=500\nstart-bitrate=400", "start-bitrate");
+}
+
 /* Refreshed at half that age: a second at least. */
 static void
 test_ice_servers_max_age_invalid (void)
@@ -935,6 +966,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/config/token/invalid", test_token_invalid);
   g_test_add_func ("/vsa/config/bitrate/invalid", test_bitrate_invalid);
   g_test_add_func ("/vsa/config/min-bitrate/bounds", test_min_bitrate);
+  g_test_add_func ("/vsa/config/start-bitrate/bounds", test_start_bitrate);
   g_test_add_func ("/vsa/config/ice-servers-max-age/invalid", test_ice_servers_max_age_invalid);
   g_test_add_func ("/vsa/config/flags/garbage", test_flag_garbage);
   g_test_add_func ("/vsa/config/flags/malformed", test_flag_malformed);

@@ -43,6 +43,7 @@ typedef struct
   guint late_every;        /* every so many packets arrive after the next ones, */
   gint64 late_us;          /* by this much */
   guint keyframe_every;    /* every so many frames ten times the size */
+  guint app_limited_kbps;  /* the encoder sends no more than this (a still screen); 0: none */
   gint64 receiver_jump_us; /* added to the receiver's clock */
   guint drop_feedback_every;
   gboolean duplicate;  /* every feedback twice */
@@ -82,7 +83,12 @@ sim_queue_us (Sim *sim)
 static void
 sim_send_frame (Sim *sim)
 {
-  gint64 left = (gint64) vsa_delay_bwe_get_kbps (sim->bwe) * 1000 / 8 * FRAME_US / SECOND;
+  guint kbps = vsa_delay_bwe_get_kbps (sim->bwe);
+  gint64 left;
+
+  if (sim->app_limited_kbps > 0)
+    kbps = MIN (kbps, sim->app_limited_kbps);
+  left = (gint64) kbps * 1000 / 8 * FRAME_US / SECOND;
 
   if (sim->keyframe_every > 0 && sim->n_frames % sim->keyframe_every == 0)
     left *= 10;
@@ -337,6 +343,36 @@ queue_building (Sim *sim)
       g_assert_cmpint (sim_step (sim, i)->queue_us, <, 200 * MS);
       g_assert_cmpuint (sim_step (sim, i)->kbps, <=, 700);
     }
+}
+
+/* A still screen sends next to nothing: before any overuse the start-up ramp goes on
+ * (that says nothing of the link); after one, the target stays within 1.5 × what got
+ * through. */
+static void
+test_app_limited (void)
+{
+  Sim sim;
+  guint after_overuse;
+  gint overuse;
+
+  sim_init (&sim, 800, 2500, 0);
+  sim.app_limited_kbps = 100;
+  sim_run (&sim, 5 * SECOND);
+  g_assert_cmpint (sim_find_usage (&sim, 0, VSA_DELAY_BWE_OVERUSE), ==, -1);
+  g_assert_cmpuint (vsa_delay_bwe_get_kbps (sim.bwe), ==, 2500);
+  sim_clear (&sim);
+
+  /* moving content into 600 kbit/s, then a still screen */
+  sim_init (&sim, 800, 2500, 600);
+  sim_run (&sim, 5 * SECOND);
+  overuse = sim_find_usage (&sim, 0, VSA_DELAY_BWE_OVERUSE);
+  g_assert_cmpint (overuse, >=, 0);
+  after_overuse = vsa_delay_bwe_get_kbps (sim.bwe);
+  g_assert_cmpuint (after_overuse, <=, 700);
+  sim.app_limited_kbps = 100;
+  sim_run (&sim, 10 * SECOND);
+  g_assert_cmpuint (vsa_delay_bwe_get_kbps (sim.bwe), <=, after_overuse);
+  sim_clear (&sim);
 }
 
 static void
@@ -709,6 +745,7 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/vsa/delay-bwe/free-link", test_free_link);
+  g_test_add_func ("/vsa/delay-bwe/app-limited", test_app_limited);
   g_test_add_func ("/vsa/delay-bwe/queue-building", test_queue_building);
   g_test_add_func ("/vsa/delay-bwe/queue-draining", test_queue_draining);
   g_test_add_func ("/vsa/delay-bwe/increase-after-overuse", test_increase_after_overuse);
