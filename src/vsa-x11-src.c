@@ -2,14 +2,8 @@
 #include "vsa-x11-src.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <sys/ipc.h>
-#include <sys/shm.h>
-#include <xcb/damage.h>
-#include <xcb/shm.h>
-#include <xcb/xcb.h>
-#include <xcb/xfixes.h>
 
+#include "vsa-x11-capture.h"
 #include "vsa-x11-connection.h"
 
 GST_DEBUG_CATEGORY_STATIC (vsa_x11_src_debug);
@@ -19,20 +13,6 @@ GST_DEBUG_CATEGORY_STATIC (vsa_x11_src_debug);
 /* With skip-unchanged, a still screen is sent again this often: a receiver that mutes a
  * track without packets (Firefox) keeps it, and a lost frame is repaired at least then. */
 #define REPEAT_INTERVAL GST_SECOND
-/* Frames downstream may hold at once (queue, converter, one being filled) before we
- * capture into a plain GetImage reply instead. */
-#define MAX_SEGMENTS 3
-
-/* A SysV shared memory segment attached to the X server. The element holds one
- * reference, each buffer wrapping it another: it is free again when only ours is left,
- * and outlives the connection while a buffer still uses it. */
-typedef struct
-{
-  gint ref;
-  guint8 *data;
-  gsize size;
-  xcb_shm_seg_t xid;
-} Segment;
 
 struct _VsaX11Src
 {
@@ -50,15 +30,8 @@ struct _VsaX11Src
   GstPoll *poll; /* the X connection, for skip-unchanged's wait for damage; flushable */
 
   /* Streaming thread (and start/stop, which never run beside it). */
-  VsaX11Connection x11;
-  gboolean have_shm, have_xfixes, have_damage;
-  xcb_damage_damage_t damage;
-  guint8 damage_notify, cursor_notify; /* their event types */
-  GstPollFD x_fd;                      /* the connection's, in poll; fd -1 when not */
-  gboolean change_seen;                /* an X event showed a change not yet captured */
-  int pointer_x, pointer_y;
-  Segment *segments[MAX_SEGMENTS];
-  guint n_segments;
+  VsaX11Capture *capture; /* from start to stop */
+  GstPollFD x_fd;         /* the capture's fd, in poll; fd -1 when not */
   int caps_width, caps_height, fps_n, fps_d;
   guint64 last_frame;
   gboolean have_last_frame;
@@ -66,7 +39,6 @@ struct _VsaX11Src
   gint frame_requested;     /* atomic: vsa_x11_src_request_frame() */
   GstClockTime last_change; /* the last frame that showed a change; NONE: none yet */
   guint refresh_left;       /* refresh frames still allowed after it */
-  GstBuffer *black;
 };
 
 enum
@@ -88,61 +60,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (VsaX11Src, vsa_x11_src, GST_TYPE_PUSH_SRC,
                                GST_DEBUG_CATEGORY_INIT (vsa_x11_src_debug, "vsax11src", 0,
                                                         "X11 screen capture over XCB"))
 
-static Segment *
-vsa_x11_src_segment_ref (Segment *seg)
-{
-  g_atomic_int_inc (&seg->ref);
-  return seg;
-}
-
-static void
-vsa_x11_src_segment_unref (gpointer data)
-{
-  Segment *seg = data;
-
-  if (!g_atomic_int_dec_and_test (&seg->ref))
-    return;
-  shmdt (seg->data);
-  g_free (seg);
-}
-
-static Segment *
-vsa_x11_src_segment_new (xcb_connection_t *conn, gsize size)
-{
-  int id = shmget (IPC_PRIVATE, size, IPC_CREAT | 0600);
-  xcb_shm_seg_t xid;
-  xcb_generic_error_t *error;
-  Segment *seg;
-  void *data;
-
-  if (id < 0)
-    return NULL;
-  data = shmat (id, NULL, 0);
-  if (data == (void *) -1)
-    {
-      shmctl (id, IPC_RMID, NULL);
-      return NULL;
-    }
-  xid = xcb_generate_id (conn);
-  /* Fails on a remote display: the server cannot see our memory. */
-  error = xcb_request_check (conn, xcb_shm_attach_checked (conn, xid, id, FALSE));
-  /* Once attached on both sides it may be marked: the kernel frees it after both detach,
-   * even if we crash. */
-  shmctl (id, IPC_RMID, NULL);
-  if (error != NULL || xcb_connection_has_error (conn))
-    {
-      free (error);
-      shmdt (data);
-      return NULL;
-    }
-  seg = g_new0 (Segment, 1);
-  seg->ref = 1;
-  seg->data = data;
-  seg->size = size;
-  seg->xid = xid;
-  return seg;
-}
-
 static void
 vsa_x11_src_post_status (VsaX11Src *self, gboolean connected, const char *reason)
 {
@@ -161,294 +78,56 @@ vsa_x11_src_post_status (VsaX11Src *self, gboolean connected, const char *reason
   gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
 }
 
-/* Drops the connection (if any); the next attempt is in 2 s. reason is posted when this
- * is a transition, i.e. once per outage. */
+/* Takes the capture's fd out of the poll: its connection is gone or about to be. */
 static void
-vsa_x11_src_x11_disconnect (VsaX11Src *self, const char *reason)
+vsa_x11_src_unwatch (VsaX11Src *self)
 {
-  for (guint i = 0; i < self->n_segments; i++)
-    g_clear_pointer (&self->segments[i], vsa_x11_src_segment_unref);
-  self->n_segments = 0;
   if (self->x_fd.fd >= 0)
     gst_poll_remove_fd (self->poll, &self->x_fd);
   gst_poll_fd_init (&self->x_fd);
-  vsa_x11_connection_close (&self->x11);
-  vsa_x11_connection_hold_off (&self->x11);
-  if (reason == NULL || !vsa_x11_connection_mark_down (&self->x11))
+}
+
+/* Drops the connection; the next attempt is in 2 s. reason is posted when this is a
+ * transition, i.e. once per outage. */
+static void
+vsa_x11_src_lost (VsaX11Src *self, const char *reason)
+{
+  vsa_x11_src_unwatch (self);
+  if (!vsa_x11_capture_close (self->capture))
     return;
   GST_WARNING_OBJECT (self, "%s; retrying every 2 s", reason);
   vsa_x11_src_post_status (self, FALSE, reason);
 }
 
-/* The screen's root visual must be TrueColor, 24 or 32 bits deep in 32-bit little-endian
- * pixels with 8-bit channels: that is BGRx in memory. */
+/* FALSE (an element error posted) for a display we cannot capture; one that is away is
+ * tried again later. */
 static gboolean
-vsa_x11_src_screen_is_bgrx (const xcb_setup_t *setup, const xcb_screen_t *screen)
+vsa_x11_src_connect (VsaX11Src *self)
 {
-  gboolean pixels_are_32bit = FALSE;
-
-  if (setup->image_byte_order != XCB_IMAGE_ORDER_LSB_FIRST
-      || (screen->root_depth != 24 && screen->root_depth != 32))
-    return FALSE;
-  for (xcb_format_iterator_t f = xcb_setup_pixmap_formats_iterator (setup); f.rem;
-       xcb_format_next (&f))
-    if (f.data->depth == screen->root_depth)
-      pixels_are_32bit = f.data->bits_per_pixel == 32;
-  if (!pixels_are_32bit)
-    return FALSE;
-  for (xcb_depth_iterator_t d = xcb_screen_allowed_depths_iterator (screen); d.rem;
-       xcb_depth_next (&d))
-    for (xcb_visualtype_iterator_t v = xcb_depth_visuals_iterator (d.data); v.rem;
-         xcb_visualtype_next (&v))
-      if (v.data->visual_id == screen->root_visual)
-        return v.data->_class == XCB_VISUAL_CLASS_TRUE_COLOR && v.data->red_mask == 0xff0000
-               && v.data->green_mask == 0xff00 && v.data->blue_mask == 0xff;
-  return FALSE;
-}
-
-/* GST_RESOURCE_ERROR_OPEN_READ: no display (retry later); GST_RESOURCE_ERROR_SETTINGS: a
- * display we cannot capture (fatal). Closed again on failure. */
-static gboolean
-vsa_x11_src_x11_connect (VsaX11Src *self, GError **error)
-{
+  g_autoptr (GError) error = NULL;
   g_autofree char *name = NULL;
-  const xcb_query_extension_reply_t *ext;
-  xcb_connection_t *conn;
-  xcb_screen_t *screen;
 
   GST_OBJECT_LOCK (self);
   name = g_strdup (self->display_name);
   GST_OBJECT_UNLOCK (self);
-  if (!vsa_x11_connection_open (&self->x11, name))
+  if (!vsa_x11_capture_connect (self->capture, name, &error))
     {
-      vsa_x11_connection_close (&self->x11);
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-                   "cannot connect to X display \"%s\"", name != NULL ? name : "$DISPLAY");
-      return FALSE;
+      if (g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS))
+        {
+          GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message), (NULL));
+          return FALSE;
+        }
+      vsa_x11_src_lost (self, error->message);
+      return TRUE;
     }
-  conn = self->x11.conn;
-  screen = self->x11.screen;
-  if (!vsa_x11_src_screen_is_bgrx (xcb_get_setup (conn), screen))
-    {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-                   "X screen %d is not 24/32-bit TrueColor little-endian (depth %u); "
-                   "only BGRx screens are supported",
-                   self->x11.screen_number, screen->root_depth);
-      vsa_x11_connection_close (&self->x11);
-      return FALSE;
-    }
-
-  xcb_prefetch_extension_data (conn, &xcb_shm_id);
-  xcb_prefetch_extension_data (conn, &xcb_xfixes_id);
-  xcb_prefetch_extension_data (conn, &xcb_damage_id);
-  self->have_shm = vsa_x11_connection_extension (&self->x11, &xcb_shm_id) != NULL;
-  ext = vsa_x11_connection_extension (&self->x11, &xcb_xfixes_id);
-  self->have_xfixes = FALSE;
-  if (ext != NULL)
-    {
-      /* XFixes answers nothing before the client said which version it speaks. */
-      xcb_xfixes_query_version_reply_t *version
-          = xcb_xfixes_query_version_reply (conn, xcb_xfixes_query_version (conn, 4, 0), NULL);
-
-      self->have_xfixes = version != NULL && version->major_version >= 1;
-      free (version);
-      self->cursor_notify = ext->first_event + XCB_XFIXES_CURSOR_NOTIFY;
-    }
-  ext = vsa_x11_connection_extension (&self->x11, &xcb_damage_id);
-  self->have_damage = FALSE;
-  if (ext != NULL && self->have_xfixes)
-    {
-      xcb_damage_query_version_reply_t *version
-          = xcb_damage_query_version_reply (conn, xcb_damage_query_version (conn, 1, 1), NULL);
-
-      self->have_damage = version != NULL;
-      free (version);
-      self->damage_notify = ext->first_event + XCB_DAMAGE_NOTIFY;
-    }
-  if (self->have_damage)
-    {
-      /* One event each time the screen goes from unchanged to changed (we subtract the
-       * damage at each capture), and one per new pointer image. */
-      self->damage = xcb_generate_id (conn);
-      xcb_damage_create (conn, self->damage, screen->root, XCB_DAMAGE_REPORT_LEVEL_NON_EMPTY);
-      xcb_xfixes_select_cursor_input (conn, screen->root,
-                                      XCB_XFIXES_CURSOR_NOTIFY_MASK_DISPLAY_CURSOR);
-    }
-  if (xcb_connection_has_error (conn))
-    {
-      vsa_x11_connection_close (&self->x11);
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-                   "X display \"%s\" closed the connection", name != NULL ? name : "$DISPLAY");
-      return FALSE;
-    }
-
   GST_OBJECT_LOCK (self);
-  self->width = screen->width_in_pixels;
-  self->height = screen->height_in_pixels;
+  vsa_x11_capture_get_size (self->capture, &self->width, &self->height);
   GST_OBJECT_UNLOCK (self);
   self->last_push = GST_CLOCK_TIME_NONE;
-  GST_INFO_OBJECT (self, "connected: %dx%d, MIT-SHM %s, XFixes %s, DAMAGE %s", self->width,
-                   self->height, self->have_shm ? "yes" : "no", self->have_xfixes ? "yes" : "no",
-                   self->have_damage ? "yes" : "no");
-  vsa_x11_connection_mark_up (&self->x11);
   vsa_x11_src_post_status (self, TRUE, NULL);
   return TRUE;
 }
 
-/* A free segment of the frame's size, a new one while there are fewer than
- * MAX_SEGMENTS, or NULL (then GetImage copies the frame into its reply). */
-static Segment *
-vsa_x11_src_take_segment (VsaX11Src *self, gsize size)
-{
-  Segment *seg;
-
-  for (guint i = 0; i < self->n_segments; i++)
-    if (g_atomic_int_get (&self->segments[i]->ref) == 1)
-      return self->segments[i];
-  if (self->n_segments == MAX_SEGMENTS)
-    {
-      GST_LOG_OBJECT (self, "all %d segments downstream: this frame by GetImage", MAX_SEGMENTS);
-      return NULL;
-    }
-  seg = vsa_x11_src_segment_new (self->x11.conn, size);
-  if (seg == NULL)
-    {
-      GST_INFO_OBJECT (self, "cannot share memory with the X server: using GetImage");
-      self->have_shm = FALSE;
-      return NULL;
-    }
-  self->segments[self->n_segments++] = seg;
-  GST_DEBUG_OBJECT (self, "%u shared memory segments", self->n_segments);
-  return seg;
-}
-
-/* Draws the cursor image (premultiplied ARGB) over the frame. */
-static void
-vsa_x11_src_blend_cursor (guint32 *frame, int width, int height,
-                          const xcb_xfixes_get_cursor_image_reply_t *cursor)
-{
-  const guint32 *pixels = xcb_xfixes_get_cursor_image_cursor_image (cursor);
-  int x0 = cursor->x - cursor->xhot;
-  int y0 = cursor->y - cursor->yhot;
-
-  if (xcb_xfixes_get_cursor_image_cursor_image_length (cursor) < cursor->width * cursor->height)
-    return;
-  for (int cy = MAX (0, -y0); cy < cursor->height && y0 + cy < height; cy++)
-    for (int cx = MAX (0, -x0); cx < cursor->width && x0 + cx < width; cx++)
-      {
-        guint32 s = pixels[cy * cursor->width + cx];
-        guint32 a = s >> 24;
-        guint32 *d = &frame[(gsize) (y0 + cy) * width + x0 + cx];
-        guint32 out = 0;
-
-        if (a == 0)
-          continue;
-        for (int shift = 0; shift < 24; shift += 8)
-          {
-            guint32 c = ((s >> shift) & 0xff) + (((*d >> shift) & 0xff) * (255 - a) + 127) / 255;
-
-            out |= MIN (c, 255u) << shift;
-          }
-        *d = out;
-      }
-}
-
-/* One frame of the screen with the pointer, or NULL when the capture failed (the
- * connection is then dropped). The pointer and image requests go out together: one
- * round trip. */
-static GstBuffer *
-vsa_x11_src_capture (VsaX11Src *self)
-{
-  gsize size = (gsize) self->width * self->height * 4;
-  Segment *seg = self->have_shm ? vsa_x11_src_take_segment (self, size) : NULL;
-  xcb_xfixes_get_cursor_image_cookie_t cursor_cookie = { 0 };
-  xcb_xfixes_get_cursor_image_reply_t *cursor = NULL;
-  xcb_shm_get_image_cookie_t shm_cookie = { 0 };
-  xcb_get_image_cookie_t image_cookie = { 0 };
-  xcb_generic_error_t *error = NULL;
-  g_autofree char *reason = NULL;
-  GstBuffer *buffer = NULL;
-  gboolean show_pointer;
-  guint8 *data = NULL;
-  void *reply;
-
-  GST_OBJECT_LOCK (self);
-  show_pointer = self->show_pointer && self->have_xfixes;
-  GST_OBJECT_UNLOCK (self);
-  /* Before the image: a change from here on is seen again at the next frame. */
-  if (self->have_damage)
-    xcb_damage_subtract (self->x11.conn, self->damage, XCB_NONE, XCB_NONE);
-  if (show_pointer)
-    cursor_cookie = xcb_xfixes_get_cursor_image (self->x11.conn);
-  if (seg != NULL)
-    shm_cookie = xcb_shm_get_image (self->x11.conn, self->x11.screen->root, 0, 0, self->width,
-                                    self->height, ~0u, XCB_IMAGE_FORMAT_Z_PIXMAP, seg->xid, 0);
-  else
-    image_cookie = xcb_get_image (self->x11.conn, XCB_IMAGE_FORMAT_Z_PIXMAP, self->x11.screen->root,
-                                  0, 0, self->width, self->height, ~0u);
-  if (seg != NULL)
-    reply = xcb_shm_get_image_reply (self->x11.conn, shm_cookie, &error);
-  else
-    reply = xcb_get_image_reply (self->x11.conn, image_cookie, &error);
-  if (show_pointer)
-    cursor = xcb_xfixes_get_cursor_image_reply (self->x11.conn, cursor_cookie, NULL);
-
-  if (reply != NULL && seg != NULL)
-    data = seg->data;
-  else if (reply != NULL && xcb_get_image_data_length (reply) >= (int) size)
-    data = xcb_get_image_data (reply);
-  if (data == NULL)
-    {
-      if (xcb_connection_has_error (self->x11.conn))
-        reason = g_strdup ("lost the connection to the X server");
-      else if (error != NULL)
-        reason = g_strdup_printf ("X error %u capturing the screen", error->error_code);
-      else
-        reason = g_strdup ("short image from the X server");
-      free (error);
-      free (reply);
-      free (cursor);
-      /* Reconnecting also picks up a new screen size (RandR): the usual cause of an X
-       * error here. */
-      vsa_x11_src_x11_disconnect (self, reason);
-      return NULL;
-    }
-
-  if (cursor != NULL)
-    {
-      vsa_x11_src_blend_cursor ((guint32 *) data, self->width, self->height, cursor);
-      self->pointer_x = cursor->x;
-      self->pointer_y = cursor->y;
-    }
-  free (cursor);
-  if (seg != NULL)
-    {
-      free (reply);
-      buffer
-          = gst_buffer_new_wrapped_full (0, seg->data, seg->size, 0, size,
-                                         vsa_x11_src_segment_ref (seg), vsa_x11_src_segment_unref);
-    }
-  else
-    buffer = gst_buffer_new_wrapped_full (0, data, size, 0, size, reply, free);
-  return buffer;
-}
-
-static GstBuffer *
-vsa_x11_src_black_frame (VsaX11Src *self)
-{
-  gsize size = (gsize) self->caps_width * self->caps_height * 4;
-
-  if (self->black == NULL || gst_buffer_get_size (self->black) != size)
-    {
-      gst_clear_buffer (&self->black);
-      self->black = gst_buffer_new_allocate (NULL, size, NULL);
-      gst_buffer_memset (self->black, 0, 0, size);
-    }
-  /* Shares the memory: whoever writes to it gets a copy. */
-  return gst_buffer_copy (self->black);
-}
-
-/* Waits for the next frame slot on the pipeline clock and gives its running time. */
 /* Sleeps until running time t on the element's clock; GST_FLOW_FLUSHING when unlocked. */
 static GstFlowReturn
 vsa_x11_src_wait_until (VsaX11Src *self, GstClock *clock, GstClockTime base_time, GstClockTime t)
@@ -472,24 +151,6 @@ vsa_x11_src_wait_until (VsaX11Src *self, GstClock *clock, GstClockTime base_time
   return ret == GST_CLOCK_UNSCHEDULED ? GST_FLOW_FLUSHING : GST_FLOW_OK;
 }
 
-/* Reads the X events that arrived; whether one showed a change (damage, a new pointer
- * image). Errors count as changes: the capture then finds them. */
-static gboolean
-vsa_x11_src_drain_events (VsaX11Src *self)
-{
-  xcb_generic_event_t *event;
-  gboolean changed = FALSE;
-
-  while ((event = xcb_poll_for_event (self->x11.conn)) != NULL)
-    {
-      guint8 type = event->response_type & 0x7f;
-
-      changed |= type == self->damage_notify || type == self->cursor_notify;
-      free (event);
-    }
-  return changed || xcb_connection_has_error (self->x11.conn);
-}
-
 static gboolean
 vsa_x11_src_waits_for_damage (VsaX11Src *self)
 {
@@ -498,7 +159,7 @@ vsa_x11_src_waits_for_damage (VsaX11Src *self)
   GST_OBJECT_LOCK (self);
   skip_unchanged = self->skip_unchanged;
   GST_OBJECT_UNLOCK (self);
-  return skip_unchanged && self->x11.conn != NULL && self->have_damage
+  return skip_unchanged && vsa_x11_capture_reports_changes (self->capture)
          && self->last_push != GST_CLOCK_TIME_NONE;
 }
 
@@ -523,7 +184,7 @@ vsa_x11_src_wait_for_damage (VsaX11Src *self, GstClock *clock, GstClockTime base
     }
   if (self->x_fd.fd < 0)
     {
-      self->x_fd.fd = xcb_get_file_descriptor (self->x11.conn);
+      self->x_fd.fd = vsa_x11_capture_get_fd (self->capture);
       gst_poll_add_fd (self->poll, &self->x_fd);
       gst_poll_fd_ctl_read (self->poll, &self->x_fd, TRUE);
     }
@@ -534,9 +195,8 @@ vsa_x11_src_wait_for_damage (VsaX11Src *self, GstClock *clock, GstClockTime base
       if (now >= slot)
         return GST_FLOW_OK;
       /* before polling: xcb may hold events it read while waiting for a reply */
-      if (vsa_x11_src_drain_events (self))
+      if (vsa_x11_capture_drain_events (self->capture))
         {
-          self->change_seen = TRUE;
           *pts = now;
           return GST_FLOW_OK;
         }
@@ -545,6 +205,7 @@ vsa_x11_src_wait_for_damage (VsaX11Src *self, GstClock *clock, GstClockTime base
     }
 }
 
+/* Waits for the next frame slot on the pipeline clock and gives its running time. */
 static GstFlowReturn
 vsa_x11_src_wait_for_slot (VsaX11Src *self, GstClockTime *pts)
 {
@@ -575,26 +236,6 @@ vsa_x11_src_wait_for_slot (VsaX11Src *self, GstClockTime *pts)
   self->last_frame = frame;
   self->have_last_frame = TRUE;
   return GST_FLOW_OK;
-}
-
-/* Whether anything on the screen or the pointer changed since the last capture. Errors
- * count as changes: the capture then finds them. */
-static gboolean
-vsa_x11_src_screen_changed (VsaX11Src *self, gboolean show_pointer)
-{
-  xcb_query_pointer_reply_t *pointer = NULL;
-  gboolean changed;
-
-  if (show_pointer)
-    pointer = xcb_query_pointer_reply (
-        self->x11.conn, xcb_query_pointer (self->x11.conn, self->x11.screen->root), NULL);
-  changed = vsa_x11_src_drain_events (self) || self->change_seen;
-  self->change_seen = FALSE;
-  if (show_pointer)
-    changed |= pointer == NULL || pointer->root_x != self->pointer_x
-               || pointer->root_y != self->pointer_y;
-  free (pointer);
-  return changed;
 }
 
 typedef enum
@@ -631,12 +272,12 @@ vsa_x11_src_frame_kind (VsaX11Src *self, GstClockTime pts)
 
   GST_OBJECT_LOCK (self);
   skip_unchanged = self->skip_unchanged;
-  show_pointer = self->show_pointer && self->have_xfixes;
+  show_pointer = self->show_pointer;
   GST_OBJECT_UNLOCK (self);
-  if (!skip_unchanged || self->x11.conn == NULL || !self->have_damage)
+  if (!skip_unchanged || !vsa_x11_capture_reports_changes (self->capture))
     return FRAME_REPEAT;
   /* Always asked, so the event queue is drained. */
-  if (vsa_x11_src_screen_changed (self, show_pointer)
+  if (vsa_x11_capture_changed (self->capture, show_pointer)
       || g_atomic_int_exchange (&self->frame_requested, FALSE)
       || self->last_push == GST_CLOCK_TIME_NONE || !GST_CLOCK_TIME_IS_VALID (pts))
     return FRAME_CHANGED;
@@ -645,11 +286,33 @@ vsa_x11_src_frame_kind (VsaX11Src *self, GstClockTime pts)
   return pts >= self->last_push + REPEAT_INTERVAL ? FRAME_REPEAT : FRAME_SKIPPED;
 }
 
+/* The screen, or a black frame while the display is away. */
+static GstBuffer *
+vsa_x11_src_capture (VsaX11Src *self)
+{
+  g_autoptr (GError) error = NULL;
+  GstBuffer *buffer = NULL;
+  gboolean show_pointer;
+
+  GST_OBJECT_LOCK (self);
+  show_pointer = self->show_pointer;
+  GST_OBJECT_UNLOCK (self);
+  if (vsa_x11_capture_is_open (self->capture))
+    {
+      buffer = vsa_x11_capture_grab (self->capture, show_pointer, &error);
+      if (buffer == NULL)
+        vsa_x11_src_lost (self, error->message);
+    }
+  if (buffer == NULL)
+    buffer = vsa_x11_capture_black_frame (self->capture, self->caps_width, self->caps_height);
+  return buffer;
+}
+
 static GstFlowReturn
 vsa_x11_src_create (GstPushSrc *src, GstBuffer **out)
 {
   VsaX11Src *self = VSA_X11_SRC (src);
-  GstBuffer *buffer = NULL;
+  GstBuffer *buffer;
   GstClockTime pts;
   GstFlowReturn ret;
   FrameKind kind;
@@ -670,29 +333,15 @@ vsa_x11_src_create (GstPushSrc *src, GstBuffer **out)
     }
   else if (kind == FRAME_REFRESH)
     self->refresh_left--;
-  if (self->x11.conn == NULL && vsa_x11_connection_may_try (&self->x11))
-    {
-      g_autoptr (GError) error = NULL;
-
-      if (!vsa_x11_src_x11_connect (self, &error))
-        {
-          if (g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS))
-            {
-              GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message), (NULL));
-              return GST_FLOW_ERROR;
-            }
-          vsa_x11_src_x11_disconnect (self, error->message);
-        }
-    }
+  if (!vsa_x11_capture_is_open (self->capture) && vsa_x11_capture_may_connect (self->capture)
+      && !vsa_x11_src_connect (self))
+    return GST_FLOW_ERROR;
   /* Back with another screen size: new caps before frames of that size. */
-  if (self->x11.conn != NULL
+  if (vsa_x11_capture_is_open (self->capture)
       && (self->width != self->caps_width || self->height != self->caps_height)
       && !gst_base_src_negotiate (GST_BASE_SRC (self)))
     return GST_FLOW_NOT_NEGOTIATED;
-  if (self->x11.conn != NULL)
-    buffer = vsa_x11_src_capture (self);
-  if (buffer == NULL)
-    buffer = vsa_x11_src_black_frame (self);
+  buffer = vsa_x11_src_capture (self);
   GST_BUFFER_PTS (buffer) = pts;
   GST_BUFFER_DURATION (buffer) = gst_util_uint64_scale_int (GST_SECOND, self->fps_d, self->fps_n);
   self->last_push = pts;
@@ -769,7 +418,6 @@ static gboolean
 vsa_x11_src_start (GstBaseSrc *src)
 {
   VsaX11Src *self = VSA_X11_SRC (src);
-  g_autoptr (GError) error = NULL;
 
   self->have_last_frame = FALSE;
   self->last_push = GST_CLOCK_TIME_NONE;
@@ -778,17 +426,12 @@ vsa_x11_src_start (GstBaseSrc *src)
   GST_OBJECT_LOCK (self);
   self->converged_pts = GST_CLOCK_TIME_NONE;
   GST_OBJECT_UNLOCK (self);
-  vsa_x11_connection_init (&self->x11, RETRY_INTERVAL_US);
-  if (vsa_x11_src_x11_connect (self, &error))
-    return TRUE;
-  if (g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS))
-    {
-      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message), (NULL));
-      return FALSE;
-    }
   /* No display yet: start anyway with black frames (the size get_caps offers). */
-  vsa_x11_src_x11_disconnect (self, error->message);
-  return TRUE;
+  self->capture = vsa_x11_capture_new (RETRY_INTERVAL_US);
+  if (vsa_x11_src_connect (self))
+    return TRUE;
+  g_clear_pointer (&self->capture, vsa_x11_capture_free); /* no stop after a failed start */
+  return FALSE;
 }
 
 static gboolean
@@ -796,8 +439,8 @@ vsa_x11_src_stop (GstBaseSrc *src)
 {
   VsaX11Src *self = VSA_X11_SRC (src);
 
-  vsa_x11_src_x11_disconnect (self, NULL);
-  gst_clear_buffer (&self->black);
+  vsa_x11_src_unwatch (self);
+  g_clear_pointer (&self->capture, vsa_x11_capture_free);
   return TRUE;
 }
 
