@@ -40,14 +40,14 @@ typedef struct
   char **codecs; /* preference order, lower case: "h264", "vp8", "vp9" */
   VsaEncoderMode encoder;
   guint fps;
-  guint bitrate_kbps;      /* the encoder's target, and the most adaptation goes up to */
-  guint min_bitrate_kbps;  /* the least adaptation goes down to; <= bitrate_kbps */
+  guint bitrate_kbps;       /* the encoder's target, and the most adaptation goes up to */
+  guint min_bitrate_kbps;   /* the least adaptation goes down to; <= bitrate_kbps */
   guint start_bitrate_kbps; /* with transport-wide feedback, where a session starts */
-  guint poll_fast_ms;      /* offer poll during the fast window */
-  guint poll_slow_ms;      /* offer poll afterwards, and while streaming */
-  guint fast_window_s;     /* how long after start or a session end to poll fast */
-  guint answer_window_ms;  /* longest wait for ICE gathering before posting the answer */
-  guint request_timeout_s; /* per HTTP request */
+  guint poll_fast_ms;       /* offer poll during the fast window */
+  guint poll_slow_ms;       /* offer poll afterwards, and while streaming */
+  guint fast_window_s;      /* how long after start or a session end to poll fast */
+  guint answer_window_ms;   /* longest wait for ICE gathering before posting the answer */
+  guint request_timeout_s;  /* per HTTP request */
   /* ICE servers are fetched ahead and used this long at most (TURN credentials expire),
    * refreshed at half that age */
   guint ice_servers_max_age_s;

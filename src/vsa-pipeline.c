@@ -3,6 +3,7 @@
 
 #include "vsa-encoded-qp.h"
 #include "vsa-encoder.h"
+#include "vsa-pacer.h"
 #include "vsa-rtp-playout-delay.h"
 #include "vsa-x11-src.h"
 
@@ -275,8 +276,9 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
   g_autoptr (GstCaps) bt601_caps
       = gst_caps_from_string ("video/x-raw,format=I420,colorimetry=bt601");
   g_autoptr (GstCaps) nv12_caps = gst_caps_from_string ("video/x-raw,format=NV12");
-  GstElement *elements[10] = { 0 };
+  GstElement *elements[12] = { 0 };
   g_autoptr (GPtrArray) extensions = NULL;
+  g_autoptr (GstPad) payloaded = NULL;
   g_autoptr (GstPad) src = NULL;
   VsaH264Encoder h264 = VSA_H264_ENCODER_X264;
   guint n = 0;
@@ -316,6 +318,14 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
   if (encoded_caps != NULL)
     elements[n++] = gst_element_factory_make_full ("capsfilter", "caps", encoded_caps, NULL);
   elements[n++] = vsa_pipeline_make_payloader (choice);
+  /* the pacer waits on the queue's thread, not the encoder's; a second of packets at most
+   * (then the encoder waits, and the leaky queue before it drops frames) */
+  elements[n++] = gst_element_factory_make_full ("queue", "max-size-buffers", 0, "max-size-bytes",
+                                                 0, "max-size-time", (guint64) GST_SECOND, NULL);
+  vsa_pacer_register ();
+  elements[n++]
+      = gst_element_factory_make_full ("vsapacer", "name", "pacer", "bitrate",
+                                       VSA_PIPELINE_PACING_KBPS (config->bitrate_kbps), NULL);
 
   if (!vsa_pipeline_add_linked (GST_BIN (bin), elements, n, error))
     {
@@ -326,7 +336,7 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
 
   if (VSA_IS_X11_SRC (elements[0]))
     {
-      g_autoptr (GstPad) encoded = gst_element_get_static_pad (elements[n - 2], "src");
+      g_autoptr (GstPad) encoded = gst_element_get_static_pad (elements[n - 4], "src");
       Refinement *refinement = g_new0 (Refinement, 1);
 
       gst_pad_add_probe (encoded, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
@@ -342,16 +352,18 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
   /* webrtcbin answers the extmap-<id> fields the payloader puts on its caps */
   extensions = vsa_pipeline_new_header_extensions (choice);
   for (guint i = 0; i < extensions->len; i++)
-    g_signal_emit_by_name (elements[n - 1], "add-extension", g_ptr_array_index (extensions, i));
+    g_signal_emit_by_name (elements[n - 3], "add-extension", g_ptr_array_index (extensions, i));
 
-  src = gst_element_get_static_pad (elements[n - 1], "src");
+  payloaded = gst_element_get_static_pad (elements[n - 3], "src");
   if (choice->codec == VSA_CODEC_H264)
     {
-      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, vsa_pipeline_relabel_h264_caps,
-                         g_strdup (choice->profile_level_id), g_free);
-      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM | GST_PAD_PROBE_TYPE_PULL,
+      gst_pad_add_probe (payloaded, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                         vsa_pipeline_relabel_h264_caps, g_strdup (choice->profile_level_id),
+                         g_free);
+      gst_pad_add_probe (payloaded, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM | GST_PAD_PROBE_TYPE_PULL,
                          vsa_pipeline_hide_h264_level, NULL, NULL);
     }
+  src = gst_element_get_static_pad (elements[n - 1], "src");
   gst_element_add_pad (bin, gst_ghost_pad_new ("src", src));
   return g_steal_pointer (&bin);
 }
@@ -360,7 +372,10 @@ void
 vsa_pipeline_set_bitrate (GstElement *video_bin, VsaCodec codec, guint kbps)
 {
   g_autoptr (GstElement) encoder = gst_bin_get_by_name (GST_BIN (video_bin), "encoder");
+  g_autoptr (GstElement) pacer = gst_bin_get_by_name (GST_BIN (video_bin), "pacer");
 
+  if (pacer != NULL)
+    g_object_set (pacer, "bitrate", VSA_PIPELINE_PACING_KBPS (kbps), NULL);
   if (encoder == NULL)
     return;
   /* x264enc and vaapih264enc alike: "bitrate" in kbit/s, a guint */

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/* vsapacer: lets RTP packets through no faster than its "bitrate" (kbit/s; 0: as they
+ * come), one at a time, buffer lists too, with a burst of up to VSA_PACER_BURST_US. A
+ * keyframe then leaves spread over time instead of at line rate, so that the router
+ * before a slow link queues less of it at once and the browser's transport-wide feedback
+ * sees its packets' delay grow packet by packet (libwebrtc paces at 2.5 × its target).
+ * It waits on its upstream's streaming thread: put a queue before it so that the encoder
+ * goes on meanwhile. */
+#define VSA_TYPE_PACER (vsa_pacer_get_type ())
+G_DECLARE_FINAL_TYPE (VsaPacer, vsa_pacer, VSA, PACER, GstElement)
+
+#define VSA_PACER_BURST_US 5000
+
+/* Registers "vsapacer" in the process's registry (once; the plugin of vsa-x11-src-plugin.c
+ * carries it too). */
+gboolean vsa_pacer_register (void);
+
+/* When a packet of @bytes may leave, with the pacer's clock at *next_us (the time its
+ * last packet's bits will have been paced out; 0 at first) and now at @now_us; advances
+ * *next_us past this packet. The schedule the element follows, for its test. */
+gint64 vsa_pacer_schedule (gint64 *next_us, gint64 now_us, gsize bytes, guint kbps);
+
+G_END_DECLS
