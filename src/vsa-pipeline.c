@@ -140,13 +140,53 @@ vsa_pipeline_hide_h264_level (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
-/* A keyframe request (the browser's PLI/FIR) stops at the encoder: the screen source must
- * still send a frame for it when the screen is still. */
-static GstPadProbeReturn
-vsa_pipeline_forward_keyframe_request (GstPad *pad, GstPadProbeInfo *info, gpointer source)
+/* A lossy link must not bring a keyframe storm: a keyframe request (the browser's PLI or
+ * FIR) for each loss would make frame after frame a keyframe, each larger than the link
+ * takes, and lose more. One request in this long reaches the encoder; the browser asks
+ * again when it still cannot decode. */
+#define KEYFRAME_REQUEST_INTERVAL_US (500 * 1000)
+
+typedef struct
 {
-  if (gst_event_has_name (GST_PAD_PROBE_INFO_EVENT (info), "GstForceKeyUnit"))
-    vsa_x11_src_request_frame (source);
+  GMutex lock; /* requests come on RTCP threads */
+  gint64 last_us;
+  VsaX11Src *source; /* or NULL */
+} KeyframeRequests;
+
+static void
+vsa_pipeline_keyframe_requests_free (gpointer data)
+{
+  KeyframeRequests *requests = data;
+
+  g_mutex_clear (&requests->lock);
+  g_clear_object (&requests->source);
+  g_free (requests);
+}
+
+/* Passes one request per interval to the encoder; the screen source must then still send a
+ * frame for it when the screen is still. */
+static GstPadProbeReturn
+vsa_pipeline_limit_keyframe_requests (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  KeyframeRequests *requests = data;
+  gint64 now = g_get_monotonic_time ();
+  gboolean pass;
+
+  if (!gst_event_has_name (GST_PAD_PROBE_INFO_EVENT (info), "GstForceKeyUnit"))
+    return GST_PAD_PROBE_OK;
+  g_mutex_lock (&requests->lock);
+  pass = requests->last_us == 0 || now - requests->last_us >= KEYFRAME_REQUEST_INTERVAL_US;
+  if (pass)
+    requests->last_us = now;
+  g_mutex_unlock (&requests->lock);
+  if (!pass)
+    {
+      g_debug ("keyframe request dropped: one passed under %d ms ago",
+               KEYFRAME_REQUEST_INTERVAL_US / 1000);
+      return GST_PAD_PROBE_DROP;
+    }
+  if (requests->source != NULL)
+    vsa_x11_src_request_frame (requests->source);
   return GST_PAD_PROBE_OK;
 }
 
@@ -278,8 +318,10 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
   g_autoptr (GstCaps) nv12_caps = gst_caps_from_string ("video/x-raw,format=NV12");
   GstElement *elements[12] = { 0 };
   g_autoptr (GPtrArray) extensions = NULL;
+  g_autoptr (GstPad) encoded = NULL;
   g_autoptr (GstPad) payloaded = NULL;
   g_autoptr (GstPad) src = NULL;
+  KeyframeRequests *requests;
   VsaH264Encoder h264 = VSA_H264_ENCODER_X264;
   guint n = 0;
 
@@ -334,13 +376,18 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
       return NULL;
     }
 
+  encoded = gst_element_get_static_pad (elements[n - 4], "src");
+  requests = g_new0 (KeyframeRequests, 1);
+  g_mutex_init (&requests->lock);
+  if (VSA_IS_X11_SRC (elements[0]))
+    requests->source = gst_object_ref (VSA_X11_SRC (elements[0]));
+  gst_pad_add_probe (encoded, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+                     vsa_pipeline_limit_keyframe_requests, requests,
+                     vsa_pipeline_keyframe_requests_free);
   if (VSA_IS_X11_SRC (elements[0]))
     {
-      g_autoptr (GstPad) encoded = gst_element_get_static_pad (elements[n - 4], "src");
       Refinement *refinement = g_new0 (Refinement, 1);
 
-      gst_pad_add_probe (encoded, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
-                         vsa_pipeline_forward_keyframe_request, elements[0], NULL);
       refinement->reader = vsa_qp_reader_new (choice->codec);
       refinement->source = gst_object_ref (VSA_X11_SRC (elements[0]));
       refinement->converged_qp = vsa_pipeline_converged_qp (choice->codec);

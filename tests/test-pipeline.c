@@ -77,6 +77,7 @@ test_video_bin (gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) extensions = NULL;
   g_autoptr (GstElement) encoder = NULL;
+  g_autoptr (GstElement) pacer = NULL;
   GstElement *bin, *sink;
   Run run = { .payload_type = bin_case->payload_type };
   guint kbps = 0;
@@ -123,8 +124,92 @@ test_video_bin (gconstpointer data)
       kbps = (guint) bps / 1000;
     }
   g_assert_cmpuint (kbps, ==, 700);
+  /* and the pacer its multiple */
+  pacer = gst_bin_get_by_name (GST_BIN (bin), "pacer");
+  g_object_get (pacer, "bitrate", &kbps, NULL);
+  g_assert_cmpuint (kbps, ==, VSA_PIPELINE_PACING_KBPS (700));
   run.packets = 0;
   g_assert_true (vsa_test_wait_until (enough_packets, &run, 10000));
+
+  gst_element_set_state (run.pipeline, GST_STATE_NULL);
+  gst_object_unref (run.pipeline);
+}
+
+static GstPadProbeReturn
+count_keyframe (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  if (!GST_BUFFER_FLAG_IS_SET (GST_PAD_PROBE_INFO_BUFFER (info), GST_BUFFER_FLAG_DELTA_UNIT))
+    g_atomic_int_inc ((gint *) data);
+  return GST_PAD_PROBE_OK;
+}
+
+/* What rtpsession sends upstream for a PLI (gst_video_event_new_upstream_force_key_unit) */
+static GstEvent *
+force_key_unit (guint count)
+{
+  return gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
+                               gst_structure_new ("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN,
+                                                  TRUE, "count", G_TYPE_UINT, count, NULL));
+}
+
+static gboolean
+drain_packets (gpointer data)
+{
+  Run *run = data;
+
+  enough_packets (run);
+  return FALSE;
+}
+
+/* The browser's keyframe requests as rtpsession sends them upstream, three in 200 ms:
+ * one keyframe; half a second later, another. */
+static void
+test_keyframe_requests (void)
+{
+  g_autoptr (VsaConfig) config = vsa_config_new ();
+  g_autoptr (VsaCodecChoice) choice = choice_new (&bin_vp8);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) encoder = NULL;
+  g_autoptr (GstPad) encoded = NULL;
+  GstElement *bin, *sink;
+  Run run = { .payload_type = bin_vp8.payload_type };
+  gint keyframes = 0;
+
+  if (vsa_test_skipped_under_valgrind ())
+    return;
+  if (!vsa_codec_is_available (VSA_CODEC_VP8))
+    {
+      g_test_skip ("the codec's encoder is not installed");
+      return;
+    }
+  config->source = VSA_SOURCE_TEST;
+  bin = vsa_pipeline_new_video_bin (config, choice, &error);
+  g_assert_no_error (error);
+  encoder = gst_bin_get_by_name (GST_BIN (bin), "encoder");
+  encoded = gst_element_get_static_pad (encoder, "src");
+  gst_pad_add_probe (encoded, GST_PAD_PROBE_TYPE_BUFFER, count_keyframe, &keyframes, NULL);
+  run.pipeline = gst_pipeline_new (NULL);
+  sink = gst_element_factory_make_full ("appsink", "max-buffers", 200, "sync", FALSE, NULL);
+  run.sink = GST_APP_SINK (sink);
+  gst_bin_add_many (GST_BIN (run.pipeline), bin, sink, NULL);
+  g_assert_true (gst_element_link (bin, sink));
+  g_assert_cmpint (gst_element_set_state (run.pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+  g_assert_true (vsa_test_wait_until (enough_packets, &run, 10000));
+  g_assert_cmpint (g_atomic_int_get (&keyframes), ==, 1); /* the first frame */
+
+  /* a frame or more apart, so that the encoder cannot fold them into one */
+  for (guint i = 0; i < 3; i++)
+    {
+      gst_element_send_event (sink, force_key_unit (i));
+      g_assert_false (vsa_test_wait_until (drain_packets, &run, 100));
+    }
+  g_assert_false (vsa_test_wait_until (drain_packets, &run, 200));
+  g_assert_cmpint (g_atomic_int_get (&keyframes), ==, 2);
+  g_assert_false (vsa_test_wait_until (drain_packets, &run, 200));
+  gst_element_send_event (sink, force_key_unit (3));
+  g_assert_false (vsa_test_wait_until (drain_packets, &run, 400));
+  g_assert_cmpint (g_atomic_int_get (&keyframes), ==, 3);
 
   gst_element_set_state (run.pipeline, GST_STATE_NULL);
   gst_object_unref (run.pipeline);
@@ -152,6 +237,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/vsa/pipeline/video-bin/h264", &bin_h264, test_video_bin);
   g_test_add_data_func ("/vsa/pipeline/video-bin/vp8", &bin_vp8, test_video_bin);
   g_test_add_data_func ("/vsa/pipeline/video-bin/vp9", &bin_vp9, test_video_bin);
+  g_test_add_func ("/vsa/pipeline/keyframe-requests", test_keyframe_requests);
   g_test_add_func ("/vsa/pipeline/missing-element", test_missing_element);
   return g_test_run ();
 }
