@@ -38,7 +38,7 @@ vsa_pacer_schedule (gint64 *next_us, gint64 now_us, gsize bytes, guint kbps)
 
   if (kbps == 0)
     return now_us;
-  /* idle time earns no credit beyond the burst */
+  /* idle time earns no credit beyond the burst allowance */
   *next_us = MAX (*next_us, now_us);
   send_us = MAX (now_us, *next_us - VSA_PACER_BURST_US);
   *next_us += (gint64) bytes * 8000 / kbps;

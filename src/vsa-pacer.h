@@ -6,16 +6,17 @@
 G_BEGIN_DECLS
 
 /* vsapacer: lets RTP packets through no faster than its "bitrate" (kbit/s; 0: as they
- * come), one at a time, buffer lists too, with a burst of up to VSA_PACER_BURST_US. A
- * keyframe then leaves spread over time instead of at line rate, so that the router
- * before a slow link queues less of it at once and the browser's transport-wide feedback
- * sees its packets' delay grow packet by packet (libwebrtc paces at 2.5 × its target).
- * It waits on its upstream's streaming thread: put a queue before it so that the encoder
- * goes on meanwhile. */
+ * come), one at a time, buffer lists too, but up to VSA_PACER_BURST_US ahead of that
+ * schedule: an ordinary frame (at 2.5 × the target, 13 ms of it) leaves at once and adds
+ * no latency, while the rest of a keyframe or a frame after a change is spread out, so
+ * that the router before a slow link queues less of it at once and the browser's
+ * transport-wide feedback sees the delay grow packet by packet (libwebrtc's pacer: 2.5 ×
+ * its target, bursts of 40 ms). It waits on its upstream's streaming thread: put a queue
+ * before it so that the encoder goes on meanwhile. */
 #define VSA_TYPE_PACER (vsa_pacer_get_type ())
 G_DECLARE_FINAL_TYPE (VsaPacer, vsa_pacer, VSA, PACER, GstElement)
 
-#define VSA_PACER_BURST_US 5000
+#define VSA_PACER_BURST_US 40000
 
 /* Registers "vsapacer" in the process's registry (once; the plugin of vsa-x11-src-plugin.c
  * carries it too). */
