@@ -941,7 +941,7 @@ vsa_bench_shaped_write_plots (Result *results, guint n_results, const Plan *plan
       g_autofree char *svg = NULL;
       g_autofree char *name = g_strdup_printf ("shaped-%s.svg", scenarios[s].name);
       g_autofree char *path = g_build_filename (VSA_BENCH_SOURCE_ROOT, "bench", name, NULL);
-      g_autofree char *titles[2] = { NULL, NULL };
+      char *titles[2] = { NULL, NULL };
 
       for (guint i = 0; i < n_results && n_runs < 2; i++)
         {
