@@ -253,7 +253,7 @@ vsa_bench_plot_timelines_svg (const char *title, const VsaBenchTimeline *runs, g
   GString *svg = g_string_new (NULL);
   g_autofree char *escaped_title = g_markup_escape_text (title, -1);
   double run_height = T_HEADING + 2 * T_CHART + 2 * T_GAP;
-  double height = 40 + run_height * n_runs + 24;
+  double height = 40 + run_height * n_runs + 40;
 
   g_string_append_printf (
       svg,
@@ -266,9 +266,11 @@ vsa_bench_plot_timelines_svg (const char *title, const VsaBenchTimeline *runs, g
     vsa_bench_plot_timeline (svg, &runs[i], 40 + run_height * i, duration);
   g_string_append_printf (svg,
                           "<text x=\"%d\" y=\"%.0f\" text-anchor=\"middle\">seconds from the "
-                          "first frame; dots: each change's latency at the time it was made, red "
-                          "crosses: changes never shown, red bands: over 300 ms without a new "
-                          "frame, dashed: the link's rate changed</text>\n",
+                          "first frame; dots: each change's latency at the time it was made"
+                          "</text>\n<text x=\"%d\" y=\"%.0f\" text-anchor=\"middle\">red "
+                          "crosses: changes never shown; red bands: over 300 ms without a new "
+                          "frame; dashed: the link's rate changed</text>\n",
+                          (T_LEFT + T_WIDTH + T_RIGHT) / 2, height - 24,
                           (T_LEFT + T_WIDTH + T_RIGHT) / 2, height - 8);
   g_string_append (svg, "</svg>\n");
   return g_string_free (svg, FALSE);
