@@ -3,13 +3,14 @@
  * BENCHMARKS.md "Real networks"). For each scenario and browser: Xvfb at 720p with the
  * bench's moving picture, whose patch shows a change counter (vsa-bench-screen.c), the
  * fake controller, a headless browser on the viewer page, all in the bench's namespace
- * (tests/netns-run); the agent in a namespace of its own behind a veth whose outgoing
- * side is shaped (bench/shaped-link-run: tc tbf, iptables statistic). Measured from the
- * first frame for a fixed window: glass-to-glass latency of every change and the changes
- * never shown, freezes, fps and the bytes delivered (the page), the agent's target bitrate
- * (its /metrics, read from inside its namespace so that no request crosses the link), and
- * how long latency takes to settle after a drop. Prints a table; --write puts it into
- * BENCHMARKS.md and draws bench/shaped-<scenario>.svg. */
+ * (tests/netns-run); the agent in a namespace of its own behind a router's namespace
+ * whose link towards the browser is shaped (bench/shaped-link-run: tc tbf, iptables
+ * statistic). Measured from the first frame for a fixed window: glass-to-glass latency
+ * of every change and the changes never shown, freezes, fps and the bytes delivered (the
+ * page), the agent's target bitrate (its /metrics, read from inside its namespace so that
+ * no request crosses the link), and how long latency takes to settle after a drop.
+ * Prints a table; --write puts it into BENCHMARKS.md and draws
+ * bench/shaped-<scenario>.svg. */
 
 #define _GNU_SOURCE /* setns() */
 
