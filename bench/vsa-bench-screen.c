@@ -22,6 +22,7 @@ struct _VsaBenchScreen
   guint width, height;
   guint text_width; /* the text's share of the width; the chart has the rest */
   gboolean moving;
+  guint code_bits; /* 0: the black or white patch */
   GRand *content_rand;
   GRand *switch_rand;
 
@@ -133,11 +134,37 @@ scroll_chart (VsaBenchScreen *self)
   self->bar_column = (self->bar_column + CHART_STEP) % BAR_WIDTH;
 }
 
+/* The patch for the switch count value: white when odd, or its code. The code's cells
+ * go in two requests, white and black, so that a capture between them fails the
+ * complement check (each bit and its complement come out alike). */
 static void
-paint_patch (VsaBenchScreen *self, gboolean white)
+vsa_bench_screen_paint_patch (VsaBenchScreen *self, guint value)
 {
-  fill (self, white ? 0xffffff : 0x000000, VSA_BENCH_PATCH_X, VSA_BENCH_PATCH_Y,
-        VSA_BENCH_PATCH_SIZE, VSA_BENCH_PATCH_SIZE);
+  const guint cell = VSA_BENCH_PATCH_SIZE / 2;
+  xcb_rectangle_t cells[2][64];
+  guint n[2] = { 0, 0 };
+
+  if (self->code_bits == 0)
+    {
+      fill (self, value % 2 ? 0xffffff : 0x000000, VSA_BENCH_PATCH_X, VSA_BENCH_PATCH_Y,
+            VSA_BENCH_PATCH_SIZE, VSA_BENCH_PATCH_SIZE);
+      return;
+    }
+  for (guint i = 0; i < 2 * self->code_bits; i++)
+    {
+      guint bit = (value >> (i % self->code_bits)) & 1;
+      guint white = i < self->code_bits ? bit : !bit;
+
+      cells[white][n[white]++]
+          = (xcb_rectangle_t){ VSA_BENCH_PATCH_X + i * cell, VSA_BENCH_PATCH_Y, cell, cell };
+    }
+  for (guint white = 0; white < 2; white++)
+    {
+      guint32 color = white ? 0xffffff : 0x000000;
+
+      xcb_change_gc (self->connection, self->gc, XCB_GC_FOREGROUND, &color);
+      xcb_poly_fill_rectangle (self->connection, self->root, self->gc, n[white], cells[white]);
+    }
 }
 
 /* The whole picture, as the animation would have drawn it by now. */
@@ -149,7 +176,7 @@ paint_initial (VsaBenchScreen *self)
 
   fill (self, 0x3a3f4b, 0, 0, self->width, PANEL_HEIGHT);
   fill (self, 0x50576a, 0, PANEL_HEIGHT - 32, self->width, 32);
-  paint_patch (self, FALSE);
+  vsa_bench_screen_paint_patch (self, 0);
   new_line (self);
   for (guint i = 0; i < MAX (text_ticks, chart_ticks); i++)
     {
@@ -175,7 +202,7 @@ paint_thread (gpointer data)
   VsaBenchScreen *self = data;
   gint64 next_tick = g_get_monotonic_time ();
   gint64 next_switch = next_switch_after (self, next_tick);
-  gboolean white = FALSE;
+  guint value = 0;
 
   g_mutex_lock (&self->lock);
   while (!self->stopping && !xcb_connection_has_error (self->connection))
@@ -187,10 +214,10 @@ paint_thread (gpointer data)
         {
           VsaBenchSwitch change;
 
-          white = !white;
-          paint_patch (self, white);
+          value++;
+          vsa_bench_screen_paint_patch (self, value);
           sync_x (self);
-          change = (VsaBenchSwitch){ g_get_real_time (), white };
+          change = (VsaBenchSwitch){ g_get_real_time (), value % 2, value };
           next_switch = next_switch_after (self, next_switch);
           g_mutex_lock (&self->lock);
           g_array_append_val (self->switches, change);
@@ -217,6 +244,13 @@ VsaBenchScreen *
 vsa_bench_screen_start (const char *display, guint width, guint height, gboolean moving,
                         guint32 seed, GError **error)
 {
+  return vsa_bench_screen_start_coded (display, width, height, moving, seed, 0, error);
+}
+
+VsaBenchScreen *
+vsa_bench_screen_start_coded (const char *display, guint width, guint height, gboolean moving,
+                              guint32 seed, guint code_bits, GError **error)
+{
   g_autoptr (VsaBenchScreen) self = g_new0 (VsaBenchScreen, 1);
   const guint32 gc_values[] = { 0 /* no GraphicsExpose events from xcb_copy_area */ };
   const xcb_setup_t *setup;
@@ -230,6 +264,7 @@ vsa_bench_screen_start (const char *display, guint width, guint height, gboolean
   self->height = height;
   self->text_width = width * 2 / 3;
   self->moving = moving;
+  self->code_bits = MIN (code_bits, 32);
   self->connection = xcb_connect (display, NULL);
   if (xcb_connection_has_error (self->connection))
     {

@@ -16,6 +16,7 @@ typedef struct
 {
   gint64 time_us; /* g_get_real_time() */
   gboolean white;
+  guint value; /* switches before this one and it: 1, 2, ... (the screen starts at 0) */
 } VsaBenchSwitch;
 
 /* The benchmark's picture on an X display, painted over XCB by a thread of its own: a
@@ -27,6 +28,13 @@ typedef struct _VsaBenchScreen VsaBenchScreen;
 
 VsaBenchScreen *vsa_bench_screen_start (const char *display, guint width, guint height,
                                         gboolean moving, guint32 seed, GError **error);
+/* The same with the patch replaced by a row of 2 x code_bits cells of half the patch's
+ * size from the same corner: the switch count's low code_bits bits (white is 1, lowest
+ * first), then their complements. A frame captured while the cells were repainted fails
+ * the complement check, and a change stays identifiable however late it is shown. */
+VsaBenchScreen *vsa_bench_screen_start_coded (const char *display, guint width, guint height,
+                                              gboolean moving, guint32 seed, guint code_bits,
+                                              GError **error);
 /* The switches so far, oldest first. */
 GArray *vsa_bench_screen_dup_switches (VsaBenchScreen *self);
 /* Stops painting and disconnects. */
