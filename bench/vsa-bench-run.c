@@ -3,6 +3,8 @@
 
 #include "vsa-bench-run.h"
 
+#include <math.h>
+
 #include "vsa-test-browser.h"
 #include "vsa-test-util.h"
 
@@ -179,4 +181,34 @@ vsa_bench_start_agent (VsaTestController *controller, const char *const *argv, c
       return NULL;
     }
   return g_steal_pointer (&agent);
+}
+
+JsonObject *
+vsa_bench_json_object (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+JsonArray *
+vsa_bench_json_array (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+double
+vsa_bench_json_double (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_double (node) : NAN;
+}
+
+guint
+vsa_bench_json_length (JsonArray *array)
+{
+  return array != NULL ? json_array_get_length (array) : 0;
 }

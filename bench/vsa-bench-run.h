@@ -4,6 +4,7 @@
 #include "vsa-test-controller.h"
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -34,5 +35,12 @@ void vsa_bench_stop_process (GSubprocess **process, const char *log, gboolean fa
  * in log. */
 GSubprocess *vsa_bench_start_agent (VsaTestController *controller, const char *const *argv,
                                     const char *log, GError **error);
+
+/* Members of the page's JSON report, NULL-safe: an object, an array, a number (NAN when
+ * absent or null, e.g. a NaN), an array's length (0 for none). */
+JsonObject *vsa_bench_json_object (JsonObject *object, const char *name);
+JsonArray *vsa_bench_json_array (JsonObject *object, const char *name);
+double vsa_bench_json_double (JsonObject *object, const char *name);
+guint vsa_bench_json_length (JsonArray *array);
 
 G_END_DECLS

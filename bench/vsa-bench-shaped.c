@@ -335,47 +335,16 @@ vsa_bench_shaped_queue_counters (Run *run, gint64 *sent, gint64 *dropped)
          == 2;
 }
 
-static JsonObject *
-vsa_bench_shaped_object (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-vsa_bench_shaped_array (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-/* A number member; NAN when absent or null. */
-static double
-vsa_bench_shaped_double (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_double (node) : NAN;
-}
-
-static guint
-vsa_bench_shaped_length (JsonArray *array)
-{
-  return array != NULL ? json_array_get_length (array) : 0;
-}
-
 /* Streaming, the counter read, and the path known. */
 static gboolean
 vsa_bench_shaped_report_ready (JsonObject *report, gpointer user_data)
 {
-  JsonObject *bench = vsa_bench_shaped_object (report, "bench");
+  JsonObject *bench = vsa_bench_json_object (report, "bench");
 
   return json_object_get_int_member_with_default (report, "frames", 0) >= 5
          && json_object_get_string_member_with_default (report, "codec", NULL) != NULL
-         && vsa_bench_shaped_object (report, "selectedPair") != NULL
-         && vsa_bench_shaped_length (vsa_bench_shaped_array (bench, "transitions")) >= 2;
+         && vsa_bench_json_object (report, "selectedPair") != NULL
+         && vsa_bench_json_length (vsa_bench_json_array (bench, "transitions")) >= 2;
 }
 
 typedef struct
@@ -390,18 +359,18 @@ static gboolean
 vsa_bench_shaped_report_past (JsonObject *report, gpointer user_data)
 {
   TailWait *wait = user_data;
-  JsonObject *bench = vsa_bench_shaped_object (report, "bench");
-  JsonArray *stats = vsa_bench_shaped_array (bench, "stats");
-  JsonArray *transitions = vsa_bench_shaped_array (bench, "transitions");
-  guint n_stats = vsa_bench_shaped_length (stats), n = vsa_bench_shaped_length (transitions);
+  JsonObject *bench = vsa_bench_json_object (report, "bench");
+  JsonArray *stats = vsa_bench_json_array (bench, "stats");
+  JsonArray *transitions = vsa_bench_json_array (bench, "transitions");
+  guint n_stats = vsa_bench_json_length (stats), n = vsa_bench_json_length (transitions);
   guint value;
 
   if (n_stats == 0 || n == 0
-      || vsa_bench_shaped_double (json_array_get_object_element (stats, n_stats - 1), "t")
+      || vsa_bench_json_double (json_array_get_object_element (stats, n_stats - 1), "t")
              < wait->end_ms)
     return FALSE;
-  value = (guint) vsa_bench_shaped_double (json_array_get_object_element (transitions, n - 1),
-                                           "value");
+  value
+      = (guint) vsa_bench_json_double (json_array_get_object_element (transitions, n - 1), "value");
   return (value - wait->after_value) % CODE_MODULUS < CODE_MODULUS / 4;
 }
 
@@ -447,13 +416,13 @@ vsa_bench_shaped_match (GArray *switches, JsonArray *transitions, double t0_ms, 
       if (made_ms < t0_ms || made_ms > end_ms)
         continue;
       result->changes++;
-      for (guint j = 0; j < vsa_bench_shaped_length (transitions) && isnan (latency); j++)
+      for (guint j = 0; j < vsa_bench_json_length (transitions) && isnan (latency); j++)
         {
           JsonObject *seen = json_array_get_object_element (transitions, j);
-          double shown_ms = vsa_bench_shaped_double (seen, "presented");
+          double shown_ms = vsa_bench_json_double (seen, "presented");
 
           /* the counter repeats after 256 changes: one of the last minute's */
-          if ((guint) vsa_bench_shaped_double (seen, "value") == change->value % CODE_MODULUS
+          if ((guint) vsa_bench_json_double (seen, "value") == change->value % CODE_MODULUS
               && shown_ms >= made_ms && shown_ms - made_ms < 60000)
             latency = shown_ms - made_ms;
         }
@@ -520,10 +489,10 @@ vsa_bench_shaped_stats (JsonArray *stats, double t0_ms, double end_ms, Result *r
   JsonObject *first = NULL, *last = NULL, *previous = NULL;
   double seconds;
 
-  for (guint i = 0; i < vsa_bench_shaped_length (stats); i++)
+  for (guint i = 0; i < vsa_bench_json_length (stats); i++)
     {
       JsonObject *sample = json_array_get_object_element (stats, i);
-      double t = vsa_bench_shaped_double (sample, "t");
+      double t = vsa_bench_json_double (sample, "t");
 
       if (t < t0_ms || t > end_ms)
         continue;
@@ -531,9 +500,9 @@ vsa_bench_shaped_stats (JsonArray *stats, double t0_ms, double end_ms, Result *r
       last = sample;
       if (previous != NULL)
         {
-          double dt = t - vsa_bench_shaped_double (previous, "t");
-          double bytes = vsa_bench_shaped_double (sample, "bytesReceived")
-                         - vsa_bench_shaped_double (previous, "bytesReceived");
+          double dt = t - vsa_bench_json_double (previous, "t");
+          double bytes = vsa_bench_json_double (sample, "bytesReceived")
+                         - vsa_bench_json_double (previous, "bytesReceived");
 
           if (dt > 0)
             g_array_append_val (result->received,
@@ -543,7 +512,7 @@ vsa_bench_shaped_stats (JsonArray *stats, double t0_ms, double end_ms, Result *r
     }
   if (first == NULL || first == last)
     return FALSE;
-#define DELTA(name) (vsa_bench_shaped_double (last, name) - vsa_bench_shaped_double (first, name))
+#define DELTA(name) (vsa_bench_json_double (last, name) - vsa_bench_json_double (first, name))
   seconds = DELTA ("t") / 1000;
   result->delivered_kbps = DELTA ("bytesReceived") * 8 / 1000 / seconds;
   result->fps = DELTA ("framesDecoded") / seconds;
@@ -558,10 +527,10 @@ vsa_bench_shaped_stats (JsonArray *stats, double t0_ms, double end_ms, Result *r
 static void
 vsa_bench_shaped_freezes (JsonArray *gaps, double t0_ms, double end_ms, Result *result)
 {
-  for (guint i = 0; i < vsa_bench_shaped_length (gaps); i++)
+  for (guint i = 0; i < vsa_bench_json_length (gaps); i++)
     {
       JsonObject *gap = json_array_get_object_element (gaps, i);
-      double from = vsa_bench_shaped_double (gap, "from"), to = vsa_bench_shaped_double (gap, "to");
+      double from = vsa_bench_json_double (gap, "from"), to = vsa_bench_json_double (gap, "to");
 
       if (from < t0_ms || from > end_ms || to - from <= FREEZE_MS)
         continue;
@@ -712,12 +681,12 @@ vsa_bench_shaped_run (Run *run, const Plan *plan, guint32 seed, const char *prog
   page = json_node_get_object (report);
   result->codec = g_strdup (json_object_get_string_member_with_default (page, "codec", "?"));
   /* Media that did not cross the shaped veth would make the run meaningless. */
-  remote = vsa_bench_shaped_object (vsa_bench_shaped_object (page, "selectedPair"), "remote");
+  remote = vsa_bench_json_object (vsa_bench_json_object (page, "selectedPair"), "remote");
   result->pair = g_strdup_printf (
       "%s → %s",
       json_object_get_string_member_with_default (
-          vsa_bench_shaped_object (vsa_bench_shaped_object (page, "selectedPair"), "local"),
-          "address", "?"),
+          vsa_bench_json_object (vsa_bench_json_object (page, "selectedPair"), "local"), "address",
+          "?"),
       json_object_get_string_member_with_default (remote, "address", "?"));
   if (g_strcmp0 (json_object_get_string_member_with_default (remote, "address", NULL), VM_ADDRESS)
       != 0)
@@ -726,7 +695,7 @@ vsa_bench_shaped_run (Run *run, const Plan *plan, guint32 seed, const char *prog
                    "the media's path is %s, not from the agent's " VM_ADDRESS, result->pair);
       return FALSE;
     }
-  t0_ms = vsa_bench_shaped_double (vsa_bench_shaped_object (page, "wallTimes"), "firstFrame");
+  t0_ms = vsa_bench_json_double (vsa_bench_json_object (page, "wallTimes"), "firstFrame");
   if (isnan (t0_ms))
     t0_ms = g_get_real_time () / 1000.0;
   end_ms = t0_ms + plan->duration * 1000.0;
@@ -777,18 +746,18 @@ vsa_bench_shaped_run (Run *run, const Plan *plan, guint32 seed, const char *prog
     result->queue_sent_packets = result->queue_dropped = -1;
   samples = vsa_bench_shaped_scraper_stop (g_steal_pointer (&run->scraper));
 
-  bench = vsa_bench_shaped_object (json_node_get_object (report), "bench");
+  bench = vsa_bench_json_object (json_node_get_object (report), "bench");
   g_clear_pointer (&switches, g_array_unref);
   switches = vsa_bench_screen_dup_switches (run->screen);
-  vsa_bench_shaped_match (switches, vsa_bench_shaped_array (bench, "transitions"), t0_ms, end_ms,
+  vsa_bench_shaped_match (switches, vsa_bench_json_array (bench, "transitions"), t0_ms, end_ms,
                           result);
-  if (!vsa_bench_shaped_stats (vsa_bench_shaped_array (bench, "stats"), t0_ms, end_ms, result))
+  if (!vsa_bench_shaped_stats (vsa_bench_json_array (bench, "stats"), t0_ms, end_ms, result))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                            "the page sent no stats during the window");
       return FALSE;
     }
-  vsa_bench_shaped_freezes (vsa_bench_shaped_array (bench, "gaps"), t0_ms, end_ms, result);
+  vsa_bench_shaped_freezes (vsa_bench_json_array (bench, "gaps"), t0_ms, end_ms, result);
   vsa_bench_shaped_target (samples, t0_ms, plan, drop, result);
   result->settled_s
       = drop ? vsa_bench_shaped_settled (result, plan->drop_at, plan->drop_at + plan->drop_for)

@@ -180,37 +180,6 @@ bare_pipeline_args (const char *const *agent_argv, const char *codec_mime, GErro
 
 /* ---- The page's report ---- */
 
-static JsonObject *
-member_object (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-member_array (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-/* A number member (JSON null, e.g. a NaN, or absent: NAN). */
-static double
-member_double (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_double (node) : NAN;
-}
-
-static guint
-array_length (JsonArray *array)
-{
-  return array != NULL ? json_array_get_length (array) : 0;
-}
-
 /* Streaming: frames decoded and the patch seen changing. A few frames: a still screen
  * comes once a second. */
 static gboolean
@@ -219,18 +188,20 @@ report_shows_patch (JsonObject *report, gpointer user_data)
   /* the codec comes from the page's stats, sampled apart from its frames */
   return json_object_get_int_member_with_default (report, "frames", 0) >= 5
          && json_object_get_string_member_with_default (report, "codec", NULL) != NULL
-         && array_length (member_array (member_object (report, "bench"), "transitions")) >= 2;
+         && vsa_bench_json_length (
+                vsa_bench_json_array (vsa_bench_json_object (report, "bench"), "transitions"))
+                >= 2;
 }
 
 /* The page's stats reached *(double *) user_data (wall-clock ms). */
 static gboolean
 report_has_stats_until (JsonObject *report, gpointer user_data)
 {
-  JsonArray *stats = member_array (member_object (report, "bench"), "stats");
-  guint n = array_length (stats);
+  JsonArray *stats = vsa_bench_json_array (vsa_bench_json_object (report, "bench"), "stats");
+  guint n = vsa_bench_json_length (stats);
 
   return n > 0
-         && member_double (json_array_get_object_element (stats, n - 1), "t")
+         && vsa_bench_json_double (json_array_get_object_element (stats, n - 1), "t")
                 >= *(double *) user_data;
 }
 
@@ -259,14 +230,14 @@ match_switches (GArray *switches, JsonArray *transitions, const char *field, gin
   GArray *latencies = g_array_new (FALSE, FALSE, sizeof (double));
   g_autofree gboolean *matched = g_new0 (gboolean, switches->len + 1);
 
-  for (guint i = 0; i < array_length (transitions); i++)
+  for (guint i = 0; i < vsa_bench_json_length (transitions); i++)
     {
       JsonObject *transition = json_array_get_object_element (transitions, i);
       gboolean white
           = g_strcmp0 (json_object_get_string_member_with_default (transition, "color", ""),
                        "white")
             == 0;
-      double shown_ms = member_double (transition, field);
+      double shown_ms = vsa_bench_json_double (transition, field);
 
       for (guint j = switches->len; !isnan (shown_ms) && j > 0; j--)
         {
@@ -304,10 +275,10 @@ stats_rates (JsonArray *stats, double start_ms, double end_ms, VsaBenchResult *r
   JsonObject *first = NULL, *last = NULL;
   double seconds;
 
-  for (guint i = 0; i < array_length (stats); i++)
+  for (guint i = 0; i < vsa_bench_json_length (stats); i++)
     {
       JsonObject *sample = json_array_get_object_element (stats, i);
-      double t = member_double (sample, "t");
+      double t = vsa_bench_json_double (sample, "t");
 
       if (t >= start_ms && t <= end_ms)
         {
@@ -317,13 +288,15 @@ stats_rates (JsonArray *stats, double start_ms, double end_ms, VsaBenchResult *r
     }
   if (first == NULL || first == last)
     return FALSE;
-  seconds = (member_double (last, "t") - member_double (first, "t")) / 1000;
-  result->fps
-      = (member_double (last, "framesDecoded") - member_double (first, "framesDecoded")) / seconds;
-  result->kbps = (member_double (last, "bytesReceived") - member_double (first, "bytesReceived"))
+  seconds = (vsa_bench_json_double (last, "t") - vsa_bench_json_double (first, "t")) / 1000;
+  result->fps = (vsa_bench_json_double (last, "framesDecoded")
+                 - vsa_bench_json_double (first, "framesDecoded"))
+                / seconds;
+  result->kbps = (vsa_bench_json_double (last, "bytesReceived")
+                  - vsa_bench_json_double (first, "bytesReceived"))
                  * 8 / 1000 / seconds;
-  result->keyframes = (gint64) (member_double (last, "keyFramesDecoded")
-                                - member_double (first, "keyFramesDecoded"));
+  result->keyframes = (gint64) (vsa_bench_json_double (last, "keyFramesDecoded")
+                                - vsa_bench_json_double (first, "keyFramesDecoded"));
   return TRUE;
 }
 
@@ -411,7 +384,8 @@ measure_streaming (Run *run, const VsaBenchPlan *plan, const char *program, GPtr
     }
   page = json_node_get_object (report);
   result->codec = g_strdup (json_object_get_string_member_with_default (page, "codec", "?"));
-  result->clock_skew_ms = member_double (member_object (page, "bench"), "clockSkew");
+  result->clock_skew_ms
+      = vsa_bench_json_double (vsa_bench_json_object (page, "bench"), "clockSkew");
   if (!vsa_test_controller_get_offer_times (run->controller, SESSION_ID, &times)
       || times.answered_us == 0)
     {
@@ -420,12 +394,14 @@ measure_streaming (Run *run, const VsaBenchPlan *plan, const char *program, GPtr
     }
   result->offer_to_fetch_ms = (times.fetched_us - times.stored_us) / 1000.0;
   result->offer_to_answer_ms = (times.answered_us - times.stored_us) / 1000.0;
-  wall_times = member_object (page, "wallTimes");
-  result->offer_to_frame_ms = member_double (wall_times, "firstFrame") - times.stored_us / 1000.0;
+  wall_times = vsa_bench_json_object (page, "wallTimes");
+  result->offer_to_frame_ms
+      = vsa_bench_json_double (wall_times, "firstFrame") - times.stored_us / 1000.0;
   result->answer_received_ms
-      = member_double (wall_times, "answerReceived") - times.stored_us / 1000.0;
-  result->ice_connected_ms = member_double (wall_times, "iceConnected") - times.stored_us / 1000.0;
-  result->connected_ms = member_double (wall_times, "connected") - times.stored_us / 1000.0;
+      = vsa_bench_json_double (wall_times, "answerReceived") - times.stored_us / 1000.0;
+  result->ice_connected_ms
+      = vsa_bench_json_double (wall_times, "iceConnected") - times.stored_us / 1000.0;
+  result->connected_ms = vsa_bench_json_double (wall_times, "connected") - times.stored_us / 1000.0;
 
   vsa_bench_pause (plan->settle * 1000);
   start_us = g_get_real_time ();
@@ -443,20 +419,22 @@ measure_streaming (Run *run, const VsaBenchPlan *plan, const char *program, GPtr
       g_prefix_error (error, "the page's report after the window: ");
       return FALSE;
     }
-  bench = member_object (json_node_get_object (report), "bench");
+  bench = vsa_bench_json_object (json_node_get_object (report), "bench");
   switches = vsa_bench_screen_dup_switches (run->screen);
   /* The frame decoded and handed to the compositor: headless Chromium's
    * expectedDisplayTime is a guess of its own scheduler (up to 250 ms later on a still
    * screen, where frames are rare), with no display behind it. */
-  result->latencies = match_switches (switches, member_array (bench, "transitions"), "presented",
-                                      start_us, end_us, &result->switches, &result->missed);
-  expected = match_switches (switches, member_array (bench, "transitions"), "expected", start_us,
-                             end_us, &ignored_in_window, &ignored_missed);
-  callback = match_switches (switches, member_array (bench, "transitions"), "callback", start_us,
-                             end_us, &ignored_in_window, &ignored_missed);
+  result->latencies
+      = match_switches (switches, vsa_bench_json_array (bench, "transitions"), "presented",
+                        start_us, end_us, &result->switches, &result->missed);
+  expected = match_switches (switches, vsa_bench_json_array (bench, "transitions"), "expected",
+                             start_us, end_us, &ignored_in_window, &ignored_missed);
+  callback = match_switches (switches, vsa_bench_json_array (bench, "transitions"), "callback",
+                             start_us, end_us, &ignored_in_window, &ignored_missed);
   result->expected_p50 = vsa_bench_quantile ((double *) expected->data, expected->len, 0.5);
   result->callback_p50 = vsa_bench_quantile ((double *) callback->data, callback->len, 0.5);
-  if (!stats_rates (member_array (bench, "stats"), start_us / 1000.0, end_us / 1000.0, result))
+  if (!stats_rates (vsa_bench_json_array (bench, "stats"), start_us / 1000.0, end_us / 1000.0,
+                    result))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                            "the page sent no stats during the window");
