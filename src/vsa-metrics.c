@@ -174,9 +174,10 @@ vsa_metrics_format (const VsaSessionHostStats *stats, const char *version)
   vsa_metrics_append_header (out, "frames_per_second", "gauge",
                              "Frames the encoder produced in the last second.");
   vsa_metrics_append_double (out, "frames_per_second", NULL, stats->session.fps);
-  vsa_metrics_append_one (out, "bitrate_target_bits_per_second", "gauge",
-                          "The encoder's target bitrate (lowered under loss), 0 without a session.",
-                          (guint64) stats->session.target_kbps * 1000);
+  vsa_metrics_append_one (
+      out, "bitrate_target_bits_per_second", "gauge",
+      "The encoder's target bitrate (set by loss and the packets' delay), 0 without a session.",
+      (guint64) stats->session.target_kbps * 1000);
   vsa_metrics_append_one (out, "sent_bits_per_second", "gauge",
                           "RTP bits sent in the last second (webrtcbin's outbound-rtp bytes).",
                           (guint64) stats->session.sent_kbps * 1000);
