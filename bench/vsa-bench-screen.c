@@ -13,6 +13,8 @@
 #define LINE_HEIGHT 20   /* a line of text: 14 px of words, 6 px of space */
 #define WORD_HEIGHT 14
 #define BAR_WIDTH 24
+#define VIDEO_BLOCK 8 /* the video's blocks of random grey, pixels a side */
+#define VIDEO_GREYS 16
 
 struct _VsaBenchScreen
 {
@@ -23,6 +25,7 @@ struct _VsaBenchScreen
   guint text_width; /* the text's share of the width; the chart has the rest */
   gboolean moving;
   guint code_bits; /* 0: the black or white patch */
+  gboolean video;  /* the chart's place holds a video instead */
   GRand *content_rand;
   GRand *switch_rand;
 
@@ -134,6 +137,36 @@ scroll_chart (VsaBenchScreen *self)
   self->bar_column = (self->bar_column + CHART_STEP) % BAR_WIDTH;
 }
 
+/* A video in the chart's place: every tick new blocks of random greys, as unpredictable
+ * to an encoder as a film's noise, so that the content wants more bits than the links
+ * give. The blocks go in one request per grey. */
+static void
+paint_video (VsaBenchScreen *self)
+{
+  guint columns = (self->width - self->text_width) / VIDEO_BLOCK;
+  guint rows = (self->height - PANEL_HEIGHT) / VIDEO_BLOCK;
+  g_autofree xcb_rectangle_t *blocks = g_new (xcb_rectangle_t, VIDEO_GREYS * columns * rows);
+  guint n[VIDEO_GREYS] = { 0 };
+
+  for (guint row = 0; row < rows; row++)
+    for (guint column = 0; column < columns; column++)
+      {
+        guint grey = g_rand_int_range (self->content_rand, 0, VIDEO_GREYS);
+
+        blocks[grey * columns * rows + n[grey]++]
+            = (xcb_rectangle_t){ self->text_width + column * VIDEO_BLOCK,
+                                 PANEL_HEIGHT + row * VIDEO_BLOCK, VIDEO_BLOCK, VIDEO_BLOCK };
+      }
+  for (guint grey = 0; grey < VIDEO_GREYS; grey++)
+    {
+      guint32 color = grey * 0x111111;
+
+      xcb_change_gc (self->connection, self->gc, XCB_GC_FOREGROUND, &color);
+      xcb_poly_fill_rectangle (self->connection, self->root, self->gc, n[grey],
+                               blocks + grey * columns * rows);
+    }
+}
+
 /* The patch for the switch count value: white when odd, or its code. The code's cells
  * go in two requests, white and black, so that a capture between them fails the
  * complement check (each bit and its complement come out alike). */
@@ -182,7 +215,7 @@ paint_initial (VsaBenchScreen *self)
     {
       if (i < text_ticks)
         scroll_text (self);
-      if (i < chart_ticks)
+      if (i < chart_ticks && !self->video)
         scroll_chart (self);
       if (i % 64 == 0)
         sync_x (self);
@@ -226,7 +259,10 @@ paint_thread (gpointer data)
       if (self->moving && now >= next_tick)
         {
           scroll_text (self);
-          scroll_chart (self);
+          if (self->video)
+            paint_video (self);
+          else
+            scroll_chart (self);
           sync_x (self);
           /* Late (a busy machine): skip ticks rather than hurry. */
           next_tick = MAX (next_tick + TICK_US, now);
@@ -244,12 +280,12 @@ VsaBenchScreen *
 vsa_bench_screen_start (const char *display, guint width, guint height, gboolean moving,
                         guint32 seed, GError **error)
 {
-  return vsa_bench_screen_start_coded (display, width, height, moving, seed, 0, error);
+  return vsa_bench_screen_start_coded (display, width, height, moving, seed, 0, FALSE, error);
 }
 
 VsaBenchScreen *
 vsa_bench_screen_start_coded (const char *display, guint width, guint height, gboolean moving,
-                              guint32 seed, guint code_bits, GError **error)
+                              guint32 seed, guint code_bits, gboolean video, GError **error)
 {
   g_autoptr (VsaBenchScreen) self = g_new0 (VsaBenchScreen, 1);
   const guint32 gc_values[] = { 0 /* no GraphicsExpose events from xcb_copy_area */ };
@@ -265,6 +301,7 @@ vsa_bench_screen_start_coded (const char *display, guint width, guint height, gb
   self->text_width = width * 2 / 3;
   self->moving = moving;
   self->code_bits = MIN (code_bits, 32);
+  self->video = video;
   self->connection = xcb_connect (display, NULL);
   if (xcb_connection_has_error (self->connection))
     {

@@ -31,10 +31,11 @@ VsaBenchScreen *vsa_bench_screen_start (const char *display, guint width, guint 
 /* The same with the patch replaced by a row of 2 x code_bits cells of half the patch's
  * size from the same corner: the switch count's low code_bits bits (white is 1, lowest
  * first), then their complements. A frame captured while the cells were repainted fails
- * the complement check, and a change stays identifiable however late it is shown. */
+ * the complement check, and a change stays identifiable however late it is shown. With
+ * video, the chart's place shows a video instead (random grey blocks, new every tick). */
 VsaBenchScreen *vsa_bench_screen_start_coded (const char *display, guint width, guint height,
                                               gboolean moving, guint32 seed, guint code_bits,
-                                              GError **error);
+                                              gboolean video, GError **error);
 /* The switches so far, oldest first. */
 GArray *vsa_bench_screen_dup_switches (VsaBenchScreen *self);
 /* Stops painting and disconnects. */

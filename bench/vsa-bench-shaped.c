@@ -10,7 +10,7 @@
  * page), the agent's target bitrate (its /metrics, read from inside its namespace so that
  * no request crosses the link), and how long latency takes to settle after a drop.
  * Prints a table; --write puts it into BENCHMARKS.md and draws
- * bench/shaped-<scenario>.svg. */
+ * bench/shaped-<scenario>.svg. VSA_BENCH_KEEP=1 keeps each run's directory (its logs). */
 
 #define _GNU_SOURCE /* setns() */
 
@@ -61,6 +61,7 @@ typedef struct
   guint queue_bytes; /* tbf's limit: the router's buffer */
   double loss;       /* of the UDP packets, at random */
   guint drop_kbps;   /* the rate for the plan's drop, 0 for none */
+  gboolean video;    /* a video beside the text: more than the dropped link can carry */
 } Scenario;
 
 static const Scenario scenarios[] = {
@@ -68,7 +69,7 @@ static const Scenario scenarios[] = {
   /* 100 ms at 2 Mbit/s */
   { "b", "2 Mbit/s, 100 ms of queue (25 KB)", 2000, 25000, 0, 0 },
   /* 100 ms at 10 Mbit/s; the same bytes are 1 s at 1 Mbit/s */
-  { "c", "10 Mbit/s, 1 Mbit/s for 20 s, 125 KB queue", 10000, 125000, 0, 1000 },
+  { "c", "10 Mbit/s, 1 Mbit/s for 20 s, 125 KB queue, a video", 10000, 125000, 0, 1000, TRUE },
   /* 100 ms of queue */
   { "d", "5 Mbit/s, 3 % random loss, 62.5 KB queue", 5000, 62500, 0.03, 0 },
 };
@@ -277,7 +278,10 @@ vsa_bench_shaped_run_clear (Run *run, gboolean failed)
   g_clear_pointer (&run->controller, vsa_test_controller_free);
   g_clear_pointer (&run->screen, vsa_bench_screen_free);
   g_clear_pointer (&run->xvfb, vsa_test_xvfb_free);
-  if (run->dir != NULL)
+  /* VSA_BENCH_KEEP=1: the run's directory (the agent's and browser's logs) stays */
+  if (run->dir != NULL && g_strcmp0 (g_getenv ("VSA_BENCH_KEEP"), "1") == 0)
+    g_printerr ("vsa-bench-shaped: kept %s\n", run->dir);
+  else if (run->dir != NULL)
     vsa_test_rm_rf (run->dir);
   g_clear_pointer (&run->dir, g_free);
   g_clear_pointer (&run->url, g_free);
@@ -631,7 +635,7 @@ vsa_bench_shaped_run (Run *run, const Plan *plan, guint32 seed, const char *prog
   if (run->xvfb == NULL)
     return FALSE;
   run->screen = vsa_bench_screen_start_coded (run->xvfb->display, WIDTH, HEIGHT, TRUE, seed,
-                                              CODE_BITS, error);
+                                              CODE_BITS, scenario->video, error);
   if (run->screen == NULL)
     return FALSE;
   run->controller = vsa_test_controller_new (CONTROLLER_ADDRESS, 0, VSA_BENCH_VIEWER_DIR, error);
