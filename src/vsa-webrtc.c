@@ -12,6 +12,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include "vsa-pipeline.h"
+#include "vsa-rtx-limit.h"
 
 /* "stun:host:port" → "stun://host:port"; "turn:host:port?q" → "turn://user:pass@host:port?q" */
 char *
@@ -84,7 +85,10 @@ vsa_webrtc_on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *elem
   GstElementFactory *factory = gst_element_get_factory (element);
 
   if (factory != NULL && g_strcmp0 (GST_OBJECT_NAME (factory), "rtprtxsend") == 0)
-    g_object_set (element, "max-size-time", (guint) RTX_HISTORY_MS, NULL);
+    {
+      g_object_set (element, "max-size-time", (guint) RTX_HISTORY_MS, NULL);
+      vsa_rtx_limit_attach (element);
+    }
 }
 
 /* Exactly what we send, in the offer's terms; webrtcbin intersects it with the offer.
