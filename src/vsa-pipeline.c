@@ -3,6 +3,7 @@
 
 #include "vsa-encoded-qp.h"
 #include "vsa-encoder.h"
+#include "vsa-frame-dropper.h"
 #include "vsa-pacer.h"
 #include "vsa-rtp-playout-delay.h"
 #include "vsa-x11-src.h"
@@ -230,6 +231,27 @@ vsa_pipeline_converged_qp (VsaCodec codec)
   g_return_val_if_reached (0);
 }
 
+/* Raw frames the frame dropper holds back, before the convert's and encoder's work. */
+static GstPadProbeReturn
+vsa_pipeline_drop_raw_frame (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  VsaFrameDropper *dropper = data;
+
+  if (!vsa_frame_dropper_should_drop (dropper, g_get_monotonic_time ()))
+    return GST_PAD_PROBE_OK;
+  g_debug ("frame dropped: the encoder is over its target (%" G_GUINT64_FORMAT " so far)",
+           vsa_frame_dropper_get_dropped (dropper));
+  return GST_PAD_PROBE_DROP;
+}
+
+static GstPadProbeReturn
+vsa_pipeline_count_encoded (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  vsa_frame_dropper_add_encoded (data, gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)),
+                                 g_get_monotonic_time ());
+  return GST_PAD_PROBE_OK;
+}
+
 static GstPadProbeReturn
 vsa_pipeline_watch_quantiser (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
@@ -319,6 +341,8 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
   GstElement *elements[12] = { 0 };
   g_autoptr (GPtrArray) extensions = NULL;
   g_autoptr (GstPad) encoded = NULL;
+  g_autoptr (GstPad) raw = NULL;
+  VsaFrameDropper *dropper;
   g_autoptr (GstPad) payloaded = NULL;
   g_autoptr (GstPad) src = NULL;
   KeyframeRequests *requests;
@@ -377,6 +401,12 @@ vsa_pipeline_new_video_bin (const VsaConfig *config, const VsaCodecChoice *choic
     }
 
   encoded = gst_element_get_static_pad (elements[n - 4], "src");
+  dropper = vsa_frame_dropper_new (config->bitrate_kbps);
+  g_object_set_data_full (G_OBJECT (bin), "vsa-frame-dropper", dropper,
+                          (GDestroyNotify) vsa_frame_dropper_free);
+  raw = gst_element_get_static_pad (elements[2] /* the leaky queue */, "src");
+  gst_pad_add_probe (raw, GST_PAD_PROBE_TYPE_BUFFER, vsa_pipeline_drop_raw_frame, dropper, NULL);
+  gst_pad_add_probe (encoded, GST_PAD_PROBE_TYPE_BUFFER, vsa_pipeline_count_encoded, dropper, NULL);
   requests = g_new0 (KeyframeRequests, 1);
   g_mutex_init (&requests->lock);
   if (VSA_IS_X11_SRC (elements[0]))
@@ -420,7 +450,13 @@ vsa_pipeline_set_bitrate (GstElement *video_bin, VsaCodec codec, guint kbps)
 {
   g_autoptr (GstElement) encoder = gst_bin_get_by_name (GST_BIN (video_bin), "encoder");
   g_autoptr (GstElement) pacer = gst_bin_get_by_name (GST_BIN (video_bin), "pacer");
+  /* the session passes its whole pipeline: the dropper is on the video bin, the pacer's */
+  g_autoptr (GstObject) bin = pacer != NULL ? gst_object_get_parent (GST_OBJECT (pacer)) : NULL;
+  VsaFrameDropper *dropper
+      = bin != NULL ? g_object_get_data (G_OBJECT (bin), "vsa-frame-dropper") : NULL;
 
+  if (dropper != NULL)
+    vsa_frame_dropper_set_target (dropper, kbps);
   if (pacer != NULL)
     g_object_set (pacer, "bitrate", VSA_PIPELINE_PACING_KBPS (kbps), NULL);
   if (encoder == NULL)

@@ -3,6 +3,7 @@
  * RTP under the chosen payload type, with the offered header extensions on its packets;
  * the bitrate set while it runs; a missing element refused by name. The X source's side
  * of the bin (refresh frames, convergence) is in test-x11-src. */
+#include "vsa-frame-dropper.h"
 #include "vsa-pipeline.h"
 #include "vsa-test-util.h"
 
@@ -135,6 +136,95 @@ test_video_bin (gconstpointer data)
   gst_object_unref (run.pipeline);
 }
 
+typedef struct
+{
+  GstAppSink *sink;
+  guint64 bytes, frame_bytes, largest_frame;
+  guint frames;
+  guint32 last_timestamp;
+} Output;
+
+static gboolean
+vsa_test_pipeline_count_output (gpointer data)
+{
+  Output *output = data;
+  GstSample *sample;
+
+  while ((sample = gst_app_sink_try_pull_sample (output->sink, 0)) != NULL)
+    {
+      GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+      if (gst_rtp_buffer_map (gst_sample_get_buffer (sample), GST_MAP_READ, &rtp))
+        {
+          if (output->frames == 0 || gst_rtp_buffer_get_timestamp (&rtp) != output->last_timestamp)
+            {
+              output->frames++;
+              output->frame_bytes = 0;
+            }
+          output->bytes += gst_rtp_buffer_get_payload_len (&rtp);
+          output->frame_bytes += gst_rtp_buffer_get_payload_len (&rtp);
+          output->largest_frame = MAX (output->largest_frame, output->frame_bytes);
+          output->last_timestamp = gst_rtp_buffer_get_timestamp (&rtp);
+          gst_rtp_buffer_unmap (&rtp);
+        }
+      gst_sample_unref (sample);
+    }
+  return FALSE;
+}
+
+/* Noise at 720p cannot be encoded in 500 kbit/s at any quantiser (a VP8 frame of it is
+ * over 100 KB): the frame dropper skips frames until what left fits the target, over any
+ * span at most its window more and a frame. */
+static void
+test_frame_dropper (void)
+{
+  g_autoptr (VsaConfig) config = vsa_config_new ();
+  g_autoptr (VsaCodecChoice) choice = choice_new (&bin_vp8);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) source = NULL;
+  GstElement *pipeline, *bin, *sink;
+  Output output = { 0 };
+  gint64 start;
+  double seconds;
+
+  if (vsa_test_skipped_under_valgrind ())
+    return;
+  if (!vsa_codec_is_available (VSA_CODEC_VP8))
+    {
+      g_test_skip ("VP8's encoder is not installed");
+      return;
+    }
+  config->source = VSA_SOURCE_TEST;
+  config->bitrate_kbps = 500;
+  bin = vsa_pipeline_new_video_bin (config, choice, &error);
+  g_assert_no_error (error);
+  source = gst_bin_get_by_name (GST_BIN (bin), "source");
+  g_object_set (source, "pattern", 1 /* snow */, NULL);
+  pipeline = gst_pipeline_new (NULL);
+  sink = gst_element_factory_make_full ("appsink", "max-buffers", 0, "sync", FALSE, NULL);
+  output.sink = GST_APP_SINK (sink);
+  gst_bin_add_many (GST_BIN (pipeline), bin, sink, NULL);
+  g_assert_true (gst_element_link (bin, sink));
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+  /* past the first second (the bucket's window and the first keyframe), then 4 s */
+  vsa_test_wait_until (vsa_test_pipeline_count_output, &output, 1500);
+  output = (Output){ .sink = output.sink };
+  start = g_get_monotonic_time ();
+  vsa_test_wait_until (vsa_test_pipeline_count_output, &output, 4000);
+  seconds = (g_get_monotonic_time () - start) / 1e6;
+  g_test_message ("%.0f kbit/s, %u frames in %.1f s, the largest %" G_GUINT64_FORMAT " bytes",
+                  output.bytes * 8 / seconds / 1000, output.frames, seconds, output.largest_frame);
+  g_assert_cmpuint (output.frames, >, 0);
+  g_assert_cmpuint (output.frames, <, 30 * seconds / 2);
+  g_assert_cmpfloat (output.bytes * 8.0, <=,
+                     config->bitrate_kbps * 1000.0
+                             * (seconds + VSA_FRAME_DROPPER_WINDOW_MS / 1000.0)
+                         + output.largest_frame * 8.0);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
 static GstPadProbeReturn
 count_keyframe (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
@@ -238,6 +328,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/vsa/pipeline/video-bin/vp8", &bin_vp8, test_video_bin);
   g_test_add_data_func ("/vsa/pipeline/video-bin/vp9", &bin_vp9, test_video_bin);
   g_test_add_func ("/vsa/pipeline/keyframe-requests", test_keyframe_requests);
+  g_test_add_func ("/vsa/pipeline/frame-dropper", test_frame_dropper);
   g_test_add_func ("/vsa/pipeline/missing-element", test_missing_element);
   return g_test_run ();
 }
