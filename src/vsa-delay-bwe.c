@@ -41,6 +41,16 @@
 #define ADDITIVE_FPS 30.0
 #define ADDITIVE_DETECT_S 0.1 /* the overuse detector's delay, approximated */
 #define DEFAULT_RTT_S 0.2     /* kDefaultRtt */
+/* A queue longer than DRAIN_FREE_MS at a decrease is drained within about DRAIN_S: the
+ * target goes that much further under what got through, but not under DRAIN_MIN_BETA of
+ * it. 0.85 alone drains a queue at 15 % of the link: a second of queue (a link fallen
+ * from 2.5 to 1 Mbit/s, its router's buffer full) took 6.7 s to drain. libwebrtc's
+ * congestion window does it by holding its pacer until feedback acknowledges what is in
+ * flight; here the media after the pacer (RTX) is webrtcbin's. */
+#define DRAIN_FREE_MS 100.0
+#define DRAIN_S 2.0
+#define DRAIN_MIN_BETA 0.5
+#define FLOOR_CREEP 0.0001 /* 100 ppm */
 /* Ours: libwebrtc probes at 3× and 6× the start rate with padding and jumps to what
  * arrives; we have no padding, so until the first overuse the encoder's own stream ramps
  * ×2 a second (still within 1.5 × acknowledged): 300 → 2500 kbit/s in about 3 s. */
@@ -81,6 +91,7 @@ typedef struct
   guint n_deltas;
   gint64 first_arrival_us;
   double accumulated_ms, smoothed_ms;
+  double floor_ms; /* the smoothed delay with the queue empty: its least, creeping up */
   double x_ms[TREND_WINDOW], y_ms[TREND_WINDOW];
   guint n_window, next_window;
   double prev_trend;
@@ -233,6 +244,10 @@ vsa_delay_bwe_add_delta (VsaDelayBweDetector *d, double arrival_delta_ms, double
     d->first_arrival_us = arrival_us;
   d->accumulated_ms += arrival_delta_ms - send_delta_ms;
   d->smoothed_ms = TREND_SMOOTHING * d->smoothed_ms + (1 - TREND_SMOOTHING) * d->accumulated_ms;
+  /* the two clocks may drift apart by up to FLOOR_CREEP: the floor follows upwards */
+  d->floor_ms = d->n_deltas == 1
+                    ? d->smoothed_ms
+                    : MIN (d->smoothed_ms, d->floor_ms + FLOOR_CREEP * arrival_delta_ms);
   d->x_ms[d->next_window] = (arrival_us - d->first_arrival_us) / 1000.0;
   d->y_ms[d->next_window] = d->smoothed_ms;
   d->next_window = (d->next_window + 1) % TREND_WINDOW;
@@ -381,10 +396,18 @@ vsa_delay_bwe_capacity_bounds (const VsaDelayBwe *self, double *lower_bps, doubl
   *upper_bps = (self->capacity_kbps + 3 * deviation_kbps) * 1000;
 }
 
+/* The queue the smoothed delay shows now, in ms. */
+static double
+vsa_delay_bwe_queue_ms (const VsaDelayBwe *self)
+{
+  return MAX (0, self->detector.smoothed_ms - self->detector.floor_ms);
+}
+
 static void
 vsa_delay_bwe_decrease (VsaDelayBwe *self, double acked_bps, gint64 now_us)
 {
-  double target = BETA * acked_bps;
+  double drain = MAX (0, vsa_delay_bwe_queue_ms (self) - DRAIN_FREE_MS) / 1000 / DRAIN_S;
+  double target = MAX (BETA - drain, DRAIN_MIN_BETA) * acked_bps;
   double lower, upper;
 
   if (target > self->target_bps && self->have_capacity)
