@@ -155,6 +155,49 @@ vsa_config_layer_overlay (Layer *base, Layer *top)
       vsa_config_replace_string (&base_fields[i], top_fields[i]);
 }
 
+static gboolean
+vsa_config_is_key (const char *key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (layer_keys); i++)
+    if (g_strcmp0 (key, layer_keys[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* A misspelt key would otherwise leave its setting at the default without a word. */
+static void
+vsa_config_warn_unknown (GKeyFile *file, const char *path)
+{
+  g_auto (GStrv) groups = g_key_file_get_groups (file, NULL);
+
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_auto (GStrv) keys = NULL;
+
+      if (g_strcmp0 (groups[i], GROUP) != 0)
+        {
+          g_warning ("%s: unknown group [%s] (ignored)", path, groups[i]);
+          continue;
+        }
+      keys = g_key_file_get_keys (file, GROUP, NULL, NULL);
+      for (guint j = 0; keys != NULL && keys[j] != NULL; j++)
+        if (!vsa_config_is_key (keys[j]))
+          g_warning ("%s: unknown key \"%s\" (ignored)", path, keys[j]);
+    }
+}
+
+/* Drops the settings of @layer that @top sets. */
+static void
+vsa_config_layer_mask (Layer *layer, const Layer *top)
+{
+  char **fields = (char **) layer;
+  char *const *top_fields = (char *const *) top;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (layer_keys); i++)
+    if (top_fields[i] != NULL)
+      g_clear_pointer (&fields[i], g_free);
+}
+
 /* Reads @path into @layer; a missing file is fine unless @must_exist. *out_read tells
  * whether a file was read. */
 static gboolean
@@ -181,6 +224,7 @@ vsa_config_layer_from_file (Layer *layer, const char *path, gboolean must_exist,
       if (value != NULL)
         fields[i] = g_strdup (g_strstrip (value));
     }
+  vsa_config_warn_unknown (file, path);
   *out_read = TRUE;
   return TRUE;
 }
@@ -525,7 +569,18 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
   vsa_config_layer_overlay (&merged, &file);
   vsa_config_layer_overlay (&merged, &environment);
   vsa_config_layer_overlay (&merged, &flags);
-  if (!vsa_config_apply_layer (self, &merged, error))
+  /* Layer by layer, what a higher one overrides left out, so that an error can say
+   * where the bad value is. */
+  vsa_config_layer_mask (&file, &environment);
+  vsa_config_layer_mask (&file, &flags);
+  vsa_config_layer_mask (&environment, &flags);
+  if (!vsa_config_apply_layer (self, &file, error))
+    {
+      g_prefix_error (error, "%s: ", file_path);
+      return FALSE;
+    }
+  if (!vsa_config_apply_layer (self, &environment, error)
+      || !vsa_config_apply_layer (self, &flags, error))
     return FALSE;
   /* The default floor follows a bitrate configured below it; a floor set above is an error. */
   if (merged.min_bitrate == NULL)
@@ -535,6 +590,8 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
                    "min-bitrate: %u is above bitrate (%u)", self->min_bitrate_kbps,
                    self->bitrate_kbps);
+      if (file.min_bitrate != NULL)
+        g_prefix_error (error, "%s: ", file_path);
       return FALSE;
     }
   /* The start likewise: unset, it keeps within the two; set, it must. */
@@ -547,6 +604,8 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
                    "start-bitrate: %u is not between min-bitrate (%u) and bitrate (%u)",
                    self->start_bitrate_kbps, self->min_bitrate_kbps, self->bitrate_kbps);
+      if (file.start_bitrate != NULL)
+        g_prefix_error (error, "%s: ", file_path);
       return FALSE;
     }
   if (merged.token_file != NULL && *merged.token_file != '\0'

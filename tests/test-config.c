@@ -140,10 +140,13 @@ assert_file_invalid (const char *line, const char *key)
   g_autoptr (GError) error = NULL;
   g_autoptr (VsaConfig) config = NULL;
 
+  g_autofree char *where = g_strdup_printf ("%s: %s", path, key);
+
   g_test_message ("file: %s", line);
   config = load (envp, &error, "--config", path, NULL);
   g_assert_null (config);
-  assert_error_mentions (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID, key);
+  /* the file is named, then the key */
+  assert_error_mentions (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID, where);
 }
 
 static void
@@ -907,6 +910,40 @@ test_config_file_syntax_error (void)
     }
 }
 
+/* A misspelt key or group: one warning each, naming the file; the rest is read. */
+static void
+test_config_file_unknown_key (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\nfsp=15\nfps=20\n[Agent]\nfps=25\n");
+  g_autofree char *key_warning = g_strdup_printf ("%s: unknown key \"fsp\" (ignored)", path);
+  g_autofree char *group_warning = g_strdup_printf ("%s: unknown group [Agent] (ignored)", path);
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  g_test_expect_message ("vsa", G_LOG_LEVEL_WARNING, key_warning);
+  g_test_expect_message ("vsa", G_LOG_LEVEL_WARNING, group_warning);
+  config = load (envp, &error, "--config", path, NULL);
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->fps, ==, 20);
+}
+
+/* A bad value the flags override is not read, so not an error. */
+static void
+test_config_file_bad_value_overridden (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\nfps=abc\ncontroller-url=ftp://x\n");
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  config = load (envp, &error, "--config", path, "--fps", "20", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->fps, ==, 20);
+  g_assert_cmpstr (config->controller_url, ==, ENV_URL);
+}
+
 /* Without --config the default path is read; when it does not exist, loading succeeds and
  * config_file stays NULL. */
 static void
@@ -973,6 +1010,8 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/config/file/missing", test_config_file_missing);
   g_test_add_func ("/vsa/config/file/syntax-error", test_config_file_syntax_error);
   g_test_add_func ("/vsa/config/file/default-absent", test_config_file_default_absent);
+  g_test_add_func ("/vsa/config/file/unknown-key", test_config_file_unknown_key);
+  g_test_add_func ("/vsa/config/file/bad-value-overridden", test_config_file_bad_value_overridden);
   g_test_add_func ("/vsa/config/source/to-string", test_source_kind_to_string);
   g_test_add_func ("/vsa/config/encoder", test_encoder);
   g_test_add_func ("/vsa/config/metrics-listen", test_metrics_listen);
