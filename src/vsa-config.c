@@ -532,10 +532,21 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       context, "Polls the controller for the browser's WebRTC offer, answers it and streams the\n"
                "X screen. Settings come from flags, then the environment (SESSION_ID,\n"
                "MASTER_CONTROLLER_URL, DISPLAY), then the [agent] group of the config file.");
+  g_option_context_set_description (
+      context, "Exit status:\n"
+               "  0      stopped by SIGTERM or SIGINT, or after --help or --version\n"
+               "  2      a configuration error, named in one line: a setting missing or bad,\n"
+               "         an unknown option, an address that cannot be bound, a missing\n"
+               "         GStreamer element or forced encoder; the systemd unit does not\n"
+               "         restart it\n"
+               "  other  not a configuration error (1: GStreamer cannot initialise; killed by\n"
+               "         a signal: a crash, or the watchdog); the unit restarts it\n"
+               "A session that ends never makes it exit.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse_strv (context, &argv, &local_error))
     {
-      g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID, "%s", local_error->message);
+      g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID, "%s (see --help)",
+                   local_error->message);
       return FALSE;
     }
   if (argv[1] != NULL)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vsa-config.h"
+#include "vsa-test-util.h"
 
 #define ENV_SESSION "env-session"
 #define ENV_URL "http://env.example:4000"
@@ -964,6 +965,105 @@ test_config_file_default_absent (void)
   g_assert_cmpstr (config->session_id, ==, ENV_SESSION);
 }
 
+/* --- the agent binary: what an operator's mistake shows ----------------------------------- */
+
+/* Runs the agent binary with @args (NULL-terminated): its exit status, and in *out what
+ * it printed on stdout and stderr. */
+static int
+run_agent (const char *const *args, char **out)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vsa-test-config-XXXXXX", &error);
+  g_autofree char *log = g_build_filename (dir, "out", NULL);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocess) agent = NULL;
+
+  g_assert_no_error (error);
+  g_ptr_array_add (argv, (gpointer) g_getenv ("VSA_AGENT_BIN"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  agent = vsa_test_spawn ((const char *const *) argv->pdata, NULL, log, &error);
+  g_assert_no_error (error);
+  if (!vsa_test_process_wait (agent, 10000))
+    {
+      vsa_test_process_stop (agent, 1000);
+      g_test_fail_printf ("the agent did not exit within 10 s");
+    }
+  g_assert_true (g_file_get_contents (log, out, NULL, NULL));
+  g_unlink (log);
+  g_rmdir (dir);
+  g_test_message ("exit status %d, output:\n%s", g_subprocess_get_exit_status (agent), *out);
+  g_assert_true (g_subprocess_get_if_exited (agent));
+  return g_subprocess_get_exit_status (agent);
+}
+
+/* Exit status 2 and one line, @line. */
+static void
+assert_agent_refuses (const char *const *args, const char *line)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *expected = g_strdup_printf ("vm-stream-agent: %s\n", line);
+
+  g_assert_cmpint (run_agent (args, &out), ==, 2);
+  g_assert_cmpstr (out, ==, expected);
+}
+
+static void
+test_agent_unknown_option (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("");
+  const char *const args[] = { "--config", path, "--foo", NULL };
+
+  assert_agent_refuses (args, "Unknown option --foo (see --help)");
+}
+
+static void
+test_agent_bad_value (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\nfps=abc\n");
+  const char *const args[] = { "--config", path, NULL };
+  g_autofree char *line
+      = g_strdup_printf ("%s: fps: \"abc\" is not a whole number from 1 to 120", path);
+
+  assert_agent_refuses (args, line);
+}
+
+/* The warning, then (to stop it) the error of a missing setting. */
+static void
+test_agent_unknown_key (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\nfsp=30\n");
+  const char *const args[]
+      = { "--config", path, "--controller-url", "http://127.0.0.1:1", "--session-id", "", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *expected = g_strdup_printf (
+      "vm-stream-agent: warning: %s: unknown key \"fsp\" (ignored)\n"
+      "vm-stream-agent: session-id: not set (use --session-id, SESSION_ID or session-id in the "
+      "config file)\n",
+      path);
+
+  if (g_getenv ("SESSION_ID") != NULL)
+    {
+      g_test_skip ("SESSION_ID is set");
+      return;
+    }
+  g_assert_cmpint (run_agent (args, &out), ==, 2);
+  g_assert_cmpstr (out, ==, expected);
+}
+
+/* --help says what each exit status means. */
+static void
+test_agent_help (void)
+{
+  const char *const args[] = { "--help", NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (run_agent (args, &out), ==, 0);
+  g_assert_nonnull (strstr (out, "Exit status:\n  0 "));
+  g_assert_nonnull (strstr (out, "\n  2      a configuration error"));
+}
+
 static void
 test_source_kind_to_string (void)
 {
@@ -1011,6 +1111,10 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/config/file/syntax-error", test_config_file_syntax_error);
   g_test_add_func ("/vsa/config/file/default-absent", test_config_file_default_absent);
   g_test_add_func ("/vsa/config/file/unknown-key", test_config_file_unknown_key);
+  g_test_add_func ("/vsa/config/agent/unknown-option", test_agent_unknown_option);
+  g_test_add_func ("/vsa/config/agent/bad-value", test_agent_bad_value);
+  g_test_add_func ("/vsa/config/agent/unknown-key", test_agent_unknown_key);
+  g_test_add_func ("/vsa/config/agent/help", test_agent_help);
   g_test_add_func ("/vsa/config/file/bad-value-overridden", test_config_file_bad_value_overridden);
   g_test_add_func ("/vsa/config/source/to-string", test_source_kind_to_string);
   g_test_add_func ("/vsa/config/encoder", test_encoder);
