@@ -32,6 +32,7 @@ vsa_config_new (void)
   self->answer_window_ms = 300;
   self->request_timeout_s = 5;
   self->ice_servers_max_age_s = 600;
+  self->input = TRUE;
   return self;
 }
 
@@ -99,6 +100,7 @@ typedef struct
   char *ca_file;
   char *metrics_listen;
   char *listen;
+  char *input;
 } Layer;
 
 static void
@@ -133,6 +135,7 @@ static const char *const layer_keys[] = {
   "ca-file",
   "metrics-listen",
   "listen",
+  "input",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (layer_keys) == sizeof (Layer) / sizeof (char *));
 
@@ -244,6 +247,24 @@ vsa_config_parse_uint (const char *key, const char *text, guint min, guint max, 
       return FALSE;
     }
   *out = (guint) value;
+  return TRUE;
+}
+
+static gboolean
+vsa_config_parse_bool (const char *key, const char *text, gboolean *out, GError **error)
+{
+  if (text == NULL)
+    return TRUE;
+  if (g_strcmp0 (text, "true") == 0)
+    *out = TRUE;
+  else if (g_strcmp0 (text, "false") == 0)
+    *out = FALSE;
+  else
+    {
+      g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+                   "%s: \"%s\" is neither true nor false", key, text);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -396,7 +417,8 @@ vsa_config_apply_layer (VsaConfig *self, const Layer *layer, GError **error)
       self->encoder = (VsaEncoderMode) i;
     }
 
-  return vsa_config_parse_uint ("fps", layer->fps, 1, 120, &self->fps, error)
+  return vsa_config_parse_bool ("input", layer->input, &self->input, error)
+         && vsa_config_parse_uint ("fps", layer->fps, 1, 120, &self->fps, error)
          && vsa_config_parse_uint ("bitrate", layer->bitrate, 100, 100000, &self->bitrate_kbps,
                                    error)
          && vsa_config_parse_uint ("min-bitrate", layer->min_bitrate, 100, 100000,
@@ -470,6 +492,7 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
   g_autoptr (GError) local_error = NULL;
   gboolean verbose = FALSE;
   gboolean version = FALSE;
+  gboolean view_only = FALSE;
   const GOptionEntry entries[] = {
     { "session-id", 0, 0, G_OPTION_ARG_STRING, &flags.session_id,
       "Session to serve (env SESSION_ID)", "ID" },
@@ -516,6 +539,8 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       "Standalone debug mode, no controller: serve WHEP (POST /whep) and the viewer page (/) "
       "over HTTP on this address (default: off)",
       "IP:PORT" },
+    { "view-only", 0, 0, G_OPTION_ARG_NONE, &view_only,
+      "Inject none of the browser's keys, pointer or clipboard into X (input=false)", NULL },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       "Key file with an [agent] group (default " VSA_DEFAULT_CONFIG_FILE ")", "FILE" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log negotiation details", NULL },
@@ -555,6 +580,8 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
                    "unexpected argument \"%s\" (see --help)", argv[1]);
       return FALSE;
     }
+  if (view_only)
+    flags.input = g_strdup ("false");
   self->verbose = self->verbose || verbose;
   self->show_version = version;
   if (version)

@@ -60,6 +60,7 @@ typedef struct
    * controller mode */
   char *listen_address;
   guint listen_port; /* 0: any free port */
+  gboolean input;    /* FALSE: view only, the browser's input channel is ignored */
   gboolean verbose;
   gboolean show_version;
   char *config_file; /* the file that was read, or NULL */

@@ -187,6 +187,7 @@ test_defaults (void)
   g_assert_cmpuint (config->answer_window_ms, ==, 300);
   g_assert_cmpuint (config->request_timeout_s, ==, 5);
   g_assert_cmpuint (config->ice_servers_max_age_s, ==, 600);
+  g_assert_true (config->input);
   g_assert_false (config->verbose);
   g_assert_false (config->show_version);
   g_assert_cmpstr (config->config_file, ==, path);
@@ -661,6 +662,27 @@ test_listen (void)
   assert_file_invalid ("listen=127.0.0.1", "listen");
 }
 
+/* input: true or false in the file, --view-only over it. */
+static void
+test_input (void)
+{
+  g_autoptr (TestTmpPath) off = write_tmp_config ("[agent]\ninput=false\n");
+  g_autoptr (TestTmpPath) on = write_tmp_config ("[agent]\ninput=true\n");
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) file_off = NULL;
+  g_autoptr (VsaConfig) flag_off = NULL;
+
+  file_off = load (envp, &error, "--config", off, NULL);
+  g_assert_no_error (error);
+  g_assert_false (file_off->input);
+  flag_off = load (envp, &error, "--config", on, "--view-only", NULL);
+  g_assert_no_error (error);
+  g_assert_false (flag_off->input);
+  assert_file_invalid ("input=maybe", "input");
+  assert_file_invalid ("input=1", "input");
+}
+
 /* The token: from --token-file, the key file, or the systemd credential; one word. */
 static void
 test_token (void)
@@ -1121,6 +1143,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/config/metrics-listen", test_metrics_listen);
   g_test_add_func ("/vsa/config/metrics-listen/invalid", test_metrics_listen_invalid);
   g_test_add_func ("/vsa/config/listen", test_listen);
+  g_test_add_func ("/vsa/config/input", test_input);
 
   return g_test_run ();
 }
