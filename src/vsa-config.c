@@ -101,6 +101,7 @@ typedef struct
   char *metrics_listen;
   char *listen;
   char *input;
+  char *allow_open_listen;
 } Layer;
 
 static void
@@ -136,6 +137,7 @@ static const char *const layer_keys[] = {
   "metrics-listen",
   "listen",
   "input",
+  "allow-open-listen",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (layer_keys) == sizeof (Layer) / sizeof (char *));
 
@@ -418,6 +420,8 @@ vsa_config_apply_layer (VsaConfig *self, const Layer *layer, GError **error)
     }
 
   return vsa_config_parse_bool ("input", layer->input, &self->input, error)
+         && vsa_config_parse_bool ("allow-open-listen", layer->allow_open_listen,
+                                   &self->allow_open_listen, error)
          && vsa_config_parse_uint ("fps", layer->fps, 1, 120, &self->fps, error)
          && vsa_config_parse_uint ("bitrate", layer->bitrate, 100, 100000, &self->bitrate_kbps,
                                    error)
@@ -471,6 +475,22 @@ vsa_config_read_token (VsaConfig *self, const char *path, GError **error)
   return TRUE;
 }
 
+/* Standalone mode gives the screen, and the VM's input, to whoever reaches its address:
+ * off loopback that takes a token, or the operator saying so. */
+static gboolean
+vsa_config_check_open_listen (const VsaConfig *self, GError **error)
+{
+  g_autoptr (GInetAddress) address = g_inet_address_new_from_string (self->listen_address);
+
+  if (self->token != NULL || self->allow_open_listen || g_inet_address_get_is_loopback (address))
+    return TRUE;
+  g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+               "listen: %s is not a loopback address and no token-file is set: anyone who "
+               "reaches it gets the screen (set token-file, or allow-open-listen=true)",
+               self->listen_address);
+  return FALSE;
+}
+
 /* An empty variable counts as unset, as a blank line in /etc/environment does. */
 static char *
 vsa_config_env_value (char **envp, const char *name)
@@ -493,6 +513,7 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
   gboolean verbose = FALSE;
   gboolean version = FALSE;
   gboolean view_only = FALSE;
+  gboolean allow_open_listen = FALSE;
   const GOptionEntry entries[] = {
     { "session-id", 0, 0, G_OPTION_ARG_STRING, &flags.session_id,
       "Session to serve (env SESSION_ID)", "ID" },
@@ -541,6 +562,8 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       "IP:PORT" },
     { "view-only", 0, 0, G_OPTION_ARG_NONE, &view_only,
       "Inject none of the browser's keys, pointer or clipboard into X (input=false)", NULL },
+    { "allow-open-listen", 0, 0, G_OPTION_ARG_NONE, &allow_open_listen,
+      "Let --listen take a non-loopback address without a token file", NULL },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       "Key file with an [agent] group (default " VSA_DEFAULT_CONFIG_FILE ")", "FILE" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log negotiation details", NULL },
@@ -582,6 +605,8 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
     }
   if (view_only)
     flags.input = g_strdup ("false");
+  if (allow_open_listen)
+    flags.allow_open_listen = g_strdup ("true");
   self->verbose = self->verbose || verbose;
   self->show_version = version;
   if (version)
@@ -655,6 +680,8 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
   /* Standalone: the browser comes to the agent, and the controller's settings are unused. */
   if (self->listen_address != NULL)
     {
+      if (!vsa_config_check_open_listen (self, error))
+        return FALSE;
       if (self->session_id == NULL)
         self->session_id = g_strdup ("standalone");
       return TRUE;

@@ -662,6 +662,51 @@ test_listen (void)
   assert_file_invalid ("listen=127.0.0.1", "listen");
 }
 
+/* Off loopback, standalone mode takes a token or allow-open-listen. */
+static void
+test_listen_open (void)
+{
+  g_autoptr (TestTmpPath) empty = write_tmp_config ("");
+  g_autoptr (TestTmpPath) token = write_tmp_config ("t0ken\n");
+  g_autoptr (TestTmpPath) allowed = write_tmp_config ("[agent]\nallow-open-listen=true\n");
+  char *envp[] = { NULL };
+  const char *const loopback[] = { "127.0.0.1:0", "127.3.2.1:8080", "[::1]:8080" };
+  const char *const open[] = { "0.0.0.0:8080", "192.168.1.5:8080", "[::]:8080" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (loopback); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaConfig) config = NULL;
+
+      config = load (envp, &error, "--config", empty, "--listen", loopback[i], NULL);
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (open); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaConfig) refused = NULL;
+      g_autoptr (VsaConfig) with_token = NULL;
+      g_autoptr (VsaConfig) in_file = NULL;
+      g_autoptr (VsaConfig) by_flag = NULL;
+
+      g_test_message ("--listen %s", open[i]);
+      refused = load (envp, &error, "--config", empty, "--listen", open[i], NULL);
+      assert_error_mentions (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+                             "is not a loopback address and no token-file is set");
+      g_clear_error (&error);
+      with_token = load (envp, &error, "--config", empty, "--listen", open[i], "--token-file",
+                         token, NULL);
+      g_assert_no_error (error);
+      in_file = load (envp, &error, "--config", allowed, "--listen", open[i], NULL);
+      g_assert_no_error (error);
+      g_assert_true (in_file->allow_open_listen);
+      by_flag = load (envp, &error, "--config", empty, "--listen", open[i], "--allow-open-listen",
+                      NULL);
+      g_assert_no_error (error);
+    }
+  assert_file_invalid ("allow-open-listen=yes", "allow-open-listen");
+}
+
 /* input: true or false in the file, --view-only over it. */
 static void
 test_input (void)
@@ -1051,6 +1096,17 @@ test_agent_bad_value (void)
   assert_agent_refuses (args, line);
 }
 
+static void
+test_agent_listen_open (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("");
+  const char *const args[] = { "--config", path, "--listen", "0.0.0.0:0", NULL };
+
+  assert_agent_refuses (args, "listen: 0.0.0.0 is not a loopback address and no token-file is "
+                              "set: anyone who reaches it gets the screen (set token-file, or "
+                              "allow-open-listen=true)");
+}
+
 /* The warning, then (to stop it) the error of a missing setting. */
 static void
 test_agent_unknown_key (void)
@@ -1136,6 +1192,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/config/agent/unknown-option", test_agent_unknown_option);
   g_test_add_func ("/vsa/config/agent/bad-value", test_agent_bad_value);
   g_test_add_func ("/vsa/config/agent/unknown-key", test_agent_unknown_key);
+  g_test_add_func ("/vsa/config/agent/listen-open", test_agent_listen_open);
   g_test_add_func ("/vsa/config/agent/help", test_agent_help);
   g_test_add_func ("/vsa/config/file/bad-value-overridden", test_config_file_bad_value_overridden);
   g_test_add_func ("/vsa/config/source/to-string", test_source_kind_to_string);
@@ -1143,6 +1200,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/config/metrics-listen", test_metrics_listen);
   g_test_add_func ("/vsa/config/metrics-listen/invalid", test_metrics_listen_invalid);
   g_test_add_func ("/vsa/config/listen", test_listen);
+  g_test_add_func ("/vsa/config/listen/open", test_listen_open);
   g_test_add_func ("/vsa/config/input", test_input);
 
   return g_test_run ();
