@@ -356,7 +356,12 @@ vsa_config_apply_layer (VsaConfig *self, const Layer *layer, GError **error)
         }
     }
 
-  if (layer->codecs != NULL)
+  if (layer->codecs != NULL && g_ascii_strcasecmp (layer->codecs, VSA_CODEC_OFFER_ORDER) == 0)
+    {
+      g_strfreev (self->codecs);
+      self->codecs = g_strsplit (VSA_CODEC_OFFER_ORDER, ",", -1);
+    }
+  else if (layer->codecs != NULL)
     {
       g_auto (GStrv) names = g_strsplit (layer->codecs, ",", -1);
       g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
@@ -368,7 +373,8 @@ vsa_config_apply_layer (VsaConfig *self, const Layer *layer, GError **error)
           if (!vsa_codec_from_string (g_strstrip (names[i]), &codec))
             {
               g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
-                           "codecs: \"%s\" is not one of h264, vp8, vp9", names[i]);
+                           "codecs: \"%s\" is not one of h264, vp8, vp9 (or offer alone)",
+                           names[i]);
               return FALSE;
             }
           g_strv_builder_add (builder, vsa_codec_to_string (codec));
@@ -524,7 +530,9 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
     { "source", 0, 0, G_OPTION_ARG_STRING, &flags.source,
       "Video source: x11 (the screen) or test (a test pattern)", "x11|test" },
     { "codec", 0, 0, G_OPTION_ARG_STRING, &flags.codecs,
-      "Codec preference, first offered one wins (default h264,vp8,vp9)", "LIST" },
+      "Codec preference, first offered one wins, or offer: the browser's order (default "
+      "h264,vp8,vp9)",
+      "LIST|offer" },
     { "encoder", 0, 0, G_OPTION_ARG_STRING, &flags.encoder,
       "H264 encoder: auto (VA-API when the machine has a working one), software (x264) or "
       "vaapi (default auto)",

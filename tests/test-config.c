@@ -575,6 +575,29 @@ test_codecs_invalid (void)
   assert_flag_invalid ("--codec", "vp8,av1", "codecs");
   assert_file_invalid ("codecs=av1", "codecs");
   assert_file_invalid ("codecs=foo", "codecs");
+  /* the offer's order stands alone */
+  assert_file_invalid ("codecs=offer,vp8", "codecs");
+  assert_flag_invalid ("--codec", "vp8,offer", "codecs");
+}
+
+/* codecs=offer: the browser's order, and the agent may send any of its codecs. */
+static void
+test_codecs_offer (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\ncodecs=offer\n");
+  g_autoptr (TestTmpPath) empty = write_tmp_config ("");
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) file = NULL;
+  g_autoptr (VsaConfig) flag = NULL;
+  const char *const offer[] = { "offer", NULL };
+
+  file = load (envp, &error, "--config", path, NULL);
+  g_assert_no_error (error);
+  assert_codecs (file->codecs, offer);
+  flag = load (envp, &error, "--config", empty, "--codec", "offer", NULL);
+  g_assert_no_error (error);
+  assert_codecs (flag->codecs, offer);
 }
 
 /* metrics-listen: off by default; an IP literal (IPv6 in brackets) and a port; a flag's
@@ -1176,6 +1199,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/config/fps/range", test_fps_range);
   g_test_add_func ("/vsa/config/fps/invalid", test_fps_invalid);
   g_test_add_func ("/vsa/config/codecs/invalid", test_codecs_invalid);
+  g_test_add_func ("/vsa/config/codecs/offer", test_codecs_offer);
   g_test_add_func ("/vsa/config/source/invalid", test_source_invalid);
   g_test_add_func ("/vsa/config/token", test_token);
   g_test_add_func ("/vsa/config/token/invalid", test_token_invalid);
