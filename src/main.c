@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "vsa-agent.h"
+#include "vsa-codec.h"
 #include "vsa-config.h"
 #include "vsa-encoder.h"
 #include "vsa-http.h"
@@ -226,7 +227,8 @@ main (int argc, char **argv)
 
   /* Settled once, here: a forced encoder that is not there is a configuration error, and
    * the first session does not wait for the probe. */
-  if (g_strv_contains ((const char *const *) config->codecs, "h264"))
+  if (g_strv_contains ((const char *const *) config->codecs, "h264")
+      || g_strv_contains ((const char *const *) config->codecs, VSA_CODEC_OFFER_ORDER))
     {
       g_autofree char *reason = NULL;
       VsaH264Encoder h264;

@@ -451,7 +451,11 @@ vsa_agent_on_offer (GObject *source, GAsyncResult *result, gpointer data)
 
   if (error != NULL && vsa_controller_error_is_transient (error))
     {
-      vsa_agent_report_problem (self, "controller unreachable, retrying", error);
+      /* GIO's "Could not connect to HOST" leaves out the port: the URL says it */
+      g_autofree char *what = g_strdup_printf ("controller unreachable at %s, retrying",
+                                               self->config->controller_url);
+
+      vsa_agent_report_problem (self, what, error);
       vsa_agent_set_controller_problem (self, error->message);
       vsa_agent_schedule_poll (self, vsa_agent_retry_delay_ms (self));
       return;

@@ -136,11 +136,30 @@ vsa_codec_rtpmap_for (const GstSDPMedia *media, guint pt)
   return NULL;
 }
 
+/* How well we send @pt as @codec, lower is better; G_MAXUINT: not at all (another codec,
+ * or a form we cannot send). */
+static guint
+vsa_codec_format_rank (const GstSDPMedia *media, guint pt, VsaCodec codec, char **out_profile)
+{
+  g_autofree char *encoding = g_strconcat (codecs[codec].encoding_name, "/90000", NULL);
+  g_autofree char *vp9_profile = NULL;
+  const char *rtpmap = vsa_codec_rtpmap_for (media, pt);
+
+  if (rtpmap == NULL || g_ascii_strcasecmp (rtpmap, encoding) != 0)
+    return G_MAXUINT;
+  if (codec == VSA_CODEC_H264)
+    return vsa_codec_h264_rank (media, pt, out_profile);
+  if (codec != VSA_CODEC_VP9)
+    return 0;
+  /* vp9enc here sends profile 0 (8-bit 4:2:0) */
+  vp9_profile = vsa_codec_fmtp_value (media, pt, "profile-id");
+  return vp9_profile == NULL || g_strcmp0 (vp9_profile, "0") == 0 ? 0 : G_MAXUINT;
+}
+
 /* The best payload type in @media for @codec, or NULL. */
 static VsaCodecChoice *
 vsa_codec_choose_in_media (const GstSDPMedia *media, VsaCodec codec)
 {
-  g_autofree char *encoding = g_strconcat (codecs[codec].encoding_name, "/90000", NULL);
   g_autoptr (VsaCodecChoice) best = NULL;
   guint best_rank = G_MAXUINT;
   gboolean seen[128] = { FALSE };
@@ -148,10 +167,8 @@ vsa_codec_choose_in_media (const GstSDPMedia *media, VsaCodec codec)
   for (guint i = 0; i < gst_sdp_media_formats_len (media); i++)
     {
       g_autofree char *profile = NULL;
-      g_autofree char *vp9_profile = NULL;
-      const char *rtpmap;
       guint64 pt;
-      guint rank = 0;
+      guint rank;
 
       /* A repeated format ranks the same; skipping it keeps a long list of repeats from
        * costing formats times attributes (a 300 kB offer took 14 s). */
@@ -159,18 +176,7 @@ vsa_codec_choose_in_media (const GstSDPMedia *media, VsaCodec codec)
           || seen[pt])
         continue;
       seen[pt] = TRUE;
-      if ((rtpmap = vsa_codec_rtpmap_for (media, (guint) pt)) == NULL
-          || g_ascii_strcasecmp (rtpmap, encoding) != 0)
-        continue;
-
-      if (codec == VSA_CODEC_H264)
-        rank = vsa_codec_h264_rank (media, (guint) pt, &profile);
-      else if (codec == VSA_CODEC_VP9)
-        {
-          /* vp9enc here sends profile 0 (8-bit 4:2:0) */
-          vp9_profile = vsa_codec_fmtp_value (media, (guint) pt, "profile-id");
-          rank = vp9_profile == NULL || g_strcmp0 (vp9_profile, "0") == 0 ? 0 : G_MAXUINT;
-        }
+      rank = vsa_codec_format_rank (media, (guint) pt, codec, &profile);
       if (rank >= best_rank)
         continue;
 
@@ -234,6 +240,38 @@ vsa_codec_offered_extmap_id (const GstSDPMessage *offer, const GstSDPMedia *medi
   return 0;
 }
 
+/* VSA_CODEC_OFFER_ORDER: our codecs in the order their first format we can send comes
+ * in @media, into @order (NULL-terminated, room for every codec). */
+static void
+vsa_codec_offer_order (const GstSDPMedia *media, const char **order)
+{
+  gboolean seen[128] = { FALSE };
+  gboolean listed[G_N_ELEMENTS (codecs)] = { FALSE };
+  guint n = 0;
+
+  for (guint i = 0; i < gst_sdp_media_formats_len (media) && n < G_N_ELEMENTS (codecs); i++)
+    {
+      guint64 pt;
+
+      if (!g_ascii_string_to_unsigned (gst_sdp_media_get_format (media, i), 10, 0, 127, &pt, NULL)
+          || seen[pt])
+        continue;
+      seen[pt] = TRUE;
+      for (guint c = 0; c < G_N_ELEMENTS (codecs); c++)
+        {
+          g_autofree char *profile = NULL;
+
+          if (!listed[c]
+              && vsa_codec_format_rank (media, (guint) pt, codecs[c].codec, &profile) != G_MAXUINT)
+            {
+              listed[c] = TRUE;
+              order[n++] = codecs[c].name;
+            }
+        }
+    }
+  order[n] = NULL;
+}
+
 /* "VP8, VP9, AV1": the media codecs of @media, for error messages. */
 static char *
 vsa_codec_offered_codecs (const GstSDPMedia *media)
@@ -276,6 +314,8 @@ vsa_codec_choose (const GstSDPMessage *offer, const char *const *preference,
   guint mline_index = 0;
   g_autofree char *offered = NULL;
   g_autofree char *wanted = NULL;
+  const char *const *order = preference;
+  const char *offer_order[G_N_ELEMENTS (codecs) + 1];
 
   if (available == NULL)
     available = vsa_codec_is_available;
@@ -297,12 +337,18 @@ vsa_codec_choose (const GstSDPMessage *offer, const char *const *preference,
       return NULL;
     }
 
-  for (guint i = 0; preference[i] != NULL; i++)
+  if (g_strv_length ((char **) preference) == 1
+      && g_strcmp0 (preference[0], VSA_CODEC_OFFER_ORDER) == 0)
+    {
+      vsa_codec_offer_order (video, offer_order);
+      order = offer_order;
+    }
+  for (guint i = 0; order[i] != NULL; i++)
     {
       VsaCodecChoice *choice;
       VsaCodec codec;
 
-      if (!vsa_codec_from_string (preference[i], &codec) || !available (codec))
+      if (!vsa_codec_from_string (order[i], &codec) || !available (codec))
         continue;
       choice = vsa_codec_choose_in_media (video, codec);
       if (choice != NULL)

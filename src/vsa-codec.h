@@ -57,9 +57,15 @@ gboolean vsa_codec_from_string (const char *name, VsaCodec *out_codec);
 /* TRUE when the GStreamer elements needed to send @codec are installed. */
 gboolean vsa_codec_is_available (VsaCodec codec);
 
-/* Picks the first codec of @preference (names as for vsa_codec_from_string) that the
- * offer's first video m-line carries in a form we can send and that @available accepts
- * (NULL: vsa_codec_is_available). The error names what was offered. */
+/* A preference of this name alone: the offer's own order, for a browser that set it
+ * with setCodecPreferences(). */
+#define VSA_CODEC_OFFER_ORDER "offer"
+
+/* Picks the first codec of @preference (names as for vsa_codec_from_string, or
+ * VSA_CODEC_OFFER_ORDER: the codec of the first format we can send) that the offer's first
+ * video m-line carries in a form we can send and that @available accepts (NULL:
+ * vsa_codec_is_available). Within the codec the format we send best wins. The error names
+ * what was offered. */
 typedef gboolean (*VsaCodecAvailableFunc) (VsaCodec codec);
 VsaCodecChoice *vsa_codec_choose (const GstSDPMessage *offer, const char *const *preference,
                                   VsaCodecAvailableFunc available, GError **error);

@@ -32,6 +32,7 @@ vsa_config_new (void)
   self->answer_window_ms = 300;
   self->request_timeout_s = 5;
   self->ice_servers_max_age_s = 600;
+  self->input = TRUE;
   return self;
 }
 
@@ -99,6 +100,8 @@ typedef struct
   char *ca_file;
   char *metrics_listen;
   char *listen;
+  char *input;
+  char *allow_open_listen;
 } Layer;
 
 static void
@@ -133,6 +136,8 @@ static const char *const layer_keys[] = {
   "ca-file",
   "metrics-listen",
   "listen",
+  "input",
+  "allow-open-listen",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (layer_keys) == sizeof (Layer) / sizeof (char *));
 
@@ -153,6 +158,49 @@ vsa_config_layer_overlay (Layer *base, Layer *top)
   for (gsize i = 0; i < G_N_ELEMENTS (layer_keys); i++)
     if (top_fields[i] != NULL)
       vsa_config_replace_string (&base_fields[i], top_fields[i]);
+}
+
+static gboolean
+vsa_config_is_key (const char *key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (layer_keys); i++)
+    if (g_strcmp0 (key, layer_keys[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* A misspelt key would otherwise leave its setting at the default without a word. */
+static void
+vsa_config_warn_unknown (GKeyFile *file, const char *path)
+{
+  g_auto (GStrv) groups = g_key_file_get_groups (file, NULL);
+
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_auto (GStrv) keys = NULL;
+
+      if (g_strcmp0 (groups[i], GROUP) != 0)
+        {
+          g_warning ("%s: unknown group [%s] (ignored)", path, groups[i]);
+          continue;
+        }
+      keys = g_key_file_get_keys (file, GROUP, NULL, NULL);
+      for (guint j = 0; keys != NULL && keys[j] != NULL; j++)
+        if (!vsa_config_is_key (keys[j]))
+          g_warning ("%s: unknown key \"%s\" (ignored)", path, keys[j]);
+    }
+}
+
+/* Drops the settings of @layer that @top sets. */
+static void
+vsa_config_layer_mask (Layer *layer, const Layer *top)
+{
+  char **fields = (char **) layer;
+  char *const *top_fields = (char *const *) top;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (layer_keys); i++)
+    if (top_fields[i] != NULL)
+      g_clear_pointer (&fields[i], g_free);
 }
 
 /* Reads @path into @layer; a missing file is fine unless @must_exist. *out_read tells
@@ -181,6 +229,7 @@ vsa_config_layer_from_file (Layer *layer, const char *path, gboolean must_exist,
       if (value != NULL)
         fields[i] = g_strdup (g_strstrip (value));
     }
+  vsa_config_warn_unknown (file, path);
   *out_read = TRUE;
   return TRUE;
 }
@@ -200,6 +249,24 @@ vsa_config_parse_uint (const char *key, const char *text, guint min, guint max, 
       return FALSE;
     }
   *out = (guint) value;
+  return TRUE;
+}
+
+static gboolean
+vsa_config_parse_bool (const char *key, const char *text, gboolean *out, GError **error)
+{
+  if (text == NULL)
+    return TRUE;
+  if (g_strcmp0 (text, "true") == 0)
+    *out = TRUE;
+  else if (g_strcmp0 (text, "false") == 0)
+    *out = FALSE;
+  else
+    {
+      g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+                   "%s: \"%s\" is neither true nor false", key, text);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -289,7 +356,12 @@ vsa_config_apply_layer (VsaConfig *self, const Layer *layer, GError **error)
         }
     }
 
-  if (layer->codecs != NULL)
+  if (layer->codecs != NULL && g_ascii_strcasecmp (layer->codecs, VSA_CODEC_OFFER_ORDER) == 0)
+    {
+      g_strfreev (self->codecs);
+      self->codecs = g_strsplit (VSA_CODEC_OFFER_ORDER, ",", -1);
+    }
+  else if (layer->codecs != NULL)
     {
       g_auto (GStrv) names = g_strsplit (layer->codecs, ",", -1);
       g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
@@ -301,7 +373,8 @@ vsa_config_apply_layer (VsaConfig *self, const Layer *layer, GError **error)
           if (!vsa_codec_from_string (g_strstrip (names[i]), &codec))
             {
               g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
-                           "codecs: \"%s\" is not one of h264, vp8, vp9", names[i]);
+                           "codecs: \"%s\" is not one of h264, vp8, vp9 (or offer alone)",
+                           names[i]);
               return FALSE;
             }
           g_strv_builder_add (builder, vsa_codec_to_string (codec));
@@ -352,7 +425,10 @@ vsa_config_apply_layer (VsaConfig *self, const Layer *layer, GError **error)
       self->encoder = (VsaEncoderMode) i;
     }
 
-  return vsa_config_parse_uint ("fps", layer->fps, 1, 120, &self->fps, error)
+  return vsa_config_parse_bool ("input", layer->input, &self->input, error)
+         && vsa_config_parse_bool ("allow-open-listen", layer->allow_open_listen,
+                                   &self->allow_open_listen, error)
+         && vsa_config_parse_uint ("fps", layer->fps, 1, 120, &self->fps, error)
          && vsa_config_parse_uint ("bitrate", layer->bitrate, 100, 100000, &self->bitrate_kbps,
                                    error)
          && vsa_config_parse_uint ("min-bitrate", layer->min_bitrate, 100, 100000,
@@ -405,6 +481,22 @@ vsa_config_read_token (VsaConfig *self, const char *path, GError **error)
   return TRUE;
 }
 
+/* Standalone mode gives the screen, and the VM's input, to whoever reaches its address:
+ * off loopback that takes a token, or the operator saying so. */
+static gboolean
+vsa_config_check_open_listen (const VsaConfig *self, GError **error)
+{
+  g_autoptr (GInetAddress) address = g_inet_address_new_from_string (self->listen_address);
+
+  if (self->token != NULL || self->allow_open_listen || g_inet_address_get_is_loopback (address))
+    return TRUE;
+  g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+               "listen: %s is not a loopback address and no token-file is set: anyone who "
+               "reaches it gets the screen (set token-file, or allow-open-listen=true)",
+               self->listen_address);
+  return FALSE;
+}
+
 /* An empty variable counts as unset, as a blank line in /etc/environment does. */
 static char *
 vsa_config_env_value (char **envp, const char *name)
@@ -426,6 +518,8 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
   g_autoptr (GError) local_error = NULL;
   gboolean verbose = FALSE;
   gboolean version = FALSE;
+  gboolean view_only = FALSE;
+  gboolean allow_open_listen = FALSE;
   const GOptionEntry entries[] = {
     { "session-id", 0, 0, G_OPTION_ARG_STRING, &flags.session_id,
       "Session to serve (env SESSION_ID)", "ID" },
@@ -436,7 +530,9 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
     { "source", 0, 0, G_OPTION_ARG_STRING, &flags.source,
       "Video source: x11 (the screen) or test (a test pattern)", "x11|test" },
     { "codec", 0, 0, G_OPTION_ARG_STRING, &flags.codecs,
-      "Codec preference, first offered one wins (default h264,vp8,vp9)", "LIST" },
+      "Codec preference, first offered one wins, or offer: the browser's order (default "
+      "h264,vp8,vp9)",
+      "LIST|offer" },
     { "encoder", 0, 0, G_OPTION_ARG_STRING, &flags.encoder,
       "H264 encoder: auto (VA-API when the machine has a working one), software (x264) or "
       "vaapi (default auto)",
@@ -472,6 +568,10 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       "Standalone debug mode, no controller: serve WHEP (POST /whep) and the viewer page (/) "
       "over HTTP on this address (default: off)",
       "IP:PORT" },
+    { "view-only", 0, 0, G_OPTION_ARG_NONE, &view_only,
+      "Inject none of the browser's keys, pointer or clipboard into X (input=false)", NULL },
+    { "allow-open-listen", 0, 0, G_OPTION_ARG_NONE, &allow_open_listen,
+      "Let --listen take a non-loopback address without a token file", NULL },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       "Key file with an [agent] group (default " VSA_DEFAULT_CONFIG_FILE ")", "FILE" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log negotiation details", NULL },
@@ -488,10 +588,21 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       context, "Polls the controller for the browser's WebRTC offer, answers it and streams the\n"
                "X screen. Settings come from flags, then the environment (SESSION_ID,\n"
                "MASTER_CONTROLLER_URL, DISPLAY), then the [agent] group of the config file.");
+  g_option_context_set_description (
+      context, "Exit status:\n"
+               "  0      stopped by SIGTERM or SIGINT, or after --help or --version\n"
+               "  2      a configuration error, named in one line: a setting missing or bad,\n"
+               "         an unknown option, an address that cannot be bound, a missing\n"
+               "         GStreamer element or forced encoder; the systemd unit does not\n"
+               "         restart it\n"
+               "  other  not a configuration error (1: GStreamer cannot initialise; killed by\n"
+               "         a signal: a crash, or the watchdog); the unit restarts it\n"
+               "A session that ends never makes it exit.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse_strv (context, &argv, &local_error))
     {
-      g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID, "%s", local_error->message);
+      g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID, "%s (see --help)",
+                   local_error->message);
       return FALSE;
     }
   if (argv[1] != NULL)
@@ -500,6 +611,10 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
                    "unexpected argument \"%s\" (see --help)", argv[1]);
       return FALSE;
     }
+  if (view_only)
+    flags.input = g_strdup ("false");
+  if (allow_open_listen)
+    flags.allow_open_listen = g_strdup ("true");
   self->verbose = self->verbose || verbose;
   self->show_version = version;
   if (version)
@@ -525,7 +640,18 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
   vsa_config_layer_overlay (&merged, &file);
   vsa_config_layer_overlay (&merged, &environment);
   vsa_config_layer_overlay (&merged, &flags);
-  if (!vsa_config_apply_layer (self, &merged, error))
+  /* Layer by layer, what a higher one overrides left out, so that an error can say
+   * where the bad value is. */
+  vsa_config_layer_mask (&file, &environment);
+  vsa_config_layer_mask (&file, &flags);
+  vsa_config_layer_mask (&environment, &flags);
+  if (!vsa_config_apply_layer (self, &file, error))
+    {
+      g_prefix_error (error, "%s: ", file_path);
+      return FALSE;
+    }
+  if (!vsa_config_apply_layer (self, &environment, error)
+      || !vsa_config_apply_layer (self, &flags, error))
     return FALSE;
   /* The default floor follows a bitrate configured below it; a floor set above is an error. */
   if (merged.min_bitrate == NULL)
@@ -535,6 +661,8 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
                    "min-bitrate: %u is above bitrate (%u)", self->min_bitrate_kbps,
                    self->bitrate_kbps);
+      if (file.min_bitrate != NULL)
+        g_prefix_error (error, "%s: ", file_path);
       return FALSE;
     }
   /* The start likewise: unset, it keeps within the two; set, it must. */
@@ -547,6 +675,8 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
                    "start-bitrate: %u is not between min-bitrate (%u) and bitrate (%u)",
                    self->start_bitrate_kbps, self->min_bitrate_kbps, self->bitrate_kbps);
+      if (file.start_bitrate != NULL)
+        g_prefix_error (error, "%s: ", file_path);
       return FALSE;
     }
   if (merged.token_file != NULL && *merged.token_file != '\0'
@@ -558,6 +688,8 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
   /* Standalone: the browser comes to the agent, and the controller's settings are unused. */
   if (self->listen_address != NULL)
     {
+      if (!vsa_config_check_open_listen (self, error))
+        return FALSE;
       if (self->session_id == NULL)
         self->session_id = g_strdup ("standalone");
       return TRUE;

@@ -59,7 +59,9 @@ typedef struct
   /* standalone mode's HTTP address (WHEP and the viewer page) and port, or NULL: the
    * controller mode */
   char *listen_address;
-  guint listen_port; /* 0: any free port */
+  guint listen_port;          /* 0: any free port */
+  gboolean allow_open_listen; /* standalone off loopback without a token */
+  gboolean input;             /* FALSE: view only, the browser's input channel is ignored */
   gboolean verbose;
   gboolean show_version;
   char *config_file; /* the file that was read, or NULL */

@@ -21,6 +21,8 @@ struct _VsaInputChannel
   VsaInputChannelPost post;
   gpointer user_data;
   gboolean stopped;
+  gboolean told_off;   /* input=false was logged */
+  guint ignored;       /* messages input=false dropped */
   GPtrArray *channels; /* the browser's "input" data channels (their handlers are ours) */
   VsaInput *input;
   VsaClipboard *clipboard; /* the VM's, both ways over the channels */
@@ -123,6 +125,22 @@ vsa_input_channel_ensure_input (VsaInputChannel *self)
   return self->input;
 }
 
+/* input=false: view only. No X connection is made, so nothing is injected and the VM's
+ * clipboard is not sent; the channel is kept only to let go of it at the stop. */
+static void
+vsa_input_channel_ignore (VsaInputChannel *self, VsaInputChannelEvent event, GObject *channel)
+{
+  if (!self->told_off)
+    g_message ("session %s: input is off (input=false): the browser's keys, pointer and "
+               "clipboard are ignored",
+               self->config->session_id);
+  self->told_off = TRUE;
+  if (event == VSA_INPUT_CHANNEL_OPENED)
+    g_ptr_array_add (self->channels, g_object_ref (channel));
+  else if (event == VSA_INPUT_CHANNEL_MESSAGE)
+    self->ignored++;
+}
+
 void
 vsa_input_channel_handle (VsaInputChannel *self, VsaInputChannelEvent event, GObject *channel,
                           const char *text)
@@ -132,6 +150,11 @@ vsa_input_channel_handle (VsaInputChannel *self, VsaInputChannelEvent event, GOb
     g_signal_handlers_disconnect_by_data (channel, self);
   if (self->stopped)
     return;
+  if (!self->config->input)
+    {
+      vsa_input_channel_ignore (self, event, channel);
+      return;
+    }
 
   switch (event)
     {
@@ -156,6 +179,10 @@ void
 vsa_input_channel_stop (VsaInputChannel *self)
 {
   self->stopped = TRUE;
+  if (self->ignored > 0)
+    g_message ("session %s: %u input messages ignored (input=false)", self->config->session_id,
+               self->ignored);
+  self->ignored = 0;
   for (guint i = 0; i < self->channels->len; i++)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->channels, i), self);
   g_ptr_array_set_size (self->channels, 0);

@@ -106,6 +106,9 @@ static const FixtureCase fixture_cases[] = {
   { "firefox", { "vp9" }, VSA_CODEC_VP9, 121 },
   /* Firefox offline offers no H264: the next preference is taken. */
   { "firefox", { "h264", "vp8" }, VSA_CODEC_VP8, 120 },
+  /* the browser's order: both put VP8 first */
+  { "chromium", { VSA_CODEC_OFFER_ORDER }, VSA_CODEC_VP8, 96 },
+  { "firefox", { VSA_CODEC_OFFER_ORDER }, VSA_CODEC_VP8, 120 },
 };
 
 static void
@@ -179,6 +182,90 @@ test_preference_order (void)
       g_assert_cmpint (choice->codec, ==, cases[i].codec);
       g_assert_cmpuint (choice->payload_type, ==, cases[i].pt);
     }
+}
+
+static gboolean
+all_but_h264_available (VsaCodec codec)
+{
+  return codec != VSA_CODEC_H264;
+}
+
+/* Moves the video m-line's formats @first (space-separated) to its front, in that order,
+ * as setCodecPreferences() orders a browser's offer. */
+static void
+put_first (GstSDPMessage *sdp, const char *first)
+{
+  g_auto (GStrv) formats = g_strsplit (first, " ", -1);
+  GstSDPMedia *video = (GstSDPMedia *) gst_sdp_message_get_media (sdp, 0);
+  guint n = g_strv_length (formats);
+
+  g_assert_cmpstr (gst_sdp_media_get_media (video), ==, "video");
+  for (guint i = 0; i < n; i++)
+    for (guint j = 0; j < gst_sdp_media_formats_len (video); j++)
+      if (g_strcmp0 (gst_sdp_media_get_format (video, j), formats[n - 1 - i]) == 0)
+        {
+          gst_sdp_media_remove_format (video, j);
+          gst_sdp_media_insert_format (video, 0, formats[n - 1 - i]);
+          break;
+        }
+  g_assert_cmpstr (gst_sdp_media_get_format (video, 0), ==, formats[0]);
+}
+
+/* codecs=offer: the codec of the first format in the offer that we can send (and that is
+ * installed); within it, the format we send best. */
+static void
+test_offer_order (void)
+{
+  const char *const offer_order[] = { VSA_CODEC_OFFER_ORDER, NULL };
+  const struct
+  {
+    const char *fixture;
+    const char *first; /* the formats setCodecPreferences() put first */
+    VsaCodecAvailableFunc available;
+    VsaCodec codec;
+    guint pt;
+  } cases[] = {
+    /* H264 first: 102 (42001f) leads, constrained baseline 108 is sent */
+    { "chromium-viewer-offer.json", "102 103 104 107 108 109", all_available, VSA_CODEC_H264, 108 },
+    { "chromium-viewer-offer.json", "98 99", all_available, VSA_CODEC_VP9, 98 },
+    /* VP9 profile 2 cannot be sent: the next format, VP8, decides */
+    { "chromium-viewer-offer.json", "100 101", all_available, VSA_CODEC_VP8, 96 },
+    /* AV1 and rtx are not ours */
+    { "chromium-viewer-offer.json", "45 46 102", all_available, VSA_CODEC_H264, 108 },
+    /* an encoder that is not installed: the next codec in the offer's order */
+    { "chromium-viewer-offer.json", "102 103 96", all_but_h264_available, VSA_CODEC_VP8, 96 },
+    { "chromium-early-offer.json", "96", all_but_vp8_available, VSA_CODEC_VP9, 98 },
+    { "firefox-early-offer.json", "121 125", all_available, VSA_CODEC_VP9, 121 },
+    { "firefox-viewer-offer.json", "99 100 121", all_available, VSA_CODEC_VP9, 121 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GstSDPMessage) sdp = sdp_from_fixture (cases[i].fixture);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaCodecChoice) choice = NULL;
+
+      g_test_message ("%s, %s first", cases[i].fixture, cases[i].first);
+      put_first (sdp, cases[i].first);
+      choice = choose (sdp, offer_order, cases[i].available, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (choice->codec, ==, cases[i].codec);
+      g_assert_cmpuint (choice->payload_type, ==, cases[i].pt);
+    }
+}
+
+/* Nothing we send: the usual error, which names the preference. */
+static void
+test_offer_order_none (void)
+{
+  g_autoptr (GstSDPMessage) sdp = sdp_from_fixture ("firefox-viewer-offer.json");
+  const char *const offer_order[] = { VSA_CODEC_OFFER_ORDER, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaCodecChoice) choice = choose (sdp, offer_order, none_available, &error);
+
+  g_assert_null (choice);
+  g_assert_error (error, VSA_CODEC_ERROR, VSA_CODEC_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "(preference: offer)"));
 }
 
 static void
@@ -637,6 +724,8 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/codec/firefox/h264-only-unsupported", test_firefox_h264_only_unsupported);
   g_test_add_func ("/vsa/codec/preference/order", test_preference_order);
   g_test_add_func ("/vsa/codec/preference/case-insensitive", test_preference_case_insensitive);
+  g_test_add_func ("/vsa/codec/preference/offer-order", test_offer_order);
+  g_test_add_func ("/vsa/codec/preference/offer-order-none", test_offer_order_none);
   g_test_add_func ("/vsa/codec/available/skipped", test_unavailable_skipped);
   g_test_add_func ("/vsa/codec/available/none", test_none_available);
   g_test_add_func ("/vsa/codec/available/default", test_default_available);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vsa-config.h"
+#include "vsa-test-util.h"
 
 #define ENV_SESSION "env-session"
 #define ENV_URL "http://env.example:4000"
@@ -140,10 +141,13 @@ assert_file_invalid (const char *line, const char *key)
   g_autoptr (GError) error = NULL;
   g_autoptr (VsaConfig) config = NULL;
 
+  g_autofree char *where = g_strdup_printf ("%s: %s", path, key);
+
   g_test_message ("file: %s", line);
   config = load (envp, &error, "--config", path, NULL);
   g_assert_null (config);
-  assert_error_mentions (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID, key);
+  /* the file is named, then the key */
+  assert_error_mentions (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID, where);
 }
 
 static void
@@ -183,6 +187,7 @@ test_defaults (void)
   g_assert_cmpuint (config->answer_window_ms, ==, 300);
   g_assert_cmpuint (config->request_timeout_s, ==, 5);
   g_assert_cmpuint (config->ice_servers_max_age_s, ==, 600);
+  g_assert_true (config->input);
   g_assert_false (config->verbose);
   g_assert_false (config->show_version);
   g_assert_cmpstr (config->config_file, ==, path);
@@ -570,6 +575,29 @@ test_codecs_invalid (void)
   assert_flag_invalid ("--codec", "vp8,av1", "codecs");
   assert_file_invalid ("codecs=av1", "codecs");
   assert_file_invalid ("codecs=foo", "codecs");
+  /* the offer's order stands alone */
+  assert_file_invalid ("codecs=offer,vp8", "codecs");
+  assert_flag_invalid ("--codec", "vp8,offer", "codecs");
+}
+
+/* codecs=offer: the browser's order, and the agent may send any of its codecs. */
+static void
+test_codecs_offer (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\ncodecs=offer\n");
+  g_autoptr (TestTmpPath) empty = write_tmp_config ("");
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) file = NULL;
+  g_autoptr (VsaConfig) flag = NULL;
+  const char *const offer[] = { "offer", NULL };
+
+  file = load (envp, &error, "--config", path, NULL);
+  g_assert_no_error (error);
+  assert_codecs (file->codecs, offer);
+  flag = load (envp, &error, "--config", empty, "--codec", "offer", NULL);
+  g_assert_no_error (error);
+  assert_codecs (flag->codecs, offer);
 }
 
 /* metrics-listen: off by default; an IP literal (IPv6 in brackets) and a port; a flag's
@@ -655,6 +683,72 @@ test_listen (void)
   g_assert_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_MISSING);
   assert_flag_invalid ("--listen", "localhost:8080", "listen");
   assert_file_invalid ("listen=127.0.0.1", "listen");
+}
+
+/* Off loopback, standalone mode takes a token or allow-open-listen. */
+static void
+test_listen_open (void)
+{
+  g_autoptr (TestTmpPath) empty = write_tmp_config ("");
+  g_autoptr (TestTmpPath) token = write_tmp_config ("t0ken\n");
+  g_autoptr (TestTmpPath) allowed = write_tmp_config ("[agent]\nallow-open-listen=true\n");
+  char *envp[] = { NULL };
+  const char *const loopback[] = { "127.0.0.1:0", "127.3.2.1:8080", "[::1]:8080" };
+  const char *const open[] = { "0.0.0.0:8080", "192.168.1.5:8080", "[::]:8080" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (loopback); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaConfig) config = NULL;
+
+      config = load (envp, &error, "--config", empty, "--listen", loopback[i], NULL);
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (open); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaConfig) refused = NULL;
+      g_autoptr (VsaConfig) with_token = NULL;
+      g_autoptr (VsaConfig) in_file = NULL;
+      g_autoptr (VsaConfig) by_flag = NULL;
+
+      g_test_message ("--listen %s", open[i]);
+      refused = load (envp, &error, "--config", empty, "--listen", open[i], NULL);
+      assert_error_mentions (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+                             "is not a loopback address and no token-file is set");
+      g_clear_error (&error);
+      with_token = load (envp, &error, "--config", empty, "--listen", open[i], "--token-file",
+                         token, NULL);
+      g_assert_no_error (error);
+      in_file = load (envp, &error, "--config", allowed, "--listen", open[i], NULL);
+      g_assert_no_error (error);
+      g_assert_true (in_file->allow_open_listen);
+      by_flag = load (envp, &error, "--config", empty, "--listen", open[i], "--allow-open-listen",
+                      NULL);
+      g_assert_no_error (error);
+    }
+  assert_file_invalid ("allow-open-listen=yes", "allow-open-listen");
+}
+
+/* input: true or false in the file, --view-only over it. */
+static void
+test_input (void)
+{
+  g_autoptr (TestTmpPath) off = write_tmp_config ("[agent]\ninput=false\n");
+  g_autoptr (TestTmpPath) on = write_tmp_config ("[agent]\ninput=true\n");
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) file_off = NULL;
+  g_autoptr (VsaConfig) flag_off = NULL;
+
+  file_off = load (envp, &error, "--config", off, NULL);
+  g_assert_no_error (error);
+  g_assert_false (file_off->input);
+  flag_off = load (envp, &error, "--config", on, "--view-only", NULL);
+  g_assert_no_error (error);
+  g_assert_false (flag_off->input);
+  assert_file_invalid ("input=maybe", "input");
+  assert_file_invalid ("input=1", "input");
 }
 
 /* The token: from --token-file, the key file, or the systemd credential; one word. */
@@ -907,6 +1001,40 @@ test_config_file_syntax_error (void)
     }
 }
 
+/* A misspelt key or group: one warning each, naming the file; the rest is read. */
+static void
+test_config_file_unknown_key (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\nfsp=15\nfps=20\n[Agent]\nfps=25\n");
+  g_autofree char *key_warning = g_strdup_printf ("%s: unknown key \"fsp\" (ignored)", path);
+  g_autofree char *group_warning = g_strdup_printf ("%s: unknown group [Agent] (ignored)", path);
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  g_test_expect_message ("vsa", G_LOG_LEVEL_WARNING, key_warning);
+  g_test_expect_message ("vsa", G_LOG_LEVEL_WARNING, group_warning);
+  config = load (envp, &error, "--config", path, NULL);
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->fps, ==, 20);
+}
+
+/* A bad value the flags override is not read, so not an error. */
+static void
+test_config_file_bad_value_overridden (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\nfps=abc\ncontroller-url=ftp://x\n");
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
+  config = load (envp, &error, "--config", path, "--fps", "20", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->fps, ==, 20);
+  g_assert_cmpstr (config->controller_url, ==, ENV_URL);
+}
+
 /* Without --config the default path is read; when it does not exist, loading succeeds and
  * config_file stays NULL. */
 static void
@@ -925,6 +1053,116 @@ test_config_file_default_absent (void)
   g_assert_no_error (error);
   g_assert_null (config->config_file);
   g_assert_cmpstr (config->session_id, ==, ENV_SESSION);
+}
+
+/* --- the agent binary: what an operator's mistake shows ----------------------------------- */
+
+/* Runs the agent binary with @args (NULL-terminated): its exit status, and in *out what
+ * it printed on stdout and stderr. */
+static int
+run_agent (const char *const *args, char **out)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vsa-test-config-XXXXXX", &error);
+  g_autofree char *log = g_build_filename (dir, "out", NULL);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocess) agent = NULL;
+
+  g_assert_no_error (error);
+  g_ptr_array_add (argv, (gpointer) g_getenv ("VSA_AGENT_BIN"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  agent = vsa_test_spawn ((const char *const *) argv->pdata, NULL, log, &error);
+  g_assert_no_error (error);
+  if (!vsa_test_process_wait (agent, 10000))
+    {
+      vsa_test_process_stop (agent, 1000);
+      g_test_fail_printf ("the agent did not exit within 10 s");
+    }
+  g_assert_true (g_file_get_contents (log, out, NULL, NULL));
+  g_unlink (log);
+  g_rmdir (dir);
+  g_test_message ("exit status %d, output:\n%s", g_subprocess_get_exit_status (agent), *out);
+  g_assert_true (g_subprocess_get_if_exited (agent));
+  return g_subprocess_get_exit_status (agent);
+}
+
+/* Exit status 2 and one line, @line. */
+static void
+assert_agent_refuses (const char *const *args, const char *line)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *expected = g_strdup_printf ("vm-stream-agent: %s\n", line);
+
+  g_assert_cmpint (run_agent (args, &out), ==, 2);
+  g_assert_cmpstr (out, ==, expected);
+}
+
+static void
+test_agent_unknown_option (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("");
+  const char *const args[] = { "--config", path, "--foo", NULL };
+
+  assert_agent_refuses (args, "Unknown option --foo (see --help)");
+}
+
+static void
+test_agent_bad_value (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\nfps=abc\n");
+  const char *const args[] = { "--config", path, NULL };
+  g_autofree char *line
+      = g_strdup_printf ("%s: fps: \"abc\" is not a whole number from 1 to 120", path);
+
+  assert_agent_refuses (args, line);
+}
+
+static void
+test_agent_listen_open (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("");
+  const char *const args[] = { "--config", path, "--listen", "0.0.0.0:0", NULL };
+
+  assert_agent_refuses (args, "listen: 0.0.0.0 is not a loopback address and no token-file is "
+                              "set: anyone who reaches it gets the screen (set token-file, or "
+                              "allow-open-listen=true)");
+}
+
+/* The warning, then (to stop it) the error of a missing setting. */
+static void
+test_agent_unknown_key (void)
+{
+  g_autoptr (TestTmpPath) path = write_tmp_config ("[agent]\nfsp=30\n");
+  const char *const args[]
+      = { "--config", path, "--controller-url", "http://127.0.0.1:1", "--session-id", "", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *expected = g_strdup_printf (
+      "vm-stream-agent: warning: %s: unknown key \"fsp\" (ignored)\n"
+      "vm-stream-agent: session-id: not set (use --session-id, SESSION_ID or session-id in the "
+      "config file)\n",
+      path);
+
+  if (g_getenv ("SESSION_ID") != NULL)
+    {
+      g_test_skip ("SESSION_ID is set");
+      return;
+    }
+  g_assert_cmpint (run_agent (args, &out), ==, 2);
+  g_assert_cmpstr (out, ==, expected);
+}
+
+/* --help says what each exit status means. */
+static void
+test_agent_help (void)
+{
+  const char *const args[] = { "--help", NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (run_agent (args, &out), ==, 0);
+  g_assert_nonnull (strstr (out, "Exit status:\n  0 "));
+  g_assert_nonnull (strstr (out, "\n  2      a configuration error"));
 }
 
 static void
@@ -961,6 +1199,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/config/fps/range", test_fps_range);
   g_test_add_func ("/vsa/config/fps/invalid", test_fps_invalid);
   g_test_add_func ("/vsa/config/codecs/invalid", test_codecs_invalid);
+  g_test_add_func ("/vsa/config/codecs/offer", test_codecs_offer);
   g_test_add_func ("/vsa/config/source/invalid", test_source_invalid);
   g_test_add_func ("/vsa/config/token", test_token);
   g_test_add_func ("/vsa/config/token/invalid", test_token_invalid);
@@ -973,11 +1212,20 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/config/file/missing", test_config_file_missing);
   g_test_add_func ("/vsa/config/file/syntax-error", test_config_file_syntax_error);
   g_test_add_func ("/vsa/config/file/default-absent", test_config_file_default_absent);
+  g_test_add_func ("/vsa/config/file/unknown-key", test_config_file_unknown_key);
+  g_test_add_func ("/vsa/config/agent/unknown-option", test_agent_unknown_option);
+  g_test_add_func ("/vsa/config/agent/bad-value", test_agent_bad_value);
+  g_test_add_func ("/vsa/config/agent/unknown-key", test_agent_unknown_key);
+  g_test_add_func ("/vsa/config/agent/listen-open", test_agent_listen_open);
+  g_test_add_func ("/vsa/config/agent/help", test_agent_help);
+  g_test_add_func ("/vsa/config/file/bad-value-overridden", test_config_file_bad_value_overridden);
   g_test_add_func ("/vsa/config/source/to-string", test_source_kind_to_string);
   g_test_add_func ("/vsa/config/encoder", test_encoder);
   g_test_add_func ("/vsa/config/metrics-listen", test_metrics_listen);
   g_test_add_func ("/vsa/config/metrics-listen/invalid", test_metrics_listen_invalid);
   g_test_add_func ("/vsa/config/listen", test_listen);
+  g_test_add_func ("/vsa/config/listen/open", test_listen_open);
+  g_test_add_func ("/vsa/config/input", test_input);
 
   return g_test_run ();
 }

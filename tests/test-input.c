@@ -3,6 +3,7 @@
  * what arrives, with each key translated by the keyboard mapping the moment it is read.
  * Needs xvfb. */
 
+#include "vsa-input-channel.h"
 #include "vsa-input.h"
 #include "vsa-test-recorder.h"
 #include "vsa-test-util.h"
@@ -406,6 +407,76 @@ test_rate_limit (Fixture *fixture, gconstpointer data)
                     VSA_INPUT_MAX_RATE + 1 + elapsed_s * VSA_INPUT_MAX_RATE);
 }
 
+static void
+test_no_post (VsaInputChannelEvent event, GObject *channel, const char *text, gpointer user_data)
+{
+}
+
+/* The owner of the display's CLIPBOARD, or XCB_NONE. */
+static xcb_window_t
+clipboard_owner (Fixture *fixture)
+{
+  xcb_connection_t *conn = fixture->recorder->conn;
+  g_autofree xcb_intern_atom_reply_t *atom
+      = xcb_intern_atom_reply (conn, xcb_intern_atom (conn, 0, 9, "CLIPBOARD"), NULL);
+  g_autofree xcb_get_selection_owner_reply_t *owner = NULL;
+
+  g_assert_nonnull (atom);
+  owner = xcb_get_selection_owner_reply (conn, xcb_get_selection_owner (conn, atom->atom), NULL);
+  return owner != NULL ? owner->owner : XCB_NONE;
+}
+
+/* input=false (vsa-input-channel): the channel's messages reach nothing, the first one
+ * logs that input is off, the stop how many were dropped; then the same channel with
+ * input on moves the pointer, and that move is all the window saw. */
+static void
+test_view_only (Fixture *fixture, gconstpointer data)
+{
+  const char *const messages[] = {
+    "{\"type\":\"pointermove\",\"x\":0.5,\"y\":0.5}",
+    "{\"type\":\"pointerdown\",\"button\":0}",
+    "{\"type\":\"keydown\",\"code\":\"KeyA\",\"key\":\"a\"}",
+    "{\"type\":\"text\",\"text\":\"b\"}",
+    "{\"type\":\"clipboard\",\"text\":\"secret\"}",
+  };
+  g_autoptr (VsaConfig) config = vsa_config_new ();
+  g_autoptr (GObject) channel = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr (VsaInputChannel) input_channel = NULL;
+  GArray *events = fixture->recorder->events;
+
+  config->session_id = g_strdup ("view-only");
+  g_free (config->display);
+  config->display = g_strdup (fixture->xvfb->display);
+  config->input = FALSE;
+  input_channel = vsa_input_channel_new (config, test_no_post, NULL);
+  g_test_expect_message ("vsa-input-channel", G_LOG_LEVEL_MESSAGE,
+                         "session view-only: input is off (input=false)*");
+  vsa_input_channel_handle (input_channel, VSA_INPUT_CHANNEL_OPENED, channel, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (messages); i++)
+    vsa_input_channel_handle (input_channel, VSA_INPUT_CHANNEL_MESSAGE, NULL, messages[i]);
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (clipboard_owner (fixture), ==, XCB_NONE);
+  g_test_expect_message ("vsa-input-channel", G_LOG_LEVEL_MESSAGE,
+                         "session view-only: 5 input messages ignored (input=false)");
+  g_clear_pointer (&input_channel, vsa_input_channel_free);
+  g_test_assert_expected_messages ();
+
+  config->input = TRUE;
+  input_channel = vsa_input_channel_new (config, test_no_post, NULL);
+  vsa_input_channel_handle (input_channel, VSA_INPUT_CHANNEL_MESSAGE, NULL,
+                            "{\"type\":\"pointermove\",\"x\":0.1,\"y\":0.1}");
+  expect_motion (fixture, WIDTH / 10, HEIGHT / 10);
+  for (guint i = 0; i < events->len; i++)
+    {
+      const VsaTestRecorded *got = &g_array_index (events, VsaTestRecorded, i);
+
+      g_assert_cmpuint (got->type, ==, XCB_MOTION_NOTIFY);
+      g_assert_cmpint (got->x, ==, WIDTH / 10);
+      g_assert_cmpint (got->y, ==, HEIGHT / 10);
+    }
+  g_assert_cmpuint (clipboard_owner (fixture), ==, XCB_NONE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -425,6 +496,7 @@ main (int argc, char **argv)
   ADD ("/vsa/input/malformed", test_malformed);
   ADD ("/vsa/input/oversized", test_oversized);
   ADD ("/vsa/input/rate-limit", test_rate_limit);
+  ADD ("/vsa/input/view-only", test_view_only);
 #undef ADD
   return g_test_run ();
 }

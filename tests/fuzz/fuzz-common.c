@@ -87,6 +87,9 @@ media_maps (const GstSDPMedia *media, guint payload_type, VsaCodec codec)
 static gboolean
 preferred (const char *const *preference, VsaCodec codec)
 {
+  /* the offer's order: any codec of ours */
+  if (g_strcmp0 (preference[0], VSA_CODEC_OFFER_ORDER) == 0)
+    return TRUE;
   for (guint i = 0; preference[i] != NULL; i++)
     {
       VsaCodec named;
@@ -108,6 +111,7 @@ vsa_fuzz_choose_codecs (const GstSDPMessage *sdp)
     { { "h264", "vp8", "vp9", NULL }, all_available },
     { { "h264", "vp9", "vp8", NULL }, no_h264 },
     { { "VP8", "av1", NULL }, all_available },
+    { { VSA_CODEC_OFFER_ORDER, NULL }, no_h264 },
     { { NULL }, all_available },
   };
 
