@@ -357,8 +357,9 @@ vsa_whep_patch (VsaWhep *self, SoupServerMessage *message)
     }
   for (guint i = 0; i < frag->candidates->len; i++)
     vsa_session_host_add_remote_candidate (self->host, g_ptr_array_index (frag->candidates, i));
-  g_debug ("whep: session %s: %u candidates from the client%s", self->location,
-           frag->candidates->len, frag->end_of_candidates ? ", the last" : "");
+  g_debug ("whep: session %s: %u candidate%s from the client%s", self->location,
+           frag->candidates->len, frag->candidates->len == 1 ? "" : "s",
+           frag->end_of_candidates ? ", the last" : "");
   soup_server_message_set_status (message, SOUP_STATUS_NO_CONTENT, NULL);
 }
 
