@@ -424,12 +424,15 @@ vsa_config_apply_layer (VsaConfig *self, const Layer *layer, GError **error)
       || !vsa_config_parse_list ("ice-servers", layer->ice_servers, vsa_config_is_ice_url,
                                  "a stun:, stuns:, turn: or turns: URL", &self->ice_servers, error))
     return FALSE;
+  /* empty: unset, as the commented defaults give them */
   if (layer->ice_username != NULL)
-    vsa_config_replace_string (&self->ice_username, layer->ice_username);
+    vsa_config_replace_string (&self->ice_username,
+                               *layer->ice_username != '\0' ? layer->ice_username : NULL);
   if (layer->ice_credential != NULL)
     {
       vsa_secret_clear (&self->ice_credential);
-      self->ice_credential = g_strdup (layer->ice_credential);
+      if (*layer->ice_credential != '\0')
+        self->ice_credential = g_strdup (layer->ice_credential);
     }
 
   if (layer->encoder != NULL)

@@ -680,6 +680,19 @@ test_standalone_lists (void)
   g_assert_null (defaults->allow_origins);
   g_assert_null (defaults->ice_servers);
   g_assert_null (defaults->ice_credential);
+  g_clear_pointer (&defaults, vsa_config_free);
+  /* the commented defaults, uncommented: all unset */
+  {
+    g_autoptr (TestTmpPath) blank = write_tmp_config (
+        "[agent]\nallow-origins=\nice-servers=\nice-username=\nice-credential=\n");
+
+    defaults = load (envp, &error, "--config", blank, "--listen", "127.0.0.1:0", NULL);
+    g_assert_no_error (error);
+    g_assert_null (defaults->allow_origins);
+    g_assert_null (defaults->ice_servers);
+    g_assert_null (defaults->ice_username);
+    g_assert_null (defaults->ice_credential);
+  }
   config = load (envp, &error, "--config", path, "--listen", "127.0.0.1:0", NULL);
   g_assert_no_error (error);
   g_assert_cmpstrv (config->allow_origins, origins);
