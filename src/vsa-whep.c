@@ -509,6 +509,20 @@ vsa_whep_listen (VsaWhep *self, const char *address, guint port, GError **error)
 {
   if (!vsa_http_listen (self->server, address, port, &self->port, error))
     return FALSE;
+  /* what a player on another origin, or behind a NAT, will be told; never the credential */
+  if (self->config->allow_origins != NULL)
+    {
+      g_autofree char *origins = g_strjoinv (", ", self->config->allow_origins);
+
+      g_message ("whep: pages from %s may use the endpoint (CORS)", origins);
+    }
+  if (self->config->ice_servers != NULL)
+    {
+      g_autofree char *urls = g_strjoinv (", ", self->config->ice_servers);
+
+      g_message ("whep: ICE servers %s%s", urls,
+                 self->config->ice_username != NULL ? " (TURN as ice-username)" : "");
+    }
   /* the first session's DTLS key, made ahead as the agent does */
   vsa_process_prepare ();
   return TRUE;
