@@ -138,7 +138,7 @@ vsa_whep_allow_origin (VsaWhep *self, SoupServerMessage *message)
 
   if (self->config->allow_origins == NULL)
     return FALSE;
-  soup_message_headers_append (headers, "Vary", "Origin");
+  soup_message_headers_replace (headers, "Vary", "Origin");
   if (origin == NULL
       || (!g_strv_contains ((const char *const *) self->config->allow_origins, origin)
           && !g_strv_contains ((const char *const *) self->config->allow_origins, "*")))
@@ -212,7 +212,8 @@ vsa_whep_options (VsaWhep *self, SoupServerMessage *message, const char *methods
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
 
   soup_message_headers_replace (headers, "Allow", methods);
-  if (vsa_whep_allow_origin (self, message))
+  /* the origin was checked with the request */
+  if (soup_message_headers_get_one (headers, "Access-Control-Allow-Origin") != NULL)
     {
       soup_message_headers_replace (headers, "Access-Control-Allow-Methods", methods);
       soup_message_headers_replace (headers, "Access-Control-Allow-Headers",
