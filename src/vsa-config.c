@@ -49,6 +49,10 @@ vsa_config_free (VsaConfig *self)
   g_free (self->ca_file);
   g_free (self->metrics_address);
   g_free (self->listen_address);
+  g_strfreev (self->allow_origins);
+  g_strfreev (self->ice_servers);
+  g_free (self->ice_username);
+  vsa_secret_clear (&self->ice_credential);
   g_free (self->config_file);
   g_free (self);
 }
@@ -102,6 +106,10 @@ typedef struct
   char *listen;
   char *input;
   char *allow_open_listen;
+  char *allow_origins;
+  char *ice_servers;
+  char *ice_username;
+  char *ice_credential;
 } Layer;
 
 static void
@@ -109,8 +117,9 @@ vsa_config_layer_clear (Layer *layer)
 {
   char **fields = (char **) layer;
 
+  /* wiped: ice-credential is a secret */
   for (gsize i = 0; i < sizeof (Layer) / sizeof (char *); i++)
-    g_free (fields[i]);
+    vsa_secret_clear (&fields[i]);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Layer, vsa_config_layer_clear)
 
@@ -138,6 +147,10 @@ static const char *const layer_keys[] = {
   "listen",
   "input",
   "allow-open-listen",
+  "allow-origins",
+  "ice-servers",
+  "ice-username",
+  "ice-credential",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (layer_keys) == sizeof (Layer) / sizeof (char *));
 
@@ -323,6 +336,74 @@ vsa_config_parse_listen (const char *key, const char *text, char **out_address, 
   return TRUE;
 }
 
+/* A comma list, items trimmed and empty ones dropped; NULL when none is left. */
+static char **
+vsa_config_split_list (const char *text)
+{
+  g_auto (GStrv) items = g_strsplit (text, ",", -1);
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) list = NULL;
+
+  for (guint i = 0; items[i] != NULL; i++)
+    if (*g_strstrip (items[i]) != '\0')
+      g_strv_builder_add (builder, items[i]);
+  list = g_strv_builder_end (builder);
+  return list[0] != NULL ? g_steal_pointer (&list) : NULL;
+}
+
+/* "*" or an origin as browsers send it: scheme://host[:port], nothing after. */
+static gboolean
+vsa_config_is_origin (const char *text)
+{
+  g_autoptr (GUri) uri = NULL;
+  const char *scheme;
+
+  if (g_strcmp0 (text, "*") == 0)
+    return TRUE;
+  uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+  scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
+  return uri != NULL && (g_strcmp0 (scheme, "http") == 0 || g_strcmp0 (scheme, "https") == 0)
+         && g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0'
+         && *g_uri_get_path (uri) == '\0' && g_uri_get_query (uri) == NULL
+         && g_uri_get_fragment (uri) == NULL && g_uri_get_userinfo (uri) == NULL;
+}
+
+static gboolean
+vsa_config_is_ice_url (const char *text)
+{
+  static const char *const schemes[] = { "stun:", "stuns:", "turn:", "turns:" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (schemes); i++)
+    if (g_str_has_prefix (text, schemes[i]) && text[strlen (schemes[i])] != '\0'
+        && strpbrk (text, " \t\"<>,;") == NULL)
+      return TRUE;
+  return FALSE;
+}
+
+typedef gboolean (*VsaConfigItemCheck) (const char *text);
+
+/* Sets *field to the list in @text, each item passing @check; empty: NULL. */
+static gboolean
+vsa_config_parse_list (const char *key, const char *text, VsaConfigItemCheck check,
+                       const char *expected, char ***field, GError **error)
+{
+  g_auto (GStrv) list = NULL;
+
+  if (text == NULL)
+    return TRUE;
+  list = vsa_config_split_list (text);
+  for (guint i = 0; list != NULL && list[i] != NULL; i++)
+    if (!check (list[i]))
+      {
+        g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID, "%s: \"%s\" is not %s", key,
+                     list[i], expected);
+        return FALSE;
+      }
+  g_strfreev (*field);
+  *field = g_steal_pointer (&list);
+  return TRUE;
+}
+
 static gboolean
 vsa_config_apply_layer (VsaConfig *self, const Layer *layer, GError **error)
 {
@@ -408,6 +489,23 @@ vsa_config_apply_layer (VsaConfig *self, const Layer *layer, GError **error)
           && !vsa_config_parse_listen ("listen", layer->listen, &self->listen_address,
                                        &self->listen_port, error))
         return FALSE;
+    }
+
+  if (!vsa_config_parse_list ("allow-origins", layer->allow_origins, vsa_config_is_origin,
+                              "* or an origin such as https://viewer.example:8443",
+                              &self->allow_origins, error)
+      || !vsa_config_parse_list ("ice-servers", layer->ice_servers, vsa_config_is_ice_url,
+                                 "a stun:, stuns:, turn: or turns: URL", &self->ice_servers, error))
+    return FALSE;
+  /* empty: unset, as the commented defaults give them */
+  if (layer->ice_username != NULL)
+    vsa_config_replace_string (&self->ice_username,
+                               *layer->ice_username != '\0' ? layer->ice_username : NULL);
+  if (layer->ice_credential != NULL)
+    {
+      vsa_secret_clear (&self->ice_credential);
+      if (*layer->ice_credential != '\0')
+        self->ice_credential = g_strdup (layer->ice_credential);
     }
 
   if (layer->encoder != NULL)

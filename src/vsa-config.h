@@ -62,6 +62,14 @@ typedef struct
   guint listen_port;          /* 0: any free port */
   gboolean allow_open_listen; /* standalone off loopback without a token */
   gboolean input;             /* FALSE: view only, the browser's input channel is ignored */
+  /* standalone mode: the origins whose pages may call WHEP (CORS), "*" for any; NULL:
+   * none, no CORS headers */
+  char **allow_origins;
+  /* standalone mode: stun:, turns: … URLs given to webrtcbin and to WHEP clients, with
+   * one username and credential (a secret) for the TURN ones; NULL: none */
+  char **ice_servers;
+  char *ice_username;
+  char *ice_credential;
   gboolean verbose;
   gboolean show_version;
   char *config_file; /* the file that was read, or NULL */

@@ -10,10 +10,16 @@
 
 #include "vsa-codec.h"
 #include "vsa-process.h"
+#include "vsa-sdpfrag.h"
 #include "vsa-session-host.h"
 
 #define WHEP_PATH "/whep"
 #define SDP_TYPE "application/sdp"
+#define SDPFRAG_TYPE "application/trickle-ice-sdpfrag"
+#define COLLECTION_METHODS "OPTIONS, POST"
+#define RESOURCE_METHODS "OPTIONS, PATCH, DELETE"
+/* Chromium keeps a preflight's answer 2 hours at most */
+#define CORS_MAX_AGE "7200"
 #define PAGE_PATH "/org/vm-stream-agent/viewer/index.html"
 
 /* from the compiled resource (src/vsa-viewer.gresource.xml); named here so that the static
@@ -26,8 +32,12 @@ struct _VsaWhep
   SoupServer *server;
   guint port;
   VsaSessionHost *host;
+  GPtrArray *ice_servers; /* the configured ones as one VsaIceServer, or NULL */
 
-  char *location;             /* "/whep/<uuid>" of the host's session */
+  char *location;    /* "/whep/<uuid>" of the host's session */
+  char *etag;        /* its ICE session's entity tag, quoted */
+  char *offer_ufrag; /* the offer's ICE credentials: others in a PATCH are a restart */
+  char *offer_pwd;
   SoupServerMessage *pending; /* the POST waiting for the session's answer */
   gulong pending_disconnected_id;
 };
@@ -40,6 +50,15 @@ vsa_whep_respond_text (SoupServerMessage *message, guint status, const char *tex
   soup_server_message_set_status (message, status, NULL);
   soup_server_message_set_response (message, "text/plain; charset=utf-8", SOUP_MEMORY_COPY, body,
                                     strlen (body));
+}
+
+static void
+vsa_whep_clear_resource (VsaWhep *self)
+{
+  g_clear_pointer (&self->location, g_free);
+  g_clear_pointer (&self->etag, g_free);
+  g_clear_pointer (&self->offer_ufrag, g_free);
+  g_clear_pointer (&self->offer_pwd, g_free);
 }
 
 /* The waiting POST gets its response, and the connection goes on. */
@@ -56,6 +75,7 @@ vsa_whep_finish_pending (VsaWhep *self, guint status, const char *text, const ch
       SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
 
       soup_message_headers_replace (headers, "Location", self->location);
+      soup_message_headers_replace (headers, "ETag", self->etag);
       soup_server_message_set_status (message, status, NULL);
       soup_server_message_set_response (message, SDP_TYPE, SOUP_MEMORY_COPY, sdp, strlen (sdp));
     }
@@ -83,7 +103,7 @@ vsa_whep_on_host_state (VsaSessionHost *host, int state, VsaWhep *self)
   else
     status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
   vsa_whep_finish_pending (self, status, reason, NULL);
-  g_clear_pointer (&self->location, g_free);
+  vsa_whep_clear_resource (self);
 }
 
 /* WHEP has no way to trickle from the server: the answer carries every candidate gathered
@@ -107,6 +127,67 @@ vsa_whep_on_pending_disconnected (SoupServerMessage *message, VsaWhep *self)
                         "the client left before the answer");
 }
 
+/* A page from an origin in allow-origins may read our responses: its Origin is echoed
+ * (Vary: the answer depends on it), and the headers a WHEP client needs are exposed. */
+static gboolean
+vsa_whep_allow_origin (VsaWhep *self, SoupServerMessage *message)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
+  const char *origin
+      = soup_message_headers_get_one (soup_server_message_get_request_headers (message), "Origin");
+
+  if (self->config->allow_origins == NULL)
+    return FALSE;
+  soup_message_headers_replace (headers, "Vary", "Origin");
+  if (origin == NULL
+      || (!g_strv_contains ((const char *const *) self->config->allow_origins, origin)
+          && !g_strv_contains ((const char *const *) self->config->allow_origins, "*")))
+    return FALSE;
+  soup_message_headers_replace (headers, "Access-Control-Allow-Origin", origin);
+  soup_message_headers_replace (headers, "Access-Control-Expose-Headers", "Location, Link, ETag");
+  return TRUE;
+}
+
+/* A quoted-string's content (RFC 9110): quotes and backslashes escaped. */
+static void
+vsa_whep_append_quoted (GString *out, const char *name, const char *value)
+{
+  g_string_append_printf (out, "; %s=\"", name);
+  for (const char *c = value; *c != '\0'; c++)
+    {
+      if (*c == '"' || *c == '\\')
+        g_string_append_c (out, '\\');
+      g_string_append_c (out, *c);
+    }
+  g_string_append_c (out, '"');
+}
+
+/* RFC 9725 section 4.6: one Link per ICE server URL, TURN ones with their credentials. */
+static void
+vsa_whep_add_ice_links (VsaWhep *self, SoupServerMessage *message)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
+  const VsaIceServer *server;
+
+  if (self->ice_servers == NULL)
+    return;
+  server = g_ptr_array_index (self->ice_servers, 0);
+  for (guint i = 0; server->urls[i] != NULL; i++)
+    {
+      g_autoptr (GString) link = g_string_new (NULL);
+
+      g_string_append_printf (link, "<%s>; rel=\"ice-server\"", server->urls[i]);
+      if (g_str_has_prefix (server->urls[i], "turn") && server->username != NULL)
+        {
+          vsa_whep_append_quoted (link, "username", server->username);
+          vsa_whep_append_quoted (link, "credential",
+                                  server->credential != NULL ? server->credential : "");
+          g_string_append (link, "; credential-type=\"password\"");
+        }
+      soup_message_headers_append (headers, "Link", link->str);
+    }
+}
+
 static gboolean
 vsa_whep_is_authorized (VsaWhep *self, SoupServerMessage *message)
 {
@@ -119,6 +200,52 @@ vsa_whep_is_authorized (VsaWhep *self, SoupServerMessage *message)
                                          "Authorization");
   expected = g_strdup_printf ("Bearer %s", self->config->token);
   return header != NULL && g_strcmp0 (header, expected) == 0;
+}
+
+/* A browser's CORS preflight (no Authorization: it never carries one) or a WHEP client
+ * asking ahead. ICE servers only to a client that showed the token: TURN credentials are a
+ * secret. */
+static void
+vsa_whep_options (VsaWhep *self, SoupServerMessage *message, const char *methods,
+                  gboolean collection)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
+
+  soup_message_headers_replace (headers, "Allow", methods);
+  /* the origin was checked with the request */
+  if (soup_message_headers_get_one (headers, "Access-Control-Allow-Origin") != NULL)
+    {
+      soup_message_headers_replace (headers, "Access-Control-Allow-Methods", methods);
+      soup_message_headers_replace (headers, "Access-Control-Allow-Headers",
+                                    "Content-Type, Authorization, If-Match");
+      soup_message_headers_replace (headers, "Access-Control-Max-Age", CORS_MAX_AGE);
+    }
+  if (collection)
+    {
+      soup_message_headers_replace (headers, "Accept-Post", SDP_TYPE);
+      if (vsa_whep_is_authorized (self, message))
+        vsa_whep_add_ice_links (self, message);
+    }
+  else
+    soup_message_headers_replace (headers, "Accept-Patch", SDPFRAG_TYPE);
+  soup_server_message_set_status (message, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+/* The offer's ICE credentials: session level, else the first m-line's. */
+static void
+vsa_whep_keep_ice_credentials (VsaWhep *self, const GstSDPMessage *sdp)
+{
+  const GstSDPMedia *media
+      = gst_sdp_message_medias_len (sdp) > 0 ? gst_sdp_message_get_media (sdp, 0) : NULL;
+  const char *ufrag = gst_sdp_message_get_attribute_val (sdp, "ice-ufrag");
+  const char *pwd = gst_sdp_message_get_attribute_val (sdp, "ice-pwd");
+
+  if (ufrag == NULL && media != NULL)
+    ufrag = gst_sdp_media_get_attribute_val (media, "ice-ufrag");
+  if (pwd == NULL && media != NULL)
+    pwd = gst_sdp_media_get_attribute_val (media, "ice-pwd");
+  self->offer_ufrag = g_strdup (ufrag);
+  self->offer_pwd = g_strdup (pwd);
 }
 
 static void
@@ -137,6 +264,8 @@ vsa_whep_post_offer (VsaWhep *self, SoupServerMessage *message)
 
   if (type == NULL || g_ascii_strcasecmp (type, SDP_TYPE) != 0)
     {
+      soup_message_headers_replace (soup_server_message_get_response_headers (message),
+                                    "Accept-Post", SDP_TYPE);
       vsa_whep_respond_text (message, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
                              "the offer must be " SDP_TYPE);
       return;
@@ -156,19 +285,89 @@ vsa_whep_post_offer (VsaWhep *self, SoupServerMessage *message)
   vsa_session_host_begin (self->host, text);
   uuid = g_uuid_string_random ();
   self->location = g_strdup_printf (WHEP_PATH "/%s", uuid);
+  g_free (uuid);
+  uuid = g_uuid_string_random ();
+  self->etag = g_strdup_printf ("\"%.8s\"", uuid);
+  vsa_whep_keep_ice_credentials (self, sdp);
   g_message ("whep: offer %s is session %s", vsa_session_host_get_offer_id (self->host),
              self->location);
-  /* no ICE servers: standalone is for a browser that reaches the agent directly */
-  if (!vsa_session_host_start (self->host, sdp, choice, NULL, NULL, &error))
+  if (!vsa_session_host_start (self->host, sdp, choice, NULL, self->ice_servers, &error))
     {
       problem = g_strdup_printf ("cannot start streaming: %s", error->message);
       vsa_whep_respond_text (message, SOUP_STATUS_INTERNAL_SERVER_ERROR, problem);
       return;
     }
+  /* on the 201 */
+  vsa_whep_add_ice_links (self, message);
   self->pending = g_object_ref (message);
   self->pending_disconnected_id = g_signal_connect (
       message, "disconnected", G_CALLBACK (vsa_whep_on_pending_disconnected), self);
   soup_server_message_pause (message);
+}
+
+/* Trickle ICE (RFC 9725 section 4.3): the client's candidates, after its offer. An ICE
+ * restart is refused with 422 as the RFC says for a session that trickles but cannot
+ * restart: webrtcbin has no ICE restart. */
+static void
+vsa_whep_patch (VsaWhep *self, SoupServerMessage *message)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (message);
+  const char *type = soup_message_headers_get_content_type (request, NULL);
+  const char *if_match = soup_message_headers_get_one (request, "If-Match");
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (VsaSdpFrag) frag = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *problem = NULL;
+
+  if (type == NULL || g_ascii_strcasecmp (type, SDPFRAG_TYPE) != 0)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (message),
+                                    "Accept-Patch", SDPFRAG_TYPE);
+      vsa_whep_respond_text (message, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+                             "a PATCH must be " SDPFRAG_TYPE);
+      return;
+    }
+  if (g_strcmp0 (if_match, "*") == 0)
+    {
+      g_message ("whep: session %s: ICE restart refused (not supported)", self->location);
+      vsa_whep_respond_text (message, SOUP_STATUS_UNPROCESSABLE_ENTITY,
+                             "ICE restart is not supported: POST a new offer");
+      return;
+    }
+  if (if_match != NULL && g_strcmp0 (if_match, self->etag) != 0)
+    {
+      vsa_whep_respond_text (message, SOUP_STATUS_PRECONDITION_FAILED,
+                             "If-Match does not name this ICE session");
+      return;
+    }
+  bytes = soup_message_body_flatten (soup_server_message_get_request_body (message));
+  frag = vsa_sdpfrag_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
+  if (frag == NULL)
+    {
+      vsa_whep_respond_text (message, SOUP_STATUS_BAD_REQUEST, error->message);
+      return;
+    }
+  if ((frag->ice_ufrag != NULL && g_strcmp0 (frag->ice_ufrag, self->offer_ufrag) != 0)
+      || (frag->ice_pwd != NULL && g_strcmp0 (frag->ice_pwd, self->offer_pwd) != 0))
+    {
+      g_message ("whep: session %s: ICE restart refused (new credentials in a PATCH)",
+                 self->location);
+      vsa_whep_respond_text (message, SOUP_STATUS_UNPROCESSABLE_ENTITY,
+                             "ICE restart is not supported: POST a new offer");
+      return;
+    }
+  for (guint i = 0; i < frag->candidates->len; i++)
+    vsa_session_host_add_remote_candidate (self->host, g_ptr_array_index (frag->candidates, i));
+  g_debug ("whep: session %s: %u candidate%s from the client%s", self->location,
+           frag->candidates->len, frag->candidates->len == 1 ? "" : "s",
+           frag->end_of_candidates ? ", the last" : "");
+  soup_server_message_set_status (message, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+static gboolean
+vsa_whep_is_current (VsaWhep *self, const char *path)
+{
+  return self->location != NULL && g_strcmp0 (path, self->location) == 0;
 }
 
 static void
@@ -184,11 +383,24 @@ vsa_whep_on_whep (SoupServer *server, SoupServerMessage *message, const char *pa
       vsa_whep_respond_text (message, SOUP_STATUS_NOT_FOUND, "not found");
       return;
     }
-  if (method != (collection ? SOUP_METHOD_POST : SOUP_METHOD_DELETE))
+  vsa_whep_allow_origin (self, message);
+  if (collection ? method != SOUP_METHOD_POST && method != SOUP_METHOD_OPTIONS
+                 : method != SOUP_METHOD_OPTIONS && method != SOUP_METHOD_DELETE
+                       && g_strcmp0 (method, "PATCH") != 0)
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (message), "Allow",
-                                    collection ? "POST" : "DELETE");
+                                    collection ? COLLECTION_METHODS : RESOURCE_METHODS);
       vsa_whep_respond_text (message, SOUP_STATUS_METHOD_NOT_ALLOWED, "method not allowed");
+      return;
+    }
+  /* before the token: a browser's preflight never carries one */
+  if (method == SOUP_METHOD_OPTIONS)
+    {
+      if (collection || vsa_whep_is_current (self, path))
+        vsa_whep_options (self, message, collection ? COLLECTION_METHODS : RESOURCE_METHODS,
+                          collection);
+      else
+        vsa_whep_respond_text (message, SOUP_STATUS_NOT_FOUND, "no such session");
       return;
     }
   if (!vsa_whep_is_authorized (self, message))
@@ -203,9 +415,14 @@ vsa_whep_on_whep (SoupServer *server, SoupServerMessage *message, const char *pa
       vsa_whep_post_offer (self, message);
       return;
     }
-  if (self->location == NULL || g_strcmp0 (path, self->location) != 0)
+  if (!vsa_whep_is_current (self, path))
     {
       vsa_whep_respond_text (message, SOUP_STATUS_NOT_FOUND, "no such session");
+      return;
+    }
+  if (g_strcmp0 (method, "PATCH") == 0)
+    {
+      vsa_whep_patch (self, message);
       return;
     }
   vsa_session_host_end (self->host, VSA_END_REASON_CLIENT_LEFT, "the client deleted it");
@@ -252,6 +469,16 @@ vsa_whep_new (const VsaConfig *config)
   VsaWhep *self = g_new0 (VsaWhep, 1);
 
   self->config = config;
+  if (config->ice_servers != NULL)
+    {
+      VsaIceServer *server = g_new0 (VsaIceServer, 1);
+
+      server->urls = g_strdupv (config->ice_servers);
+      server->username = g_strdup (config->ice_username);
+      server->credential = g_strdup (config->ice_credential);
+      self->ice_servers = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_ice_server_free);
+      g_ptr_array_add (self->ice_servers, server);
+    }
   self->server = soup_server_new ("server-header", PACKAGE " ", NULL);
   soup_server_add_handler (self->server, WHEP_PATH, vsa_whep_on_whep, self, NULL);
   soup_server_add_handler (self->server, "/", vsa_whep_on_page, self, NULL);
@@ -271,7 +498,8 @@ vsa_whep_free (VsaWhep *self)
   g_signal_handlers_disconnect_by_data (self->host, self);
   vsa_session_host_stop (self->host);
   g_object_unref (self->host);
-  g_free (self->location);
+  vsa_whep_clear_resource (self);
+  g_clear_pointer (&self->ice_servers, g_ptr_array_unref);
   soup_server_disconnect (self->server);
   g_object_unref (self->server);
   g_free (self);
@@ -282,6 +510,20 @@ vsa_whep_listen (VsaWhep *self, const char *address, guint port, GError **error)
 {
   if (!vsa_http_listen (self->server, address, port, &self->port, error))
     return FALSE;
+  /* what a player on another origin, or behind a NAT, will be told; never the credential */
+  if (self->config->allow_origins != NULL)
+    {
+      g_autofree char *origins = g_strjoinv (", ", self->config->allow_origins);
+
+      g_message ("whep: pages from %s may use the endpoint (CORS)", origins);
+    }
+  if (self->config->ice_servers != NULL)
+    {
+      g_autofree char *urls = g_strjoinv (", ", self->config->ice_servers);
+
+      g_message ("whep: ICE servers %s%s", urls,
+                 self->config->ice_username != NULL ? " (TURN as ice-username)" : "");
+    }
   /* the first session's DTLS key, made ahead as the agent does */
   vsa_process_prepare ();
   return TRUE;

@@ -8,13 +8,21 @@
 
 G_BEGIN_DECLS
 
-/* Standalone mode: the browser brings its offer to the agent over WHEP
- * (draft-ietf-wish-whep) instead of the controller. On the main context:
+/* Standalone mode: the browser brings its offer to the agent over WHEP (RFC 9725's rules
+ * shared by WHIP and WHEP, draft-ietf-wish-whep) instead of the controller. On the main
+ * context:
  *   POST /whep (application/sdp offer) → 201, the answer with the agent's candidates,
- *     Location /whep/<id>; a new POST replaces the current session (one viewer at a time);
- *     415 for another content type, 400 for an offer that cannot be answered, 401 without
- *     the configured token as "Authorization: Bearer".
+ *     Location /whep/<id>, an ETag, and a Link per configured ICE server; a new POST
+ *     replaces the current session (one viewer at a time); 415 for another content type,
+ *     400 for an offer that cannot be answered, 401 without the configured token as
+ *     "Authorization: Bearer".
+ *   PATCH /whep/<id> (application/trickle-ice-sdpfrag) → 204, the client's candidates
+ *     added; 415, 400 for a fragment that cannot be read, 412 for an If-Match that is not
+ *     the ETag, 422 for an ICE restart (webrtcbin cannot restart).
  *   DELETE /whep/<id> → 200 and the session ends; 404 for any other id.
+ *   OPTIONS → 204 with Allow (before the token: a CORS preflight carries none), and ICE
+ *     servers as Link to a client that showed the token. Any other method → 405, Allow.
+ *   With allow-origins, a request whose Origin is listed gets CORS headers.
  *   GET / → the viewer page (redirected to /?flow=whep unless a flow is given). */
 typedef struct _VsaWhep VsaWhep;
 

@@ -751,6 +751,54 @@ test_input (void)
   assert_file_invalid ("input=1", "input");
 }
 
+/* Standalone mode's CORS origins and ICE servers: comma lists, checked item by item;
+ * none by default. */
+static void
+test_standalone_lists (void)
+{
+  g_autoptr (TestTmpPath) empty = write_tmp_config ("");
+  g_autoptr (TestTmpPath) path = write_tmp_config (
+      "[agent]\nallow-origins= https://viewer.example:8443 , http://127.0.0.1:9000,\n"
+      "ice-servers=stun:stun.example.net:3478,turn:turn.example.net?transport=tcp\n"
+      "ice-username=user\nice-credential=pass word\n");
+  char *envp[] = { NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) defaults = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+  const char *const origins[] = { "https://viewer.example:8443", "http://127.0.0.1:9000", NULL };
+  const char *const servers[]
+      = { "stun:stun.example.net:3478", "turn:turn.example.net?transport=tcp", NULL };
+
+  defaults = load (envp, &error, "--config", empty, "--listen", "127.0.0.1:0", NULL);
+  g_assert_no_error (error);
+  g_assert_null (defaults->allow_origins);
+  g_assert_null (defaults->ice_servers);
+  g_assert_null (defaults->ice_credential);
+  g_clear_pointer (&defaults, vsa_config_free);
+  /* the commented defaults, uncommented: all unset */
+  {
+    g_autoptr (TestTmpPath) blank = write_tmp_config (
+        "[agent]\nallow-origins=\nice-servers=\nice-username=\nice-credential=\n");
+
+    defaults = load (envp, &error, "--config", blank, "--listen", "127.0.0.1:0", NULL);
+    g_assert_no_error (error);
+    g_assert_null (defaults->allow_origins);
+    g_assert_null (defaults->ice_servers);
+    g_assert_null (defaults->ice_username);
+    g_assert_null (defaults->ice_credential);
+  }
+  config = load (envp, &error, "--config", path, "--listen", "127.0.0.1:0", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (config->allow_origins, origins);
+  g_assert_cmpstrv (config->ice_servers, servers);
+  g_assert_cmpstr (config->ice_username, ==, "user");
+  g_assert_cmpstr (config->ice_credential, ==, "pass word");
+  assert_file_invalid ("allow-origins=*,https://example.org/path", "allow-origins");
+  assert_file_invalid ("allow-origins=example.org", "allow-origins");
+  assert_file_invalid ("ice-servers=stun:a.example,http://b.example", "ice-servers");
+  assert_file_invalid ("ice-servers=turn:", "ice-servers");
+}
+
 /* The token: from --token-file, the key file, or the systemd credential; one word. */
 static void
 test_token (void)
@@ -1226,6 +1274,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/config/listen", test_listen);
   g_test_add_func ("/vsa/config/listen/open", test_listen_open);
   g_test_add_func ("/vsa/config/input", test_input);
+  g_test_add_func ("/vsa/config/standalone-lists", test_standalone_lists);
 
   return g_test_run ();
 }

@@ -16,6 +16,24 @@
 
 #define VP8_CAPS "application/x-rtp,media=video,encoding-name=VP8,payload=120,clock-rate=90000"
 #define TOKEN "s3cret-token"
+#define ORIGIN "http://player.example:8443"
+#define STUN_URL "stun:192.0.2.10:3478"
+#define TURN_URL "turn:192.0.2.11:3478?transport=udp"
+
+/* What a case configures: the token, allow-origins, whether ICE servers. */
+typedef struct
+{
+  const char *token;
+  const char *origins;
+  gboolean ice_servers;
+} Setup;
+
+static const Setup plain = { NULL, NULL, FALSE };
+static const Setup with_token = { TOKEN, NULL, FALSE };
+static const Setup with_cors = { NULL, ORIGIN, FALSE };
+static const Setup with_cors_any = { NULL, "*", FALSE };
+static const Setup with_all = { TOKEN, ORIGIN, TRUE };
+static const Setup with_ice = { NULL, ORIGIN, TRUE };
 
 typedef struct
 {
@@ -27,6 +45,7 @@ typedef struct
 static void
 fixture_set_up (Fixture *fixture, gconstpointer data)
 {
+  const Setup *setup = data;
   g_autoptr (GError) error = NULL;
 
   fixture->config = vsa_config_new ();
@@ -36,8 +55,16 @@ fixture_set_up (Fixture *fixture, gconstpointer data)
   fixture->config->codecs = g_strsplit ("vp8", ",", -1);
   if (vsa_test_timeout_multiplier () > 1)
     fixture->config->fps = 10; /* a slow run (valgrind): see test-agent.c */
-  if (data != NULL)
-    fixture->config->token = g_strdup (data);
+  fixture->config->token = g_strdup (setup->token);
+  if (setup->origins != NULL)
+    fixture->config->allow_origins = g_strsplit (setup->origins, ",", -1);
+  if (setup->ice_servers)
+    {
+      /* nothing answers there: the session's gathering gives up on them in its window */
+      fixture->config->ice_servers = g_strsplit (STUN_URL "," TURN_URL, ",", -1);
+      fixture->config->ice_username = g_strdup ("user");
+      fixture->config->ice_credential = g_strdup ("pa\"ss");
+    }
   fixture->whep = vsa_whep_new (fixture->config);
   g_assert_true (vsa_whep_listen (fixture->whep, "127.0.0.1", 0, &error));
   g_assert_no_error (error);
@@ -69,10 +96,12 @@ host_stats (Fixture *fixture)
 }
 
 /* One request on the thread-default context, which also runs the endpoint and its
- * session: the response body as text, the message (status, headers) in *out_message. */
+ * session: the response body as text, the message (status, headers) in *out_message.
+ * headers: NULL or name, value, …, NULL. */
 static char *
-request (Fixture *fixture, const char *method, const char *path, const char *content_type,
-         const char *body, const char *token, SoupMessage **out_message)
+request_full (Fixture *fixture, const char *method, const char *path, const char *content_type,
+              const char *body, const char *token, const char *const *headers,
+              SoupMessage **out_message)
 {
   g_autofree char *url
       = g_strdup_printf ("http://127.0.0.1:%u%s", vsa_whep_get_port (fixture->whep), path);
@@ -93,9 +122,25 @@ request (Fixture *fixture, const char *method, const char *path, const char *con
       soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization",
                                     value);
     }
+  for (guint i = 0; headers != NULL && headers[i] != NULL; i += 2)
+    soup_message_headers_replace (soup_message_get_request_headers (message), headers[i],
+                                  headers[i + 1]);
   text = vsa_test_http_send (fixture->session, message, 20000);
   *out_message = g_steal_pointer (&message);
   return text;
+}
+
+static char *
+request (Fixture *fixture, const char *method, const char *path, const char *content_type,
+         const char *body, const char *token, SoupMessage **out_message)
+{
+  return request_full (fixture, method, path, content_type, body, token, NULL, out_message);
+}
+
+static const char *
+response_header (SoupMessage *message, const char *name)
+{
+  return soup_message_headers_get_one (soup_message_get_response_headers (message), name);
 }
 
 static char *
@@ -175,6 +220,124 @@ test_http_token (Fixture *fixture, gconstpointer data)
   g_assert_false (has_session (fixture));
 }
 
+/* Each path's methods: others get 405 with the list; a resource that is not the current
+ * session is 404 whatever the method. */
+static void
+test_http_methods (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (SoupMessage) put = NULL;
+  g_autoptr (SoupMessage) get = NULL;
+  g_autoptr (SoupMessage) options = NULL;
+  g_autoptr (SoupMessage) json = NULL;
+  g_autofree char *text = NULL;
+  const char *const origin[] = { "Origin", ORIGIN, NULL };
+
+  g_free (request (fixture, "PUT", "/whep", "application/sdp", "v=0", NULL, &put));
+  g_assert_cmpuint (soup_message_get_status (put), ==, SOUP_STATUS_METHOD_NOT_ALLOWED);
+  g_assert_cmpstr (response_header (put, "Allow"), ==, "OPTIONS, POST");
+  g_free (request (fixture, "GET", "/whep/x", NULL, NULL, NULL, &get));
+  g_assert_cmpuint (soup_message_get_status (get), ==, SOUP_STATUS_METHOD_NOT_ALLOWED);
+  g_assert_cmpstr (response_header (get, "Allow"), ==, "OPTIONS, PATCH, DELETE");
+  g_assert_cmpuint (status_of (fixture, "PATCH", "/whep/x", "application/trickle-ice-sdpfrag",
+                               "a=end-of-candidates\r\n", NULL, NULL),
+                    ==, SOUP_STATUS_NOT_FOUND);
+  g_assert_cmpuint (status_of (fixture, "OPTIONS", "/whep/x", NULL, NULL, NULL, NULL), ==,
+                    SOUP_STATUS_NOT_FOUND);
+  /* no allow-origins: no CORS headers, whoever asks */
+  text = request_full (fixture, "OPTIONS", "/whep", NULL, NULL, NULL, origin, &options);
+  g_assert_cmpuint (soup_message_get_status (options), ==, SOUP_STATUS_NO_CONTENT);
+  g_assert_cmpstr (response_header (options, "Allow"), ==, "OPTIONS, POST");
+  g_assert_cmpstr (response_header (options, "Accept-Post"), ==, "application/sdp");
+  g_assert_null (response_header (options, "Access-Control-Allow-Origin"));
+  g_assert_null (response_header (options, "Link"));
+  g_free (request (fixture, "POST", "/whep", "application/json", "{}", NULL, &json));
+  g_assert_cmpuint (soup_message_get_status (json), ==, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE);
+  g_assert_cmpstr (response_header (json, "Accept-Post"), ==, "application/sdp");
+  g_assert_false (has_session (fixture));
+}
+
+/* A browser's preflight as Chromium sends it for a WHEP POST. */
+static SoupMessage *
+preflight (Fixture *fixture, const char *origin, const char *method)
+{
+  const char *const headers[] = { "Origin",
+                                  origin,
+                                  "Access-Control-Request-Method",
+                                  method,
+                                  "Access-Control-Request-Headers",
+                                  "authorization,content-type",
+                                  NULL };
+  SoupMessage *message = NULL;
+
+  g_free (request_full (fixture, "OPTIONS", "/whep", NULL, NULL, NULL, headers, &message));
+  return message;
+}
+
+/* allow-origins: a listed origin's preflight is answered for WHEP's methods and headers,
+ * and its responses expose what a player reads; another origin gets no CORS header. */
+static void
+test_http_cors (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (SoupMessage) allowed = preflight (fixture, ORIGIN, "POST");
+  g_autoptr (SoupMessage) refused = preflight (fixture, "http://elsewhere.example", "POST");
+  g_autoptr (SoupMessage) post = NULL;
+  const char *const origin[] = { "Origin", ORIGIN, NULL };
+  const char *allow_headers;
+
+  g_assert_cmpuint (soup_message_get_status (allowed), ==, SOUP_STATUS_NO_CONTENT);
+  g_assert_cmpstr (response_header (allowed, "Access-Control-Allow-Origin"), ==, ORIGIN);
+  g_assert_cmpstr (response_header (allowed, "Access-Control-Allow-Methods"), ==, "OPTIONS, POST");
+  allow_headers = response_header (allowed, "Access-Control-Allow-Headers");
+  g_assert_nonnull (strstr (allow_headers, "Content-Type"));
+  g_assert_nonnull (strstr (allow_headers, "Authorization"));
+  g_assert_nonnull (strstr (allow_headers, "If-Match"));
+  g_assert_cmpstr (response_header (allowed, "Access-Control-Max-Age"), ==, "7200");
+  g_assert_cmpstr (
+      soup_message_headers_get_list (soup_message_get_response_headers (allowed), "Vary"), ==,
+      "Origin");
+
+  g_assert_cmpuint (soup_message_get_status (refused), ==, SOUP_STATUS_NO_CONTENT);
+  g_assert_null (response_header (refused, "Access-Control-Allow-Origin"));
+  g_assert_null (response_header (refused, "Access-Control-Allow-Methods"));
+
+  /* a refusal too is readable by the player's page */
+  g_free (request_full (fixture, "POST", "/whep", "text/plain", "x", NULL, origin, &post));
+  g_assert_cmpuint (soup_message_get_status (post), ==, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE);
+  g_assert_cmpstr (response_header (post, "Access-Control-Allow-Origin"), ==, ORIGIN);
+  g_assert_cmpstr (response_header (post, "Access-Control-Expose-Headers"), ==,
+                   "Location, Link, ETag");
+}
+
+/* allow-origins=*: any origin is echoed. */
+static void
+test_http_cors_any (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (SoupMessage) message = preflight (fixture, "http://anywhere.example:1234", "POST");
+
+  g_assert_cmpstr (response_header (message, "Access-Control-Allow-Origin"), ==,
+                   "http://anywhere.example:1234");
+}
+
+/* ICE servers on OPTIONS (RFC 9725 section 4.6), with the TURN credential only for a
+ * client that shows the token: a preflight carries none and gets none. */
+static void
+test_http_ice_links (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (SoupMessage) anonymous = preflight (fixture, ORIGIN, "POST");
+  g_autoptr (SoupMessage) client = NULL;
+  const char *links;
+
+  g_assert_cmpuint (soup_message_get_status (anonymous), ==, SOUP_STATUS_NO_CONTENT);
+  g_assert_null (response_header (anonymous, "Link"));
+  g_free (request (fixture, "OPTIONS", "/whep", NULL, NULL, TOKEN, &client));
+  g_assert_cmpuint (soup_message_get_status (client), ==, SOUP_STATUS_NO_CONTENT);
+  links = soup_message_headers_get_list (soup_message_get_response_headers (client), "Link");
+  g_assert_nonnull (strstr (links, "<" STUN_URL ">; rel=\"ice-server\""));
+  g_assert_nonnull (strstr (links, "<" TURN_URL ">; rel=\"ice-server\"; username=\"user\"; "
+                                   "credential=\"pa\\\"ss\"; credential-type=\"password\""));
+  g_assert_null (strstr (links, STUN_URL ">; rel=\"ice-server\"; username"));
+}
+
 static void
 test_http_page (Fixture *fixture, gconstpointer data)
 {
@@ -202,23 +365,31 @@ test_http_page (Fixture *fixture, gconstpointer data)
  * process's DTLS key, made ahead on listen, is still on the first session's critical
  * path, and under valgrind that outlasts the session's 5 s wait for video. */
 
-/* A WHEP answer: 201, application/sdp, sendonly video with candidates, a Location. */
+/* A WHEP answer: 201, application/sdp, sendonly video (with candidates unless the offer
+ * had none: then the client trickles, and so may the agent's answer), a Location and an
+ * ETag; headers: as request_full(); the response in *out_message (may be NULL). */
 static char *
-post_offer (Fixture *fixture, const char *offer, char **out_location)
+post_offer_full (Fixture *fixture, const char *offer, const char *const *headers,
+                 char **out_location, SoupMessage **out_message)
 {
   g_autoptr (SoupMessage) message = NULL;
   g_autofree char *answer = NULL;
   g_autoptr (GstSDPMessage) sdp = NULL;
   const GstSDPMedia *media;
-  SoupMessageHeaders *headers;
+  SoupMessageHeaders *response;
+  const char *etag;
   guint candidates = 0;
 
-  answer = request (fixture, "POST", "/whep", "application/sdp", offer, NULL, &message);
+  answer
+      = request_full (fixture, "POST", "/whep", "application/sdp", offer, NULL, headers, &message);
   g_assert_cmpuint (soup_message_get_status (message), ==, SOUP_STATUS_CREATED);
-  headers = soup_message_get_response_headers (message);
-  g_assert_cmpstr (soup_message_headers_get_content_type (headers, NULL), ==, "application/sdp");
-  g_assert_true (g_str_has_prefix (soup_message_headers_get_one (headers, "Location"), "/whep/"));
-  *out_location = g_strdup (soup_message_headers_get_one (headers, "Location"));
+  response = soup_message_get_response_headers (message);
+  g_assert_cmpstr (soup_message_headers_get_content_type (response, NULL), ==, "application/sdp");
+  g_assert_true (g_str_has_prefix (soup_message_headers_get_one (response, "Location"), "/whep/"));
+  *out_location = g_strdup (soup_message_headers_get_one (response, "Location"));
+  etag = soup_message_headers_get_one (response, "ETag");
+  g_assert_nonnull (etag);
+  g_assert_true (etag[0] == '"' && strlen (etag) > 2 && etag[strlen (etag) - 1] == '"');
 
   g_assert_cmpint (gst_sdp_message_new_from_text (answer, &sdp), ==, GST_SDP_OK);
   g_assert_cmpuint (gst_sdp_message_medias_len (sdp), ==, 1);
@@ -228,7 +399,73 @@ post_offer (Fixture *fixture, const char *offer, char **out_location)
   for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++)
     candidates += g_strcmp0 (gst_sdp_media_get_attribute (media, i)->key, "candidate") == 0;
   g_assert_cmpuint (candidates, >=, 1);
+  if (out_message != NULL)
+    *out_message = g_steal_pointer (&message);
   return g_steal_pointer (&answer);
+}
+
+static char *
+post_offer (Fixture *fixture, const char *offer, char **out_location)
+{
+  return post_offer_full (fixture, offer, NULL, out_location, NULL);
+}
+
+/* The value of the first "a=<attribute>:" line of sdp. */
+static char *
+sdp_attribute (const char *sdp, const char *attribute)
+{
+  g_autofree char *prefix = g_strdup_printf ("a=%s:", attribute);
+  const char *start = strstr (sdp, prefix);
+
+  g_assert_nonnull (start);
+  start += strlen (prefix);
+  return g_strndup (start, strcspn (start, "\r\n"));
+}
+
+/* sdp without its candidate lines: an offer sent before gathering, or an answer whose
+ * candidates the client never learns. *out_candidates (may be NULL) gets them. */
+static char *
+strip_candidates (const char *sdp, char **out_candidates)
+{
+  g_auto (GStrv) lines = g_strsplit (sdp, "\r\n", -1);
+  g_autoptr (GString) kept = g_string_new (NULL);
+  g_autoptr (GString) candidates = g_string_new (NULL);
+
+  for (guint i = 0; lines[i] != NULL && *lines[i] != '\0'; i++)
+    {
+      if (g_str_has_prefix (lines[i], "a=candidate:"))
+        g_string_append_printf (candidates, "%s\r\n", lines[i]);
+      else if (!g_str_has_prefix (lines[i], "a=end-of-candidates"))
+        g_string_append_printf (kept, "%s\r\n", lines[i]);
+    }
+  if (out_candidates != NULL)
+    *out_candidates = g_strdup (candidates->str);
+  return g_strdup (kept->str);
+}
+
+/* A trickle fragment for offer's ICE session, as medooze's whip-whep client writes one. */
+static char *
+sdpfrag_for (const char *offer, const char *candidates)
+{
+  g_autofree char *ufrag = sdp_attribute (offer, "ice-ufrag");
+  g_autofree char *pwd = sdp_attribute (offer, "ice-pwd");
+  g_autofree char *mid = sdp_attribute (offer, "mid");
+
+  return g_strdup_printf ("a=ice-ufrag:%s\r\na=ice-pwd:%s\r\nm=video 9 UDP/TLS/RTP/SAVPF 0\r\n"
+                          "a=mid:%s\r\n%sa=end-of-candidates\r\n",
+                          ufrag, pwd, mid, candidates);
+}
+
+static guint
+patch_status (Fixture *fixture, const char *location, const char *content_type, const char *body,
+              const char *if_match)
+{
+  const char *const headers[] = { "If-Match", if_match, NULL };
+  g_autoptr (SoupMessage) message = NULL;
+
+  g_free (request_full (fixture, "PATCH", location, content_type, body, NULL,
+                        if_match != NULL ? headers : NULL, &message));
+  return soup_message_get_status (message);
 }
 
 static void
@@ -312,22 +549,134 @@ test_session_peer (Fixture *fixture, gconstpointer data)
                     SOUP_STATUS_OK);
 }
 
+/* PATCH on a session (RFC 9725 section 4.3): candidates taken (204), with or without the
+ * ETag; a wrong ETag 412; an ICE restart, asked by If-Match: * or by new credentials,
+ * 422; another type 415; an unreadable fragment 400. */
+static void
+test_session_patch (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *offer = read_recorded_offer ("chromium-viewer-offer.json");
+  g_autoptr (SoupMessage) message = NULL;
+  g_autofree char *location = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *frag = NULL;
+  g_autofree char *restart = NULL;
+  const char *etag;
+  const char *const type = "application/trickle-ice-sdpfrag";
+
+  if (vsa_test_skipped_under_valgrind ())
+    return;
+  answer = post_offer_full (fixture, offer, NULL, &location, &message);
+  etag = response_header (message, "ETag");
+  frag = sdpfrag_for (offer, "a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host\r\n");
+  g_assert_cmpuint (patch_status (fixture, location, type, frag, NULL), ==, SOUP_STATUS_NO_CONTENT);
+  g_assert_cmpuint (patch_status (fixture, location, type, frag, etag), ==, SOUP_STATUS_NO_CONTENT);
+  g_assert_cmpuint (patch_status (fixture, location, type, frag, "\"other\""), ==,
+                    SOUP_STATUS_PRECONDITION_FAILED);
+  g_assert_cmpuint (patch_status (fixture, location, type, frag, "*"), ==,
+                    SOUP_STATUS_UNPROCESSABLE_ENTITY);
+  restart = g_strdup_printf ("a=ice-ufrag:n3w\r\na=ice-pwd:n3wpassw0rdn3wpassw0rd\r\n%s",
+                             strstr (frag, "m=video"));
+  g_assert_cmpuint (patch_status (fixture, location, type, restart, NULL), ==,
+                    SOUP_STATUS_UNPROCESSABLE_ENTITY);
+  g_assert_cmpuint (patch_status (fixture, location, "application/sdp", frag, NULL), ==,
+                    SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE);
+  g_assert_cmpuint (patch_status (fixture, location, type, "a=candidate:1 1 udp\r\n", NULL), ==,
+                    SOUP_STATUS_BAD_REQUEST);
+  g_assert_cmpuint (patch_status (fixture, location, type, "hello", NULL), ==,
+                    SOUP_STATUS_BAD_REQUEST);
+  /* none of that ended the session */
+  g_assert_true (has_session (fixture));
+  g_assert_cmpuint (status_of (fixture, "DELETE", location, NULL, NULL, NULL, NULL), ==,
+                    SOUP_STATUS_OK);
+}
+
+/* The configured ICE servers on the 201, one Link each (RFC 9725 section 4.6), and the
+ * CORS headers a player on another origin needs to read Location, Link and ETag. */
+static void
+test_session_links (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *offer = read_recorded_offer ("firefox-viewer-offer.json");
+  const char *const origin[] = { "Origin", ORIGIN, NULL };
+  g_autoptr (SoupMessage) message = NULL;
+  g_autofree char *location = NULL;
+  g_autofree char *answer = NULL;
+  const char *links;
+
+  if (vsa_test_skipped_under_valgrind ())
+    return;
+  answer = post_offer_full (fixture, offer, origin, &location, &message);
+  links = soup_message_headers_get_list (soup_message_get_response_headers (message), "Link");
+  g_assert_nonnull (strstr (links, "<" STUN_URL ">; rel=\"ice-server\""));
+  g_assert_nonnull (strstr (links, "<" TURN_URL ">; rel=\"ice-server\"; username=\"user\""));
+  g_assert_cmpstr (response_header (message, "Access-Control-Allow-Origin"), ==, ORIGIN);
+  g_assert_cmpstr (response_header (message, "Access-Control-Expose-Headers"), ==,
+                   "Location, Link, ETag");
+}
+
+/* Trickle for real: the peer's offer goes without candidates, which follow by PATCH, and
+ * the peer never learns the agent's (they are cut from the answer). ICE can only connect
+ * through the PATCHed candidates: the agent checks them, the peer learns the agent's
+ * address from those checks. */
+static void
+test_session_trickle (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (VsaTestPeer) peer = NULL;
+  g_autofree char *full_offer = NULL;
+  g_autofree char *offer = NULL;
+  g_autofree char *candidates = NULL;
+  g_autofree char *frag = NULL;
+  g_autofree char *location = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *bare_answer = NULL;
+
+  if (vsa_test_skipped_under_valgrind ())
+    return;
+  peer = vsa_test_peer_new (VP8_CAPS);
+  full_offer = vsa_test_peer_dup_offer_sdp (peer);
+  offer = strip_candidates (full_offer, &candidates);
+  g_assert_cmpstr (candidates, !=, "");
+  answer = post_offer (fixture, offer, &location);
+  frag = sdpfrag_for (full_offer, candidates);
+  g_assert_cmpuint (patch_status (fixture, location, "application/trickle-ice-sdpfrag", frag, NULL),
+                    ==, SOUP_STATUS_NO_CONTENT);
+  bare_answer = strip_candidates (answer, NULL);
+  vsa_test_peer_apply_answer_sdp (peer, bare_answer);
+  g_assert_true (vsa_test_wait_until (vsa_test_peer_has_frames, peer, 20000));
+  g_assert_cmpuint (status_of (fixture, "DELETE", location, NULL, NULL, NULL, NULL), ==,
+                    SOUP_STATUS_OK);
+}
+
 int
 main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/vsa/whep/http/refusals", Fixture, NULL, fixture_set_up, test_http_refusals,
+  g_test_add ("/vsa/whep/http/refusals", Fixture, &plain, fixture_set_up, test_http_refusals,
               fixture_tear_down);
-  g_test_add ("/vsa/whep/http/token", Fixture, TOKEN, fixture_set_up, test_http_token,
+  g_test_add ("/vsa/whep/http/token", Fixture, &with_token, fixture_set_up, test_http_token,
               fixture_tear_down);
-  g_test_add ("/vsa/whep/http/page", Fixture, NULL, fixture_set_up, test_http_page,
+  g_test_add ("/vsa/whep/http/methods", Fixture, &plain, fixture_set_up, test_http_methods,
               fixture_tear_down);
-  g_test_add ("/vsa/whep/session/recorded-offer", Fixture, NULL, fixture_set_up,
+  g_test_add ("/vsa/whep/http/cors", Fixture, &with_cors, fixture_set_up, test_http_cors,
+              fixture_tear_down);
+  g_test_add ("/vsa/whep/http/cors-any", Fixture, &with_cors_any, fixture_set_up,
+              test_http_cors_any, fixture_tear_down);
+  g_test_add ("/vsa/whep/http/ice-links", Fixture, &with_all, fixture_set_up, test_http_ice_links,
+              fixture_tear_down);
+  g_test_add ("/vsa/whep/http/page", Fixture, &plain, fixture_set_up, test_http_page,
+              fixture_tear_down);
+  g_test_add ("/vsa/whep/session/recorded-offer", Fixture, &plain, fixture_set_up,
               test_session_recorded, fixture_tear_down);
-  g_test_add ("/vsa/whep/session/replaced", Fixture, NULL, fixture_set_up, test_session_replaced,
+  g_test_add ("/vsa/whep/session/replaced", Fixture, &plain, fixture_set_up, test_session_replaced,
               fixture_tear_down);
-  g_test_add ("/vsa/whep/session/peer", Fixture, NULL, fixture_set_up, test_session_peer,
+  g_test_add ("/vsa/whep/session/peer", Fixture, &plain, fixture_set_up, test_session_peer,
               fixture_tear_down);
+  g_test_add ("/vsa/whep/session/patch", Fixture, &plain, fixture_set_up, test_session_patch,
+              fixture_tear_down);
+  g_test_add ("/vsa/whep/session/links", Fixture, &with_ice, fixture_set_up, test_session_links,
+              fixture_tear_down);
+  g_test_add ("/vsa/whep/session/trickle", Fixture, &with_cors, fixture_set_up,
+              test_session_trickle, fixture_tear_down);
   return g_test_run ();
 }
