@@ -149,9 +149,11 @@ vsa_agent_update_status (VsaAgent *self)
   if (self->controller_problem == NULL)
     status = g_strdup (state);
   else if (vsa_session_host_get_state (self->host) == VSA_SESSION_HOST_WAITING)
-    status = g_strdup_printf ("controller unreachable: %s", self->controller_problem);
+    status = g_strdup_printf ("controller unreachable at %s: %s", self->config->controller_url,
+                              self->controller_problem);
   else
-    status = g_strdup_printf ("%s; controller unreachable: %s", state, self->controller_problem);
+    status = g_strdup_printf ("%s; controller unreachable at %s: %s", state,
+                              self->config->controller_url, self->controller_problem);
   if (g_strcmp0 (status, self->status) == 0)
     return;
   g_free (self->status);

@@ -24,7 +24,7 @@ void vsa_agent_stop (VsaAgent *self);
 /* The session host: state, the current session, counters. */
 VsaSessionHost *vsa_agent_get_host (VsaAgent *self);
 /* What the agent is doing, in one line for people (systemd's STATUS=): the host's status
- * (vsa_session_host_get_status()), or "controller unreachable: …". */
+ * (vsa_session_host_get_status()), or "controller unreachable at URL: …". */
 const char *vsa_agent_get_status (VsaAgent *self);
 
 G_END_DECLS
