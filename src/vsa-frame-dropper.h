@@ -8,8 +8,8 @@ G_BEGIN_DECLS
 /* Frames the encoder must skip to hold its target (libwebrtc's FrameDropper, simplified):
  * what it wrote fills a bucket that empties at the target rate, and while the bucket holds
  * more than VSA_FRAME_DROPPER_WINDOW_MS of the target the next raw frame is dropped. An
- * encoder cannot always meet a low target: libvpx's VP8 at its coarsest quantiser still
- * wrote 930 kbit/s of a moving video told 300, into a link of 1 Mbit/s. The encoders'
+ * encoder cannot always meet a low target: libvpx's VP8 at its coarsest quantiser went on
+ * at 2200 kbit/s of a moving video told 300, into a link of 1 Mbit/s. The encoders'
  * buffer (300 ms, vsa-pipeline.c: a change's sharp first frame) fits under the window, so
  * an encoder that meets its target drops nothing. Safe between threads: the target is set
  * from the main context, frames come on the streaming thread. */
