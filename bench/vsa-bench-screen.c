@@ -24,8 +24,9 @@ struct _VsaBenchScreen
   guint width, height;
   guint text_width; /* the text's share of the width; the chart has the rest */
   gboolean moving;
-  guint code_bits; /* 0: the black or white patch */
-  gboolean video;  /* the chart's place holds a video instead */
+  guint code_bits;               /* 0: the black or white patch */
+  gboolean video;                /* the chart's place holds a video instead */
+  xcb_rectangle_t *video_blocks; /* room for every block under each grey */
   GRand *content_rand;
   GRand *switch_rand;
 
@@ -145,7 +146,7 @@ paint_video (VsaBenchScreen *self)
 {
   guint columns = (self->width - self->text_width) / VIDEO_BLOCK;
   guint rows = (self->height - PANEL_HEIGHT) / VIDEO_BLOCK;
-  g_autofree xcb_rectangle_t *blocks = g_new (xcb_rectangle_t, VIDEO_GREYS * columns * rows);
+  xcb_rectangle_t *blocks = self->video_blocks;
   guint n[VIDEO_GREYS] = { 0 };
 
   for (guint row = 0; row < rows; row++)
@@ -302,6 +303,10 @@ vsa_bench_screen_start_coded (const char *display, guint width, guint height, gb
   self->moving = moving;
   self->code_bits = MIN (code_bits, 32);
   self->video = video;
+  if (video)
+    self->video_blocks
+        = g_new (xcb_rectangle_t, VIDEO_GREYS * ((width - self->text_width) / VIDEO_BLOCK)
+                                      * ((height - PANEL_HEIGHT) / VIDEO_BLOCK));
   self->connection = xcb_connect (display, NULL);
   if (xcb_connection_has_error (self->connection))
     {
@@ -343,6 +348,7 @@ vsa_bench_screen_free (VsaBenchScreen *self)
     }
   if (self->connection != NULL)
     xcb_disconnect (self->connection);
+  g_free (self->video_blocks);
   g_clear_pointer (&self->content_rand, g_rand_free);
   g_clear_pointer (&self->switch_rand, g_rand_free);
   g_array_unref (self->switches);

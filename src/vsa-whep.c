@@ -248,6 +248,19 @@ vsa_whep_keep_ice_credentials (VsaWhep *self, const GstSDPMessage *sdp)
   self->offer_pwd = g_strdup (pwd);
 }
 
+/* A body of another type gets 415 and the header (Accept-Post, Accept-Patch) naming ours. */
+static gboolean
+vsa_whep_has_type (SoupServerMessage *message, const char *type, const char *expected,
+                   const char *accept_header, const char *text)
+{
+  if (type != NULL && g_ascii_strcasecmp (type, expected) == 0)
+    return TRUE;
+  soup_message_headers_replace (soup_server_message_get_response_headers (message), accept_header,
+                                expected);
+  vsa_whep_respond_text (message, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, text);
+  return FALSE;
+}
+
 static void
 vsa_whep_post_offer (VsaWhep *self, SoupServerMessage *message)
 {
@@ -262,14 +275,8 @@ vsa_whep_post_offer (VsaWhep *self, SoupServerMessage *message)
   VsaCodecChoice *choice;
   g_autofree char *uuid = NULL;
 
-  if (type == NULL || g_ascii_strcasecmp (type, SDP_TYPE) != 0)
-    {
-      soup_message_headers_replace (soup_server_message_get_response_headers (message),
-                                    "Accept-Post", SDP_TYPE);
-      vsa_whep_respond_text (message, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
-                             "the offer must be " SDP_TYPE);
-      return;
-    }
+  if (!vsa_whep_has_type (message, type, SDP_TYPE, "Accept-Post", "the offer must be " SDP_TYPE))
+    return;
   bytes = soup_message_body_flatten (body);
   text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
   /* checked before the current session is replaced: a bad offer leaves it alone */
@@ -317,16 +324,10 @@ vsa_whep_patch (VsaWhep *self, SoupServerMessage *message)
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (VsaSdpFrag) frag = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *problem = NULL;
 
-  if (type == NULL || g_ascii_strcasecmp (type, SDPFRAG_TYPE) != 0)
-    {
-      soup_message_headers_replace (soup_server_message_get_response_headers (message),
-                                    "Accept-Patch", SDPFRAG_TYPE);
-      vsa_whep_respond_text (message, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
-                             "a PATCH must be " SDPFRAG_TYPE);
-      return;
-    }
+  if (!vsa_whep_has_type (message, type, SDPFRAG_TYPE, "Accept-Patch",
+                          "a PATCH must be " SDPFRAG_TYPE))
+    return;
   if (g_strcmp0 (if_match, "*") == 0)
     {
       g_message ("whep: session %s: ICE restart refused (not supported)", self->location);

@@ -145,7 +145,7 @@ typedef struct
 } Output;
 
 static gboolean
-vsa_test_pipeline_count_output (gpointer data)
+count_output (gpointer data)
 {
   Output *output = data;
   GstSample *sample;
@@ -208,10 +208,10 @@ test_frame_dropper (void)
   g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
                    GST_STATE_CHANGE_FAILURE);
   /* past the first second (the bucket's window and the first keyframe), then 4 s */
-  vsa_test_wait_until (vsa_test_pipeline_count_output, &output, 1500);
+  vsa_test_wait_until (count_output, &output, 1500);
   output = (Output){ .sink = output.sink };
   start = g_get_monotonic_time ();
-  vsa_test_wait_until (vsa_test_pipeline_count_output, &output, 4000);
+  vsa_test_wait_until (count_output, &output, 4000);
   seconds = (g_get_monotonic_time () - start) / 1e6;
   g_test_message ("%.0f kbit/s, %u frames in %.1f s, the largest %" G_GUINT64_FORMAT " bytes",
                   output.bytes * 8 / seconds / 1000, output.frames, seconds, output.largest_frame);
