@@ -182,6 +182,7 @@ typedef enum
   EVENT_LOCAL_CANDIDATE,
   EVENT_GATHERING_DONE,
   EVENT_ICE_STATE,
+  EVENT_CONNECTION_STATE,
   EVENT_FAILED,
   EVENT_STATS,
   EVENT_FEEDBACK,
@@ -417,6 +418,15 @@ vsa_session_dispatch_event (gpointer data)
         vsa_session_handle_ice_state (self, event->state);
       }
       break;
+    case EVENT_CONNECTION_STATE:
+      {
+        /* ICE and DTLS together: ICE connected with DTLS stuck short of it shows here */
+        g_autofree char *name
+            = g_enum_to_string (GST_TYPE_WEBRTC_PEER_CONNECTION_STATE, event->state);
+
+        g_debug ("connection state %s", name);
+      }
+      break;
     case EVENT_FAILED:
       vsa_session_end (self, VSA_END_REASON_WEBRTC_ERROR, event->text);
       break;
@@ -460,6 +470,15 @@ vsa_session_on_ice_connection_state (GstElement *webrtc, GParamSpec *pspec, VsaS
 
   g_object_get (webrtc, "ice-connection-state", &state, NULL);
   vsa_session_post_event (self, EVENT_ICE_STATE, 0, (int) state, NULL);
+}
+
+static void
+vsa_session_on_connection_state (GstElement *webrtc, GParamSpec *pspec, VsaSession *self)
+{
+  GstWebRTCPeerConnectionState state;
+
+  g_object_get (webrtc, "connection-state", &state, NULL);
+  vsa_session_post_event (self, EVENT_CONNECTION_STATE, 0, (int) state, NULL);
 }
 
 static void
@@ -644,6 +663,8 @@ vsa_session_build_pipeline (VsaSession *self, GPtrArray *ice_servers, GError **e
                     G_CALLBACK (vsa_session_on_ice_gathering_state), self);
   g_signal_connect (self->webrtc, "notify::ice-connection-state",
                     G_CALLBACK (vsa_session_on_ice_connection_state), self);
+  g_signal_connect (self->webrtc, "notify::connection-state",
+                    G_CALLBACK (vsa_session_on_connection_state), self);
   g_signal_connect (self->webrtc, "on-data-channel", G_CALLBACK (vsa_session_on_data_channel),
                     self);
 

@@ -165,6 +165,33 @@ measure (Fixture *fixture)
   return usage;
 }
 
+typedef struct
+{
+  Fixture *fixture;
+  guint most;
+} ThreadWait;
+
+static gboolean
+threads_at_most (gpointer data)
+{
+  ThreadWait *wait = data;
+  g_autofree char *tasks = g_build_filename (wait->fixture->proc_dir, "task", NULL);
+
+  return count_entries (tasks) <= wait->most;
+}
+
+/* No more threads than before: a thread that ends a moment after its session (an idle
+ * pool worker, a resolver's) is given 20 s to go. A busy machine can also catch one in
+ * the count before, so this is a bound, not an equality. */
+static void
+expect_threads_at_most (Fixture *fixture, const Usage *before)
+{
+  ThreadWait wait = { fixture, before->threads };
+
+  if (!vsa_test_wait_until (threads_at_most, &wait, 20000))
+    g_test_fail_printf ("the agent kept more threads than the %u it had before", before->threads);
+}
+
 /* A browser gone without a goodbye ends the session in time, and everything the
  * session had is released: the second time round, nothing is left over. */
 static void
@@ -183,7 +210,7 @@ test_peer_gone (Fixture *fixture, gconstpointer data)
   vanish (fixture, second);
   g_clear_pointer (&second, vsa_test_peer_free);
   after = measure (fixture);
-  g_assert_cmpuint (after.threads, ==, before.threads);
+  expect_threads_at_most (fixture, &before);
   g_assert_cmpuint (after.fds, <=, before.fds + HTTP_CONNECTIONS);
 }
 
@@ -234,7 +261,7 @@ test_sessions (Fixture *fixture, gconstpointer data)
                   (gint64) after.rss_kb - (gint64) settled.rss_kb,
                   (int) after.threads - (int) before.threads, (int) after.fds - (int) before.fds);
   g_assert_cmpuint (after.rss_kb, <=, settled.rss_kb + 2048);
-  g_assert_cmpuint (after.threads, ==, before.threads);
+  expect_threads_at_most (fixture, &before);
   g_assert_cmpuint (after.fds, <=, before.fds + HTTP_CONNECTIONS);
 }
 
