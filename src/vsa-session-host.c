@@ -334,6 +334,8 @@ vsa_session_host_end (VsaSessionHost *self, VsaEndReason kind, const char *reaso
     }
   failed = kind != VSA_END_REASON_NEWER_OFFER
            && (self->session == NULL || !vsa_session_get_answer_stored (self->session));
+  if (self->session != NULL)
+    vsa_session_say_ended (self->session, kind, reason);
   vsa_session_host_clear (self);
   self->stats.sessions_ended[kind]++;
   if (failed)
