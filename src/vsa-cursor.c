@@ -229,20 +229,35 @@ vsa_cursor_lost (VsaCursor *self, const char *why)
     self->retry_id = g_timeout_add_seconds (RETRY_INTERVAL_S, vsa_cursor_connect, self);
 }
 
+/* Reads the image after each change notice. Again after a reply: xcb queues the events
+ * that came while it waited for it, and the fd then says nothing of them. */
+static void
+vsa_cursor_drain (VsaCursor *self)
+{
+  gboolean changed;
+
+  do
+    {
+      xcb_generic_event_t *event;
+
+      changed = FALSE;
+      while ((event = xcb_poll_for_event (self->x11.conn)) != NULL)
+        {
+          changed |= (event->response_type & 0x7f) == self->cursor_notify;
+          free (event);
+        }
+      if (changed && !xcb_connection_has_error (self->x11.conn))
+        vsa_cursor_read_image (self);
+    }
+  while (changed);
+}
+
 static gboolean
 vsa_cursor_on_readable (int fd, GIOCondition condition, gpointer data)
 {
   VsaCursor *self = data;
-  gboolean changed = FALSE;
-  xcb_generic_event_t *event;
 
-  while ((event = xcb_poll_for_event (self->x11.conn)) != NULL)
-    {
-      changed |= (event->response_type & 0x7f) == self->cursor_notify;
-      free (event);
-    }
-  if (changed && !xcb_connection_has_error (self->x11.conn))
-    vsa_cursor_read_image (self);
+  vsa_cursor_drain (self);
   if (xcb_connection_has_error (self->x11.conn))
     {
       g_clear_pointer (&self->source, g_source_unref); /* removed by returning so */
@@ -286,6 +301,7 @@ vsa_cursor_connect (gpointer data)
   g_source_set_callback (self->source, G_SOURCE_FUNC (vsa_cursor_on_readable), self, NULL);
   g_source_attach (self->source, g_main_context_get_thread_default ());
   vsa_cursor_read_image (self);
+  vsa_cursor_drain (self);
   return G_SOURCE_REMOVE;
 }
 
