@@ -10,6 +10,9 @@
 #include "vsa-test-util.h"
 
 #define SESSION "integration"
+/* The cursor test restarts its display: away from the others' (e2e from :99, x11-src
+ * :150, x11-connection :250, cursor :270). */
+#define CURSOR_FIRST_DISPLAY 290
 /* VP8 as Firefox offers it */
 #define VP8_CAPS "application/x-rtp,media=video,encoding-name=VP8,payload=120,clock-rate=90000"
 
@@ -847,7 +850,8 @@ test_cursor_and_display (gconstpointer data)
 {
   VsaCursorMode mode = GPOINTER_TO_INT (data);
   g_autoptr (GError) error = NULL;
-  g_autoptr (VsaTestXvfb) xvfb = vsa_test_xvfb_start (640, 480, &error);
+  g_autoptr (VsaTestXvfb) xvfb = vsa_test_xvfb_start_on (
+      vsa_test_xvfb_free_display (CURSOR_FIRST_DISPLAY), 640, 480, &error);
   g_autoptr (VsaTestController) controller = vsa_test_controller_new ("127.0.0.1", 0, NULL, &error);
   g_autoptr (VsaConfig) config = NULL;
   g_autoptr (VsaAgent) agent = NULL;

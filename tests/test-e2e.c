@@ -64,7 +64,8 @@ typedef struct
   char *url;
   GSubprocess *agent;
   char *agent_log;
-  Page pages[2]; /* the page of the current load, and the previous one while it lives */
+  guint first_display; /* 0: the first free from :99; else from here (a test restarting it) */
+  Page pages[2];       /* the page of the current load, and the previous one while it lives */
   guint loads;
 } Fixture;
 
@@ -130,7 +131,10 @@ start_agent (Fixture *fixture, const char *const *extra_args)
       g_test_fail_printf ("VSA_AGENT_BIN and VSA_VIEWER_DIR must be set (meson test does)");
       return FALSE;
     }
-  fixture->xvfb = vsa_test_xvfb_start (1280, 720, &error);
+  fixture->xvfb = fixture->first_display == 0
+                      ? vsa_test_xvfb_start (1280, 720, &error)
+                      : vsa_test_xvfb_start_on (vsa_test_xvfb_free_display (fixture->first_display),
+                                                1280, 720, &error);
   if (fixture->xvfb == NULL || !vsa_test_xvfb_set_color (fixture->xvfb, "#ff0000", &error))
     {
       g_test_fail_printf ("X server: %s", error->message);
@@ -590,6 +594,9 @@ test_local_cursor (Fixture *fixture, gconstpointer user_data)
       g_test_skip_printf ("%s is not installed", vsa_test_browser_name (browser));
       return;
     }
+  /* its display is restarted: away from the others' (x11-src :150, x11-connection :250,
+   * cursor :270, agent :290) */
+  fixture->first_display = 310;
   if (!start_agent (fixture, NULL))
     return;
   load = load_page (fixture, browser, FALSE, "");
