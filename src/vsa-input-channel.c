@@ -86,21 +86,28 @@ vsa_input_channel_take (VsaInputChannel *self, GObject *channel)
   self->post (VSA_INPUT_CHANNEL_OPENED, channel, NULL, self->user_data);
 }
 
-/* On the main context: message to one channel, or to all of them (channel NULL). */
-static void
+/* On the main context: message to one channel, or to all of them (channel NULL). How
+ * many took it (a closed one does not). */
+static guint
 vsa_input_channel_send (VsaInputChannel *self, GObject *channel, const char *message)
 {
+  guint sent = 0;
+
   for (guint i = 0; i < self->channels->len; i++)
     {
       GObject *each = g_ptr_array_index (self->channels, i);
       g_autoptr (GError) error = NULL;
 
-      if ((channel == NULL || channel == each)
-          && !gst_webrtc_data_channel_send_string_full (GST_WEBRTC_DATA_CHANNEL (each), message,
-                                                        &error))
+      if (channel != NULL && channel != each)
+        continue;
+      if (gst_webrtc_data_channel_send_string_full (GST_WEBRTC_DATA_CHANNEL (each), message,
+                                                    &error))
+        sent++;
+      else
         g_debug ("session %s: not sent to the browser: %s", self->config->session_id,
                  error->message);
     }
+  return sent;
 }
 
 /* {"type": type, key: value, …}: members as name, GType, value, ending with NULL. */
@@ -279,7 +286,7 @@ vsa_input_channel_set_display (VsaInputChannel *self, gboolean available, const 
 
 /* The stop that follows tears the pipeline down, and what SCTP still holds with it: wait
  * (100 ms at most, blocking: it is the session's last act) until the channels handed their
- * messages on, and a moment more for the packet to leave. */
+ * messages to SCTP, and a moment more for the packet to leave. */
 static void
 vsa_input_channel_flush (VsaInputChannel *self)
 {
@@ -298,7 +305,7 @@ vsa_input_channel_flush (VsaInputChannel *self)
       if (buffered == 0)
         break;
     }
-  g_usleep (20 * G_TIME_SPAN_MILLISECOND);
+  g_usleep (10 * G_TIME_SPAN_MILLISECOND);
 }
 
 void
@@ -307,8 +314,7 @@ vsa_input_channel_say_ended (VsaInputChannel *self, const char *kind, const char
   g_autofree char *message = vsa_input_channel_build ("ended", "reason", G_TYPE_STRING, kind,
                                                       "message", G_TYPE_STRING, reason, NULL);
 
-  if (self->stopped || self->channels->len == 0)
-    return;
-  vsa_input_channel_send (self, NULL, message);
-  vsa_input_channel_flush (self);
+  /* no wait for a page that closed its channel (the double offer's first one) */
+  if (!self->stopped && vsa_input_channel_send (self, NULL, message) > 0)
+    vsa_input_channel_flush (self);
 }
