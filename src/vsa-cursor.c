@@ -186,10 +186,15 @@ vsa_cursor_build_message (const xcb_xfixes_get_cursor_image_reply_t *image)
 static void
 vsa_cursor_read_image (VsaCursor *self)
 {
+  g_autofree xcb_generic_error_t *error = NULL;
   g_autofree xcb_xfixes_get_cursor_image_reply_t *image = xcb_xfixes_get_cursor_image_reply (
-      self->x11.conn, xcb_xfixes_get_cursor_image (self->x11.conn), NULL);
+      self->x11.conn, xcb_xfixes_get_cursor_image (self->x11.conn), &error);
   char *message;
 
+  /* The server refuses (BadAccess) the image of a cursor its client already freed, as
+   * xsetroot does: the page keeps the last one. */
+  if (error != NULL)
+    g_debug ("no cursor image: X error %u", error->error_code);
   if (image == NULL || (self->have_serial && image->cursor_serial == self->serial))
     return;
   self->have_serial = TRUE;
