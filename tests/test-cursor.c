@@ -51,6 +51,9 @@ fixture_set_up (Fixture *fixture, gconstpointer data)
   connect_client (fixture);
   fixture->messages = g_ptr_array_new_with_free_func (g_free);
   fixture->cursor = vsa_cursor_new (fixture->xvfb->display);
+  /* the image at the start was read before anyone could connect */
+  g_assert_nonnull (vsa_cursor_get_message (fixture->cursor));
+  g_ptr_array_add (fixture->messages, g_strdup (vsa_cursor_get_message (fixture->cursor)));
   g_signal_connect (fixture->cursor, "changed", G_CALLBACK (on_changed), fixture);
 }
 
