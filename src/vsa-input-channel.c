@@ -22,6 +22,7 @@ struct _VsaInputChannel
   VsaInputChannelPost post;
   gpointer user_data;
   gboolean stopped;
+  gboolean ended;      /* said so to the page: nothing more is injected */
   gboolean told_off;   /* input=false was logged */
   guint ignored;       /* messages input=false dropped */
   GPtrArray *channels; /* the browser's "input" data channels (their handlers are ours) */
@@ -214,11 +215,13 @@ void
 vsa_input_channel_handle (VsaInputChannel *self, VsaInputChannelEvent event, GObject *channel,
                           const char *text)
 {
-  /* a channel that opened as the session stopped: its handlers go now */
-  if (self->stopped && event == VSA_INPUT_CHANNEL_OPENED)
-    g_signal_handlers_disconnect_by_data (channel, self);
-  if (self->stopped)
-    return;
+  /* a channel that opened as the session stopped or ended: its handlers go now */
+  if (self->stopped || self->ended)
+    {
+      if (event == VSA_INPUT_CHANNEL_OPENED)
+        g_signal_handlers_disconnect_by_data (channel, self);
+      return;
+    }
   if (!self->config->input)
     {
       vsa_input_channel_ignore (self, event, channel);
@@ -284,37 +287,32 @@ vsa_input_channel_set_display (VsaInputChannel *self, gboolean available, const 
     vsa_input_channel_send (self, NULL, self->display_message);
 }
 
-/* The stop that follows tears the pipeline down, and what SCTP still holds with it: wait
- * (100 ms at most, blocking: it is the session's last act) until the channels handed their
- * messages to SCTP, and a moment more for the packet to leave. */
-static void
-vsa_input_channel_flush (VsaInputChannel *self)
+guint64
+vsa_input_channel_get_buffered (VsaInputChannel *self)
 {
-  for (gint64 end = g_get_monotonic_time () + 100 * G_TIME_SPAN_MILLISECOND;
-       g_get_monotonic_time () < end; g_usleep (5 * G_TIME_SPAN_MILLISECOND))
+  guint64 buffered = 0;
+
+  for (guint i = 0; i < self->channels->len; i++)
     {
-      guint64 buffered = 0;
+      guint64 amount;
 
-      for (guint i = 0; i < self->channels->len; i++)
-        {
-          guint64 amount;
-
-          g_object_get (g_ptr_array_index (self->channels, i), "buffered-amount", &amount, NULL);
-          buffered += amount;
-        }
-      if (buffered == 0)
-        break;
+      g_object_get (g_ptr_array_index (self->channels, i), "buffered-amount", &amount, NULL);
+      buffered += amount;
     }
-  g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+  return buffered;
 }
 
-void
+gboolean
 vsa_input_channel_say_ended (VsaInputChannel *self, const char *kind, const char *reason)
 {
   g_autofree char *message = vsa_input_channel_build ("ended", "reason", G_TYPE_STRING, kind,
                                                       "message", G_TYPE_STRING, reason, NULL);
 
-  /* no wait for a page that closed its channel (the double offer's first one) */
-  if (!self->stopped && vsa_input_channel_send (self, NULL, message) > 0)
-    vsa_input_channel_flush (self);
+  if (self->stopped || self->ended)
+    return FALSE;
+  self->ended = TRUE;
+  if (self->input != NULL)
+    vsa_input_release_all (self->input);
+  /* a page that closed its channel (the double offer's first one) hears nothing */
+  return vsa_input_channel_send (self, NULL, message) > 0;
 }

@@ -745,14 +745,20 @@ vsa_session_get_loss_by_feedback (VsaSession *self)
   return vsa_rate_control_uses_feedback (self->rate_control);
 }
 
-void
+gboolean
 vsa_session_say_ended (VsaSession *self, VsaEndReason kind, const char *reason)
 {
   /* the page cannot hear these: its transport is gone */
   if (kind == VSA_END_REASON_ICE_FAILED || kind == VSA_END_REASON_NOT_CONNECTED
       || kind == VSA_END_REASON_DISCONNECTED || kind == VSA_END_REASON_PEER_SILENT)
-    return;
-  vsa_input_channel_say_ended (self->input_channel, vsa_end_reason_to_string (kind), reason);
+    return FALSE;
+  return vsa_input_channel_say_ended (self->input_channel, vsa_end_reason_to_string (kind), reason);
+}
+
+guint64
+vsa_session_get_goodbye_buffered (VsaSession *self)
+{
+  return vsa_input_channel_get_buffered (self->input_channel);
 }
 
 void
