@@ -105,6 +105,7 @@ typedef struct
   char *metrics_listen;
   char *listen;
   char *input;
+  char *cursor;
   char *allow_open_listen;
   char *allow_origins;
   char *ice_servers;
@@ -146,6 +147,7 @@ static const char *const layer_keys[] = {
   "metrics-listen",
   "listen",
   "input",
+  "cursor",
   "allow-open-listen",
   "allow-origins",
   "ice-servers",
@@ -437,6 +439,20 @@ vsa_config_apply_layer (VsaConfig *self, const Layer *layer, GError **error)
         }
     }
 
+  if (layer->cursor != NULL)
+    {
+      if (g_strcmp0 (layer->cursor, "local") == 0)
+        self->cursor = VSA_CURSOR_LOCAL;
+      else if (g_strcmp0 (layer->cursor, "video") == 0)
+        self->cursor = VSA_CURSOR_VIDEO;
+      else
+        {
+          g_set_error (error, VSA_CONFIG_ERROR, VSA_CONFIG_ERROR_INVALID,
+                       "cursor: \"%s\" is neither local nor video", layer->cursor);
+          return FALSE;
+        }
+    }
+
   if (layer->codecs != NULL && g_ascii_strcasecmp (layer->codecs, VSA_CODEC_OFFER_ORDER) == 0)
     {
       g_strfreev (self->codecs);
@@ -668,6 +684,10 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       "IP:PORT" },
     { "view-only", 0, 0, G_OPTION_ARG_NONE, &view_only,
       "Inject none of the browser's keys, pointer or clipboard into X (input=false)", NULL },
+    { "cursor", 0, 0, G_OPTION_ARG_STRING, &flags.cursor,
+      "The VM's pointer: local (the page shows it as its own cursor, with no video delay) or "
+      "video (drawn into the video) (default local)",
+      "local|video" },
     { "allow-open-listen", 0, 0, G_OPTION_ARG_NONE, &allow_open_listen,
       "Let --listen take a non-loopback address without a token file", NULL },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,

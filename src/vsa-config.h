@@ -20,6 +20,14 @@ typedef enum
   VSA_SOURCE_TEST,
 } VsaSourceKind;
 
+/* Where the VM's pointer is shown: local (the page draws it as its own cursor from the
+ * image sent on the input channel; the video has none) or video (drawn into the video). */
+typedef enum
+{
+  VSA_CURSOR_LOCAL,
+  VSA_CURSOR_VIDEO,
+} VsaCursorMode;
+
 /* Which H264 encoder: auto (VA-API when a render node and a working vaapih264enc exist,
  * x264 otherwise), software (always x264) or vaapi (VA-API or a configuration error). */
 typedef enum
@@ -62,6 +70,7 @@ typedef struct
   guint listen_port;          /* 0: any free port */
   gboolean allow_open_listen; /* standalone off loopback without a token */
   gboolean input;             /* FALSE: view only, the browser's input channel is ignored */
+  VsaCursorMode cursor;
   /* standalone mode: the origins whose pages may call WHEP (CORS), "*" for any; NULL:
    * none, no CORS headers */
   char **allow_origins;

@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "vsa-clipboard.h"
+#include "vsa-cursor.h"
 #include "vsa-input.h"
 
 struct _VsaInputChannel
@@ -21,11 +22,14 @@ struct _VsaInputChannel
   VsaInputChannelPost post;
   gpointer user_data;
   gboolean stopped;
+  gboolean ended;      /* said so to the page: nothing more is injected */
   gboolean told_off;   /* input=false was logged */
   guint ignored;       /* messages input=false dropped */
   GPtrArray *channels; /* the browser's "input" data channels (their handlers are ours) */
   VsaInput *input;
   VsaClipboard *clipboard; /* the VM's, both ways over the channels */
+  VsaCursor *cursor;       /* cursor=local: the VM's pointer image, sent to the page */
+  char *display_message;   /* the display's state, for a channel that opens later */
 };
 
 VsaInputChannel *
@@ -45,6 +49,7 @@ vsa_input_channel_free (VsaInputChannel *self)
 {
   vsa_input_channel_stop (self);
   g_ptr_array_unref (self->channels);
+  g_free (self->display_message);
   g_free (self);
 }
 
@@ -82,32 +87,94 @@ vsa_input_channel_take (VsaInputChannel *self, GObject *channel)
   self->post (VSA_INPUT_CHANNEL_OPENED, channel, NULL, self->user_data);
 }
 
+/* On the main context: message to one channel, or to all of them (channel NULL). How
+ * many took it (a closed one does not). */
+static guint
+vsa_input_channel_send (VsaInputChannel *self, GObject *channel, const char *message)
+{
+  guint sent = 0;
+
+  for (guint i = 0; i < self->channels->len; i++)
+    {
+      GObject *each = g_ptr_array_index (self->channels, i);
+      g_autoptr (GError) error = NULL;
+
+      if (channel != NULL && channel != each)
+        continue;
+      if (gst_webrtc_data_channel_send_string_full (GST_WEBRTC_DATA_CHANNEL (each), message,
+                                                    &error))
+        sent++;
+      else
+        g_debug ("session %s: not sent to the browser: %s", self->config->session_id,
+                 error->message);
+    }
+  return sent;
+}
+
+/* {"type": type, key: value, …}: members as name, GType, value, ending with NULL. */
+static char *
+vsa_input_channel_build (const char *type, const char *first_member, ...)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  va_list args;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, type);
+  va_start (args, first_member);
+  for (const char *name = first_member; name != NULL; name = va_arg (args, const char *))
+    {
+      GType kind = va_arg (args, GType);
+
+      json_builder_set_member_name (builder, name);
+      if (kind == G_TYPE_STRING)
+        json_builder_add_string_value (builder, va_arg (args, const char *));
+      else if (kind == G_TYPE_BOOLEAN)
+        json_builder_add_boolean_value (builder, va_arg (args, gboolean));
+      else
+        json_builder_add_int_value (builder, va_arg (args, int));
+    }
+  va_end (args);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
 /* On the main context: what another VM client copied goes to the page. */
 static void
 vsa_input_channel_on_vm_clipboard (VsaClipboard *clipboard, const char *text, VsaInputChannel *self)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree char *message = NULL;
+  g_autofree char *message
+      = vsa_input_channel_build ("clipboard", "text", G_TYPE_STRING, text, NULL);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, "clipboard");
-  json_builder_set_member_name (builder, "text");
-  json_builder_add_string_value (builder, text);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  message = json_to_string (root, FALSE);
-  for (guint i = 0; i < self->channels->len; i++)
-    {
-      g_autoptr (GError) error = NULL;
-
-      if (!gst_webrtc_data_channel_send_string_full (g_ptr_array_index (self->channels, i), message,
-                                                     &error))
-        g_debug ("session %s: clipboard not sent: %s", self->config->session_id, error->message);
-    }
+  vsa_input_channel_send (self, NULL, message);
   g_debug ("session %s: the VM's clipboard (%zu bytes) sent to the browser",
            self->config->session_id, strlen (text));
+}
+
+static void
+vsa_input_channel_on_cursor (VsaCursor *cursor, const char *message, VsaInputChannel *self)
+{
+  vsa_input_channel_send (self, NULL, message);
+}
+
+/* What a channel that just opened should know: the display's state and the pointer's
+ * image. The cursor is watched only once a page can take it, and with input off too. */
+static void
+vsa_input_channel_greet (VsaInputChannel *self, GObject *channel)
+{
+  if (self->display_message != NULL)
+    vsa_input_channel_send (self, channel, self->display_message);
+  if (self->config->cursor != VSA_CURSOR_LOCAL || self->config->source != VSA_SOURCE_X11)
+    return;
+  if (self->cursor == NULL)
+    {
+      self->cursor = vsa_cursor_new (self->config->display);
+      g_signal_connect (self->cursor, "changed", G_CALLBACK (vsa_input_channel_on_cursor), self);
+    }
+  if (vsa_cursor_get_message (self->cursor) != NULL)
+    vsa_input_channel_send (self, channel, vsa_cursor_get_message (self->cursor));
 }
 
 /* The input and the clipboard, at the channel's opening or its first message (which may
@@ -136,7 +203,10 @@ vsa_input_channel_ignore (VsaInputChannel *self, VsaInputChannelEvent event, GOb
                self->config->session_id);
   self->told_off = TRUE;
   if (event == VSA_INPUT_CHANNEL_OPENED)
-    g_ptr_array_add (self->channels, g_object_ref (channel));
+    {
+      g_ptr_array_add (self->channels, g_object_ref (channel));
+      vsa_input_channel_greet (self, channel);
+    }
   else if (event == VSA_INPUT_CHANNEL_MESSAGE)
     self->ignored++;
 }
@@ -145,11 +215,13 @@ void
 vsa_input_channel_handle (VsaInputChannel *self, VsaInputChannelEvent event, GObject *channel,
                           const char *text)
 {
-  /* a channel that opened as the session stopped: its handlers go now */
-  if (self->stopped && event == VSA_INPUT_CHANNEL_OPENED)
-    g_signal_handlers_disconnect_by_data (channel, self);
-  if (self->stopped)
-    return;
+  /* a channel that opened as the session stopped or ended: its handlers go now */
+  if (self->stopped || self->ended)
+    {
+      if (event == VSA_INPUT_CHANNEL_OPENED)
+        g_signal_handlers_disconnect_by_data (channel, self);
+      return;
+    }
   if (!self->config->input)
     {
       vsa_input_channel_ignore (self, event, channel);
@@ -162,6 +234,7 @@ vsa_input_channel_handle (VsaInputChannel *self, VsaInputChannelEvent event, GOb
       g_message ("session %s: the browser opened its input channel", self->config->session_id);
       g_ptr_array_add (self->channels, g_object_ref (channel));
       vsa_input_channel_ensure_input (self);
+      vsa_input_channel_greet (self, channel);
       break;
     case VSA_INPUT_CHANNEL_MESSAGE:
       vsa_input_handle_message (vsa_input_channel_ensure_input (self), text);
@@ -192,4 +265,54 @@ vsa_input_channel_stop (VsaInputChannel *self)
   if (self->clipboard != NULL)
     g_signal_handlers_disconnect_by_data (self->clipboard, self);
   g_clear_object (&self->clipboard);
+  if (self->cursor != NULL)
+    g_signal_handlers_disconnect_by_data (self->cursor, self);
+  g_clear_object (&self->cursor);
+}
+
+void
+vsa_input_channel_set_display (VsaInputChannel *self, gboolean available, const char *reason,
+                               int width, int height)
+{
+  g_free (self->display_message);
+  if (available)
+    self->display_message
+        = vsa_input_channel_build ("display", "available", G_TYPE_BOOLEAN, TRUE, "width",
+                                   G_TYPE_INT, width, "height", G_TYPE_INT, height, NULL);
+  else
+    self->display_message
+        = vsa_input_channel_build ("display", "available", G_TYPE_BOOLEAN, FALSE, "reason",
+                                   G_TYPE_STRING, reason != NULL ? reason : "", NULL);
+  if (!self->stopped)
+    vsa_input_channel_send (self, NULL, self->display_message);
+}
+
+guint64
+vsa_input_channel_get_buffered (VsaInputChannel *self)
+{
+  guint64 buffered = 0;
+
+  for (guint i = 0; i < self->channels->len; i++)
+    {
+      guint64 amount;
+
+      g_object_get (g_ptr_array_index (self->channels, i), "buffered-amount", &amount, NULL);
+      buffered += amount;
+    }
+  return buffered;
+}
+
+gboolean
+vsa_input_channel_say_ended (VsaInputChannel *self, const char *kind, const char *reason)
+{
+  g_autofree char *message = vsa_input_channel_build ("ended", "reason", G_TYPE_STRING, kind,
+                                                      "message", G_TYPE_STRING, reason, NULL);
+
+  if (self->stopped || self->ended)
+    return FALSE;
+  self->ended = TRUE;
+  if (self->input != NULL)
+    vsa_input_release_all (self->input);
+  /* a page that closed its channel (the double offer's first one) hears nothing */
+  return vsa_input_channel_send (self, NULL, message) > 0;
 }

@@ -38,7 +38,18 @@ void vsa_input_channel_take (VsaInputChannel *self, GObject *channel);
  * that opened meanwhile. */
 void vsa_input_channel_handle (VsaInputChannel *self, VsaInputChannelEvent event, GObject *channel,
                                const char *text);
-/* Lets go of the channels, the input (nothing stays pressed) and the clipboard. */
+/* Agent → page messages (README, "Messages to the page"), on the main context. The
+ * display's state is sent now and again to each channel that opens later. */
+void vsa_input_channel_set_display (VsaInputChannel *self, gboolean available, const char *reason,
+                                    int width, int height);
+/* kind: vsa_end_reason_to_string(); reason: for people. Before the stop. TRUE when a
+ * channel took the message: it is out once get_buffered() is 0. */
+gboolean vsa_input_channel_say_ended (VsaInputChannel *self, const char *kind, const char *reason);
+/* What the channels hold that SCTP has not taken yet, in bytes. */
+guint64 vsa_input_channel_get_buffered (VsaInputChannel *self);
+
+/* Lets go of the channels, the input (nothing stays pressed), the clipboard and the
+ * cursor. */
 void vsa_input_channel_stop (VsaInputChannel *self);
 
 G_END_DECLS

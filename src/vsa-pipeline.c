@@ -78,11 +78,12 @@ vsa_pipeline_make_source (const VsaConfig *config)
   if (config->source == VSA_SOURCE_TEST)
     return gst_element_factory_make_full ("videotestsrc", "name", "source", "is-live", TRUE,
                                           "pattern", 18 /* ball: moving content */, NULL);
-  /* Ours, not ximagesrc: Xlib exits the process when the X server goes away. */
+  /* Ours, not ximagesrc: Xlib exits the process when the X server goes away. With a
+   * local cursor the page draws the pointer: none in the video. */
   vsa_x11_src_register ();
-  return gst_element_factory_make_full ("vsax11src", "name", "source", "display-name",
-                                        config->display, "show-pointer", TRUE, "skip-unchanged",
-                                        TRUE, NULL);
+  return gst_element_factory_make_full (
+      "vsax11src", "name", "source", "display-name", config->display, "show-pointer",
+      config->cursor == VSA_CURSOR_VIDEO, "skip-unchanged", TRUE, NULL);
 }
 
 static GstCaps *

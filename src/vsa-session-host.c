@@ -23,6 +23,7 @@ struct _VsaSessionHost
   VsaCodecChoice *choice;
   const char *codec; /* its encoding name, kept until the next offer for the journal */
   VsaSession *session;
+  GPtrArray *leaving;      /* of Leaving: ended sessions whose goodbye is still going out */
   guint answer_candidates; /* carried by the answer, for the log */
 
   VsaSessionHostStats stats;
@@ -51,6 +52,59 @@ vsa_session_host_state_to_string (VsaSessionHostState state)
   return names[state];
 }
 
+/* An ended session whose goodbye to the page is still going out: stopped once its
+ * channels' buffers are empty and 10 ms more for the packet to leave, 100 ms at most, on
+ * the main loop (a newer offer's answer does not wait for it). */
+#define GOODBYE_MAX_MS 100
+#define GOODBYE_SEND_MS 10
+
+typedef struct
+{
+  VsaSessionHost *host;
+  VsaSession *session;
+  gint64 deadline; /* monotonic µs */
+  guint timeout_id;
+} Leaving;
+
+static void
+vsa_session_host_leaving_free (gpointer data)
+{
+  Leaving *leaving = data;
+
+  g_clear_handle_id (&leaving->timeout_id, g_source_remove);
+  vsa_session_stop (leaving->session);
+  g_object_unref (leaving->session);
+  g_free (leaving);
+}
+
+static gboolean
+vsa_session_host_leaving_check (gpointer data)
+{
+  Leaving *leaving = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (vsa_session_get_goodbye_buffered (leaving->session) == 0)
+    leaving->deadline = MIN (leaving->deadline, now + GOODBYE_SEND_MS * G_TIME_SPAN_MILLISECOND);
+  if (now < leaving->deadline)
+    return G_SOURCE_CONTINUE;
+  leaving->timeout_id = 0;
+  g_ptr_array_remove (leaving->host->leaving, leaving);
+  vsa_process_release_memory_soon ();
+  return G_SOURCE_REMOVE;
+}
+
+static void
+vsa_session_host_leave (VsaSessionHost *self, VsaSession *session)
+{
+  Leaving *leaving = g_new0 (Leaving, 1);
+
+  leaving->host = self;
+  leaving->session = session;
+  leaving->deadline = g_get_monotonic_time () + GOODBYE_MAX_MS * G_TIME_SPAN_MILLISECOND;
+  leaving->timeout_id = g_timeout_add (5, vsa_session_host_leaving_check, leaving);
+  g_ptr_array_add (self->leaving, leaving);
+}
+
 static void
 vsa_session_host_dispose (GObject *object)
 {
@@ -67,6 +121,7 @@ vsa_session_host_finalize (GObject *object)
   g_free (self->status);
   g_free (self->last_end);
   g_free (self->offer_id);
+  g_ptr_array_unref (self->leaving);
   G_OBJECT_CLASS (vsa_session_host_parent_class)->finalize (object);
 }
 
@@ -95,6 +150,7 @@ static void
 vsa_session_host_init (VsaSessionHost *self)
 {
   self->stats.last_offer_to_answer_s = -1;
+  self->leaving = g_ptr_array_new_with_free_func (vsa_session_host_leaving_free);
 }
 
 static void vsa_session_host_update_status (VsaSessionHost *self);
@@ -302,9 +358,10 @@ vsa_session_host_add_remote_candidate (VsaSessionHost *self, const VsaCandidate 
     vsa_session_add_remote_candidate (self->session, candidate);
 }
 
-/* The session goes; what it counted stays in the host's totals. */
+/* The session goes (after its goodbye if it said one); what it counted stays in the
+ * host's totals. */
 static void
-vsa_session_host_clear (VsaSessionHost *self)
+vsa_session_host_clear (VsaSessionHost *self, gboolean said_goodbye)
 {
   if (self->session != NULL)
     {
@@ -315,9 +372,14 @@ vsa_session_host_clear (VsaSessionHost *self)
       self->stats.keyframes_sent += stats.keyframes;
       self->stats.keyframe_requests += stats.keyframe_requests;
       g_signal_handlers_disconnect_by_data (self->session, self);
-      vsa_session_stop (self->session);
-      g_clear_object (&self->session);
-      vsa_process_release_memory_soon ();
+      if (said_goodbye)
+        vsa_session_host_leave (self, g_steal_pointer (&self->session));
+      else
+        {
+          vsa_session_stop (self->session);
+          g_clear_object (&self->session);
+          vsa_process_release_memory_soon ();
+        }
     }
   g_clear_pointer (&self->choice, vsa_codec_choice_free);
 }
@@ -325,7 +387,7 @@ vsa_session_host_clear (VsaSessionHost *self)
 void
 vsa_session_host_end (VsaSessionHost *self, VsaEndReason kind, const char *reason)
 {
-  gboolean failed;
+  gboolean failed, said_goodbye = FALSE;
 
   if (self->state == VSA_SESSION_HOST_WAITING)
     {
@@ -334,7 +396,9 @@ vsa_session_host_end (VsaSessionHost *self, VsaEndReason kind, const char *reaso
     }
   failed = kind != VSA_END_REASON_NEWER_OFFER
            && (self->session == NULL || !vsa_session_get_answer_stored (self->session));
-  vsa_session_host_clear (self);
+  if (self->session != NULL)
+    said_goodbye = vsa_session_say_ended (self->session, kind, reason);
+  vsa_session_host_clear (self, said_goodbye);
   self->stats.sessions_ended[kind]++;
   if (failed)
     self->stats.sessions_failed[kind]++;
@@ -348,7 +412,8 @@ vsa_session_host_end (VsaSessionHost *self, VsaEndReason kind, const char *reaso
 void
 vsa_session_host_stop (VsaSessionHost *self)
 {
-  vsa_session_host_clear (self);
+  vsa_session_host_clear (self, FALSE);
+  g_ptr_array_set_size (self->leaving, 0);
 }
 
 /* --- what it shows --------------------------------------------------------------------- */

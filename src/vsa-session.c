@@ -598,17 +598,17 @@ vsa_session_handle_display_message (VsaSession *self, const GstStructure *struct
   int width = 0, height = 0;
 
   gst_structure_get_boolean (structure, "connected", &connected);
+  gst_structure_get_int (structure, "width", &width);
+  gst_structure_get_int (structure, "height", &height);
+  vsa_input_channel_set_display (self->input_channel, connected,
+                                 gst_structure_get_string (structure, "reason"), width, height);
   if (!connected && !self->display_lost)
     g_warning ("session %s: display %s unavailable (%s): sending black, retrying every 2 s",
                self->config->session_id, gst_structure_get_string (structure, "display"),
                gst_structure_get_string (structure, "reason"));
   else if (connected && self->display_lost)
-    {
-      gst_structure_get_int (structure, "width", &width);
-      gst_structure_get_int (structure, "height", &height);
-      g_message ("session %s: display %s is back (%dx%d)", self->config->session_id,
-                 gst_structure_get_string (structure, "display"), width, height);
-    }
+    g_message ("session %s: display %s is back (%dx%d)", self->config->session_id,
+               gst_structure_get_string (structure, "display"), width, height);
   self->display_lost = !connected;
 }
 
@@ -764,6 +764,22 @@ gboolean
 vsa_session_get_loss_by_feedback (VsaSession *self)
 {
   return vsa_rate_control_uses_feedback (self->rate_control);
+}
+
+gboolean
+vsa_session_say_ended (VsaSession *self, VsaEndReason kind, const char *reason)
+{
+  /* the page cannot hear these: its transport is gone */
+  if (kind == VSA_END_REASON_ICE_FAILED || kind == VSA_END_REASON_NOT_CONNECTED
+      || kind == VSA_END_REASON_DISCONNECTED || kind == VSA_END_REASON_PEER_SILENT)
+    return FALSE;
+  return vsa_input_channel_say_ended (self->input_channel, vsa_end_reason_to_string (kind), reason);
+}
+
+guint64
+vsa_session_get_goodbye_buffered (VsaSession *self)
+{
+  return vsa_input_channel_get_buffered (self->input_channel);
 }
 
 void

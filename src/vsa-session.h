@@ -84,6 +84,12 @@ void vsa_session_get_stats (VsaSession *self, VsaSessionStats *out);
 /* Why the session ended; meaningful once "ended" was emitted. */
 VsaEndReason vsa_session_get_end_reason (VsaSession *self);
 
+/* Tells the page, on its input channel, that the session ends and why. TRUE when a
+ * channel took it: stop the session once get_goodbye_buffered() is 0, or the message
+ * goes with the pipeline. */
+gboolean vsa_session_say_ended (VsaSession *self, VsaEndReason kind, const char *reason);
+guint64 vsa_session_get_goodbye_buffered (VsaSession *self);
+
 /* Tears the pipeline down; no signal is emitted afterwards. */
 void vsa_session_stop (VsaSession *self);
 

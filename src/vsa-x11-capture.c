@@ -38,6 +38,7 @@ struct _VsaX11Capture
   xcb_damage_damage_t damage;
   guint8 damage_notify, cursor_notify; /* their event types */
   gboolean change_seen;                /* drain_events saw a change not yet captured */
+  gboolean cursor_seen;                /* and a new pointer image: a change if it is drawn */
   int pointer_x, pointer_y;            /* where the last capture drew it */
   Segment *segments[MAX_SEGMENTS];
   guint n_segments;
@@ -282,12 +283,13 @@ vsa_x11_capture_drain_events (VsaX11Capture *self)
     {
       guint8 type = event->response_type & 0x7f;
 
+      self->change_seen |= type == self->damage_notify;
+      self->cursor_seen |= type == self->cursor_notify;
       changed |= type == self->damage_notify || type == self->cursor_notify;
       free (event);
     }
-  changed |= xcb_connection_has_error (self->x11.conn) != 0;
-  self->change_seen |= changed;
-  return changed;
+  self->change_seen |= xcb_connection_has_error (self->x11.conn) != 0;
+  return changed || xcb_connection_has_error (self->x11.conn) != 0;
 }
 
 gboolean
@@ -301,8 +303,9 @@ vsa_x11_capture_changed (VsaX11Capture *self, gboolean show_pointer)
     pointer = xcb_query_pointer_reply (
         self->x11.conn, xcb_query_pointer (self->x11.conn, self->x11.screen->root), NULL);
   vsa_x11_capture_drain_events (self);
-  changed = self->change_seen;
-  self->change_seen = FALSE;
+  /* without the pointer in the picture (the page draws it) its image is no change */
+  changed = self->change_seen || (show_pointer && self->cursor_seen);
+  self->change_seen = self->cursor_seen = FALSE;
   if (show_pointer)
     changed |= pointer == NULL || pointer->root_x != self->pointer_x
                || pointer->root_y != self->pointer_y;

@@ -50,7 +50,8 @@ int vsa_x11_capture_get_fd (const VsaX11Capture *self);
  * image) or the connection failed. vsa_x11_capture_changed() says it again. */
 gboolean vsa_x11_capture_drain_events (VsaX11Capture *self);
 
-/* Whether the screen, or with show_pointer the pointer, changed since the last capture
+/* Whether the screen, or with show_pointer the pointer (its place or image), changed since
+ * the last capture
  * (one round trip with show_pointer). Errors count as changes: the capture finds them. */
 gboolean vsa_x11_capture_changed (VsaX11Capture *self, gboolean show_pointer);
 

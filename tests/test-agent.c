@@ -10,6 +10,9 @@
 #include "vsa-test-util.h"
 
 #define SESSION "integration"
+/* The cursor test restarts its display: away from the others' (e2e from :99, x11-src
+ * :150, x11-connection :250, cursor :270). */
+#define CURSOR_FIRST_DISPLAY 290
 /* VP8 as Firefox offers it */
 #define VP8_CAPS "application/x-rtp,media=video,encoding-name=VP8,payload=120,clock-rate=90000"
 
@@ -762,6 +765,171 @@ test_input_channel (void)
   xcb_disconnect (wait.conn);
 }
 
+/* The first message the agent sent on the input channel that starts with prefix (a
+ * copy), or NULL. */
+static char *
+peer_find_message (VsaTestPeer *peer, const char *prefix)
+{
+  for (guint i = 0;; i++)
+    {
+      char *message = vsa_test_peer_get_input_message (peer, i);
+
+      if (message == NULL || g_str_has_prefix (message, prefix))
+        return message;
+      g_free (message);
+    }
+}
+
+static gboolean
+peer_got_prefix (gpointer data)
+{
+  MessageWait *wait = data;
+  g_autofree char *message = peer_find_message (wait->peer, wait->expected);
+
+  return message != NULL;
+}
+
+/* The cursor define_root_cursor() made reached the page. */
+static gboolean
+peer_got_defined_cursor (gpointer peer)
+{
+  for (guint i = 0;; i++)
+    {
+      g_autofree char *message = vsa_test_peer_get_input_message (peer, i);
+
+      if (message == NULL)
+        return FALSE;
+      if (g_str_has_prefix (message, "{\"type\":\"cursor\"")
+          && strstr (message, "\"width\":16,\"height\":16,\"xhot\":3,\"yhot\":5,") != NULL)
+        return TRUE;
+    }
+}
+
+/* "display available" came after "display unavailable". */
+static gboolean
+display_back_after_loss (gpointer peer)
+{
+  gboolean lost = FALSE;
+
+  for (guint i = 0;; i++)
+    {
+      g_autofree char *message = vsa_test_peer_get_input_message (peer, i);
+
+      if (message == NULL)
+        return FALSE;
+      if (g_str_has_prefix (message, "{\"type\":\"display\",\"available\":false"))
+        lost = TRUE;
+      else if (lost && g_str_has_prefix (message, "{\"type\":\"display\",\"available\":true"))
+        return TRUE;
+    }
+}
+
+/* A 16x16 core cursor with its hotspot at 3,5, on the root window (under the pointer). */
+static void
+define_root_cursor (xcb_connection_t *conn, xcb_window_t root)
+{
+  xcb_pixmap_t pixmap = xcb_generate_id (conn);
+  xcb_gcontext_t gc = xcb_generate_id (conn);
+  xcb_cursor_t cursor = xcb_generate_id (conn);
+  const guint32 foreground = 1;
+  const xcb_rectangle_t all = { 0, 0, 16, 16 };
+
+  xcb_create_pixmap (conn, 1, pixmap, root, 16, 16);
+  xcb_create_gc (conn, gc, pixmap, XCB_GC_FOREGROUND, &foreground);
+  xcb_poly_fill_rectangle (conn, pixmap, gc, 1, &all);
+  xcb_create_cursor (conn, cursor, pixmap, pixmap, 0, 0, 0, 0xffff, 0xffff, 0xffff, 3, 5);
+  xcb_change_window_attributes (conn, root, XCB_CW_CURSOR, &cursor);
+  xcb_flush (conn);
+}
+
+/* cursor=local: the page gets the pointer's image when its channel opens and again when
+ * a VM client changes it, with its size and hotspot; cursor=video: never. Either way the
+ * display's loss and return reach the page, and the end of the session. */
+static void
+test_cursor_and_display (gconstpointer data)
+{
+  VsaCursorMode mode = GPOINTER_TO_INT (data);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaTestXvfb) xvfb = vsa_test_xvfb_start_on (
+      vsa_test_xvfb_free_display (CURSOR_FIRST_DISPLAY), 640, 480, &error);
+  g_autoptr (VsaTestController) controller = vsa_test_controller_new ("127.0.0.1", 0, NULL, &error);
+  g_autoptr (VsaConfig) config = NULL;
+  g_autoptr (VsaAgent) agent = NULL;
+  g_autoptr (VsaTestPeer) peer = NULL;
+  g_autofree char *first = NULL;
+  MessageWait wait = { 0 };
+  xcb_connection_t *conn;
+  guint number;
+  GLogLevelFlags old_fatal;
+
+  /* X capture and encoding in-process take many minutes under valgrind; vsa-cursor has
+   * its own cases there (test-cursor) */
+  if (vsa_test_skipped_under_valgrind ())
+    return;
+  g_assert_no_error (error);
+  config = test_config (controller, "vp8");
+  config->source = VSA_SOURCE_X11;
+  config->cursor = mode;
+  /* view only: the page still gets the cursor and the display's state (and no clipboard
+   * warns when the display goes) */
+  config->input = FALSE;
+  g_free (config->display);
+  config->display = g_strdup (xvfb->display);
+  agent = vsa_agent_new (config, &error);
+  g_assert_no_error (error);
+  vsa_agent_start (agent);
+  peer = vsa_test_peer_new_full (VP8_CAPS, TRUE);
+  vsa_test_peer_store_offer (peer, controller, SESSION);
+  vsa_test_peer_apply_answer (peer, controller, SESSION);
+  g_assert_true (vsa_test_wait_until (vsa_test_peer_input_is_open, peer, 20000));
+  wait.peer = peer;
+  wait.expected = "{\"type\":\"display\",\"available\":true,\"width\":640,\"height\":480}";
+  g_assert_true (vsa_test_wait_until (peer_got_message, &wait, 10000));
+
+  conn = xcb_connect (xvfb->display, NULL);
+  g_assert_false (xcb_connection_has_error (conn));
+  if (mode == VSA_CURSOR_LOCAL)
+    {
+      wait.expected = "{\"type\":\"cursor\"";
+      g_assert_true (vsa_test_wait_until (peer_got_prefix, &wait, 10000));
+      first = peer_find_message (peer, wait.expected);
+      g_test_message ("first cursor: %.120s", first);
+      g_assert_nonnull (strstr (first, "\"url\":\"data:image/png;base64,iVBORw0KGgo"));
+    }
+  define_root_cursor (conn, xcb_setup_roots_iterator (xcb_get_setup (conn)).data->root);
+  if (mode == VSA_CURSOR_LOCAL)
+    {
+      g_assert_true (vsa_test_wait_until (peer_got_defined_cursor, peer, 10000));
+    }
+  else
+    {
+      /* the display message came after any cursor message would have */
+      vsa_test_wait_until (peer_got_prefix, &(MessageWait){ peer, "{\"type\":\"cursor\"" }, 1000);
+      g_assert_null (peer_find_message (peer, "{\"type\":\"cursor\""));
+    }
+  xcb_disconnect (conn);
+
+  /* the display goes, then comes back on the same number */
+  number = xvfb->number;
+  /* the session warns that the display is unavailable: expected here */
+  old_fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  g_assert_true (vsa_test_xvfb_stop (xvfb, &error));
+  g_assert_no_error (error);
+  wait.expected = "{\"type\":\"display\",\"available\":false,\"reason\":";
+  g_assert_true (vsa_test_wait_until (peer_got_prefix, &wait, 10000));
+  g_clear_pointer (&xvfb, vsa_test_xvfb_free);
+  xvfb = vsa_test_xvfb_start_on (number, 640, 480, &error);
+  g_assert_no_error (error);
+  g_assert_true (vsa_test_wait_until (display_back_after_loss, peer, 15000));
+  g_log_set_always_fatal (old_fatal);
+
+  /* a newer offer ends the session: the page hears why */
+  vsa_session_host_end (vsa_agent_get_host (agent), VSA_END_REASON_CLIENT_LEFT, "the test left");
+  wait.expected = "{\"type\":\"ended\",\"reason\":\"client_left\",\"message\":\"the test left\"}";
+  g_assert_true (vsa_test_wait_until (peer_got_message, &wait, 5000));
+  vsa_agent_stop (agent);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -783,5 +951,9 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/agent/ice-servers/ahead", test_ice_servers_ahead);
   g_test_add_func ("/vsa/agent/ice-servers/refreshed", test_ice_servers_refreshed);
   g_test_add_func ("/vsa/agent/input-channel", test_input_channel);
+  g_test_add_data_func ("/vsa/agent/cursor/local", GINT_TO_POINTER (VSA_CURSOR_LOCAL),
+                        test_cursor_and_display);
+  g_test_add_data_func ("/vsa/agent/cursor/video", GINT_TO_POINTER (VSA_CURSOR_VIDEO),
+                        test_cursor_and_display);
   return g_test_run ();
 }

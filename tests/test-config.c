@@ -751,6 +751,30 @@ test_input (void)
   assert_file_invalid ("input=1", "input");
 }
 
+/* cursor: local by default, video in the file, --cursor over it; nothing else. */
+static void
+test_cursor (void)
+{
+  g_autoptr (TestTmpPath) video = write_tmp_config ("[agent]\ncursor=video\n");
+  g_autoptr (TestTmpPath) empty = write_tmp_config ("");
+  g_auto (GStrv) envp = base_env ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) by_default = NULL;
+  g_autoptr (VsaConfig) in_file = NULL;
+  g_autoptr (VsaConfig) by_flag = NULL;
+
+  by_default = load (envp, &error, "--config", empty, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpint (by_default->cursor, ==, VSA_CURSOR_LOCAL);
+  in_file = load (envp, &error, "--config", video, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpint (in_file->cursor, ==, VSA_CURSOR_VIDEO);
+  by_flag = load (envp, &error, "--config", video, "--cursor", "local", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpint (by_flag->cursor, ==, VSA_CURSOR_LOCAL);
+  assert_file_invalid ("cursor=none", "cursor");
+}
+
 /* Standalone mode's CORS origins and ICE servers: comma lists, checked item by item;
  * none by default. */
 static void
@@ -1226,6 +1250,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/vsa/config/defaults", test_defaults);
+  g_test_add_func ("/vsa/config/cursor", test_cursor);
   g_test_add_func ("/vsa/config/environment", test_environment);
   g_test_add_func ("/vsa/config/file/all", test_file);
   g_test_add_func ("/vsa/config/flags/all", test_flags);

@@ -14,7 +14,10 @@
 #include "vsa-test-util.h"
 
 #include <gio/gio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <xcb/xcb.h>
 
 /* What the viewer page must report: see data/viewer/index.html. */
 typedef struct
@@ -64,7 +67,8 @@ typedef struct
   char *url;
   GSubprocess *agent;
   char *agent_log;
-  Page pages[2]; /* the page of the current load, and the previous one while it lives */
+  guint first_display; /* 0: the first free from :99; else from here (a test restarting it) */
+  Page pages[2];       /* the page of the current load, and the previous one while it lives */
   guint loads;
 } Fixture;
 
@@ -130,7 +134,10 @@ start_agent (Fixture *fixture, const char *const *extra_args)
       g_test_fail_printf ("VSA_AGENT_BIN and VSA_VIEWER_DIR must be set (meson test does)");
       return FALSE;
     }
-  fixture->xvfb = vsa_test_xvfb_start (1280, 720, &error);
+  fixture->xvfb = fixture->first_display == 0
+                      ? vsa_test_xvfb_start (1280, 720, &error)
+                      : vsa_test_xvfb_start_on (vsa_test_xvfb_free_display (fixture->first_display),
+                                                1280, 720, &error);
   if (fixture->xvfb == NULL || !vsa_test_xvfb_set_color (fixture->xvfb, "#ff0000", &error))
     {
       g_test_fail_printf ("X server: %s", error->message);
@@ -521,6 +528,124 @@ test_back_to_back (Fixture *fixture, gconstpointer user_data)
                   vsa_test_controller_get_answer_count (fixture->controller, "e2e"));
 }
 
+/* The page's CSS cursor is the one the agent sent last, at its hotspot, and not the one
+ * with serial user_data (0: any). */
+static gboolean
+report_shows_cursor (JsonObject *report, gpointer user_data)
+{
+  gint64 old_serial = GPOINTER_TO_INT (user_data);
+  JsonObject *cursor = json_object_get_object_member (report, "cursor");
+  g_autofree char *hotspot = NULL;
+  const char *css;
+
+  if (cursor == NULL || json_object_get_int_member_with_default (cursor, "serial", 0) == old_serial)
+    return FALSE;
+  css = json_object_get_string_member_with_default (cursor, "css", "");
+  hotspot = g_strdup_printf (") %" G_GINT64_FORMAT " %" G_GINT64_FORMAT ", auto",
+                             json_object_get_int_member_with_default (cursor, "xhot", -1),
+                             json_object_get_int_member_with_default (cursor, "yhot", -1));
+  return g_str_has_prefix (css, "url(\"data:image/png;base64,") && g_str_has_suffix (css, hotspot);
+}
+
+/* The notice over the picture: user_data NULL for none, else a part of its text. */
+static gboolean
+report_shows_notice (JsonObject *report, gpointer user_data)
+{
+  const char *notice = json_object_get_string_member_with_default (report, "notice", NULL);
+
+  return user_data == NULL ? notice == NULL : notice != NULL && strstr (notice, user_data) != NULL;
+}
+
+static gboolean
+expect_report (Fixture *fixture, guint load, VsaTestReportCheck check, gpointer data,
+               const char *what, JsonNode **out_report)
+{
+  g_autofree char *report_id = g_strdup_printf ("load-%u", load);
+  g_autoptr (JsonNode) last = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *last_text = NULL;
+
+  if (vsa_test_wait_for_report (fixture->controller, report_id, fixture->agent, check, data, 15000,
+                                &last, &error))
+    {
+      if (out_report != NULL)
+        *out_report = g_steal_pointer (&last);
+      return TRUE;
+    }
+  last_text = last != NULL ? json_to_string (last, FALSE) : NULL;
+  g_test_fail_printf ("load %u: %s not shown within 15 s (%s); last report: %.2000s", load, what,
+                      error->message, last_text != NULL ? last_text : "none");
+  return FALSE;
+}
+
+/* The text cursor (the cursor font's XC_xterm) on the root window, kept while conn is:
+ * as a VM program keeps its own (the server refuses the image of a freed one). */
+static void
+define_text_cursor (xcb_connection_t *conn)
+{
+  xcb_window_t root = xcb_setup_roots_iterator (xcb_get_setup (conn)).data->root;
+  xcb_font_t font = xcb_generate_id (conn);
+  xcb_cursor_t cursor = xcb_generate_id (conn);
+
+  xcb_open_font (conn, font, strlen ("cursor"), "cursor");
+  xcb_create_glyph_cursor (conn, cursor, font, font, 152, 153, 0, 0, 0, 0xffff, 0xffff, 0xffff);
+  xcb_change_window_attributes (conn, root, XCB_CW_CURSOR, &cursor);
+  free (xcb_get_input_focus_reply (conn, xcb_get_input_focus (conn), NULL));
+}
+
+/* cursor=local: the page's cursor is the VM's, and follows it when a VM client changes it
+ * (a text cursor over the desktop); the display's outage is said over the picture and
+ * cleared when it is back. */
+static void
+test_local_cursor (Fixture *fixture, gconstpointer user_data)
+{
+  VsaTestBrowser browser = GPOINTER_TO_INT (user_data);
+  g_autofree char *program = vsa_test_browser_find (browser);
+  g_autoptr (JsonNode) first = NULL;
+  g_autoptr (GError) error = NULL;
+  xcb_connection_t *conn;
+  gint64 serial;
+  guint load, number;
+
+  if (program == NULL)
+    {
+      g_test_skip_printf ("%s is not installed", vsa_test_browser_name (browser));
+      return;
+    }
+  /* its display is restarted: away from the others' (x11-src :150, x11-connection :250,
+   * cursor :270, agent :290) */
+  fixture->first_display = 310;
+  if (!start_agent (fixture, NULL))
+    return;
+  load = load_page (fixture, browser, FALSE, "");
+  if (load == 0 || !expect_video (fixture, load, red, default_codec (browser), 30000)
+      || !expect_report (fixture, load, report_shows_cursor, NULL, "the VM's cursor", &first))
+    return;
+  serial = json_object_get_int_member (
+      json_object_get_object_member (json_node_get_object (first), "cursor"), "serial");
+  conn = xcb_connect (fixture->xvfb->display, NULL);
+  g_assert_false (xcb_connection_has_error (conn));
+  define_text_cursor (conn);
+  if (!expect_report (fixture, load, report_shows_cursor, GINT_TO_POINTER ((int) serial),
+                      "the VM's text cursor", NULL))
+    {
+      xcb_disconnect (conn);
+      return;
+    }
+  xcb_disconnect (conn);
+
+  number = fixture->xvfb->number;
+  g_assert_true (vsa_test_xvfb_stop (fixture->xvfb, &error));
+  g_assert_no_error (error);
+  if (!expect_report (fixture, load, report_shows_notice, "display is not available",
+                      "the display's outage", NULL))
+    return;
+  g_clear_pointer (&fixture->xvfb, vsa_test_xvfb_free);
+  fixture->xvfb = vsa_test_xvfb_start_on (number, 1280, 720, &error);
+  g_assert_no_error (error);
+  expect_report (fixture, load, report_shows_notice, NULL, "the display back", NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -563,6 +688,11 @@ main (int argc, char **argv)
   g_test_add ("/vsa/e2e/firefox-unsupported-codec", Fixture,
               GINT_TO_POINTER (VSA_TEST_BROWSER_FIREFOX), fixture_set_up, test_unsupported_codec,
               fixture_tear_down);
+  g_test_add ("/vsa/e2e/chromium-local-cursor", Fixture,
+              GINT_TO_POINTER (VSA_TEST_BROWSER_CHROMIUM), fixture_set_up, test_local_cursor,
+              fixture_tear_down);
+  g_test_add ("/vsa/e2e/firefox-local-cursor", Fixture, GINT_TO_POINTER (VSA_TEST_BROWSER_FIREFOX),
+              fixture_set_up, test_local_cursor, fixture_tear_down);
   g_test_add ("/vsa/e2e/back-to-back", Fixture, NULL, fixture_set_up, test_back_to_back,
               fixture_tear_down);
   return g_test_run ();

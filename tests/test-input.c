@@ -448,6 +448,7 @@ test_view_only (Fixture *fixture, gconstpointer data)
   g_free (config->display);
   config->display = g_strdup (fixture->xvfb->display);
   config->input = FALSE;
+  config->cursor = VSA_CURSOR_VIDEO; /* a stand-in channel: nothing is to be sent on it */
   input_channel = vsa_input_channel_new (config, test_no_post, NULL);
   g_test_expect_message ("vsa-input-channel", G_LOG_LEVEL_MESSAGE,
                          "session view-only: input is off (input=false)*");

@@ -319,6 +319,33 @@ test_missing_element (void)
   g_assert_cmpint (GST_BIN (bin)->numchildren, ==, 0);
 }
 
+/* The X source draws the pointer only with cursor=video: with cursor=local the page does. */
+static void
+test_cursor_mode (void)
+{
+  for (VsaCursorMode mode = VSA_CURSOR_LOCAL; mode <= VSA_CURSOR_VIDEO; mode++)
+    {
+      g_autoptr (VsaConfig) config = vsa_config_new ();
+      g_autoptr (VsaCodecChoice) choice = choice_new (&bin_vp8);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GstElement) bin = NULL;
+      g_autoptr (GstElement) source = NULL;
+      gboolean show_pointer;
+
+      if (!vsa_codec_is_available (VSA_CODEC_VP8))
+        {
+          g_test_skip ("VP8's encoder is not installed");
+          return;
+        }
+      config->cursor = mode;
+      bin = gst_object_ref_sink (vsa_pipeline_new_video_bin (config, choice, &error));
+      g_assert_no_error (error);
+      source = gst_bin_get_by_name (GST_BIN (bin), "source");
+      g_object_get (source, "show-pointer", &show_pointer, NULL);
+      g_assert_cmpint (show_pointer, ==, mode == VSA_CURSOR_VIDEO);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -328,6 +355,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/vsa/pipeline/video-bin/vp8", &bin_vp8, test_video_bin);
   g_test_add_data_func ("/vsa/pipeline/video-bin/vp9", &bin_vp9, test_video_bin);
   g_test_add_func ("/vsa/pipeline/keyframe-requests", test_keyframe_requests);
+  g_test_add_func ("/vsa/pipeline/cursor-mode", test_cursor_mode);
   g_test_add_func ("/vsa/pipeline/frame-dropper", test_frame_dropper);
   g_test_add_func ("/vsa/pipeline/missing-element", test_missing_element);
   return g_test_run ();

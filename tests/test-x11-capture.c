@@ -199,8 +199,22 @@ test_frames_held (Fixture *fixture, gconstpointer user_data)
     }
 }
 
-/* A repaint and a pointer move are changes until the next capture; a still screen is
- * not. */
+/* A core cursor of hotspot x,x on the root window, the server done with it. */
+static void
+define_root_cursor (xcb_connection_t *conn, guint16 x)
+{
+  xcb_window_t root = xcb_setup_roots_iterator (xcb_get_setup (conn)).data->root;
+  xcb_pixmap_t pixmap = xcb_generate_id (conn);
+  xcb_cursor_t cursor = xcb_generate_id (conn);
+
+  xcb_create_pixmap (conn, 1, pixmap, root, 8, 8);
+  xcb_create_cursor (conn, cursor, pixmap, pixmap, 0, 0, 0, 0xffff, 0xffff, 0xffff, x, x);
+  xcb_change_window_attributes (conn, root, XCB_CW_CURSOR, &cursor);
+  free (xcb_get_input_focus_reply (conn, xcb_get_input_focus (conn), NULL));
+}
+
+/* A repaint, a pointer move and (with the pointer drawn) a new pointer image are changes
+ * until the next capture; a still screen is not. */
 static void
 test_changes (Fixture *fixture, gconstpointer user_data)
 {
@@ -236,6 +250,16 @@ test_changes (Fixture *fixture, gconstpointer user_data)
   moved = vsa_x11_capture_grab (fixture->capture, TRUE, &error);
   g_assert_no_error (error);
   g_assert_false (vsa_x11_capture_changed (fixture->capture, TRUE));
+
+  /* A new pointer image wakes the fd, but is a change only with the pointer drawn. */
+  conn = xcb_connect (fixture->display, NULL);
+  g_assert_false (xcb_connection_has_error (conn));
+  define_root_cursor (conn, 3);
+  g_assert_true (wait_for_change (fixture));
+  g_assert_false (vsa_x11_capture_changed (fixture->capture, FALSE));
+  define_root_cursor (conn, 5);
+  g_assert_true (vsa_x11_capture_changed (fixture->capture, TRUE));
+  xcb_disconnect (conn);
 }
 
 /* The server killed: the capture fails, the outage is reported once, frames already taken
