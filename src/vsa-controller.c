@@ -53,15 +53,44 @@ vsa_controller_init (VsaController *self)
 {
 }
 
+/* The proxy from the environment only, as curl reads it (https_proxy or http_proxy by the
+ * URL's scheme, no_proxy), else none: GIO's default resolver loads libproxy and GNOME's
+ * proxy settings (libstdc++ and dconf with them: 2 MB of a waiting agent) for a desktop
+ * configuration a VM's daemon does not have. */
+static GProxyResolver *
+vsa_controller_proxy_from_env (const char *url)
+{
+  gboolean https = g_str_has_prefix (url, "https:");
+  const char *proxy = g_getenv (https ? "https_proxy" : "http_proxy");
+  const char *no_proxy = g_getenv ("no_proxy");
+  g_auto (GStrv) ignore = NULL;
+
+  if (proxy == NULL && https)
+    proxy = g_getenv ("HTTPS_PROXY");
+  if (proxy == NULL || *proxy == '\0')
+    return NULL;
+  if (no_proxy == NULL)
+    no_proxy = g_getenv ("NO_PROXY");
+  if (no_proxy != NULL)
+    {
+      ignore = g_strsplit (no_proxy, ",", -1);
+      for (guint i = 0; ignore[i] != NULL; i++)
+        g_strstrip (ignore[i]);
+    }
+  return g_simple_proxy_resolver_new (proxy, ignore);
+}
+
 VsaController *
 vsa_controller_new (const VsaConfig *config, GError **error)
 {
   g_autoptr (VsaController) self = g_object_new (VSA_TYPE_CONTROLLER, NULL);
   g_autofree char *escaped = g_uri_escape_string (config->session_id, NULL, FALSE);
+  g_autoptr (GProxyResolver) proxy = vsa_controller_proxy_from_env (config->controller_url);
 
   self->timeout_s = config->request_timeout_s;
   self->soup = soup_session_new_with_options ("timeout", config->request_timeout_s, "idle-timeout",
-                                              60, "user-agent", "vm-stream-agent", NULL);
+                                              60, "user-agent", "vm-stream-agent", "proxy-resolver",
+                                              proxy, NULL);
   /* https certificates are verified against the system's CAs, or only this file's. */
   if (config->ca_file != NULL)
     {

@@ -298,6 +298,53 @@ test_token (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (vsa_test_controller_get_unauthorized_count (fixture->server), ==, 1);
 }
 
+/* A poll of controller_url, by a controller made with the environment as it is now. */
+static VsaOffer *
+get_offer_from (Fixture *fixture, const char *controller_url, GError **error)
+{
+  g_autoptr (VsaConfig) config = vsa_config_new ();
+  g_autoptr (VsaController) controller = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+
+  config->session_id = g_strdup (SESSION);
+  config->controller_url = g_strdup (controller_url);
+  controller = vsa_controller_new (config, error);
+  g_assert_nonnull (controller);
+  vsa_controller_get_offer_async (controller, NULL, on_result, fixture);
+  result = wait_result (fixture);
+  return vsa_controller_get_offer_finish (controller, result, error);
+}
+
+/* http_proxy is used (the fake controller as the proxy: a controller at a closed port is
+ * reached through it), and no_proxy bypasses it. */
+static void
+test_proxy_from_env (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *proxy = vsa_test_controller_get_url (fixture->server);
+  g_autoptr (VsaOffer) offer = NULL;
+  g_autoptr (GError) error = NULL;
+
+  store_fixture_offer (fixture);
+  g_setenv ("http_proxy", proxy, TRUE);
+  g_unsetenv ("no_proxy");
+  g_unsetenv ("NO_PROXY");
+  offer = get_offer_from (fixture, "http://127.0.0.1:1", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (offer);
+  g_assert_cmpuint (vsa_test_controller_get_request_count (fixture->server, "GET", "/offer"), ==,
+                    1);
+
+  g_setenv ("no_proxy", "example.org, 127.0.0.1", TRUE);
+  g_clear_pointer (&offer, vsa_offer_free);
+  offer = get_offer_from (fixture, "http://127.0.0.1:1", &error);
+  g_assert_null (offer);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_cmpuint (vsa_test_controller_get_request_count (fixture->server, "GET", "/offer"), ==,
+                    1);
+  g_unsetenv ("http_proxy");
+  g_unsetenv ("no_proxy");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -313,6 +360,8 @@ main (int argc, char **argv)
   g_test_add ("/vsa/controller/answer-refused", Fixture, NULL, fixture_set_up, test_answer_refused,
               fixture_tear_down);
   g_test_add ("/vsa/controller/token", Fixture, "s3cret", fixture_set_up, test_token,
+              fixture_tear_down);
+  g_test_add ("/vsa/controller/proxy-from-env", Fixture, NULL, fixture_set_up, test_proxy_from_env,
               fixture_tear_down);
   return g_test_run ();
 }
