@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A WHEP player this project did not write against standalone mode's endpoint: medooze's
- * whip-whep (whep.js, from npm; scripts/install-deps puts it in PLAYER_DIR) in headless
- * Chromium, on a page the test serves from another origin (another port). The player
+ * whip-whep (whep.js, from npm; scripts/install-deps puts it in PLAYER_DIR) in a headless
+ * browser, on a page the test serves from another origin (another port). The player
  * POSTs its offer before gathering, so its candidates come by PATCH, and it reads
  * Location from a cross-origin response: it needs the preflight answered and the headers
- * exposed. Passes when the page decodes frames. Skipped when Chromium or the player is
- * not installed.
+ * exposed. Passes when the page decodes frames. In headless Chromium and Firefox, each
+ * skipped when the browser or the player is not installed.
  *
  * Runs under tests/netns-run: all traffic stays on loopback and vsa0 (198.18.0.1). */
 #include "config.h"
@@ -25,8 +25,9 @@
 #define VIDEO_WAIT_MS 30000
 
 /* The player's page: whep.js views the agent's endpoint (?whep=) with the token and the
- * page posts what its video element decoded to /report every 500 ms, or the error that
- * stopped the player. */
+ * page posts the frames its peer connection decoded (getStats: headless Firefox counts
+ * none in the video element's playback quality) to /report every 500 ms, or the error
+ * that stopped the player. */
 static const char page_html[]
     = "<!doctype html><meta charset=utf-8><title>whip-whep player</title>\n"
       "<video id=video muted autoplay playsinline></video>\n"
@@ -34,9 +35,14 @@ static const char page_html[]
       "import { WHEPClient } from '/whep.js';\n"
       "const query = new URLSearchParams(location.search);\n"
       "let error = null;\n"
-      "const report = () => fetch('/report', { method: 'POST', body: JSON.stringify({\n"
-      "  frames: video.getVideoPlaybackQuality().totalVideoFrames,\n"
-      "  state: pc.connectionState, error }) });\n"
+      "const report = async () => {\n"
+      "  let frames = 0;\n"
+      "  (await pc.getStats()).forEach((s) => {\n"
+      "    if (s.type === 'inbound-rtp' && s.kind === 'video') frames = s.framesDecoded || 0;\n"
+      "  });\n"
+      "  fetch('/report', { method: 'POST', body: JSON.stringify({\n"
+      "    frames, state: pc.connectionState, error }) });\n"
+      "};\n"
       "addEventListener('unhandledrejection', (e) => { error = String(e.reason); });\n"
       "const pc = new RTCPeerConnection();\n"
       "pc.addTransceiver('video', { direction: 'recvonly' });\n"
@@ -68,7 +74,7 @@ fixture_set_up (Fixture *fixture, gconstpointer data)
 
   fixture->tmp_dir = g_dir_make_tmp ("vsa-whep-player-XXXXXX", &error);
   g_assert_no_error (error);
-  fixture->browser_log = g_build_filename (fixture->tmp_dir, "chromium.log", NULL);
+  fixture->browser_log = g_build_filename (fixture->tmp_dir, "browser.log", NULL);
 }
 
 static void
@@ -146,9 +152,10 @@ has_video_or_error (gpointer data)
 }
 
 static void
-test_chromium (Fixture *fixture, gconstpointer data)
+test_player (Fixture *fixture, gconstpointer data)
 {
-  g_autofree char *program = vsa_test_browser_find (VSA_TEST_BROWSER_CHROMIUM);
+  VsaTestBrowser browser = GPOINTER_TO_INT (data);
+  g_autofree char *program = vsa_test_browser_find (browser);
   const char *dir = g_getenv ("VSA_WHEP_PLAYER_DIR");
   g_autofree char *player_path = NULL;
   g_autofree char *origin = NULL;
@@ -161,7 +168,7 @@ test_chromium (Fixture *fixture, gconstpointer data)
   player_path = g_build_filename (dir != NULL ? dir : PLAYER_DIR, "whep.js", NULL);
   if (program == NULL)
     {
-      g_test_skip ("chromium is not installed");
+      g_test_skip_printf ("%s is not installed", vsa_test_browser_name (browser));
       return;
     }
   if (!g_file_get_contents (player_path, &fixture->player_js, NULL, NULL))
@@ -197,8 +204,8 @@ test_chromium (Fixture *fixture, gconstpointer data)
   g_test_message ("player page %s", url);
   browser_dir = g_build_filename (fixture->tmp_dir, "browser", NULL);
   /* plain host addresses: the agent cannot resolve mDNS names */
-  fixture->browser = vsa_test_browser_start (VSA_TEST_BROWSER_CHROMIUM, program, url, browser_dir,
-                                             FALSE, fixture->browser_log, &error);
+  fixture->browser = vsa_test_browser_start (browser, program, url, browser_dir, FALSE,
+                                             fixture->browser_log, &error);
   g_assert_no_error (error);
 
   if (!vsa_test_wait_until (has_video_or_error, fixture, VIDEO_WAIT_MS))
@@ -215,7 +222,9 @@ main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/vsa/whep-player/chromium", Fixture, NULL, fixture_set_up, test_chromium,
-              fixture_tear_down);
+  g_test_add ("/vsa/whep-player/chromium", Fixture, GINT_TO_POINTER (VSA_TEST_BROWSER_CHROMIUM),
+              fixture_set_up, test_player, fixture_tear_down);
+  g_test_add ("/vsa/whep-player/firefox", Fixture, GINT_TO_POINTER (VSA_TEST_BROWSER_FIREFOX),
+              fixture_set_up, test_player, fixture_tear_down);
   return g_test_run ();
 }
