@@ -411,6 +411,7 @@ typedef struct
 {
   VideoSearch *search;
   gint width, height; /* the picture's size on :B wanted, give or take 4 pixels; 0: fitted */
+  gint min_height;    /* fitted: at least this high */
 } SizeWait;
 
 static gboolean
@@ -423,7 +424,8 @@ video_has_size (gpointer data)
   if (!video_is_shown (search))
     return FALSE;
   if (wait->width == 0) /* fitted: 4:3 kept, well over its size (the window's is 1024x768) */
-    return width >= VM_WIDTH + 160 && ABS (width * 3 - height * 4) <= 16;
+    return width >= VM_WIDTH + 160 && ABS (width * 3 - height * 4) <= 16
+           && height >= wait->min_height;
   return ABS (width - wait->width) <= 4 && ABS (height - wait->height) <= 4;
 }
 
@@ -470,13 +472,14 @@ count_not_recorder (xcb_connection_t *conn, gint x, gint y)
 
 /* The page's keys, as a user presses them: Ctrl+Alt+Shift+Z shows the picture 1:1
  * (VM_WIDTH x VM_HEIGHT on :B) and again fitted (larger here); Ctrl+Alt+Shift+S opens
- * the stats over it, which covers some of the picture. */
+ * the stats over it, which covers some of the picture; Ctrl+Alt+Shift+F makes the page full
+ * screen, the bar folded: the picture gets its height. */
 static void
 test_controls (Fixture *fixture, gconstpointer data)
 {
   const char *screenshot = g_getenv ("VSA_VIEWER_SCREENSHOT");
   VideoSearch search = { 0 };
-  SizeWait wait = { &search, 0, 0 };
+  SizeWait wait = { &search, 0, 0, 0 };
   g_autofree char *x = NULL, *y = NULL;
   guint covered;
 
@@ -539,6 +542,19 @@ test_controls (Fixture *fixture, gconstpointer data)
       g_usleep (2 * G_USEC_PER_SEC); /* the panel's numbers, over a few samples */
       write_screenshot (search.conn, screenshot);
     }
+
+  /* full screen: the bar folds away (the pointer off the top edge), the fitted picture
+   * gets its height (Firefox's kiosk window is not the whole screen here) */
+  wait.min_height = search.y1 - search.y0 + 1 + 24;
+  if (!run_on (fixture->user->display, (const char *const[]){ "xdotool", "mousemove", x, y, "key",
+                                                              "ctrl+alt+shift+f", NULL }))
+    goto out;
+  wait.width = wait.height = 0;
+  if (!vsa_test_wait_until (video_has_size, &wait, EVENT_WAIT_MS))
+    g_test_fail_printf ("full screen: the picture is %dx%d on :B, not %d high or more",
+                        search.x1 - search.x0 + 1, search.y1 - search.y0 + 1, wait.min_height);
+  else
+    g_test_message ("full screen: %dx%d", search.x1 - search.x0 + 1, search.y1 - search.y0 + 1);
 out:
   g_clear_pointer (&search.conn, xcb_disconnect);
 }
