@@ -646,6 +646,107 @@ test_local_cursor (Fixture *fixture, gconstpointer user_data)
   expect_report (fixture, load, report_shows_notice, NULL, "the display back", NULL);
 }
 
+/* The page's phase line says user_data (a prefix of it). */
+static gboolean
+report_says (JsonObject *report, gpointer user_data)
+{
+  return g_str_has_prefix (json_object_get_string_member_with_default (report, "shown", ""),
+                           user_data);
+}
+
+/* The member name of report as an object, or NULL. */
+static JsonObject *
+report_object (JsonObject *report, const char *name)
+{
+  JsonNode *node = json_object_get_member (report, name);
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+/* "Live", with the stats overlay open and its numbers, as the page shows them, there. */
+static gboolean
+report_shows_live_stats (JsonObject *report, gpointer user_data)
+{
+  static const char *const shown[] = { "codec", "resolution", "fps", "bitrate", "latency" };
+  JsonObject *stats = report_object (report, "stats");
+
+  if (!report_says (report, "Live") || stats == NULL)
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (shown); i++)
+    if (*json_object_get_string_member_with_default (stats, shown[i], "") == '\0')
+      return FALSE;
+  return TRUE;
+}
+
+/* The video element's rendered size and the stage's it sits in (CSS pixels) in report:
+ * size[0..3] width, height, stage width, stage height. */
+static void
+report_video_box (JsonNode *report, gint64 size[4])
+{
+  static const char *const names[] = { "width", "height", "stageWidth", "stageHeight" };
+  JsonObject *box = report_object (json_node_get_object (report), "videoBox");
+
+  for (guint i = 0; i < 4; i++)
+    size[i] = box != NULL ? json_object_get_int_member_with_default (box, names[i], 0) : 0;
+  g_test_message ("video %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT " on a stage of %" G_GINT64_FORMAT
+                  "x%" G_GINT64_FORMAT,
+                  size[0], size[1], size[2], size[3]);
+}
+
+/* The page as a person sees it: "Live" once frames come, the stats overlay (stats=1)
+ * naming the codec, resolution and frame rate, the picture fitted into the window (its
+ * aspect kept); a second page (scale=1:1) replacing the first shows the picture at its
+ * size, and the first says the session ended. */
+static void
+test_phases (Fixture *fixture, gconstpointer user_data)
+{
+  VsaTestBrowser browser = GPOINTER_TO_INT (user_data);
+  g_autofree char *program = vsa_test_browser_find (browser);
+  g_autoptr (JsonNode) fit = NULL;
+  g_autoptr (JsonNode) one_to_one = NULL;
+  JsonObject *stats;
+  gint64 size[4];
+  guint load;
+
+  if (program == NULL)
+    {
+      g_test_skip_printf ("%s is not installed", vsa_test_browser_name (browser));
+      return;
+    }
+  if (!start_agent (fixture, NULL))
+    return;
+  load = load_page (fixture, browser, FALSE, "&stats=1");
+  if (load == 0 || !expect_video (fixture, load, red, default_codec (browser), 30000)
+      || !expect_report (fixture, load, report_shows_live_stats, NULL, "Live and the stats", &fit))
+    return;
+  stats = report_object (json_node_get_object (fit), "stats");
+  g_test_message ("stats: codec %s, %s, %s, %s, latency %s",
+                  json_object_get_string_member (stats, "codec"),
+                  json_object_get_string_member (stats, "resolution"),
+                  json_object_get_string_member (stats, "fps"),
+                  json_object_get_string_member (stats, "bitrate"),
+                  json_object_get_string_member (stats, "latency"));
+  g_assert_cmpstr (json_object_get_string_member (stats, "codec"), ==,
+                   default_codec (browser) + strlen ("video/"));
+  g_assert_cmpstr (json_object_get_string_member (stats, "resolution"), ==, "1280\u00d7720");
+  /* fitted: as wide or as high as the stage, inside it, 16:9 kept */
+  report_video_box (fit, size);
+  g_assert_cmpint (size[0], >, 0);
+  g_assert_true (ABS (size[0] - size[2]) <= 1 || ABS (size[1] - size[3]) <= 1);
+  g_assert_cmpint (size[0], <=, size[2] + 1);
+  g_assert_cmpint (size[1], <=, size[3] + 1);
+  g_assert_cmpint (ABS (size[0] * 9 - size[1] * 16), <=, 32);
+
+  load = load_page (fixture, browser, FALSE, "&scale=1:1");
+  if (load == 0 || !expect_video (fixture, load, red, default_codec (browser), 30000)
+      || !expect_report (fixture, load, report_says, "Live", "Live at 1:1", &one_to_one)
+      || !expect_report (fixture, load - 1, report_says, "Ended: ", "the first page's end", NULL))
+    return;
+  report_video_box (one_to_one, size);
+  g_assert_cmpint (size[0], ==, 1280);
+  g_assert_cmpint (size[1], ==, 720);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -693,6 +794,10 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/vsa/e2e/firefox-local-cursor", Fixture, GINT_TO_POINTER (VSA_TEST_BROWSER_FIREFOX),
               fixture_set_up, test_local_cursor, fixture_tear_down);
+  g_test_add ("/vsa/e2e/chromium-phases", Fixture, GINT_TO_POINTER (VSA_TEST_BROWSER_CHROMIUM),
+              fixture_set_up, test_phases, fixture_tear_down);
+  g_test_add ("/vsa/e2e/firefox-phases", Fixture, GINT_TO_POINTER (VSA_TEST_BROWSER_FIREFOX),
+              fixture_set_up, test_phases, fixture_tear_down);
   g_test_add ("/vsa/e2e/back-to-back", Fixture, NULL, fixture_set_up, test_back_to_back,
               fixture_tear_down);
   return g_test_run ();

@@ -3,10 +3,12 @@
  * agent (standalone, --listen) captures and injects, covered by a recorder window of the
  * test's own in a colour of its own; the user's X server (:B) where a windowed browser
  * (Chromium, Firefox) shows the page, driven by xdotool as a user would. Passes when what
- * xdotool clicks and types on :B arrives in the recorder on :A.
+ * xdotool clicks and types on :B arrives in the recorder on :A. The page's own controls
+ * are checked on :B's screen; VSA_VIEWER_SCREENSHOT=FILE.png writes it (scripts/screenshot).
  *
  * Runs under tests/netns-run. Needs: xvfb, xdotool, xclip, chromium and/or firefox-esr. */
 
+#include "vsa-cursor.h"
 #include "vsa-test-browser.h"
 #include "vsa-test-recorder.h"
 #include "vsa-test-util.h"
@@ -405,6 +407,158 @@ test_clipboard (Fixture *fixture, gconstpointer data)
     check_clipboard (fixture);
 }
 
+typedef struct
+{
+  VideoSearch *search;
+  gint width, height; /* the picture's size on :B wanted, give or take 4 pixels; 0: fitted */
+  gint min_height;    /* fitted: at least this high */
+} SizeWait;
+
+static gboolean
+video_has_size (gpointer data)
+{
+  SizeWait *wait = data;
+  VideoSearch *search = wait->search;
+  gint width = search->x1 - search->x0 + 1, height = search->y1 - search->y0 + 1;
+
+  if (!video_is_shown (search))
+    return FALSE;
+  if (wait->width == 0) /* fitted: 4:3 kept, well over its size (the window's is 1024x768) */
+    return width >= VM_WIDTH + 160 && ABS (width * 3 - height * 4) <= 16
+           && height >= wait->min_height;
+  return ABS (width - wait->width) <= 4 && ABS (height - wait->height) <= 4;
+}
+
+/* :B's whole screen as a PNG at path. */
+static void
+write_screenshot (xcb_connection_t *conn, const char *path)
+{
+  xcb_screen_t *screen = xcb_setup_roots_iterator (xcb_get_setup (conn)).data;
+  g_autofree xcb_get_image_reply_t *image
+      = xcb_get_image_reply (conn,
+                             xcb_get_image (conn, XCB_IMAGE_FORMAT_Z_PIXMAP, screen->root, 0, 0,
+                                            USER_WIDTH, USER_HEIGHT, ~0u),
+                             NULL);
+  g_autofree guint32 *argb = g_new (guint32, USER_WIDTH * USER_HEIGHT);
+  g_autoptr (GBytes) png = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (image);
+  g_assert_cmpint (xcb_get_image_data_length (image), >=, USER_WIDTH * USER_HEIGHT * 4);
+  memcpy (argb, xcb_get_image_data (image), USER_WIDTH * USER_HEIGHT * 4);
+  for (guint i = 0; i < USER_WIDTH * USER_HEIGHT; i++)
+    argb[i] |= 0xff000000u; /* the screen is opaque; X leaves the byte undefined */
+  png = vsa_cursor_encode_png (argb, USER_WIDTH, USER_HEIGHT, USER_WIDTH);
+  g_assert_nonnull (png);
+  g_file_set_contents (path, g_bytes_get_data (png, NULL), (gssize) g_bytes_get_size (png), &error);
+  g_assert_no_error (error);
+  g_test_message ("screenshot in %s", path);
+}
+
+/* Pixels of the 40x40 square at x, y on :B that do not show the recorder's colour. */
+static guint
+count_not_recorder (xcb_connection_t *conn, gint x, gint y)
+{
+  xcb_screen_t *screen = xcb_setup_roots_iterator (xcb_get_setup (conn)).data;
+  g_autofree xcb_get_image_reply_t *image = xcb_get_image_reply (
+      conn, xcb_get_image (conn, XCB_IMAGE_FORMAT_Z_PIXMAP, screen->root, x, y, 40, 40, ~0u), NULL);
+  guint count = 0;
+
+  g_assert_true (image != NULL && xcb_get_image_data_length (image) >= 40 * 40 * 4);
+  for (guint i = 0; i < 40 * 40; i++)
+    count += !is_recorder_color (((const guint32 *) xcb_get_image_data (image))[i]);
+  return count;
+}
+
+/* The page's keys, as a user presses them: Ctrl+Alt+Shift+Z shows the picture 1:1
+ * (VM_WIDTH x VM_HEIGHT on :B) and again fitted (larger here); Ctrl+Alt+Shift+S opens
+ * the stats over it, which covers some of the picture; Ctrl+Alt+Shift+F makes the page full
+ * screen, the bar folded: the picture gets its height. */
+static void
+test_controls (Fixture *fixture, gconstpointer data)
+{
+  const char *screenshot = g_getenv ("VSA_VIEWER_SCREENSHOT");
+  VideoSearch search = { 0 };
+  SizeWait wait = { &search, 0, 0, 0 };
+  g_autofree char *x = NULL, *y = NULL;
+  guint covered;
+
+  if (!start_all (fixture, GPOINTER_TO_INT (data), &search))
+    goto out;
+  if (!vsa_test_wait_until (video_has_size, &wait, EVENT_WAIT_MS))
+    {
+      g_test_fail_printf ("the picture is %dx%d on :B, not fitted", search.x1 - search.x0 + 1,
+                          search.y1 - search.y0 + 1);
+      goto out;
+    }
+  g_test_message ("fitted: %dx%d", search.x1 - search.x0 + 1, search.y1 - search.y0 + 1);
+  /* the page has the keyboard after a click on it, as a user does first */
+  x = g_strdup_printf ("%d", (search.x0 + search.x1) / 2);
+  y = g_strdup_printf ("%d", (search.y0 + search.y1) / 2);
+  if (!run_on (fixture->user->display,
+               (const char *const[]){ "xdotool", "mousemove", x, y, "click", "1", NULL })
+      || !run_on (fixture->user->display,
+                  (const char *const[]){ "xdotool", "key", "ctrl+alt+shift+z", NULL }))
+    goto out;
+  wait.width = VM_WIDTH;
+  wait.height = VM_HEIGHT;
+  if (!vsa_test_wait_until (video_has_size, &wait, EVENT_WAIT_MS))
+    {
+      g_test_fail_printf ("1:1: the picture is %dx%d on :B, not %dx%d", search.x1 - search.x0 + 1,
+                          search.y1 - search.y0 + 1, VM_WIDTH, VM_HEIGHT);
+      goto out;
+    }
+  if (!run_on (fixture->user->display,
+               (const char *const[]){ "xdotool", "key", "ctrl+alt+shift+z", NULL }))
+    goto out;
+  wait.width = wait.height = 0;
+  if (!vsa_test_wait_until (video_has_size, &wait, EVENT_WAIT_MS))
+    {
+      g_test_fail_printf ("fit again: the picture is %dx%d on :B, not fitted",
+                          search.x1 - search.x0 + 1, search.y1 - search.y0 + 1);
+      goto out;
+    }
+
+  /* the stats panel: the recorder's colour gives way to it at the picture's top right */
+  covered = count_not_recorder (search.conn, search.x1 - 60, search.y0 + 20);
+  if (covered != 0)
+    {
+      g_test_fail_printf ("%u pixels at the picture's top right before the stats", covered);
+      goto out;
+    }
+  if (!run_on (fixture->user->display, (const char *const[]){ "xdotool", "mousemove", "0", "0",
+                                                              "key", "ctrl+alt+shift+s", NULL }))
+    goto out;
+  for (gint64 end = g_get_monotonic_time () + EVENT_WAIT_MS * 1000;
+       covered == 0 && g_get_monotonic_time () < end; g_usleep (100000))
+    covered = count_not_recorder (search.conn, search.x1 - 60, search.y0 + 20);
+  if (covered == 0)
+    {
+      g_test_fail_printf ("no stats panel at the picture's top right");
+      goto out;
+    }
+  if (screenshot != NULL)
+    {
+      g_usleep (2 * G_USEC_PER_SEC); /* the panel's numbers, over a few samples */
+      write_screenshot (search.conn, screenshot);
+    }
+
+  /* full screen: the bar folds away (the pointer off the top edge), the fitted picture
+   * gets its height (Firefox's kiosk window is not the whole screen here) */
+  wait.min_height = search.y1 - search.y0 + 1 + 24;
+  if (!run_on (fixture->user->display, (const char *const[]){ "xdotool", "mousemove", x, y, "key",
+                                                              "ctrl+alt+shift+f", NULL }))
+    goto out;
+  wait.width = wait.height = 0;
+  if (!vsa_test_wait_until (video_has_size, &wait, EVENT_WAIT_MS))
+    g_test_fail_printf ("full screen: the picture is %dx%d on :B, not %d high or more",
+                        search.x1 - search.x0 + 1, search.y1 - search.y0 + 1, wait.min_height);
+  else
+    g_test_message ("full screen: %dx%d", search.x1 - search.x0 + 1, search.y1 - search.y0 + 1);
+out:
+  g_clear_pointer (&search.conn, xcb_disconnect);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -418,5 +572,9 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/vsa/viewer/firefox/clipboard", Fixture, GINT_TO_POINTER (VSA_TEST_BROWSER_FIREFOX),
               fixture_set_up, test_clipboard, fixture_tear_down);
+  g_test_add ("/vsa/viewer/chromium/controls", Fixture, GINT_TO_POINTER (VSA_TEST_BROWSER_CHROMIUM),
+              fixture_set_up, test_controls, fixture_tear_down);
+  g_test_add ("/vsa/viewer/firefox/controls", Fixture, GINT_TO_POINTER (VSA_TEST_BROWSER_FIREFOX),
+              fixture_set_up, test_controls, fixture_tear_down);
   return g_test_run ();
 }

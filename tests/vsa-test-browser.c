@@ -189,6 +189,8 @@ browser_start (VsaTestBrowser browser, const char *program, const char *url, con
         g_ptr_array_add (argv, "--headless=new");
       else
         {
+          /* no "unsupported flag" bar (--no-sandbox) over a page seen on the screen */
+          g_ptr_array_add (argv, "--test-type");
           g_ptr_array_add (argv, window_size);
           g_ptr_array_add (argv, "--window-position=0,0");
           g_ptr_array_add (argv, app);
