@@ -6,7 +6,9 @@
 
 /* Bodies the agent reads are small JSON; more than this is a broken or hostile peer. */
 #define MAX_BODY_BYTES (1024 * 1024)
-#define READ_CHUNK_BYTES (64 * 1024)
+/* A read's size when the length is not known (chunked): small enough that a buffer of it
+ * is no new heap for malloc to grow and trim again on every poll. */
+#define READ_CHUNK_BYTES (16 * 1024)
 /* The longest Retry-After honoured: a controller asking for more is still polled. */
 #define MAX_RETRY_AFTER_S 60
 
@@ -104,6 +106,8 @@ typedef struct
   SoupMessage *message;
   GInputStream *stream;
   GByteArray *body;
+  gsize reading;             /* bytes of a read in progress, at the end of body */
+  goffset length;            /* Content-Length, or -1 */
   GCancellable *cancellable; /* cancelled by the caller's or by the deadline */
   GCancellable *caller_cancellable;
   gulong caller_handler;
@@ -190,20 +194,20 @@ vsa_controller_on_chunk_read (GObject *source, GAsyncResult *result, gpointer us
   g_autoptr (GTask) task = user_data;
   Exchange *exchange = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) chunk
-      = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
 
-  if (chunk == NULL)
+  g_byte_array_set_size (exchange->body, exchange->body->len - exchange->reading + MAX (n, 0));
+  exchange->reading = 0;
+  if (n < 0)
     {
       vsa_controller_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (g_bytes_get_size (chunk) == 0)
+  if (n == 0)
     {
       g_task_return_boolean (task, TRUE);
       return;
     }
-  g_byte_array_append (exchange->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
   if (exchange->body->len > MAX_BODY_BYTES)
     {
       g_autofree char *name = vsa_controller_exchange_name (exchange);
@@ -215,13 +219,20 @@ vsa_controller_on_chunk_read (GObject *source, GAsyncResult *result, gpointer us
   vsa_controller_read_next_chunk (g_steal_pointer (&task));
 }
 
+/* Reads into the body's own array: the rest of a known length at once (then one read
+ * more for the end, which lets libsoup keep the connection), else a chunk. */
 static void
 vsa_controller_read_next_chunk (GTask *task)
 {
   Exchange *exchange = g_task_get_task_data (task);
+  guint len = exchange->body->len;
 
-  g_input_stream_read_bytes_async (exchange->stream, READ_CHUNK_BYTES, G_PRIORITY_DEFAULT,
-                                   exchange->cancellable, vsa_controller_on_chunk_read, task);
+  exchange->reading
+      = exchange->length > (goffset) len ? (gsize) (exchange->length - len) : READ_CHUNK_BYTES;
+  g_byte_array_set_size (exchange->body, len + exchange->reading);
+  g_input_stream_read_async (exchange->stream, exchange->body->data + len, exchange->reading,
+                             G_PRIORITY_DEFAULT, exchange->cancellable,
+                             vsa_controller_on_chunk_read, task);
 }
 
 /* Retry-After in seconds (the HTTP-date form is not used by the controller). */
@@ -244,7 +255,6 @@ vsa_controller_on_sent (GObject *source, GAsyncResult *result, gpointer user_dat
   Exchange *exchange = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
   guint status;
-  goffset length;
 
   exchange->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   if (exchange->stream == NULL)
@@ -254,23 +264,23 @@ vsa_controller_on_sent (GObject *source, GAsyncResult *result, gpointer user_dat
     }
   status = soup_message_get_status (exchange->message);
   vsa_controller_note_retry_after (exchange->controller, exchange->message);
-  length = soup_message_headers_get_content_length (
+  exchange->length = soup_message_headers_get_content_length (
       soup_message_get_response_headers (exchange->message));
   /* Only a 200's body is used, but another one of known, bounded length is read too:
    * closing a body unread drops the connection, and a new connection for each poll (404
    * while waiting) cost more CPU than the poll itself. */
-  if (status != SOUP_STATUS_OK && (length < 0 || length > MAX_BODY_BYTES))
+  if (status != SOUP_STATUS_OK && (exchange->length < 0 || exchange->length > MAX_BODY_BYTES))
     {
       g_task_return_boolean (task, TRUE);
       return;
     }
-  if (length > MAX_BODY_BYTES)
+  if (exchange->length > MAX_BODY_BYTES)
     {
       g_autofree char *name = vsa_controller_exchange_name (exchange);
 
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
                                "%s: response body of %" G_GOFFSET_FORMAT " bytes is over %u bytes",
-                               name, length, MAX_BODY_BYTES);
+                               name, exchange->length, MAX_BODY_BYTES);
       return;
     }
   vsa_controller_read_next_chunk (g_steal_pointer (&task));
