@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-controller.h"
 
+#include "vsa-offer-probe.h"
+
 #include <libsoup/soup.h>
 #include <string.h>
 
@@ -20,6 +22,9 @@ struct _VsaController
 
   SoupSession *soup;
   char *session_url; /* <base>/api/webrtc/session/<escaped id> */
+  char *offer_url;
+  VsaOfferProbe *probe; /* NULL for https */
+  gboolean probe_armed; /* the last offer poll was a 404: the next ones likely too */
   char *ice_servers_url;
   char *authorization; /* "Bearer <token>" or NULL; a secret, never logged */
   guint timeout_s;
@@ -37,6 +42,8 @@ vsa_controller_finalize (GObject *object)
 
   g_clear_object (&self->soup);
   g_free (self->session_url);
+  g_free (self->offer_url);
+  g_clear_pointer (&self->probe, vsa_offer_probe_free);
   g_free (self->ice_servers_url);
   g_clear_pointer (&self->bad_offer, g_bytes_unref);
   g_clear_error (&self->bad_offer_error);
@@ -79,6 +86,9 @@ vsa_controller_new (const VsaConfig *config, GError **error)
   if (config->token != NULL)
     self->authorization = g_strconcat ("Bearer ", config->token, NULL);
   self->session_url = g_strdup_printf ("%s/api/webrtc/session/%s", config->controller_url, escaped);
+  self->offer_url = g_strconcat (self->session_url, "/offer", NULL);
+  self->probe
+      = vsa_offer_probe_new (self->offer_url, self->authorization, config->request_timeout_s);
   self->ice_servers_url = g_strdup_printf ("%s/api/webrtc/ice-servers", config->controller_url);
   return g_steal_pointer (&self);
 }
@@ -286,17 +296,14 @@ vsa_controller_on_sent (GObject *source, GAsyncResult *result, gpointer user_dat
   vsa_controller_read_next_chunk (g_steal_pointer (&task));
 }
 
+/* Sends the request whose result task gives. */
 static void
-vsa_controller_send_request (VsaController *self, const char *method, const char *url,
-                             const char *json_body, gpointer source_tag, GCancellable *cancellable,
-                             GAsyncReadyCallback callback, gpointer user_data)
+vsa_controller_send (VsaController *self, GTask *task, const char *method, const char *url,
+                     const char *json_body)
 {
-  /* With the caller's cancellable, a request it cancelled finishes as cancelled even when
-   * its response (or failure) was already on its way: the caller may be gone by then. */
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  GCancellable *cancellable = g_task_get_cancellable (task);
   Exchange *exchange = g_new0 (Exchange, 1);
 
-  g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, exchange, (GDestroyNotify) vsa_controller_exchange_free);
   exchange->controller = self;
   exchange->message = soup_message_new (method, url);
@@ -321,6 +328,28 @@ vsa_controller_send_request (VsaController *self, const char *method, const char
     }
   soup_session_send_async (self->soup, exchange->message, G_PRIORITY_DEFAULT, exchange->cancellable,
                            vsa_controller_on_sent, task);
+}
+
+/* With the caller's cancellable, a request it cancelled finishes as cancelled even when
+ * its response (or failure) was already on its way: the caller may be gone by then. */
+static GTask *
+vsa_controller_new_task (VsaController *self, gpointer source_tag, GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  return task;
+}
+
+static void
+vsa_controller_send_request (VsaController *self, const char *method, const char *url,
+                             const char *json_body, gpointer source_tag, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  vsa_controller_send (self,
+                       vsa_controller_new_task (self, source_tag, cancellable, callback, user_data),
+                       method, url, json_body);
 }
 
 /* The exchange of a finished request; fails unless the status is 200 (or 404 when
@@ -351,26 +380,57 @@ vsa_controller_body_data (Exchange *exchange, gsize *length)
   return exchange->body->len > 0 ? (const char *) exchange->body->data : "";
 }
 
+/* The probe's answer: a 404 is the whole result (no Retry-After on it to keep); anything
+ * else is asked again through libsoup, which reads and reports it in full. */
+static void
+vsa_controller_on_probed (gboolean not_found, gpointer data)
+{
+  GTask *task = data;
+  VsaController *self = g_task_get_source_object (task);
+
+  if (!not_found)
+    {
+      vsa_controller_send (self, task, "GET", self->offer_url, NULL);
+      return;
+    }
+  self->retry_after_s = 0;
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
 void
 vsa_controller_get_offer_async (VsaController *self, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autofree char *url = g_strconcat (self->session_url, "/offer", NULL);
+  GTask *task = vsa_controller_new_task (self, vsa_controller_get_offer_async, cancellable,
+                                         callback, user_data);
 
-  vsa_controller_send_request (self, "GET", url, NULL, vsa_controller_get_offer_async, cancellable,
-                               callback, user_data);
+  if (self->probe_armed && vsa_offer_probe_send (self->probe, vsa_controller_on_probed, task))
+    return;
+  vsa_controller_send (self, task, "GET", self->offer_url, NULL);
 }
 
 VsaOffer *
 vsa_controller_get_offer_finish (VsaController *self, GAsyncResult *result, GError **error)
 {
-  Exchange *exchange = vsa_controller_finish_request (result, TRUE, error);
+  Exchange *exchange;
   g_autoptr (GBytes) body = NULL;
   g_autoptr (GError) parse_error = NULL;
   VsaOffer *offer;
   const char *data;
   gsize length;
 
+  /* the probe's 404 (or the caller's cancellation) */
+  if (g_task_get_task_data (G_TASK (result)) == NULL)
+    {
+      g_task_propagate_boolean (G_TASK (result), error);
+      return NULL;
+    }
+  exchange = vsa_controller_finish_request (result, TRUE, error);
+  /* Only a 404 through libsoup arms the probe (or starts its connection), so an offer
+   * that is stored, a failing controller or https never pay for two requests. */
+  self->probe_armed = self->probe != NULL && exchange != NULL
+                      && soup_message_get_status (exchange->message) == SOUP_STATUS_NOT_FOUND;
   if (exchange == NULL || soup_message_get_status (exchange->message) == SOUP_STATUS_NOT_FOUND)
     return NULL;
   data = vsa_controller_body_data (exchange, &length);
