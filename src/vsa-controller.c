@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-controller.h"
 
+#include "vsa-offer-probe.h"
+
 #include <libsoup/soup.h>
 #include <string.h>
 
 /* Bodies the agent reads are small JSON; more than this is a broken or hostile peer. */
 #define MAX_BODY_BYTES (1024 * 1024)
-#define READ_CHUNK_BYTES (64 * 1024)
+/* A read's size when the length is not known (chunked): small enough that a buffer of it
+ * is no new heap for malloc to grow and trim again on every poll. */
+#define READ_CHUNK_BYTES (16 * 1024)
 /* The longest Retry-After honoured: a controller asking for more is still polled. */
 #define MAX_RETRY_AFTER_S 60
 
@@ -18,6 +22,9 @@ struct _VsaController
 
   SoupSession *soup;
   char *session_url; /* <base>/api/webrtc/session/<escaped id> */
+  char *offer_url;
+  VsaOfferProbe *probe; /* NULL for https */
+  gboolean probe_armed; /* the last offer poll was a 404: the next ones likely too */
   char *ice_servers_url;
   char *authorization; /* "Bearer <token>" or NULL; a secret, never logged */
   guint timeout_s;
@@ -35,6 +42,8 @@ vsa_controller_finalize (GObject *object)
 
   g_clear_object (&self->soup);
   g_free (self->session_url);
+  g_free (self->offer_url);
+  g_clear_pointer (&self->probe, vsa_offer_probe_free);
   g_free (self->ice_servers_url);
   g_clear_pointer (&self->bad_offer, g_bytes_unref);
   g_clear_error (&self->bad_offer_error);
@@ -106,6 +115,9 @@ vsa_controller_new (const VsaConfig *config, GError **error)
   if (config->token != NULL)
     self->authorization = g_strconcat ("Bearer ", config->token, NULL);
   self->session_url = g_strdup_printf ("%s/api/webrtc/session/%s", config->controller_url, escaped);
+  self->offer_url = g_strconcat (self->session_url, "/offer", NULL);
+  self->probe
+      = vsa_offer_probe_new (self->offer_url, self->authorization, config->request_timeout_s);
   self->ice_servers_url = g_strdup_printf ("%s/api/webrtc/ice-servers", config->controller_url);
   return g_steal_pointer (&self);
 }
@@ -133,6 +145,8 @@ typedef struct
   SoupMessage *message;
   GInputStream *stream;
   GByteArray *body;
+  gsize reading;             /* bytes of a read in progress, at the end of body */
+  goffset length;            /* Content-Length, or -1 */
   GCancellable *cancellable; /* cancelled by the caller's or by the deadline */
   GCancellable *caller_cancellable;
   gulong caller_handler;
@@ -219,20 +233,20 @@ vsa_controller_on_chunk_read (GObject *source, GAsyncResult *result, gpointer us
   g_autoptr (GTask) task = user_data;
   Exchange *exchange = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) chunk
-      = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
 
-  if (chunk == NULL)
+  g_byte_array_set_size (exchange->body, exchange->body->len - exchange->reading + MAX (n, 0));
+  exchange->reading = 0;
+  if (n < 0)
     {
       vsa_controller_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (g_bytes_get_size (chunk) == 0)
+  if (n == 0)
     {
       g_task_return_boolean (task, TRUE);
       return;
     }
-  g_byte_array_append (exchange->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
   if (exchange->body->len > MAX_BODY_BYTES)
     {
       g_autofree char *name = vsa_controller_exchange_name (exchange);
@@ -244,13 +258,20 @@ vsa_controller_on_chunk_read (GObject *source, GAsyncResult *result, gpointer us
   vsa_controller_read_next_chunk (g_steal_pointer (&task));
 }
 
+/* Reads into the body's own array: the rest of a known length at once (then one read
+ * more for the end, which lets libsoup keep the connection), else a chunk. */
 static void
 vsa_controller_read_next_chunk (GTask *task)
 {
   Exchange *exchange = g_task_get_task_data (task);
+  guint len = exchange->body->len;
 
-  g_input_stream_read_bytes_async (exchange->stream, READ_CHUNK_BYTES, G_PRIORITY_DEFAULT,
-                                   exchange->cancellable, vsa_controller_on_chunk_read, task);
+  exchange->reading
+      = exchange->length > (goffset) len ? (gsize) (exchange->length - len) : READ_CHUNK_BYTES;
+  g_byte_array_set_size (exchange->body, len + exchange->reading);
+  g_input_stream_read_async (exchange->stream, exchange->body->data + len, exchange->reading,
+                             G_PRIORITY_DEFAULT, exchange->cancellable,
+                             vsa_controller_on_chunk_read, task);
 }
 
 /* Retry-After in seconds (the HTTP-date form is not used by the controller). */
@@ -273,7 +294,6 @@ vsa_controller_on_sent (GObject *source, GAsyncResult *result, gpointer user_dat
   Exchange *exchange = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
   guint status;
-  goffset length;
 
   exchange->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   if (exchange->stream == NULL)
@@ -283,39 +303,36 @@ vsa_controller_on_sent (GObject *source, GAsyncResult *result, gpointer user_dat
     }
   status = soup_message_get_status (exchange->message);
   vsa_controller_note_retry_after (exchange->controller, exchange->message);
-  length = soup_message_headers_get_content_length (
+  exchange->length = soup_message_headers_get_content_length (
       soup_message_get_response_headers (exchange->message));
   /* Only a 200's body is used, but another one of known, bounded length is read too:
    * closing a body unread drops the connection, and a new connection for each poll (404
    * while waiting) cost more CPU than the poll itself. */
-  if (status != SOUP_STATUS_OK && (length < 0 || length > MAX_BODY_BYTES))
+  if (status != SOUP_STATUS_OK && (exchange->length < 0 || exchange->length > MAX_BODY_BYTES))
     {
       g_task_return_boolean (task, TRUE);
       return;
     }
-  if (length > MAX_BODY_BYTES)
+  if (exchange->length > MAX_BODY_BYTES)
     {
       g_autofree char *name = vsa_controller_exchange_name (exchange);
 
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
                                "%s: response body of %" G_GOFFSET_FORMAT " bytes is over %u bytes",
-                               name, length, MAX_BODY_BYTES);
+                               name, exchange->length, MAX_BODY_BYTES);
       return;
     }
   vsa_controller_read_next_chunk (g_steal_pointer (&task));
 }
 
+/* Sends the request whose result task gives. */
 static void
-vsa_controller_send_request (VsaController *self, const char *method, const char *url,
-                             const char *json_body, gpointer source_tag, GCancellable *cancellable,
-                             GAsyncReadyCallback callback, gpointer user_data)
+vsa_controller_send (VsaController *self, GTask *task, const char *method, const char *url,
+                     const char *json_body)
 {
-  /* With the caller's cancellable, a request it cancelled finishes as cancelled even when
-   * its response (or failure) was already on its way: the caller may be gone by then. */
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  GCancellable *cancellable = g_task_get_cancellable (task);
   Exchange *exchange = g_new0 (Exchange, 1);
 
-  g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, exchange, (GDestroyNotify) vsa_controller_exchange_free);
   exchange->controller = self;
   exchange->message = soup_message_new (method, url);
@@ -340,6 +357,28 @@ vsa_controller_send_request (VsaController *self, const char *method, const char
     }
   soup_session_send_async (self->soup, exchange->message, G_PRIORITY_DEFAULT, exchange->cancellable,
                            vsa_controller_on_sent, task);
+}
+
+/* With the caller's cancellable, a request it cancelled finishes as cancelled even when
+ * its response (or failure) was already on its way: the caller may be gone by then. */
+static GTask *
+vsa_controller_new_task (VsaController *self, gpointer source_tag, GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  return task;
+}
+
+static void
+vsa_controller_send_request (VsaController *self, const char *method, const char *url,
+                             const char *json_body, gpointer source_tag, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  vsa_controller_send (self,
+                       vsa_controller_new_task (self, source_tag, cancellable, callback, user_data),
+                       method, url, json_body);
 }
 
 /* The exchange of a finished request; fails unless the status is 200 (or 404 when
@@ -370,26 +409,57 @@ vsa_controller_body_data (Exchange *exchange, gsize *length)
   return exchange->body->len > 0 ? (const char *) exchange->body->data : "";
 }
 
+/* The probe's answer: a 404 is the whole result (no Retry-After on it to keep); anything
+ * else is asked again through libsoup, which reads and reports it in full. */
+static void
+vsa_controller_on_probed (gboolean not_found, gpointer data)
+{
+  GTask *task = data;
+  VsaController *self = g_task_get_source_object (task);
+
+  if (!not_found)
+    {
+      vsa_controller_send (self, task, "GET", self->offer_url, NULL);
+      return;
+    }
+  self->retry_after_s = 0;
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
 void
 vsa_controller_get_offer_async (VsaController *self, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autofree char *url = g_strconcat (self->session_url, "/offer", NULL);
+  GTask *task = vsa_controller_new_task (self, vsa_controller_get_offer_async, cancellable,
+                                         callback, user_data);
 
-  vsa_controller_send_request (self, "GET", url, NULL, vsa_controller_get_offer_async, cancellable,
-                               callback, user_data);
+  if (self->probe_armed && vsa_offer_probe_send (self->probe, vsa_controller_on_probed, task))
+    return;
+  vsa_controller_send (self, task, "GET", self->offer_url, NULL);
 }
 
 VsaOffer *
 vsa_controller_get_offer_finish (VsaController *self, GAsyncResult *result, GError **error)
 {
-  Exchange *exchange = vsa_controller_finish_request (result, TRUE, error);
+  Exchange *exchange;
   g_autoptr (GBytes) body = NULL;
   g_autoptr (GError) parse_error = NULL;
   VsaOffer *offer;
   const char *data;
   gsize length;
 
+  /* the probe's 404 (or the caller's cancellation) */
+  if (g_task_get_task_data (G_TASK (result)) == NULL)
+    {
+      g_task_propagate_boolean (G_TASK (result), error);
+      return NULL;
+    }
+  exchange = vsa_controller_finish_request (result, TRUE, error);
+  /* Only a 404 through libsoup arms the probe (or starts its connection), so an offer
+   * that is stored, a failing controller or https never pay for two requests. */
+  self->probe_armed = self->probe != NULL && exchange != NULL
+                      && soup_message_get_status (exchange->message) == SOUP_STATUS_NOT_FOUND;
   if (exchange == NULL || soup_message_get_status (exchange->message) == SOUP_STATUS_NOT_FOUND)
     return NULL;
   data = vsa_controller_body_data (exchange, &length);

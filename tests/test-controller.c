@@ -110,6 +110,48 @@ test_offer (Fixture *fixture, gconstpointer data)
                     2);
 }
 
+/* While there is no offer, polls after the first 404 go over the kept-alive connection
+ * of the offer probe: each is still one request answered 404, with a token when there is
+ * one; an offer stored, or a failure, comes back through libsoup as before. */
+static void
+test_offer_probe (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaOffer) offer = NULL;
+  g_autoptr (GBytes) page = g_bytes_new_static ("down", 4);
+
+  vsa_test_controller_set_token (fixture->server, data);
+  for (guint i = 1; i <= 5; i++)
+    {
+      g_autoptr (VsaOffer) none = get_offer (fixture, &error);
+
+      g_assert_no_error (error);
+      g_assert_null (none);
+      g_assert_cmpuint (vsa_test_controller_get_request_count (fixture->server, "GET", "/offer"),
+                        ==, i);
+    }
+  g_assert_cmpuint (vsa_test_controller_get_unauthorized_count (fixture->server), ==, 0);
+  /* a 503 reaches the caller with its status, and the next 404 arms the probe again */
+  vsa_test_controller_set_raw_offer (fixture->server, 503, "text/plain", page, FALSE, 2);
+  offer = get_offer (fixture, &error);
+  g_assert_error (error, VSA_CONTROLLER_ERROR, 503);
+  g_assert_cmpuint (vsa_controller_get_retry_after_s (fixture->controller), ==, 2);
+  g_clear_error (&error);
+  vsa_test_controller_set_raw_offer (fixture->server, 0, NULL, NULL, FALSE, 0);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr (VsaOffer) none = get_offer (fixture, &error);
+
+      g_assert_no_error (error);
+      g_assert_null (none);
+    }
+  store_fixture_offer (fixture);
+  offer = get_offer (fixture, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (offer);
+  g_assert_true (g_str_has_prefix (offer->sdp, "v=0\r\n"));
+}
+
 /* The answer with its candidates, then a trickled candidate, are what the browser's side
  * reads back; the browser's candidates come back as the controller holds them. */
 static void
@@ -351,6 +393,10 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/vsa/controller/offer", Fixture, NULL, fixture_set_up, test_offer,
               fixture_tear_down);
+  g_test_add ("/vsa/controller/offer-probe", Fixture, NULL, fixture_set_up, test_offer_probe,
+              fixture_tear_down);
+  g_test_add ("/vsa/controller/offer-probe-token", Fixture, "s3cret", fixture_set_up,
+              test_offer_probe, fixture_tear_down);
   g_test_add ("/vsa/controller/answer-and-candidates", Fixture, NULL, fixture_set_up,
               test_answer_and_candidates, fixture_tear_down);
   g_test_add ("/vsa/controller/ice-servers", Fixture, NULL, fixture_set_up, test_ice_servers,

@@ -1,12 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The demo's controller: the fake controller serving the viewer page until SIGINT or
- * SIGTERM. Exits 2 when it cannot listen. */
+ * SIGTERM. On SIGUSR1 it prints how many offer polls it has served (bench/poll-cost).
+ * Exits 2 when it cannot listen. */
 
 #include "vsa-test-controller.h"
 
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <stdio.h>
+
+static gboolean
+print_polls_cb (gpointer user_data)
+{
+  g_print ("offer polls: %u\n", vsa_test_controller_get_request_count (user_data, "GET", "/offer"));
+  fflush (stdout);
+  return G_SOURCE_CONTINUE;
+}
 
 static gboolean
 quit_cb (gpointer user_data)
@@ -73,6 +82,7 @@ main (int argc, char **argv)
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_unix_signal_add (SIGTERM, quit_cb, loop);
+  g_unix_signal_add (SIGUSR1, print_polls_cb, controller);
   g_main_loop_run (loop);
   return 0;
 }
