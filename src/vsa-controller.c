@@ -23,7 +23,7 @@ struct _VsaController
   SoupSession *soup;
   char *session_url; /* <base>/api/webrtc/session/<escaped id> */
   char *offer_url;
-  VsaOfferProbe *probe; /* NULL for https */
+  VsaOfferProbe *probe; /* NULL for https or a proxy */
   gboolean probe_armed; /* the last offer poll was a 404: the next ones likely too */
   char *ice_servers_url;
   char *authorization; /* "Bearer <token>" or NULL; a secret, never logged */
@@ -116,8 +116,10 @@ vsa_controller_new (const VsaConfig *config, GError **error)
     self->authorization = g_strconcat ("Bearer ", config->token, NULL);
   self->session_url = g_strdup_printf ("%s/api/webrtc/session/%s", config->controller_url, escaped);
   self->offer_url = g_strconcat (self->session_url, "/offer", NULL);
-  self->probe
-      = vsa_offer_probe_new (self->offer_url, self->authorization, config->request_timeout_s);
+  /* the probe speaks to the controller itself: not through a proxy */
+  if (proxy == NULL)
+    self->probe
+        = vsa_offer_probe_new (self->offer_url, self->authorization, config->request_timeout_s);
   self->ice_servers_url = g_strdup_printf ("%s/api/webrtc/ice-servers", config->controller_url);
   return g_steal_pointer (&self);
 }

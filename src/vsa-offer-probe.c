@@ -219,6 +219,9 @@ vsa_offer_probe_new (const char *url, const char *authorization, guint timeout_s
   self->request_length = strlen (self->request);
   self->address = g_network_address_new (host, port != -1 ? (guint16) port : 80);
   self->client = g_socket_client_new ();
+  /* GIO's default proxy resolver would load libproxy; the controller sets the probe up only
+   * when no proxy is configured */
+  g_socket_client_set_enable_proxy (self->client, FALSE);
   g_socket_client_set_timeout (self->client, timeout_s);
   self->timeout_s = timeout_s;
   return self;
