@@ -1,13 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The demo's controller: the fake controller serving the viewer page until SIGINT or
- * SIGTERM. On SIGUSR1 it prints how many offer polls it has served (bench/poll-cost).
- * Exits 2 when it cannot listen. */
+ * SIGTERM. Exits 2 when it cannot listen. On SIGUSR1 it prints how many offer polls it
+ * has served (bench/poll-cost); with --log-polls, a line when the first GET of an offer
+ * arrives (tests/test-image waits for it). */
 
 #include "vsa-test-controller.h"
 
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <stdio.h>
+
+/* Every 10 ms until the first GET .../offer: its wall-clock time, to the millisecond. */
+static gboolean
+first_poll_cb (gpointer user_data)
+{
+  VsaTestController *controller = user_data;
+
+  if (vsa_test_controller_get_request_count (controller, "GET", "/offer") == 0)
+    return G_SOURCE_CONTINUE;
+  g_print ("first offer poll at %" G_GINT64_FORMAT " ms\n", g_get_real_time () / 1000);
+  fflush (stdout);
+  return G_SOURCE_REMOVE;
+}
 
 static gboolean
 print_polls_cb (gpointer user_data)
@@ -30,11 +44,14 @@ main (int argc, char **argv)
   g_autofree char *address = g_strdup ("127.0.0.1");
   int port = 8080;
   g_autofree char *viewer_dir = g_strdup (g_getenv ("VSA_VIEWER_DIR"));
+  gboolean log_polls = FALSE;
   const GOptionEntry entries[] = {
     { "address", 0, 0, G_OPTION_ARG_STRING, &address, "Address to listen on", "ADDRESS" },
     { "port", 0, 0, G_OPTION_ARG_INT, &port, "Port to listen on (0: any free port)", "PORT" },
     { "viewer-dir", 0, 0, G_OPTION_ARG_FILENAME, &viewer_dir,
       "Directory of the viewer page (default: $VSA_VIEWER_DIR, else data/viewer)", "DIR" },
+    { "log-polls", 0, 0, G_OPTION_ARG_NONE, &log_polls,
+      "Print a line when the first offer poll arrives", NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- fake controller for the demo");
@@ -80,6 +97,8 @@ main (int argc, char **argv)
   fflush (stdout);
 
   loop = g_main_loop_new (NULL, FALSE);
+  if (log_polls)
+    g_timeout_add (10, first_poll_cb, controller);
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_unix_signal_add (SIGUSR1, print_polls_cb, controller);
