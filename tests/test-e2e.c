@@ -766,6 +766,12 @@ main (int argc, char **argv)
     { "/vsa/e2e/chromium-vp9", VSA_TEST_BROWSER_CHROMIUM, "&codec=VP9", "video/VP9" },
     { "/vsa/e2e/firefox-vp8", VSA_TEST_BROWSER_FIREFOX, "&codec=VP8", "video/VP8", "vp9,h264,vp8" },
     { "/vsa/e2e/firefox-vp9", VSA_TEST_BROWSER_FIREFOX, "&codec=VP9", "video/VP9" },
+    /* codecs=offer: the page puts a codec first (setCodecPreferences) and offers the rest
+     * too; the agent follows it, not its own order (which would send H264, VP8) */
+    { "/vsa/e2e/chromium-codecs-offer", VSA_TEST_BROWSER_CHROMIUM, "&prefer=VP8", "video/VP8",
+      "offer" },
+    { "/vsa/e2e/firefox-codecs-offer", VSA_TEST_BROWSER_FIREFOX, "&prefer=VP9", "video/VP9",
+      "offer" },
     /* Candidates with and without prefix, sdpMid or sdpMLineIndex only, mDNS and TCP. */
     { "/vsa/e2e/chromium-candidate-forms", VSA_TEST_BROWSER_CHROMIUM,
       "&flow=viewer&candidates=varied", "video/H264" },
