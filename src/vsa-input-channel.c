@@ -305,12 +305,13 @@ vsa_input_channel_get_buffered (VsaInputChannel *self)
 gboolean
 vsa_input_channel_say_ended (VsaInputChannel *self, const char *kind, const char *reason)
 {
-  g_autofree char *message = vsa_input_channel_build ("ended", "reason", G_TYPE_STRING, kind,
-                                                      "message", G_TYPE_STRING, reason, NULL);
+  g_autofree char *message = NULL;
 
   if (self->stopped || self->ended)
     return FALSE;
   self->ended = TRUE;
+  message = vsa_input_channel_build ("ended", "reason", G_TYPE_STRING, kind, "message",
+                                     G_TYPE_STRING, reason, NULL);
   if (self->input != NULL)
     vsa_input_release_all (self->input);
   /* a page that closed its channel (the double offer's first one) hears nothing */
