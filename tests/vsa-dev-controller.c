@@ -2,7 +2,8 @@
 /* The demo's controller: the fake controller serving the viewer page until SIGINT or
  * SIGTERM. Exits 2 when it cannot listen. On SIGUSR1 it prints how many offer polls it
  * has served (bench/poll-cost); with --log-polls, a line when the first GET of an offer
- * arrives (tests/test-image waits for it). */
+ * arrives and one for each later (tests/test-image waits for them: the first poll after a
+ * boot or a restart). */
 
 #include "vsa-test-controller.h"
 
@@ -10,17 +11,22 @@
 #include <glib-unix.h>
 #include <stdio.h>
 
-/* Every 10 ms until the first GET .../offer: its wall-clock time, to the millisecond. */
+/* Every 10 ms: the wall-clock time, to the millisecond, of the GETs of .../offer that
+ * arrived since (several within 10 ms make one line). */
 static gboolean
-first_poll_cb (gpointer user_data)
+log_polls_cb (gpointer user_data)
 {
   VsaTestController *controller = user_data;
+  static guint logged;
+  guint polls = vsa_test_controller_get_request_count (controller, "GET", "/offer");
 
-  if (vsa_test_controller_get_request_count (controller, "GET", "/offer") == 0)
+  if (polls == logged)
     return G_SOURCE_CONTINUE;
-  g_print ("first offer poll at %" G_GINT64_FORMAT " ms\n", g_get_real_time () / 1000);
+  g_print ("%soffer poll at %" G_GINT64_FORMAT " ms\n", logged == 0 ? "first " : "",
+           g_get_real_time () / 1000);
   fflush (stdout);
-  return G_SOURCE_REMOVE;
+  logged = polls;
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -50,8 +56,8 @@ main (int argc, char **argv)
     { "port", 0, 0, G_OPTION_ARG_INT, &port, "Port to listen on (0: any free port)", "PORT" },
     { "viewer-dir", 0, 0, G_OPTION_ARG_FILENAME, &viewer_dir,
       "Directory of the viewer page (default: $VSA_VIEWER_DIR, else data/viewer)", "DIR" },
-    { "log-polls", 0, 0, G_OPTION_ARG_NONE, &log_polls,
-      "Print a line when the first offer poll arrives", NULL },
+    { "log-polls", 0, 0, G_OPTION_ARG_NONE, &log_polls, "Print a line when an offer poll arrives",
+      NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- fake controller for the demo");
@@ -98,7 +104,7 @@ main (int argc, char **argv)
 
   loop = g_main_loop_new (NULL, FALSE);
   if (log_polls)
-    g_timeout_add (10, first_poll_cb, controller);
+    g_timeout_add (10, log_polls_cb, controller);
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_unix_signal_add (SIGUSR1, print_polls_cb, controller);
