@@ -76,9 +76,10 @@ main (int argc, char **argv)
   addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
   interval_ms = atoi (argv[3]);
   window_s = atof (argv[4]);
-  request_len = snprintf (request, sizeof request,
-                          "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nAccept: application/json\r\n\r\n",
-                          argv[2], argv[1]);
+  request_len
+      = snprintf (request, sizeof request,
+                  "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nAccept: application/json\r\n\r\n",
+                  argv[2], argv[1]);
   fd = socket (AF_INET, SOCK_STREAM, 0);
   if (fd < 0 || connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0)
     {
