@@ -741,6 +741,21 @@ vsa_bench_shaped_note_link (Result *result, double t, guint kbps)
   g_array_append_val (result->link, ((VsaBenchPoint){ t, kbps }));
 }
 
+/* With VSA_BENCH_KEEP=1, node into the run's directory (the page's last report, the
+ * anchor's samples), for a closer look. */
+static void
+vsa_bench_shaped_keep_json (Run *run, JsonNode *node, const char *name)
+{
+  g_autofree char *path = g_build_filename (run->dir, name, NULL);
+  g_autofree char *text = NULL;
+
+  if (g_strcmp0 (g_getenv ("VSA_BENCH_KEEP"), "1") != 0)
+    return;
+  text = json_to_string (node, FALSE);
+  if (!g_file_set_contents (path, text, -1, NULL))
+    g_printerr ("vsa-bench-shaped: cannot write %s\n", path);
+}
+
 /* The anchor's Chromium in the VM's namespace (shaped-link-run's command, as the agent
  * is), a window on the bench's screen, off its right edge so that it covers nothing
  * captured; its page picks the whole screen without a dialog. */
@@ -957,6 +972,17 @@ vsa_bench_shaped_run (Run *run, const Plan *plan, guint32 seed, const char *prog
     vsa_bench_shaped_anchor_summary (&run->anchor, t0_ms, end_ms, result);
 
   bench = vsa_bench_json_object (json_node_get_object (report), "bench");
+  vsa_bench_shaped_keep_json (run, report, "page.json");
+  if (anchor)
+    {
+      g_autoptr (JsonArray) kept = json_array_new ();
+      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+
+      for (guint i = 0; i < run->anchor.samples->len; i++)
+        json_array_add_object_element (kept, json_object_ref (run->anchor.samples->pdata[i]));
+      json_node_set_array (node, kept);
+      vsa_bench_shaped_keep_json (run, node, "anchor.json");
+    }
   g_clear_pointer (&switches, g_array_unref);
   switches = vsa_bench_screen_dup_switches (run->screen);
   vsa_bench_shaped_match (switches, vsa_bench_json_array (bench, "transitions"), t0_ms, end_ms,
