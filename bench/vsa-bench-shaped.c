@@ -10,7 +10,11 @@
  * page), the agent's target bitrate (its /metrics, read from inside its namespace so that
  * no request crosses the link), and how long latency takes to settle after a drop.
  * Prints a table; --write puts it into BENCHMARKS.md and draws
- * bench/shaped-<scenario>.svg. VSA_BENCH_KEEP=1 keeps each run's directory (its logs). */
+ * bench/shaped-<scenario>.svg. VSA_BENCH_KEEP=1 keeps each run's directory (its logs).
+ * --anchor puts libwebrtc's own sender in the agent's place, on the same links, screen and
+ * page: a windowed Chromium on the bench's screen in the VM's namespace, on
+ * bench/anchor-sender.html (served by the controller), which answers the page's offer
+ * with a capture of the screen. */
 
 #define _GNU_SOURCE /* setns() */
 
@@ -106,6 +110,11 @@ typedef struct
   double bitrate_back_s; /* after the link came back; INFINITY: not in the window */
   gint64 packets_lost, nacks, plis, keyframes;
   gint64 queue_sent_packets, queue_dropped; /* tbf's counters over the whole run */
+  /* the anchor's: its mean bandwidth estimate, its encoder, the share of its samples
+   * whose quality was limited by bandwidth and by CPU, its smallest frame width */
+  double anchor_estimate_kbps;
+  char *anchor_encoder;
+  double anchor_bandwidth_limited, anchor_cpu_limited, anchor_min_width;
 } Result;
 
 static void
@@ -116,6 +125,7 @@ vsa_bench_shaped_result_clear (Result *result)
   g_free (result->failed);
   g_free (result->codec);
   g_free (result->pair);
+  g_free (result->anchor_encoder);
   g_clear_pointer (&result->latencies, g_array_unref);
   g_clear_pointer (&result->missed, g_array_unref);
   g_clear_pointer (&result->freezes, g_array_unref);
@@ -250,6 +260,130 @@ vsa_bench_shaped_scraper_stop (Scraper *self)
   return samples;
 }
 
+/* ---- The anchor: libwebrtc's sender in the agent's place ---- */
+
+static gboolean anchor; /* --anchor */
+
+/* What the sender page (bench/anchor-sender.html) posted to /anchor/stats. */
+typedef struct
+{
+  GPtrArray *samples; /* JsonObject */
+  char *error;
+} Anchor;
+
+static void
+vsa_bench_shaped_anchor_post (Anchor *self, SoupServerMessage *msg)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *post;
+  JsonArray *samples;
+
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                   NULL)
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+      return;
+    }
+  post = json_node_get_object (json_parser_get_root (parser));
+  if (json_object_has_member (post, "error") && self->error == NULL)
+    self->error = g_strdup (json_object_get_string_member_with_default (post, "error", "?"));
+  samples = vsa_bench_json_array (post, "samples");
+  for (guint i = 0; i < vsa_bench_json_length (samples); i++)
+    {
+      JsonNode *sample = json_array_get_element (samples, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (sample))
+        g_ptr_array_add (self->samples, json_object_ref (json_node_get_object (sample)));
+    }
+  soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+static void
+vsa_bench_shaped_anchor_callback (SoupServer *server, SoupServerMessage *msg, const char *path,
+                                  GHashTable *query, gpointer user_data)
+{
+  const char *method = soup_server_message_get_method (msg);
+
+  if (g_str_equal (path, "/anchor/sender.html") && g_str_equal (method, "GET"))
+    {
+      g_autofree char *file
+          = g_build_filename (VSA_BENCH_SOURCE_ROOT, "bench", "anchor-sender.html", NULL);
+      char *page = NULL;
+      gsize length = 0;
+
+      if (!g_file_get_contents (file, &page, &length, NULL))
+        {
+          soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+          return;
+        }
+      soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_TAKE, page, length);
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+    }
+  else if (g_str_equal (path, "/anchor/stats") && g_str_equal (method, "POST"))
+    vsa_bench_shaped_anchor_post (user_data, msg);
+  else
+    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+}
+
+/* The sender's targetBitrate as (wall-clock ms, kbit/s), as the agent's target is. */
+static GArray *
+vsa_bench_shaped_anchor_targets (Anchor *self)
+{
+  GArray *points = g_array_new (FALSE, FALSE, sizeof (VsaBenchPoint));
+
+  for (guint i = 0; i < self->samples->len; i++)
+    {
+      JsonObject *sample = self->samples->pdata[i];
+      double target = vsa_bench_json_double (sample, "target");
+
+      if (target > 0)
+        g_array_append_val (
+            points, ((VsaBenchPoint){ vsa_bench_json_double (sample, "t"), target / 1000 }));
+    }
+  return points;
+}
+
+/* Over the window: the mean bandwidth estimate, the encoder, what limited the quality. */
+static void
+vsa_bench_shaped_anchor_summary (Anchor *self, double t0_ms, double end_ms, Result *result)
+{
+  double estimate = 0;
+  guint n = 0, n_estimate = 0, bandwidth = 0, cpu = 0;
+
+  result->anchor_min_width = INFINITY;
+  for (guint i = 0; i < self->samples->len; i++)
+    {
+      JsonObject *sample = self->samples->pdata[i];
+      double t = vsa_bench_json_double (sample, "t");
+      double available = vsa_bench_json_double (sample, "available");
+      double width = vsa_bench_json_double (sample, "frameWidth");
+      const char *limitation
+          = json_object_get_string_member_with_default (sample, "limitation", "");
+
+      if (t < t0_ms || t > end_ms)
+        continue;
+      n++;
+      if (!isnan (available))
+        {
+          estimate += available / 1000;
+          n_estimate++;
+        }
+      if (!isnan (width))
+        result->anchor_min_width = MIN (result->anchor_min_width, width);
+      bandwidth += g_str_equal (limitation, "bandwidth") ? 1 : 0;
+      cpu += g_str_equal (limitation, "cpu") ? 1 : 0;
+      if (result->anchor_encoder == NULL)
+        result->anchor_encoder
+            = g_strdup (json_object_get_string_member_with_default (sample, "encoder", NULL));
+    }
+  result->anchor_estimate_kbps = n_estimate > 0 ? estimate / n_estimate : NAN;
+  result->anchor_bandwidth_limited = n > 0 ? 100.0 * bandwidth / n : NAN;
+  result->anchor_cpu_limited = n > 0 ? 100.0 * cpu / n : NAN;
+}
+
 /* ---- One run ---- */
 
 /* Cleared on every path: the browser first so that the agent sees its peer go, the
@@ -266,6 +400,7 @@ typedef struct
   GSubprocess *browser;
   char *browser_log;
   Scraper *scraper;
+  Anchor anchor; /* with --anchor; the sender (Chromium) is in agent's place */
 } Run;
 
 static void
@@ -276,6 +411,8 @@ vsa_bench_shaped_run_clear (Run *run, gboolean failed)
     g_array_unref (vsa_bench_shaped_scraper_stop (g_steal_pointer (&run->scraper)));
   vsa_bench_stop_process (&run->agent, run->agent_log, failed);
   g_clear_pointer (&run->controller, vsa_test_controller_free);
+  g_clear_pointer (&run->anchor.samples, g_ptr_array_unref);
+  g_clear_pointer (&run->anchor.error, g_free);
   g_clear_pointer (&run->screen, vsa_bench_screen_free);
   g_clear_pointer (&run->xvfb, vsa_test_xvfb_free);
   /* VSA_BENCH_KEEP=1: the run's directory (the agent's and browser's logs) stays */
@@ -604,6 +741,79 @@ vsa_bench_shaped_note_link (Result *result, double t, guint kbps)
   g_array_append_val (result->link, ((VsaBenchPoint){ t, kbps }));
 }
 
+/* With VSA_BENCH_KEEP=1, node into the run's directory (the page's last report, the
+ * anchor's samples), for a closer look. */
+static void
+vsa_bench_shaped_keep_json (Run *run, JsonNode *node, const char *name)
+{
+  g_autofree char *path = g_build_filename (run->dir, name, NULL);
+  g_autofree char *text = NULL;
+
+  if (g_strcmp0 (g_getenv ("VSA_BENCH_KEEP"), "1") != 0)
+    return;
+  text = json_to_string (node, FALSE);
+  if (!g_file_set_contents (path, text, -1, NULL))
+    g_printerr ("vsa-bench-shaped: cannot write %s\n", path);
+}
+
+/* The anchor's Chromium in the VM's namespace (shaped-link-run's command, as the agent
+ * is), a window on the bench's screen, off its right edge so that it covers nothing
+ * captured; its page picks the whole screen without a dialog. */
+static GSubprocess *
+vsa_bench_shaped_start_anchor (Run *run, const char *parent, const char *tbf, const char *loss,
+                               GError **error)
+{
+  g_autofree char *program = vsa_test_browser_find (VSA_TEST_BROWSER_CHROMIUM);
+  g_autofree char *dir = g_build_filename (run->dir, "anchor", NULL);
+  g_autofree char *profile = g_build_filename (dir, "profile", NULL);
+  g_autofree char *home = g_strconcat ("HOME=", dir, NULL);
+  g_autofree char *cache = g_strconcat ("XDG_CACHE_HOME=", dir, "/cache", NULL);
+  g_autofree char *config = g_strconcat ("XDG_CONFIG_HOME=", dir, "/config", NULL);
+  g_autofree char *display = g_strconcat ("DISPLAY=", run->xvfb->display, NULL);
+  g_autofree char *user_data_dir = g_strconcat ("--user-data-dir=", profile, NULL);
+  g_autofree char *secure
+      = g_strconcat ("--unsafely-treat-insecure-origin-as-secure=", run->url, NULL);
+  g_autofree char *app = g_strdup_printf (
+      "--app=%s/anchor/sender.html?session=" SESSION_ID "&fps=%d", run->url, FPS);
+  g_autofree char *position = g_strdup_printf ("--window-position=%d,0", WIDTH);
+  GSubprocess *sender;
+
+  if (program == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           "the anchor needs Chromium, which is not installed");
+      return NULL;
+    }
+  if (g_mkdir_with_parents (profile, 0700) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", profile,
+                   g_strerror (errno));
+      return NULL;
+    }
+  {
+    const char *argv[] = {
+      VSA_BENCH_SHAPED_LINK_RUN, parent, tbf, loss, "--", "env", home, cache, config, display,
+      "G_DEBUG=", program, "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      "--disable-breakpad", "--password-store=basic", "--test-type", user_data_dir,
+      /* plain host addresses: 198.19.0.2 is the sender's one */
+      "--disable-features=WebRtcHideLocalIpsWithMdns",
+      /* getDisplayMedia wants a secure context, and no dialog */
+      secure, "--use-fake-ui-for-media-stream",
+      "--auto-select-desktop-capture-source=Entire screen",
+      /* a window off the screen is not a background one */
+      "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+      "--disable-backgrounding-occluded-windows", position, "--window-size=320,240", app, NULL
+    };
+
+    /* it polls the offer as the agent does: the same wait */
+    sender = vsa_bench_start_agent (run->controller, argv, run->agent_log, error);
+  }
+  if (sender == NULL && run->anchor.error != NULL)
+    g_prefix_error (error, "the anchor's page: %s; ", run->anchor.error);
+  return sender;
+}
+
 static gboolean
 vsa_bench_shaped_run (Run *run, const Plan *plan, guint32 seed, const char *program, Result *result,
                       GError **error)
@@ -631,7 +841,10 @@ vsa_bench_shaped_run (Run *run, const Plan *plan, guint32 seed, const char *prog
   run->agent_log = g_build_filename (run->dir, "agent.log", NULL);
   run->browser_log = g_build_filename (run->dir, "browser.log", NULL);
   browser_dir = g_build_filename (run->dir, "browser", NULL);
-  run->xvfb = vsa_test_xvfb_start (WIDTH, HEIGHT, error);
+  /* Chromium's X11 screen capturer fails to select Xvfb's XRandR monitor ("Could not
+   * start video source"); without XRandR it takes the whole screen. */
+  run->xvfb = vsa_test_xvfb_start_with (
+      WIDTH, HEIGHT, anchor ? (const char *const[]){ "-extension", "RANDR", NULL } : NULL, error);
   if (run->xvfb == NULL)
     return FALSE;
   run->screen = vsa_bench_screen_start_coded (run->xvfb->display, WIDTH, HEIGHT, TRUE, seed,
@@ -642,6 +855,9 @@ vsa_bench_shaped_run (Run *run, const Plan *plan, guint32 seed, const char *prog
   if (run->controller == NULL)
     return FALSE;
   run->url = vsa_test_controller_get_url (run->controller);
+  run->anchor.samples = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  vsa_test_controller_add_handler (run->controller, "/anchor", vsa_bench_shaped_anchor_callback,
+                                   &run->anchor);
 
   g_ascii_dtostr (loss, sizeof loss, scenario->loss);
   controller_arg = g_strconcat ("--controller-url=", run->url, NULL);
@@ -660,12 +876,14 @@ vsa_bench_shaped_run (Run *run, const Plan *plan, guint32 seed, const char *prog
                            "--metrics-listen=127.0.0.1:" G_STRINGIFY (METRICS_PORT),
                            NULL };
 
-    run->agent = vsa_bench_start_agent (run->controller, argv, run->agent_log, error);
+    if (anchor)
+      run->agent = vsa_bench_shaped_start_anchor (run, parent, tbf, loss, error);
+    else
+      run->agent = vsa_bench_start_agent (run->controller, argv, run->agent_log, error);
   }
   if (run->agent == NULL)
     return FALSE;
-  run->scraper = vsa_bench_shaped_scraper_start (run->agent, error);
-  if (run->scraper == NULL)
+  if (!anchor && (run->scraper = vsa_bench_shaped_scraper_start (run->agent, error)) == NULL)
     return FALSE;
 
   page_url = g_strdup_printf ("%s/?session=" SESSION_ID "&report=" REPORT_ID
@@ -748,9 +966,23 @@ vsa_bench_shaped_run (Run *run, const Plan *plan, guint32 seed, const char *prog
     }
   if (!vsa_bench_shaped_queue_counters (run, &result->queue_sent_packets, &result->queue_dropped))
     result->queue_sent_packets = result->queue_dropped = -1;
-  samples = vsa_bench_shaped_scraper_stop (g_steal_pointer (&run->scraper));
+  samples = anchor ? vsa_bench_shaped_anchor_targets (&run->anchor)
+                   : vsa_bench_shaped_scraper_stop (g_steal_pointer (&run->scraper));
+  if (anchor)
+    vsa_bench_shaped_anchor_summary (&run->anchor, t0_ms, end_ms, result);
 
   bench = vsa_bench_json_object (json_node_get_object (report), "bench");
+  vsa_bench_shaped_keep_json (run, report, "page.json");
+  if (anchor)
+    {
+      g_autoptr (JsonArray) kept = json_array_new ();
+      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+
+      for (guint i = 0; i < run->anchor.samples->len; i++)
+        json_array_add_object_element (kept, json_object_ref (run->anchor.samples->pdata[i]));
+      json_node_set_array (node, kept);
+      vsa_bench_shaped_keep_json (run, node, "anchor.json");
+    }
   g_clear_pointer (&switches, g_array_unref);
   switches = vsa_bench_screen_dup_switches (run->screen);
   vsa_bench_shaped_match (switches, vsa_bench_json_array (bench, "transitions"), t0_ms, end_ms,
@@ -844,7 +1076,9 @@ vsa_bench_shaped_table (Result *results, guint n_results)
         continue;
       row = g_ptr_array_new_with_free_func (g_free);
       g_ptr_array_add (row, g_strdup_printf ("(%s) %s", r->scenario->name, r->scenario->title));
-      g_ptr_array_add (row, g_strdup (vsa_test_browser_name (r->browser)));
+      /* the anchor's rows say so: they are not the agent's */
+      g_ptr_array_add (row, g_strdup_printf ("%s%s", vsa_test_browser_name (r->browser),
+                                             anchor ? " ← anchor" : ""));
       g_ptr_array_add (row, g_strdup (r->codec + (g_str_has_prefix (r->codec, "video/") ? 6 : 0)));
       g_ptr_array_add (row, vsa_bench_shaped_number (r->link_kbps, 0));
       g_ptr_array_add (row, vsa_bench_shaped_number (r->p50, 0));
@@ -888,6 +1122,14 @@ vsa_bench_shaped_notes (Result *results, guint n_results)
                                 "the queue passed %" G_GINT64_FORMAT " packets over the run.\n",
                                 r->label, r->pair, r->nacks, r->plis, r->keyframes,
                                 r->queue_sent_packets);
+      if (r->skipped == NULL && r->failed == NULL && anchor)
+        g_string_append_printf (notes,
+                                "  - the anchor: encoder %s, bandwidth estimate %.0f kbit/s on "
+                                "average, quality limited by bandwidth in %.0f %% of its samples "
+                                "and by CPU in %.0f %%, frames %.0f pixels wide at the least\n",
+                                r->anchor_encoder != NULL ? r->anchor_encoder : "?",
+                                r->anchor_estimate_kbps, r->anchor_bandwidth_limited,
+                                r->anchor_cpu_limited, r->anchor_min_width);
     }
   return g_string_free (notes, FALSE);
 }
@@ -895,9 +1137,13 @@ vsa_bench_shaped_notes (Result *results, guint n_results)
 static char *
 vsa_bench_shaped_plan_description (const Plan *plan)
 {
-  return g_strdup_printf ("Each run: %u s from the first frame, 1280x720@30 moving content; in "
-                          "(c) the link drops at %u s for %u s. The agent at its defaults.",
-                          plan->duration, plan->drop_at, plan->drop_for);
+  return g_strdup_printf (
+      "Each run: %u s from the first frame, 1280x720@30 moving content; in (c) the link drops "
+      "at %u s for %u s. %s",
+      plan->duration, plan->drop_at, plan->drop_for,
+      anchor ? "The sender: the anchor, libwebrtc in Chromium (bench/anchor-sender.html), not "
+               "the agent; target kbit/s is its outbound-rtp targetBitrate."
+             : "The agent at its defaults.");
 }
 
 /* One SVG per scenario, a run per browser. */
@@ -983,6 +1229,8 @@ main (int argc, char **argv)
       "Scenario (a) in Chromium for 15 s: checks that the bench works", NULL },
     { "write", 0, 0, G_OPTION_ARG_NONE, &write,
       "Write the results into BENCHMARKS.md and the plots into bench/shaped-*.svg", NULL },
+    { "anchor", 0, 0, G_OPTION_ARG_NONE, &anchor,
+      "libwebrtc's own sender (Chromium) in the agent's place: the anchor, printed only", NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) context
@@ -1002,9 +1250,11 @@ main (int argc, char **argv)
       return 2;
     }
   g_set_print_handler (vsa_bench_shaped_print_to_stderr);
-  if (write && (only != NULL || quick))
+  if (write && (only != NULL || quick || anchor))
     {
-      fprintf (stderr, "vsa-bench-shaped: --write needs every run, not --only or --quick\n");
+      fprintf (stderr,
+               "vsa-bench-shaped: --write needs every run of the agent, not --only, --quick or "
+               "--anchor\n");
       return 2;
     }
   if (quick)

@@ -234,15 +234,18 @@ vsa_test_xvfb_free_display (guint first)
   return number;
 }
 
-VsaTestXvfb *
-vsa_test_xvfb_start_on (guint number, guint width, guint height, GError **error)
+/* extra_args (NULL-terminated, may be NULL) go after the usual ones. */
+static VsaTestXvfb *
+xvfb_start_on (guint number, guint width, guint height, const char *const *extra_args,
+               GError **error)
 {
   g_autofree char *screen = g_strdup_printf ("%ux%ux24", width, height);
   g_autofree char *display = g_strdup_printf (":%u", number);
   g_autofree char *socket = g_strdup_printf ("/tmp/.X11-unix/X%u", number);
   g_autofree char *lock = g_strdup_printf ("/tmp/.X%u-lock", number);
-  const char *argv[]
+  const char *usual[]
       = { "Xvfb", display, "-screen", "0", screen, "-nolisten", "tcp", "-noreset", NULL };
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (VsaTestXvfb) xvfb = NULL;
   XvfbStart start = { NULL, socket };
 
@@ -254,7 +257,12 @@ vsa_test_xvfb_start_on (guint number, guint width, guint height, GError **error)
   xvfb = g_new0 (VsaTestXvfb, 1);
   xvfb->display = g_steal_pointer (&display);
   xvfb->number = number;
-  xvfb->process = vsa_test_spawn (argv, NULL, NULL, error);
+  for (gsize i = 0; usual[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) usual[i]);
+  for (gsize i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) extra_args[i]);
+  g_ptr_array_add (argv, NULL);
+  xvfb->process = vsa_test_spawn ((const char *const *) argv->pdata, NULL, NULL, error);
   if (xvfb->process == NULL)
     return NULL;
   start.process = xvfb->process;
@@ -288,12 +296,24 @@ vsa_test_xvfb_start_on (guint number, guint width, guint height, GError **error)
 }
 
 VsaTestXvfb *
+vsa_test_xvfb_start_on (guint number, guint width, guint height, GError **error)
+{
+  return xvfb_start_on (number, width, height, NULL, error);
+}
+
+VsaTestXvfb *
 vsa_test_xvfb_start (guint width, guint height, GError **error)
+{
+  return vsa_test_xvfb_start_with (width, height, NULL, error);
+}
+
+VsaTestXvfb *
+vsa_test_xvfb_start_with (guint width, guint height, const char *const *extra_args, GError **error)
 {
   for (guint n = 99; n < 140; n++)
     {
       g_autoptr (GError) local_error = NULL;
-      VsaTestXvfb *xvfb = vsa_test_xvfb_start_on (n, width, height, &local_error);
+      VsaTestXvfb *xvfb = xvfb_start_on (n, width, height, extra_args, &local_error);
 
       if (xvfb != NULL)
         return xvfb;

@@ -57,6 +57,9 @@ typedef struct
 /* Xvfb (width x height x 24, -noreset so that the screen keeps what xsetroot painted)
  * on the first free display from :99. */
 VsaTestXvfb *vsa_test_xvfb_start (guint width, guint height, GError **error);
+/* The same with more arguments for Xvfb (NULL-terminated), e.g. "-extension", "RANDR". */
+VsaTestXvfb *vsa_test_xvfb_start_with (guint width, guint height, const char *const *extra_args,
+                                       GError **error);
 /* The same on display :number; G_IO_ERROR_EXISTS if that display is taken. */
 VsaTestXvfb *vsa_test_xvfb_start_on (guint number, guint width, guint height, GError **error);
 /* The first display number from first on that no server holds (no socket, no lock file),
