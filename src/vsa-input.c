@@ -22,6 +22,8 @@
 #define GEOMETRY_INTERVAL_US (G_USEC_PER_SEC / 2)
 
 #define BUTTONS 10
+/* Messages waiting for a lent keycode's pause (VSA_INPUT_LEND_PAUSE_MS), at most. */
+#define HELD_MAX 64
 
 #define XK_Shift_L 0xffe1
 #define XK_Shift_R 0xffe2
@@ -42,6 +44,10 @@ struct _VsaInput
   GHashTable *codes_down; /* DOM code → keycode it pressed */
 
   VsaKeymapSpares spares;
+  gboolean lent;   /* a spare was just lent for the message being handled */
+  char *retry;     /* what is left of that message, to handle after the pause */
+  GQueue held;     /* messages (char *) waiting for the pause to end */
+  guint resume_id; /* the pause's timeout */
 
   double tokens;
   gint64 tokens_at_us;
@@ -210,6 +216,12 @@ vsa_input_press_keysym (VsaInput *self, xcb_keysym_t keysym, gboolean unless_dow
   if (keycode == 0)
     {
       g_debug ("input: no keycode for keysym 0x%x", keysym);
+      return 0;
+    }
+  if (level == VSA_KEYMAP_LEVEL_ANY)
+    {
+      g_debug ("input: keycode %u lent to keysym 0x%x, pressed after a pause", keycode, keysym);
+      self->lent = TRUE;
       return 0;
     }
   if (unless_down && self->keys_down[keycode])
@@ -414,6 +426,19 @@ vsa_input_handle_key (VsaInput *self, JsonObject *event, gboolean down)
   return TRUE;
 }
 
+/* {"type":"text","text":text} */
+static char *
+vsa_input_text_message (const char *text)
+{
+  g_autoptr (JsonObject) object = json_object_new ();
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  json_object_set_string_member (object, "type", "text");
+  json_object_set_string_member (object, "text", text);
+  json_node_set_object (node, object);
+  return json_to_string (node, FALSE);
+}
+
 static gboolean
 vsa_input_handle_text (VsaInput *self, JsonObject *event)
 {
@@ -436,6 +461,11 @@ vsa_input_handle_text (VsaInput *self, JsonObject *event)
       keycode = vsa_input_press_keysym (self, keysym, TRUE);
       if (keycode != 0)
         vsa_input_release_keycode (self, keycode);
+      if (self->lent)
+        {
+          self->retry = vsa_input_text_message (p);
+          break;
+        }
     }
   return TRUE;
 }
@@ -463,8 +493,10 @@ vsa_input_drop_malformed (VsaInput *self, const char *why)
   self->warned_malformed = TRUE;
 }
 
-void
-vsa_input_handle_message (VsaInput *self, const char *message)
+static gboolean vsa_input_resume (gpointer user_data);
+
+static void
+vsa_input_process (VsaInput *self, const char *message)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) error = NULL;
@@ -473,16 +505,6 @@ vsa_input_handle_message (VsaInput *self, const char *message)
   const char *type;
   gboolean valid;
 
-  g_return_if_fail (VSA_IS_INPUT (self));
-
-  if (message == NULL || strnlen (message, VSA_INPUT_MAX_MESSAGE + 1) > VSA_INPUT_MAX_MESSAGE)
-    {
-      if (!self->warned_oversized)
-        g_warning ("input: dropping a message over %d bytes; further ones are not logged",
-                   VSA_INPUT_MAX_MESSAGE);
-      self->warned_oversized = TRUE;
-      return;
-    }
   if (!json_parser_load_from_data (parser, message, -1, &error))
     {
       vsa_input_drop_malformed (self, error->message);
@@ -528,6 +550,52 @@ vsa_input_handle_message (VsaInput *self, const char *message)
     }
   if (self->x11.conn != NULL)
     xcb_flush (self->x11.conn);
+  /* a key whose keysym was just lent: the message again (a text: the rest) after the
+   * pause */
+  if (self->lent)
+    {
+      g_queue_push_head (&self->held,
+                         self->retry != NULL ? g_steal_pointer (&self->retry) : g_strdup (message));
+      self->lent = FALSE;
+      self->resume_id = g_timeout_add (VSA_INPUT_LEND_PAUSE_MS, vsa_input_resume, self);
+    }
+}
+
+/* The pause is over: the held messages in order, until one pauses again. */
+static gboolean
+vsa_input_resume (gpointer user_data)
+{
+  VsaInput *self = user_data;
+  char *message;
+
+  self->resume_id = 0;
+  while (self->resume_id == 0 && (message = g_queue_pop_head (&self->held)) != NULL)
+    {
+      vsa_input_process (self, message);
+      g_free (message);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+void
+vsa_input_handle_message (VsaInput *self, const char *message)
+{
+  g_return_if_fail (VSA_IS_INPUT (self));
+
+  if (message == NULL || strnlen (message, VSA_INPUT_MAX_MESSAGE + 1) > VSA_INPUT_MAX_MESSAGE)
+    {
+      if (!self->warned_oversized)
+        g_warning ("input: dropping a message over %d bytes; further ones are not logged",
+                   VSA_INPUT_MAX_MESSAGE);
+      self->warned_oversized = TRUE;
+      return;
+    }
+  if (self->resume_id == 0)
+    vsa_input_process (self, message);
+  else if (self->held.length < HELD_MAX)
+    g_queue_push_tail (&self->held, g_strdup (message));
+  else
+    g_debug ("input: dropping a message: %d are waiting for a lent keycode", HELD_MAX);
 }
 
 void
@@ -543,6 +611,8 @@ vsa_input_release_all (VsaInput *self)
 {
   g_return_if_fail (VSA_IS_INPUT (self));
 
+  g_clear_handle_id (&self->resume_id, g_source_remove);
+  g_queue_clear_full (&self->held, g_free);
   if (vsa_x11_connection_is_up (&self->x11))
     {
       for (guint i = 0; i < VSA_KEYMAP_KEYCODES; i++)

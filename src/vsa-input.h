@@ -28,6 +28,13 @@ G_BEGIN_DECLS
  * AltGr and dead keys are resolved by the browser's layout (`key` is what they
  * produced), so the keys "AltGraph" and "Dead" are ignored, as are "Process" and
  * "Unidentified" (an IME's); pressed in the VM they would change the next keys' symbols. */
+/* A character the VM's map lacks goes on a spare keycode, lent to it, and is pressed
+ * VSA_INPUT_LEND_PAUSE_MS after the new mapping went out, the messages arriving meanwhile
+ * waiting in order: a busy client reads a key pressed at once with its old map (Chromium
+ * compiles the new one on another thread) and types nothing, or the keycode's previous
+ * character. 50 ms was enough for Chromium on 2 cores with 3 busy loops; it is paid once
+ * per character lent. */
+#define VSA_INPUT_LEND_PAUSE_MS 50
 #define VSA_INPUT_MAX_MESSAGE (2 * VSA_CLIPBOARD_MAX_TEXT)
 #define VSA_INPUT_MAX_RATE 200
 

@@ -181,6 +181,26 @@ test_type_unicode (Fixture *fixture, gconstpointer data)
   expect_event (fixture, XCB_KEY_RELEASE, 0, 0x1000436, &from);
 }
 
+/* A character lent a spare keycode is pressed only after a pause (a busy client reads the
+ * new mapping late), and the messages after it wait their turn. */
+static void
+test_lend_pause (Fixture *fixture, gconstpointer data)
+{
+  gint64 sent_us = g_get_monotonic_time ();
+  guint from = 0;
+
+  send (fixture, "{\"type\":\"keydown\",\"code\":\"Semicolon\",\"key\":\"ж\"}");
+  send (fixture, "{\"type\":\"keyup\",\"code\":\"Semicolon\",\"key\":\"ж\"}");
+  send (fixture, "{\"type\":\"text\",\"text\":\"aя\"}");
+  send (fixture, "{\"type\":\"text\",\"text\":\"b\"}");
+  expect_event (fixture, XCB_KEY_PRESS, 0, 0x1000436, &from);
+  g_assert_cmpint (g_get_monotonic_time () - sent_us, >=, VSA_INPUT_LEND_PAUSE_MS * 1000);
+  expect_event (fixture, XCB_KEY_RELEASE, 0, 0x1000436, &from);
+  expect_event (fixture, XCB_KEY_PRESS, 0, 'a', &from);
+  expect_event (fixture, XCB_KEY_PRESS, 0, 0x100044f, &from); /* я, after a pause of its own */
+  expect_event (fixture, XCB_KEY_PRESS, 0, 'b', &from);
+}
+
 static void
 test_named_keys (Fixture *fixture, gconstpointer data)
 {
@@ -489,6 +509,7 @@ main (int argc, char **argv)
   ADD ("/vsa/input/wheel", test_wheel);
   ADD ("/vsa/input/type-latin", test_type_latin);
   ADD ("/vsa/input/type-unicode", test_type_unicode);
+  ADD ("/vsa/input/lend-pause", test_lend_pause);
   ADD ("/vsa/input/named-keys", test_named_keys);
   ADD ("/vsa/input/held-shift", test_held_shift);
   ADD ("/vsa/input/caps-lock", test_caps_lock);

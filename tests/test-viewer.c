@@ -86,51 +86,22 @@ typedef struct
   gint x0, y0, x1, y1;    /* the recorder's colour's bounding box on :B */
 } VideoSearch;
 
-static gboolean
-is_recorder_color (guint32 pixel)
-{
-  const gint want[3]
-      = { (RECORDER_RGB >> 16) & 0xff, (RECORDER_RGB >> 8) & 0xff, RECORDER_RGB & 0xff };
-  const gint got[3] = { (pixel >> 16) & 0xff, (pixel >> 8) & 0xff, pixel & 0xff };
-
-  for (guint i = 0; i < 3; i++)
-    if (ABS (got[i] - want[i]) > 40)
-      return FALSE;
-  return TRUE;
-}
-
 /* Reads :B's screen: TRUE once a good part of it shows the recorder's colour. */
 static gboolean
 video_is_shown (gpointer data)
 {
   VideoSearch *search = data;
-  xcb_screen_t *screen = xcb_setup_roots_iterator (xcb_get_setup (search->conn)).data;
-  g_autofree xcb_get_image_reply_t *image = NULL;
-  const guint32 *pixels;
-  guint count = 0;
+  VsaTestColorBox box;
 
   vsa_test_recorder_poll (search->fixture->recorder); /* keeps the recorder's queue short */
-  image = xcb_get_image_reply (search->conn,
-                               xcb_get_image (search->conn, XCB_IMAGE_FORMAT_Z_PIXMAP, screen->root,
-                                              0, 0, USER_WIDTH, USER_HEIGHT, ~0u),
-                               NULL);
-  if (image == NULL || xcb_get_image_data_length (image) < USER_WIDTH * USER_HEIGHT * 4)
+  if (!vsa_test_find_color (search->conn, USER_WIDTH, USER_HEIGHT, RECORDER_RGB, &box))
     return FALSE;
-  pixels = (const guint32 *) xcb_get_image_data (image);
-  search->x0 = search->y0 = G_MAXINT;
-  search->x1 = search->y1 = -1;
-  for (gint y = 0; y < USER_HEIGHT; y += 2)
-    for (gint x = 0; x < USER_WIDTH; x += 2)
-      if (is_recorder_color (pixels[y * USER_WIDTH + x]))
-        {
-          count++;
-          search->x0 = MIN (search->x0, x);
-          search->y0 = MIN (search->y0, y);
-          search->x1 = MAX (search->x1, x);
-          search->y1 = MAX (search->y1, y);
-        }
-  /* a quarter of the screen at least (sampled every other pixel both ways) */
-  return count * 4 >= USER_WIDTH * USER_HEIGHT / 4;
+  search->x0 = box.x0;
+  search->y0 = box.y0;
+  search->x1 = box.x1;
+  search->y1 = box.y1;
+  /* a quarter of the screen at least */
+  return box.share >= 0.25;
 }
 
 /* ---- Set-up. ---- */
@@ -466,7 +437,8 @@ count_not_recorder (xcb_connection_t *conn, gint x, gint y)
 
   g_assert_true (image != NULL && xcb_get_image_data_length (image) >= 40 * 40 * 4);
   for (guint i = 0; i < 40 * 40; i++)
-    count += !is_recorder_color (((const guint32 *) xcb_get_image_data (image))[i]);
+    count += !vsa_test_color_is_close (((const guint32 *) xcb_get_image_data (image))[i],
+                                       RECORDER_RGB);
   return count;
 }
 

@@ -171,3 +171,48 @@ vsa_test_recorder_expect (VsaTestRecorder *self, guint8 type, guint8 detail, gui
   *from = expect.found + 1;
   return &g_array_index (self->events, VsaTestRecorded, expect.found);
 }
+
+gboolean
+vsa_test_color_is_close (guint32 pixel, guint32 rgb)
+{
+  for (guint shift = 0; shift <= 16; shift += 8)
+    if (ABS ((gint) ((pixel >> shift) & 0xff) - (gint) ((rgb >> shift) & 0xff)) > 40)
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+vsa_test_find_color (xcb_connection_t *conn, guint width, guint height, guint32 rgb,
+                     VsaTestColorBox *box)
+{
+  xcb_screen_t *screen = xcb_setup_roots_iterator (xcb_get_setup (conn)).data;
+  g_autofree xcb_get_image_reply_t *image = NULL;
+  const guint32 *pixels;
+  guint count = 0, samples = 0;
+
+  *box = (VsaTestColorBox){ G_MAXINT, G_MAXINT, -1, -1, 0 };
+  image = xcb_get_image_reply (conn,
+                               xcb_get_image (conn, XCB_IMAGE_FORMAT_Z_PIXMAP, screen->root, 0, 0,
+                                              (guint16) width, (guint16) height, ~0u),
+                               NULL);
+  if (image == NULL || xcb_get_image_data_length (image) < (int) (width * height * 4))
+    {
+      box->x0 = box->y0 = -1;
+      return FALSE;
+    }
+  pixels = (const guint32 *) xcb_get_image_data (image);
+  for (guint y = 0; y < height; y += 2)
+    for (guint x = 0; x < width; x += 2, samples++)
+      if (vsa_test_color_is_close (pixels[y * width + x], rgb))
+        {
+          count++;
+          box->x0 = MIN (box->x0, (gint) x);
+          box->y0 = MIN (box->y0, (gint) y);
+          box->x1 = MAX (box->x1, (gint) x);
+          box->y1 = MAX (box->y1, (gint) y);
+        }
+  if (count == 0)
+    box->x0 = box->y0 = -1;
+  box->share = (double) count / samples;
+  return TRUE;
+}

@@ -43,4 +43,21 @@ const VsaTestRecorded *vsa_test_recorder_expect (VsaTestRecorder *self, guint8 t
                                                  guint32 keysym, guint32 keysym2, guint *from,
                                                  guint timeout_ms);
 
+/* Whether pixel (as Xvfb's 24-bit TrueColor gives it) is rgb (0xRRGGBB), each channel give
+ * or take 40, as video compression leaves it. */
+gboolean vsa_test_color_is_close (guint32 pixel, guint32 rgb);
+
+/* Where a colour is on an X screen. */
+typedef struct
+{
+  gint x0, y0, x1, y1; /* its bounding box, -1 if it is nowhere */
+  double share;        /* of the pixels, 0 to 1 */
+} VsaTestColorBox;
+
+/* Reads the screen of conn (width x height at 0,0), every other pixel both ways, for rgb
+ * (as vsa_test_color_is_close): a window of that colour seen in the decoded video. FALSE
+ * if the screen could not be read. */
+gboolean vsa_test_find_color (xcb_connection_t *conn, guint width, guint height, guint32 rgb,
+                              VsaTestColorBox *box);
+
 G_END_DECLS
