@@ -24,5 +24,8 @@ VsaCandidate *vsa_session_candidates_local (VsaSessionCandidates *self, guint ml
  * for one seen before or an mDNS name. */
 gboolean vsa_session_candidates_take_remote (VsaSessionCandidates *self,
                                              const VsaCandidate *candidate, guint *out_mline);
+/* The m-lines that have an ICE transport, to end the browser's candidates on: the first
+ * of the offer's BUNDLE group (our answer bundles everything there), else each. */
+GArray *vsa_session_candidates_transport_mlines (VsaSessionCandidates *self);
 
 G_END_DECLS

@@ -358,6 +358,13 @@ vsa_session_host_add_remote_candidate (VsaSessionHost *self, const VsaCandidate 
     vsa_session_add_remote_candidate (self->session, candidate);
 }
 
+void
+vsa_session_host_end_remote_candidates (VsaSessionHost *self)
+{
+  if (self->session != NULL)
+    vsa_session_end_remote_candidates (self->session);
+}
+
 /* The session goes (after its goodbye if it said one); what it counted stays in the
  * host's totals. */
 static void

@@ -70,6 +70,7 @@ gboolean vsa_session_host_start (VsaSessionHost *self, GstSDPMessage *sdp, VsaCo
 /* The browser can have the answer: from now on an ICE failure ends the session. */
 void vsa_session_host_answer_stored (VsaSessionHost *self);
 void vsa_session_host_add_remote_candidate (VsaSessionHost *self, const VsaCandidate *candidate);
+void vsa_session_host_end_remote_candidates (VsaSessionHost *self);
 /* Ends the current session or negotiation, counted under @kind; it failed when the
  * browser never had its answer (a newer offer is not a failure). Nothing while waiting. */
 void vsa_session_host_end (VsaSessionHost *self, VsaEndReason kind, const char *reason);

@@ -718,6 +718,20 @@ vsa_session_add_remote_candidate (VsaSession *self, const VsaCandidate *candidat
   g_signal_emit_by_name (self->webrtc, "add-ice-candidate", mline, candidate->candidate);
 }
 
+void
+vsa_session_end_remote_candidates (VsaSession *self)
+{
+  g_autoptr (GArray) mlines = NULL;
+
+  if (self->negotiation == NEGOTIATION_STOPPED || self->webrtc == NULL)
+    return;
+  /* webrtcbin takes an empty candidate as the end of them (libnice's
+   * peer_candidate_gathering_done): only then may ICE fail once its checks have */
+  mlines = vsa_session_candidates_transport_mlines (self->candidates);
+  for (guint i = 0; i < mlines->len; i++)
+    g_signal_emit_by_name (self->webrtc, "add-ice-candidate", g_array_index (mlines, guint, i), "");
+}
+
 const char *
 vsa_session_get_resolution (VsaSession *self)
 {

@@ -49,6 +49,9 @@ gboolean vsa_session_start (VsaSession *self, GstSDPMessage *sdp, GPtrArray *off
 /* Remote candidates may come at any time; they are buffered until the remote
  * description is set. Duplicates are ignored. */
 void vsa_session_add_remote_candidate (VsaSession *self, const VsaCandidate *candidate);
+/* The browser has no more candidates (trickle ICE's end-of-candidates): ICE may now fail
+ * when every check has, rather than wait for the connect timeout. */
+void vsa_session_end_remote_candidates (VsaSession *self);
 
 /* "1280x720" once the capture size is known, else NULL. */
 const char *vsa_session_get_resolution (VsaSession *self);

@@ -359,6 +359,8 @@ vsa_whep_patch (VsaWhep *self, SoupServerMessage *message)
     }
   for (guint i = 0; i < frag->candidates->len; i++)
     vsa_session_host_add_remote_candidate (self->host, g_ptr_array_index (frag->candidates, i));
+  if (frag->end_of_candidates)
+    vsa_session_host_end_remote_candidates (self->host);
   g_debug ("whep: session %s: %u candidate%s from the client%s", self->location,
            frag->candidates->len, frag->candidates->len == 1 ? "" : "s",
            frag->end_of_candidates ? ", the last" : "");

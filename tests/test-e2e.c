@@ -6,7 +6,8 @@
  * is not installed.
  *
  * Runs under tests/netns-run: all traffic stays on loopback and vsa0 (198.18.0.1).
- * Needs: xvfb, x11-xserver-utils (xsetroot), chromium and/or firefox-esr. */
+ * Needs: xvfb, x11-xserver-utils (xsetroot), chromium and/or firefox-esr, iptables (the
+ * reconnecting cases cut the media path in the namespace). */
 
 #include "vsa-test-browser.h"
 #include "vsa-test-controller.h"
@@ -68,6 +69,7 @@ typedef struct
   GSubprocess *agent;
   char *agent_log;
   guint first_display; /* 0: the first free from :99; else from here (a test restarting it) */
+  gboolean media_cut;  /* the namespace's firewall drops what goes to 198.18.0.1 */
   Page pages[2];       /* the page of the current load, and the previous one while it lives */
   guint loads;
 } Fixture;
@@ -82,9 +84,31 @@ fixture_set_up (Fixture *fixture, gconstpointer user_data)
   fixture->agent_log = g_build_filename (fixture->tmp_dir, "agent.log", NULL);
 }
 
+/* Drops (insert) or passes again (delete) every packet to vsa0's 198.18.0.1, the only
+ * address ICE has here: the media path, both ways, and nothing else (the page's reports
+ * go to the controller on 127.0.0.1). The namespace is the test program's own. */
+static gboolean
+cut_media (Fixture *fixture, gboolean cut)
+{
+  const char *const argv[]
+      = { "iptables", "-w", cut ? "-I" : "-D", "INPUT", "-d", "198.18.0.1/32", "-j", "DROP", NULL };
+  g_autoptr (GError) error = NULL;
+
+  if (!vsa_test_run (argv, 10000, &error))
+    {
+      g_test_fail_printf ("iptables: %s", error->message);
+      return FALSE;
+    }
+  fixture->media_cut = cut;
+  return TRUE;
+}
+
 static void
 fixture_tear_down (Fixture *fixture, gconstpointer user_data)
 {
+  /* the next case runs in the same namespace */
+  if (fixture->media_cut)
+    cut_media (fixture, FALSE);
   /* The browsers first, so that the agent sees its peer leave; the screen last. */
   for (gsize i = 0; i < G_N_ELEMENTS (fixture->pages); i++)
     page_clear (&fixture->pages[i]);
@@ -747,6 +771,75 @@ test_phases (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpint (size[1], ==, 720);
 }
 
+/* A cut of the media path: in which browser, and whether it outlasts the agent's 10 s
+ * of liveness. */
+typedef struct
+{
+  VsaTestBrowser browser;
+  gboolean outlasts;
+} CutCase;
+
+static gboolean
+agent_log_has (gpointer data)
+{
+  const char *const *what = data;
+  g_autofree char *log = NULL;
+
+  return g_file_get_contents (what[0], &log, NULL, NULL) && strstr (log, what[1]) != NULL;
+}
+
+/* The media path cut (the firewall drops it): the page says "Reconnecting" while it is
+ * down. A short cut: once the path is back ICE comes back on its own, the same session
+ * goes on (a new colour arrives: the page never makes a second offer) and the page says
+ * "Live" again. A cut that outlasts the agent's liveness (10 s without a packet from the
+ * browser ends the session; Firefox takes about as long to say it is disconnected): the
+ * agent's goodbye cannot get through and the browser would go on saying "disconnected"
+ * for long after the path is back, so the page says the session ended 10 s after its
+ * "Reconnecting". */
+static void
+test_reconnecting (Fixture *fixture, gconstpointer user_data)
+{
+  const CutCase *cut = user_data;
+  g_autofree char *program = vsa_test_browser_find (cut->browser);
+  const char *const silence[] = { fixture->agent_log, "ended: nothing from the browser" };
+  gint64 start;
+  guint load;
+
+  if (program == NULL)
+    {
+      g_test_skip_printf ("%s is not installed", vsa_test_browser_name (cut->browser));
+      return;
+    }
+  if (!start_agent (fixture, NULL))
+    return;
+  load = load_page (fixture, cut->browser, FALSE, "");
+  if (load == 0 || !expect_video (fixture, load, red, default_codec (cut->browser), 30000)
+      || !expect_report (fixture, load, report_says, "Live", "Live", NULL))
+    return;
+  start = g_get_monotonic_time ();
+  if (!cut_media (fixture, TRUE)
+      || !expect_report (fixture, load, report_says, "Reconnecting", "Reconnecting", NULL))
+    return;
+  g_test_message ("Reconnecting shown %.1f s after the cut", seconds_since (start));
+  if (cut->outlasts)
+    {
+      g_assert_true (vsa_test_wait_until (agent_log_has, (gpointer) silence, 20000));
+      g_test_message ("the agent ended the session %.1f s after the cut", seconds_since (start));
+      start = g_get_monotonic_time ();
+      if (cut_media (fixture, FALSE)
+          && expect_report (fixture, load, report_says, "Ended: the connection was lost", "the end",
+                            NULL))
+        g_test_message ("Ended shown %.1f s after the path is back", seconds_since (start));
+      return;
+    }
+  start = g_get_monotonic_time ();
+  if (!cut_media (fixture, FALSE) || !paint (fixture, blue)
+      || !expect_video (fixture, load, blue, default_codec (cut->browser), 15000)
+      || !expect_report (fixture, load, report_says, "Live", "Live again", NULL))
+    return;
+  g_test_message ("Live again %.1f s after the path is back", seconds_since (start));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -786,6 +879,10 @@ main (int argc, char **argv)
       TRUE },
   };
 
+  static const CutCase short_cut = { VSA_TEST_BROWSER_CHROMIUM, FALSE };
+  static const CutCase chromium_long_cut = { VSA_TEST_BROWSER_CHROMIUM, TRUE };
+  static const CutCase firefox_long_cut = { VSA_TEST_BROWSER_FIREFOX, TRUE };
+
   g_test_init (&argc, &argv, NULL);
   for (gsize i = 0; i < G_N_ELEMENTS (flows); i++)
     g_test_add (flows[i].path, Fixture, &flows[i], fixture_set_up, test_flow, fixture_tear_down);
@@ -804,6 +901,12 @@ main (int argc, char **argv)
               fixture_set_up, test_phases, fixture_tear_down);
   g_test_add ("/vsa/e2e/firefox-phases", Fixture, GINT_TO_POINTER (VSA_TEST_BROWSER_FIREFOX),
               fixture_set_up, test_phases, fixture_tear_down);
+  g_test_add ("/vsa/e2e/chromium-reconnecting", Fixture, &short_cut, fixture_set_up,
+              test_reconnecting, fixture_tear_down);
+  g_test_add ("/vsa/e2e/chromium-reconnecting-too-late", Fixture, &chromium_long_cut,
+              fixture_set_up, test_reconnecting, fixture_tear_down);
+  g_test_add ("/vsa/e2e/firefox-reconnecting-too-late", Fixture, &firefox_long_cut, fixture_set_up,
+              test_reconnecting, fixture_tear_down);
   g_test_add ("/vsa/e2e/back-to-back", Fixture, NULL, fixture_set_up, test_back_to_back,
               fixture_tear_down);
   return g_test_run ();

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsa-session-candidates: our candidates named by the offer's mids, the browser's taken
- * once each on the m-line they name, mDNS names left out. */
+ * once each on the m-line they name, mDNS names left out; the m-lines whose transport the
+ * end of the browser's candidates goes to. */
 #include "vsa-session-candidates.h"
 #include "vsa-test-sdp.h"
 
@@ -69,11 +70,33 @@ test_remote (void)
   g_assert_false (vsa_session_candidates_take_remote (candidates, mdns, &mline));
 }
 
+/* With a BUNDLE group, its first m-line (wherever it is); without one, each m-line. */
+static void
+test_transports (void)
+{
+  g_autoptr (VsaSessionCandidates) plain = candidates_for (offer_with_mids);
+  g_autoptr (GArray) each = vsa_session_candidates_transport_mlines (plain);
+  g_autoptr (GstSDPMessage) sdp = vsa_test_sdp_parse (offer_with_mids);
+  g_autoptr (VsaSessionCandidates) bundle = NULL;
+  g_autoptr (GArray) first = NULL;
+
+  g_assert_cmpuint (each->len, ==, 3);
+  for (guint i = 0; i < each->len; i++)
+    g_assert_cmpuint (g_array_index (each, guint, i), ==, i);
+
+  gst_sdp_message_add_attribute (sdp, "group", "BUNDLE v1 a0");
+  bundle = vsa_session_candidates_new (sdp);
+  first = vsa_session_candidates_transport_mlines (bundle);
+  g_assert_cmpuint (first->len, ==, 1);
+  g_assert_cmpuint (g_array_index (first, guint, 0), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/vsa/session-candidates/local", test_local);
   g_test_add_func ("/vsa/session-candidates/remote", test_remote);
+  g_test_add_func ("/vsa/session-candidates/transports", test_transports);
   return g_test_run ();
 }
