@@ -19,12 +19,13 @@
  * the drop: a link that stays slow is not probed for ever. */
 #define RECOVERED_RATIO 0.9
 #define REFERENCE_MAX_AGE_US (60 * G_USEC_PER_SEC)
-/* At most twice the target (libwebrtc's further probes: 2 × the last result). */
+/* Twice the target (libwebrtc's further probes: 2 × the last result), at most the rate
+ * before the drop. */
 #define PROBE_GAIN 2.0
 #define PROBE_MIN_PACKETS 5 /* kMinProbePacketsSent */
 /* The first probe a second after the drop; after one that found no room, twice as long
  * as before, up to 4 s: a link that came back is found within about 4 s, and one that
- * did not pays a 30 ms burst every 4 s. */
+ * did not pays a 40 ms burst every 4 s. */
 #define INTERVAL_MIN_US G_USEC_PER_SEC
 #define INTERVAL_MAX_US (4 * G_USEC_PER_SEC)
 /* Only with the delay flat and no more than this much queue: a probe into a queue that
@@ -40,6 +41,17 @@
  * Arriving slower than this share of how fast they left, the link was full
  * (kMinRatioForUnsaturatedLink). */
 #define UNSATURATED_RATIO 0.9
+/* While the delay rule knows what the link carried when its queue last grew, a probe asks
+ * only whether the link has changed: it goes at twice that at least, and counts only if
+ * it found 1.5 times that. Under it the delay rule's own increase is the way up: a probe
+ * that found room there (a still screen, or VP8 dropping frames, had left the link idle)
+ * sent the target to the old link's full rate, the encoder's next frames over it, and
+ * the target back to the minimum, every few seconds (Firefox, 19 freezes over 500 ms in
+ * the drop). And a router's token bucket lets a few kB through at any rate (tbf's burst:
+ * 3 kB at 1 Mbit/s, 24 ms of the link): probes "found" 1136–1208 kbit/s on that 1 Mbit/s
+ * link. */
+#define LINK_CHANGED_RATIO 1.5
+#define PROBE_OVER_CAPACITY 2.0
 /* The receiver's clock counts in 250 µs (TWCC's delta unit). */
 #define ARRIVAL_RESOLUTION_US 250
 
@@ -149,7 +161,7 @@ vsa_bwe_probe_update (VsaBweProbe *self, VsaDelayBwe *delay, const VsaDelayBwePa
   /* what got through, as far as it was meant to: a keyframe's burst may arrive at many
    * times the target, a ramp's target may never have got through */
   double carried = MIN (vsa_delay_bwe_get_acked_kbps (delay), target);
-  double found;
+  double found, capacity;
 
   if (carried >= self->high_kbps || now_us - self->high_us > HIGH_WINDOW_US)
     {
@@ -181,7 +193,8 @@ vsa_bwe_probe_update (VsaBweProbe *self, VsaDelayBwe *delay, const VsaDelayBwePa
 
   self->pending = FALSE;
   found = vsa_bwe_probe_judge (self);
-  if (found <= target)
+  capacity = vsa_delay_bwe_get_capacity_kbps (delay);
+  if (found <= target || found < LINK_CHANGED_RATIO * capacity)
     {
       /* no room (or no more than the target already takes): wait longer next time */
       self->interval_us = MIN (self->interval_us * 2, INTERVAL_MAX_US);
@@ -209,7 +222,9 @@ vsa_bwe_probe_next (VsaBweProbe *self, const VsaDelayBwe *delay, gint64 now_us, 
       || vsa_delay_bwe_get_queue_ms (delay) > PROBE_MAX_QUEUE_MS
       || vsa_delay_bwe_get_kbps (delay) >= RECOVERED_RATIO * self->reference_kbps)
     return 0;
-  kbps = MIN (self->reference_kbps, PROBE_GAIN * vsa_delay_bwe_get_kbps (delay));
+  kbps = MIN (self->reference_kbps,
+              MAX (PROBE_GAIN * vsa_delay_bwe_get_kbps (delay),
+                   PROBE_OVER_CAPACITY * vsa_delay_bwe_get_capacity_kbps (delay)));
   *n_packets = MAX (PROBE_MIN_PACKETS, (guint) ceil (kbps * 1000 / 8 * VSA_BWE_PROBE_DURATION_US
                                                      / G_USEC_PER_SEC / VSA_BWE_PROBE_PADDING));
   self->pending = TRUE;

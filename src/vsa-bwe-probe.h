@@ -9,12 +9,13 @@ G_BEGIN_DECLS
 
 /* Probing after a large drop (libwebrtc goog_cc's ProbeController and
  * ProbeBitrateEstimator, the idea only): once the delay rule's target has fallen far
- * under what the link recently carried, a short burst of padding at up to twice the
- * target (vsapacer sends it) asks whether the link has come back. The burst's
- * transport-wide feedback says at what rate it arrived: as fast as it was sent, the link
- * has room and the target goes straight to that rate; slower, the link is still full, the
- * target stays and the next probe waits longer. A probe that finds no room costs the
- * link one burst of queue (30 ms of it at twice the target: 60 ms at most).
+ * under what the link recently carried, a short burst of padding at twice the target,
+ * or twice what the link carried when its queue last grew if more (vsapacer sends it),
+ * asks whether the link has come back. The burst's transport-wide feedback says at what
+ * rate it arrived: as fast as it was sent, the link has room and the target goes straight
+ * to that rate; slower, the link is still full, the target stays and the next probe waits
+ * longer. A probe that finds no room costs the link one burst of queue: 40 ms of it at
+ * twice the link's rate, 40 ms of queue.
  *
  * The padding packets carry no payload, so rtpsession (1.22) reports them with size 0:
  * that is how they are told from media in the feedback; each stands for
@@ -24,8 +25,9 @@ typedef struct _VsaBweProbe VsaBweProbe;
 /* Padding bytes in each probe packet: libwebrtc's largest padding-only packet (the count
  * byte that ends the padding allows 255). */
 #define VSA_BWE_PROBE_PADDING 224
-/* How long a probe's burst lasts. */
-#define VSA_BWE_PROBE_DURATION_US 30000
+/* How long a probe's burst lasts: at twice the target into a link of the target's rate,
+ * some kB over a token bucket's burst. */
+#define VSA_BWE_PROBE_DURATION_US 40000
 
 VsaBweProbe *vsa_bwe_probe_new (void);
 void vsa_bwe_probe_free (VsaBweProbe *self);
