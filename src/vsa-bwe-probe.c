@@ -9,12 +9,13 @@
 #include <math.h>
 
 /* A large drop: the target under this share of the highest rate carried over the last
- * HIGH_WINDOW_US: acknowledged, and no more than the target then. libwebrtc's
+ * 5 s: acknowledged, and no more than the target then. libwebrtc's
  * kBitrateDropThreshold is 0.66; here the drain after an overuse alone goes to 0.5 ×
  * what got through, and a link that never carried more (600 kbit/s from a start at 800)
  * is no drop: probed, it showed a free moment of a screen at rest as room. */
 #define DROP_RATIO 0.5
-#define HIGH_WINDOW_US (5 * G_USEC_PER_SEC)
+#define HIGH_BIN_US G_USEC_PER_SEC
+#define HIGH_BINS 5 /* the highest of each of the last 5 s */
 /* Probing stops once the target is back at this share of that rate, or this long after
  * the drop: a link that stays slow is not probed for ever. */
 #define RECOVERED_RATIO 0.9
@@ -57,9 +58,10 @@
 
 struct _VsaBweProbe
 {
-  /* the highest rate carried lately (acknowledged, within the target), and when */
-  double high_kbps;
-  gint64 high_us;
+  /* the highest rate carried (acknowledged, within the target) in each of the last
+   * seconds, and which second (now / HIGH_BIN_US) each slot holds */
+  double high_kbps[HIGH_BINS];
+  gint64 high_bin[HIGH_BINS];
   /* after a large drop: the rate before it, and when it was seen (0: no drop to recover) */
   double reference_kbps;
   gint64 reference_us;
@@ -161,21 +163,27 @@ vsa_bwe_probe_update (VsaBweProbe *self, VsaDelayBwe *delay, const VsaDelayBwePa
   /* what got through, as far as it was meant to: a keyframe's burst may arrive at many
    * times the target, a ramp's target may never have got through */
   double carried = MIN (vsa_delay_bwe_get_acked_kbps (delay), target);
-  double found, capacity;
+  gint64 bin = now_us / HIGH_BIN_US;
+  guint slot = (guint) (bin % HIGH_BINS);
+  double found, capacity, high = 0;
 
-  if (carried >= self->high_kbps || now_us - self->high_us > HIGH_WINDOW_US)
+  if (self->high_bin[slot] != bin)
     {
-      self->high_kbps = carried;
-      self->high_us = now_us;
+      self->high_bin[slot] = bin;
+      self->high_kbps[slot] = 0;
     }
-  if (target < DROP_RATIO * self->high_kbps && self->high_kbps > self->reference_kbps)
+  self->high_kbps[slot] = MAX (self->high_kbps[slot], carried);
+  for (guint i = 0; i < HIGH_BINS; i++)
+    if (bin - self->high_bin[i] < HIGH_BINS)
+      high = MAX (high, self->high_kbps[i]);
+  if (target < DROP_RATIO * high && high > self->reference_kbps)
     {
       if (self->reference_us == 0)
         {
           self->interval_us = INTERVAL_MIN_US;
           self->next_us = now_us + self->interval_us;
         }
-      self->reference_kbps = self->high_kbps;
+      self->reference_kbps = high;
       self->reference_us = now_us;
     }
   else if (self->reference_us != 0
