@@ -20,8 +20,8 @@
  * the drop: a link that stays slow is not probed for ever. */
 #define RECOVERED_RATIO 0.9
 #define REFERENCE_MAX_AGE_US (60 * G_USEC_PER_SEC)
-/* Twice the target (libwebrtc's further probes: 2 × the last result), at most the rate
- * before the drop. */
+/* Twice the target (libwebrtc's further probes: 2 × the last result), or twice the most
+ * acknowledged since the drop if more; at most the rate before the drop. */
 #define PROBE_GAIN 2.0
 #define PROBE_MIN_PACKETS 5 /* kMinProbePacketsSent */
 /* The first probe a second after the drop; after one that found no room, twice as long
@@ -42,17 +42,17 @@
  * Arriving slower than this share of how fast they left, the link was full
  * (kMinRatioForUnsaturatedLink). */
 #define UNSATURATED_RATIO 0.9
-/* While the delay rule knows what the link carried when its queue last grew, a probe asks
- * only whether the link has changed: it goes at twice that at least, and counts only if
- * it found 1.5 times that. Under it the delay rule's own increase is the way up: a probe
- * that found room there (a still screen, or VP8 dropping frames, had left the link idle)
- * sent the target to the old link's full rate, the encoder's next frames over it, and
- * the target back to the minimum, every few seconds (Firefox, 19 freezes over 500 ms in
- * the drop). And a router's token bucket lets a few kB through at any rate (tbf's burst:
- * 3 kB at 1 Mbit/s, 24 ms of the link): probes "found" 1136–1208 kbit/s on that 1 Mbit/s
- * link. */
+/* A probe asks whether the link has changed since the drop: it goes at twice the most
+ * the link acknowledged since the drop at least, and counts only if it found 1.5 times
+ * that. Under it the delay rule's own increase is the way up: probes that found room
+ * there (VP8 dropping frames had left the link idle at the minimum target) sent the
+ * target to the dropped link's full rate, VP8's next frames over it, and the target back
+ * to the minimum, every few seconds (Firefox, 19 freezes over 500 ms in the drop). And a
+ * router's token bucket lets a few kB through at any rate (tbf's burst: 3 kB at 1
+ * Mbit/s, 24 ms of the link): probes "found" 1101–1226 kbit/s on that 1 Mbit/s link. The
+ * delay rule's capacity estimate is no measure of it: decreases while VP8 stalled took
+ * it down to 76 kbit/s. */
 #define LINK_CHANGED_RATIO 1.5
-#define PROBE_OVER_CAPACITY 2.0
 /* The receiver's clock counts in 250 µs (TWCC's delta unit). */
 #define ARRIVAL_RESOLUTION_US 250
 
@@ -62,9 +62,11 @@ struct _VsaBweProbe
    * seconds, and which second (now / HIGH_BIN_US) each slot holds */
   double high_kbps[HIGH_BINS];
   gint64 high_bin[HIGH_BINS];
-  /* after a large drop: the rate before it, and when it was seen (0: no drop to recover) */
+  /* after a large drop: the rate before it, and when it was seen (0: no drop to recover),
+   * and the most acknowledged since */
   double reference_kbps;
   gint64 reference_us;
+  double down_kbps;
   gint64 next_us;     /* no probe before then */
   gint64 interval_us; /* the wait after a probe that found no room */
   /* the probe awaited */
@@ -165,7 +167,7 @@ vsa_bwe_probe_update (VsaBweProbe *self, VsaDelayBwe *delay, const VsaDelayBwePa
   double carried = MIN (vsa_delay_bwe_get_acked_kbps (delay), target);
   gint64 bin = now_us / HIGH_BIN_US;
   guint slot = (guint) (bin % HIGH_BINS);
-  double found, capacity, high = 0;
+  double found, high = 0;
 
   if (self->high_bin[slot] != bin)
     {
@@ -182,6 +184,7 @@ vsa_bwe_probe_update (VsaBweProbe *self, VsaDelayBwe *delay, const VsaDelayBwePa
         {
           self->interval_us = INTERVAL_MIN_US;
           self->next_us = now_us + self->interval_us;
+          self->down_kbps = 0;
         }
       self->reference_kbps = high;
       self->reference_us = now_us;
@@ -190,6 +193,9 @@ vsa_bwe_probe_update (VsaBweProbe *self, VsaDelayBwe *delay, const VsaDelayBwePa
            && (target >= RECOVERED_RATIO * self->reference_kbps
                || now_us - self->reference_us > REFERENCE_MAX_AGE_US))
     self->reference_kbps = self->reference_us = 0;
+
+  if (self->reference_us != 0)
+    self->down_kbps = MAX (self->down_kbps, vsa_delay_bwe_get_acked_kbps (delay));
 
   if (!self->pending)
     return 0;
@@ -201,8 +207,7 @@ vsa_bwe_probe_update (VsaBweProbe *self, VsaDelayBwe *delay, const VsaDelayBwePa
 
   self->pending = FALSE;
   found = vsa_bwe_probe_judge (self);
-  capacity = vsa_delay_bwe_get_capacity_kbps (delay);
-  if (found <= target || found < LINK_CHANGED_RATIO * capacity)
+  if (found <= target || found < LINK_CHANGED_RATIO * self->down_kbps)
     {
       /* no room (or no more than the target already takes): wait longer next time */
       self->interval_us = MIN (self->interval_us * 2, INTERVAL_MAX_US);
@@ -231,8 +236,7 @@ vsa_bwe_probe_next (VsaBweProbe *self, const VsaDelayBwe *delay, gint64 now_us, 
       || vsa_delay_bwe_get_kbps (delay) >= RECOVERED_RATIO * self->reference_kbps)
     return 0;
   kbps = MIN (self->reference_kbps,
-              MAX (PROBE_GAIN * vsa_delay_bwe_get_kbps (delay),
-                   PROBE_OVER_CAPACITY * vsa_delay_bwe_get_capacity_kbps (delay)));
+              MAX (PROBE_GAIN * vsa_delay_bwe_get_kbps (delay), PROBE_GAIN * self->down_kbps));
   *n_packets = MAX (PROBE_MIN_PACKETS, (guint) ceil (kbps * 1000 / 8 * VSA_BWE_PROBE_DURATION_US
                                                      / G_USEC_PER_SEC / VSA_BWE_PROBE_PADDING));
   self->pending = TRUE;

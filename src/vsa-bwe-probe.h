@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 /* Probing after a large drop (libwebrtc goog_cc's ProbeController and
  * ProbeBitrateEstimator, the idea only): once the delay rule's target has fallen far
  * under what the link recently carried, a short burst of padding at twice the target,
- * or twice what the link carried when its queue last grew if more (vsapacer sends it),
+ * or twice the most the link acknowledged since the drop if more (vsapacer sends it),
  * asks whether the link has come back. The burst's transport-wide feedback says at what
  * rate it arrived: as fast as it was sent, the link has room and the target goes straight
  * to that rate; slower, the link is still full, the target stays and the next probe waits

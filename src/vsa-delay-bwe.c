@@ -609,12 +609,6 @@ vsa_delay_bwe_get_threshold_ms (const VsaDelayBwe *self)
   return self->detector.threshold_ms;
 }
 
-guint
-vsa_delay_bwe_get_capacity_kbps (const VsaDelayBwe *self)
-{
-  return self->have_capacity ? (guint) round (self->capacity_kbps) : 0;
-}
-
 double
 vsa_delay_bwe_get_queue_ms (const VsaDelayBwe *self)
 {

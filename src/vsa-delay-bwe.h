@@ -60,9 +60,6 @@ VsaDelayBweUsage vsa_delay_bwe_get_usage (const VsaDelayBwe *self);
 /* "normal", "overuse", "underuse": for logs. */
 const char *vsa_delay_bwe_usage_to_string (VsaDelayBweUsage usage);
 double vsa_delay_bwe_get_threshold_ms (const VsaDelayBwe *self);
-/* What the link carried when the queue last grew (the acknowledged rate at the overuses
- * since the link last changed), kbit/s; 0 when unknown. */
-guint vsa_delay_bwe_get_capacity_kbps (const VsaDelayBwe *self);
 /* The queue the delay shows now (its smoothed delay over its least), ms. */
 double vsa_delay_bwe_get_queue_ms (const VsaDelayBwe *self);
 
