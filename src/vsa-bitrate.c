@@ -174,6 +174,19 @@ vsa_bitrate_update_feedback (VsaBitrate *self, const VsaBitrateFeedback *feedbac
   return vsa_bitrate_get_kbps (self);
 }
 
+void
+vsa_bitrate_set_probed (VsaBitrate *self, guint kbps)
+{
+  self->target_kbps = CLAMP (MAX (self->target_kbps, kbps), self->min_kbps, self->max_kbps);
+  /* The round trips so far are of a queue the probe found gone: a receiver report goes on
+   * giving the round trip of the last sender report it had, which may have waited in that
+   * queue (seconds ago, with a report a second from Firefox and fewer sender reports).
+   * Judged against the old minimum it would cut the target again and again. */
+  self->n_rtts = 0;
+  self->next_rtt = 0;
+  self->queue_s = 0;
+}
+
 guint
 vsa_bitrate_get_kbps (const VsaBitrate *self)
 {

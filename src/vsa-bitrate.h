@@ -72,6 +72,11 @@ guint vsa_bitrate_update_feedback (VsaBitrate *self, const VsaBitrateFeedback *f
 /* TRUE when loss is judged from transport-wide feedback at now_us. */
 gboolean vsa_bitrate_uses_feedback (const VsaBitrate *self, gint64 now_us);
 
+/* A probe found the link carrying @kbps: the target goes up to it (never down), as
+ * libwebrtc's loss-based estimate does on a probe's result, and the round trips seen so
+ * far no longer count as the minimum a queue is judged from. */
+void vsa_bitrate_set_probed (VsaBitrate *self, guint kbps);
+
 guint vsa_bitrate_get_kbps (const VsaBitrate *self);
 /* Loss (0–1) and queueing delay (seconds over the RTT minimum, 0 when unknown) of the
  * last interval judged. */

@@ -545,8 +545,9 @@ vsa_delay_bwe_update (VsaDelayBwe *self, const VsaDelayBwePacket *packets, guint
     {
       gint64 *seen = &self->seen[(packets[i].seqnum & G_MAXINT64) % SEEN_SLOTS];
 
-      /* a packet reported lost may come in a later feedback; one reported twice counts once */
-      if (*seen == packets[i].seqnum)
+      /* a packet reported lost may come in a later feedback; one reported twice counts once;
+       * padding (size 0) is a probe's, judged by vsa-bwe-probe.c */
+      if (*seen == packets[i].seqnum || packets[i].size == 0)
         continue;
       if (packets[i].arrival_us == VSA_DELAY_BWE_LOST)
         {
@@ -606,6 +607,21 @@ double
 vsa_delay_bwe_get_threshold_ms (const VsaDelayBwe *self)
 {
   return self->detector.threshold_ms;
+}
+
+double
+vsa_delay_bwe_get_queue_ms (const VsaDelayBwe *self)
+{
+  return vsa_delay_bwe_queue_ms (self);
+}
+
+void
+vsa_delay_bwe_set_probed (VsaDelayBwe *self, guint kbps, gint64 now_us)
+{
+  self->target_bps = CLAMP (MAX (self->target_bps, kbps * 1000.0), self->min_bps, self->max_bps);
+  self->have_capacity = FALSE;
+  self->state = VSA_DELAY_BWE_INCREASE;
+  self->last_change_us = now_us;
 }
 
 /* The value of raw + k × period nearest the highest so far: reports come late by far less

@@ -60,6 +60,13 @@ VsaDelayBweUsage vsa_delay_bwe_get_usage (const VsaDelayBwe *self);
 /* "normal", "overuse", "underuse": for logs. */
 const char *vsa_delay_bwe_usage_to_string (VsaDelayBweUsage usage);
 double vsa_delay_bwe_get_threshold_ms (const VsaDelayBwe *self);
+/* The queue the delay shows now (its smoothed delay over its least), ms. */
+double vsa_delay_bwe_get_queue_ms (const VsaDelayBwe *self);
+
+/* A probe (vsa-bwe-probe.c) found the link carrying @kbps at now_us: the target goes up
+ * to it, and on multiplicatively from there, the capacity seen before forgotten. Packets
+ * of size 0 (a probe's padding) are left to the probe: update() skips them. */
+void vsa_delay_bwe_set_probed (VsaDelayBwe *self, guint kbps, gint64 now_us);
 
 /* rtpsession's feedback events, read on its thread: one unwrapper per session, zeroed
  * before the first event. */

@@ -469,6 +469,14 @@ vsa_pipeline_set_bitrate (GstElement *video_bin, VsaCodec codec, guint kbps)
     g_object_set (encoder, "target-bitrate", (int) (MIN (kbps, 1000000u) * 1000), NULL);
 }
 
+gboolean
+vsa_pipeline_probe (GstElement *video_bin, guint kbps, guint n_packets)
+{
+  g_autoptr (GstElement) pacer = gst_bin_get_by_name (GST_BIN (video_bin), "pacer");
+
+  return pacer != NULL && vsa_pacer_probe (VSA_PACER (pacer), kbps, n_packets);
+}
+
 char *
 vsa_pipeline_missing_elements (const VsaConfig *config)
 {

@@ -31,6 +31,9 @@ GPtrArray *vsa_pipeline_new_header_extensions (const VsaCodecChoice *choice);
 /* Sets the encoder's target bitrate while it runs (x264enc, vaapih264enc and vpxenc all
  * reconfigure live, their VBV/CPB sizes in ms following), and the pacing rate with it. */
 void vsa_pipeline_set_bitrate (GstElement *video_bin, VsaCodec codec, guint kbps);
+/* Has the pacer send a probe of @n_packets padding packets at @kbps (vsa_pacer_probe());
+ * FALSE when it cannot. */
+gboolean vsa_pipeline_probe (GstElement *video_bin, guint kbps, guint n_packets);
 
 /* The elements the configured source and encoders need that are not installed, or NULL. */
 char *vsa_pipeline_missing_elements (const VsaConfig *config);

@@ -3,7 +3,8 @@
  * bitrate. The session owns the get-stats loop and carries what arrives on webrtcbin's and
  * rtpsession's threads to the main context; this file reads it there and steers the
  * encoder with the lower of two rules: loss and round trip (vsa-bitrate.c), and the
- * packets' delay (vsa-delay-bwe.c) while transport-wide feedback comes. */
+ * packets' delay (vsa-delay-bwe.c) while transport-wide feedback comes, both lifted by a
+ * probe (vsa-bwe-probe.c) that finds the link has come back after a large drop. */
 #undef G_LOG_DOMAIN /* meson sets "vsa" for every file */
 #define G_LOG_DOMAIN "vsa-rate-control"
 
@@ -12,6 +13,7 @@
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
+#include "vsa-bwe-probe.h"
 #include "vsa-delay-bwe.h"
 #include "vsa-pipeline.h"
 
@@ -28,6 +30,7 @@ struct _VsaRateControl
   VsaCodec codec;
   VsaBitrate bitrate;    /* the loss rule */
   VsaDelayBwe *delay;    /* the delay rule; NULL when the browser sends no feedback */
+  VsaBweProbe *probe;    /* its probes after a large drop; with it */
   gint64 delay_until_us; /* the delay rule steers until then */
   GMutex feedback_lock;  /* guards the four below: feedback arrives on RTCP threads */
   VsaBitrateFeedback feedback;
@@ -50,8 +53,11 @@ vsa_rate_control_new (const VsaConfig *config, const VsaCodecChoice *choice)
   /* the pipeline's encoder starts at the configured bitrate */
   self->applied_kbps = self->logged_kbps = config->bitrate_kbps;
   if (choice->twcc_id != 0)
-    self->delay = vsa_delay_bwe_new (config->start_bitrate_kbps, config->min_bitrate_kbps,
-                                     config->bitrate_kbps);
+    {
+      self->delay = vsa_delay_bwe_new (config->start_bitrate_kbps, config->min_bitrate_kbps,
+                                       config->bitrate_kbps);
+      self->probe = vsa_bwe_probe_new ();
+    }
   self->last_rtt_s = -1;
   self->feedback_packets = g_array_new (FALSE, FALSE, sizeof (VsaDelayBwePacket));
   g_mutex_init (&self->feedback_lock);
@@ -62,6 +68,7 @@ void
 vsa_rate_control_free (VsaRateControl *self)
 {
   vsa_delay_bwe_free (self->delay);
+  vsa_bwe_probe_free (self->probe);
   g_array_unref (self->feedback_packets);
   g_mutex_clear (&self->feedback_lock);
   g_free (self);
@@ -142,7 +149,7 @@ vsa_rate_control_take_feedback_event (VsaRateControl *self, GstEvent *event)
 {
   const GstStructure *structure = gst_event_get_structure (event);
   const GValue *packets;
-  guint n, lost = 0;
+  guint n, lost = 0, padding = 0;
   gboolean post;
 
   if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_UPSTREAM
@@ -157,15 +164,20 @@ vsa_rate_control_take_feedback_event (VsaRateControl *self, GstEvent *event)
     {
       const GValue *packet = g_value_array_get_nth (g_value_get_boxed (packets), i);
       gboolean packet_lost = FALSE;
+      guint size = 0;
 
-      if (GST_VALUE_HOLDS_STRUCTURE (packet)
-          && gst_structure_get_boolean (gst_value_get_structure (packet), "lost", &packet_lost)
-          && packet_lost)
+      if (!GST_VALUE_HOLDS_STRUCTURE (packet))
+        continue;
+      /* a probe's padding (size 0) is no media: a probe into a full link loses it */
+      if (gst_structure_get_uint (gst_value_get_structure (packet), "size", &size) && size == 0)
+        padding++;
+      else if (gst_structure_get_boolean (gst_value_get_structure (packet), "lost", &packet_lost)
+               && packet_lost)
         lost++;
     }
   G_GNUC_END_IGNORE_DEPRECATIONS
   g_mutex_lock (&self->feedback_lock);
-  self->feedback.packets += n;
+  self->feedback.packets += n - padding;
   self->feedback.lost += lost;
   if (self->delay != NULL)
     vsa_delay_bwe_parse_event (&self->unwrapper, event, self->feedback_packets);
@@ -250,6 +262,30 @@ vsa_rate_control_handle_stats (VsaRateControl *self, GstElement *pipeline,
   vsa_rate_control_apply (self, pipeline, now);
 }
 
+/* After a large drop, probes ask whether the link has come back (vsa-bwe-probe.c); one
+ * that finds room lifts both rules to what it found. */
+static void
+vsa_rate_control_probe (VsaRateControl *self, GstElement *pipeline, GArray *packets, gint64 now)
+{
+  guint found = vsa_bwe_probe_update (self->probe, self->delay,
+                                      (const VsaDelayBwePacket *) packets->data, packets->len, now);
+  guint kbps, n_packets;
+
+  if (found > 0)
+    {
+      g_message ("session %s: a probe found %u kbps", self->config->session_id, found);
+      vsa_bitrate_set_probed (&self->bitrate, found);
+    }
+  kbps = vsa_bwe_probe_next (self->probe, self->delay, now, &n_packets);
+  if (kbps == 0)
+    return;
+  if (vsa_pipeline_probe (pipeline, kbps, n_packets))
+    g_debug ("session %s: probing at %u kbps (target %u)", self->config->session_id, kbps,
+             vsa_delay_bwe_get_kbps (self->delay));
+  else
+    vsa_bwe_probe_cancel (self->probe, now);
+}
+
 /* The feedback taken since the last call: loss for the loss rule, the packets' delay for
  * the delay rule. */
 void
@@ -273,6 +309,7 @@ vsa_rate_control_handle_feedback (VsaRateControl *self, GstElement *pipeline)
       vsa_delay_bwe_update (self->delay, (const VsaDelayBwePacket *) packets->data, packets->len,
                             now);
       self->delay_until_us = now + FEEDBACK_STALE_US;
+      vsa_rate_control_probe (self, pipeline, packets, now);
     }
   g_debug ("session %s: transport-wide feedback: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
            " lost; interval loss %.1f %%, loss rule %u kbps, delay rule %u kbps (%s, threshold "

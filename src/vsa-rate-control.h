@@ -12,7 +12,9 @@ G_BEGIN_DECLS
 /* The session's rate control: what the browser says of our stream (its receiver reports,
  * as webrtcbin's stats carry them, and its transport-wide feedback) steers the encoder's
  * target bitrate: the lower of the loss rule (vsa-bitrate.c) and, while feedback comes,
- * the delay rule (vsa-delay-bwe.c). Main context, except where noted. */
+ * the delay rule (vsa-delay-bwe.c); after a large drop, probes (vsa-bwe-probe.c, sent by
+ * the pipeline's vsapacer) lift both when the link has come back. Main context, except
+ * where noted. */
 typedef struct _VsaRateControl VsaRateControl;
 
 /* What one get-stats reply says of our video stream. */

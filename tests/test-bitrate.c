@@ -290,6 +290,31 @@ test_feedback_queue (void)
   g_assert_cmpuint (feedback (&f, &totals, 50, 0, f.now + 500 * MS), >, kbps);
 }
 
+/* A probe that found room lifts the target, never lowers it, and the round trips before
+ * it no longer make the minimum: the reports that still carry the queue's round trip
+ * (their sender report waited in it) cut nothing. */
+static void
+test_probed (void)
+{
+  Feed f;
+
+  feed_init (&f);
+  feed (&f, 100, 0, 0.02);                              /* the RTT's minimum */
+  g_assert_cmpuint (feed (&f, 100, 0, 0.15), ==, 2125); /* 130 ms of queue */
+  vsa_bitrate_set_probed (&f.bitrate, 1000);
+  g_assert_cmpuint (vsa_bitrate_get_kbps (&f.bitrate), ==, 2125);
+  feed (&f, 100, 40, 0.02);                             /* 40 % loss: 1700 */
+  g_assert_cmpuint (feed (&f, 100, 0, 0.15), ==, 1445); /* 130 ms of queue */
+  vsa_bitrate_set_probed (&f.bitrate, 2400);
+  g_assert_cmpuint (vsa_bitrate_get_kbps (&f.bitrate), ==, 2400);
+  g_assert_cmpuint (feed (&f, 100, 0, 0.15), >=, 2400); /* the same stale round trip */
+  g_assert_cmpuint (feed (&f, 100, 0, 0.15), >=, 2400);
+  g_assert_cmpuint (feed (&f, 100, 0, 0.02), >=, 2400);
+  g_assert_cmpuint (feed (&f, 100, 0, 0.15), <, 2400); /* a queue again */
+  vsa_bitrate_set_probed (&f.bitrate, 5000);
+  g_assert_cmpuint (vsa_bitrate_get_kbps (&f.bitrate), ==, MAX_KBPS);
+}
+
 /* Feedback that stops (renegotiated away, or lost with the path) hands loss back to the
  * receiver reports after VSA_BITRATE_FEEDBACK_STALE_US; totals that restart start over. */
 static void
@@ -324,6 +349,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/bitrate/few-packets", test_few_packets);
   g_test_add_func ("/vsa/bitrate/sequence", test_sequence);
   g_test_add_func ("/vsa/bitrate/rtt", test_rtt);
+  g_test_add_func ("/vsa/bitrate/probed", test_probed);
   g_test_add_func ("/vsa/bitrate/feedback/loss", test_feedback_loss);
   g_test_add_func ("/vsa/bitrate/feedback/increase", test_feedback_increase);
   g_test_add_func ("/vsa/bitrate/feedback/queue", test_feedback_queue);

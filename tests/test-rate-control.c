@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vsa-rate-control: where a session starts with and without transport-wide feedback,
  * rtpsession's feedback events read into the delay rule (a queue growing brings the
- * target down), and the loss rule's lower target winning. The encoder is absent (an
- * empty bin): the target is read back. */
+ * target down), a probe's lost padding not taken for loss, and the loss rule's lower
+ * target winning. The encoder is absent (an empty bin): the target is read back. */
 #include <gst/gst.h>
 
 #include "vsa-rate-control.h"
@@ -25,8 +25,8 @@ config_new (void)
  * 5 ms apart from @first_send_ms, the first after *queue_ms in the bottleneck's queue and
  * each next @growth_ms longer (0: a free link); *queue_ms is left at the next one's. */
 static GstEvent *
-feedback_event (guint first_seqnum, guint n, guint64 first_send_ms, guint64 *queue_ms,
-                guint64 growth_ms)
+packets_event (guint first_seqnum, guint n, guint64 first_send_ms, guint64 *queue_ms,
+               guint64 growth_ms, guint size, gboolean lost)
 {
   GstStructure *structure = gst_structure_new_empty ("RTPTWCCPackets");
   GValue value = G_VALUE_INIT;
@@ -43,12 +43,13 @@ feedback_event (guint first_seqnum, guint n, guint64 first_send_ms, guint64 *que
       *queue_ms += growth_ms;
 
       g_value_init (&item, GST_TYPE_STRUCTURE);
-      g_value_take_boxed (
-          &item,
-          gst_structure_new ("RTPTWCCPacket", "seqnum", G_TYPE_UINT, first_seqnum + i, "local-ts",
-                             G_TYPE_UINT64, send_ms * GST_MSECOND, "remote-ts", G_TYPE_UINT64,
-                             arrival_ms * GST_MSECOND, "payload-type", G_TYPE_UCHAR, 96, "size",
-                             G_TYPE_UINT, 1000, "lost", G_TYPE_BOOLEAN, FALSE, NULL));
+      g_value_take_boxed (&item,
+                          gst_structure_new ("RTPTWCCPacket", "seqnum", G_TYPE_UINT,
+                                             first_seqnum + i, "local-ts", G_TYPE_UINT64,
+                                             send_ms * GST_MSECOND, "remote-ts", G_TYPE_UINT64,
+                                             lost ? GST_CLOCK_TIME_NONE : arrival_ms * GST_MSECOND,
+                                             "payload-type", G_TYPE_UCHAR, 96, "size", G_TYPE_UINT,
+                                             size, "lost", G_TYPE_BOOLEAN, lost, NULL));
       g_value_array_append (array, &item);
       g_value_unset (&item);
     }
@@ -57,6 +58,13 @@ feedback_event (guint first_seqnum, guint n, guint64 first_send_ms, guint64 *que
   G_GNUC_END_IGNORE_DEPRECATIONS
   gst_structure_take_value (structure, "packets", &value);
   return gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM, structure);
+}
+
+static GstEvent *
+feedback_event (guint first_seqnum, guint n, guint64 first_send_ms, guint64 *queue_ms,
+                guint64 growth_ms)
+{
+  return packets_event (first_seqnum, n, first_send_ms, queue_ms, growth_ms, 1000, FALSE);
 }
 
 /* Without feedback negotiated the loss rule alone, from the configured bitrate; with it,
@@ -141,6 +149,38 @@ test_loss_wins (void)
   g_assert_cmpfloat (vsa_rate_control_get_rtt (control), ==, 0.02);
 }
 
+/* A probe's padding (size 0) that a full link lost is no media lost: the loss rule sees
+ * none; media lost is. */
+static void
+test_padding_not_loss (void)
+{
+  g_autoptr (VsaConfig) config = config_new ();
+  g_autoptr (GstElement) bin = gst_bin_new (NULL);
+  VsaCodecChoice choice = { .codec = VSA_CODEC_VP8, .twcc_id = 3 };
+  g_autoptr (VsaRateControl) control = vsa_rate_control_new (config, &choice);
+  guint64 queue_ms = 0;
+
+  vsa_rate_control_start (control, bin);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr (GstEvent) media = packets_event (i * 100, 50, i * 500, &queue_ms, 0, 1000, FALSE);
+      g_autoptr (GstEvent) padding
+          = packets_event (i * 100 + 50, 50, i * 500 + 250, &queue_ms, 0, 0, TRUE);
+
+      vsa_rate_control_take_feedback_event (control, media);
+      vsa_rate_control_take_feedback_event (control, padding);
+      vsa_rate_control_handle_feedback (control, bin);
+    }
+  g_assert_cmpfloat (vsa_rate_control_get_loss (control), ==, 0);
+  {
+    g_autoptr (GstEvent) lost = packets_event (300, 50, 1500, &queue_ms, 0, 1000, TRUE);
+
+    vsa_rate_control_take_feedback_event (control, lost);
+    vsa_rate_control_handle_feedback (control, bin);
+  }
+  g_assert_cmpfloat (vsa_rate_control_get_loss (control), >, 0.5);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -149,5 +189,6 @@ main (int argc, char **argv)
   g_test_add_func ("/vsa/rate-control/start", test_start);
   g_test_add_func ("/vsa/rate-control/feedback", test_feedback);
   g_test_add_func ("/vsa/rate-control/loss-wins", test_loss_wins);
+  g_test_add_func ("/vsa/rate-control/padding-not-loss", test_padding_not_loss);
   return g_test_run ();
 }
