@@ -42,118 +42,25 @@ test_schedule (void)
 typedef struct
 {
   GMutex lock;
-  GArray *arrivals; /* gint64, monotonic µs */
-} Arrivals;
-
-static GstFlowReturn
-on_new_sample (GstAppSink *sink, gpointer data)
-{
-  Arrivals *arrivals = data;
-  g_autoptr (GstSample) sample = gst_app_sink_pull_sample (sink);
-  gint64 now = g_get_monotonic_time ();
-
-  g_mutex_lock (&arrivals->lock);
-  g_array_append_val (arrivals->arrivals, now);
-  g_mutex_unlock (&arrivals->lock);
-  return GST_FLOW_OK;
-}
-
-static guint
-arrived (Arrivals *arrivals)
-{
-  guint n;
-
-  g_mutex_lock (&arrivals->lock);
-  n = arrivals->arrivals->len;
-  g_mutex_unlock (&arrivals->lock);
-  return n;
-}
-
-static gboolean
-all_arrived (gpointer data)
-{
-  return arrived (data) == 50;
-}
-
-/* appsrc → queue → vsapacer → appsink, sending one list of @n packets. */
-static GstElement *
-start_pipeline (guint kbps, guint n, Arrivals *arrivals)
-{
-  g_autoptr (GError) error = NULL;
-  GstElement *pipeline;
-  g_autoptr (GstElement) src = NULL;
-  g_autoptr (GstElement) pacer = NULL;
-  g_autoptr (GstElement) sink = NULL;
-  GstBufferList *list = gst_buffer_list_new ();
-  GstAppSinkCallbacks callbacks = { .new_sample = on_new_sample };
-
-  g_assert_true (vsa_pacer_register ());
-  pipeline = gst_parse_launch ("appsrc name=src format=time ! queue ! vsapacer name=pacer ! "
-                               "appsink name=sink sync=false",
-                               &error);
-  g_assert_no_error (error);
-  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
-  pacer = gst_bin_get_by_name (GST_BIN (pipeline), "pacer");
-  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  g_object_set (pacer, "bitrate", kbps, NULL);
-  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, arrivals, NULL);
-  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
-                   GST_STATE_CHANGE_FAILURE);
-  for (guint i = 0; i < n; i++)
-    gst_buffer_list_add (list, gst_buffer_new_wrapped (g_malloc0 (PACKET_BYTES), PACKET_BYTES));
-  g_assert_cmpint (gst_app_src_push_buffer_list (GST_APP_SRC (src), list), ==, GST_FLOW_OK);
-  return pipeline;
-}
-
-/* A list of 50 packets at 960 kbit/s: the burst at once, the rest one by one, about
- * 450 ms from the first to the last, not at once. */
-static void
-test_spreads_a_list (void)
-{
-  Arrivals arrivals = { .arrivals = g_array_new (FALSE, FALSE, sizeof (gint64)) };
-  g_autoptr (GstElement) pipeline = NULL;
-  gint64 spread;
-
-  g_mutex_init (&arrivals.lock);
-  pipeline = start_pipeline (PACKET_KBPS, 50, &arrivals);
-  g_assert_true (vsa_test_wait_until (all_arrived, &arrivals, 10000));
-  spread = g_array_index (arrivals.arrivals, gint64, 49)
-           - g_array_index (arrivals.arrivals, gint64, 0);
-  g_test_message ("50 packets over %" G_GINT64_FORMAT " ms", spread / 1000);
-  /* (at once, it would take under 1 ms) */
-  g_assert_cmpint (spread, >=, (49 * PACKET_US - VSA_PACER_BURST_US) * 9 / 10);
-  /* a busy machine sleeps longer, never shorter */
-  g_assert_cmpint (spread, <, 5 * G_USEC_PER_SEC);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  g_array_unref (arrivals.arrivals);
-  g_mutex_clear (&arrivals.lock);
-}
-
-/* At 1 kbit/s a packet waits about 10 s: stopping does not wait for it. */
-static void
-test_stops_while_waiting (void)
-{
-  Arrivals arrivals = { .arrivals = g_array_new (FALSE, FALSE, sizeof (gint64)) };
-  g_autoptr (GstElement) pipeline = NULL;
-  gint64 stop_started;
-
-  g_mutex_init (&arrivals.lock);
-  pipeline = start_pipeline (1, 20, &arrivals);
-  g_usleep (200 * 1000);
-  stop_started = g_get_monotonic_time ();
-  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_NULL), ==, GST_STATE_CHANGE_SUCCESS);
-  g_assert_cmpint (g_get_monotonic_time () - stop_started, <, 5 * G_USEC_PER_SEC);
-  g_assert_cmpuint (arrived (&arrivals), <=, 1);
-  g_array_unref (arrivals.arrivals);
-  g_mutex_clear (&arrivals.lock);
-}
-
-typedef struct
-{
-  GMutex lock;
   GPtrArray *buffers; /* what reached the sink */
-  GArray *arrivals;   /* gint64 µs, one each */
+  GArray *arrivals;   /* gint64, monotonic µs, one each */
 } Packets;
+
+static void
+packets_init (Packets *packets)
+{
+  g_mutex_init (&packets->lock);
+  packets->buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
+  packets->arrivals = g_array_new (FALSE, FALSE, sizeof (gint64));
+}
+
+static void
+packets_clear (Packets *packets)
+{
+  g_ptr_array_unref (packets->buffers);
+  g_array_unref (packets->arrivals);
+  g_mutex_clear (&packets->lock);
+}
 
 static GstFlowReturn
 on_new_packet (GstAppSink *sink, gpointer data)
@@ -194,6 +101,78 @@ packets_all_arrived (gpointer data)
   return packets_arrived (awaited->packets) >= awaited->n;
 }
 
+/* appsrc → queue → vsapacer → appsink, sending one list of @n packets. */
+static GstElement *
+start_pipeline (guint kbps, guint n, Packets *packets)
+{
+  g_autoptr (GError) error = NULL;
+  GstElement *pipeline;
+  g_autoptr (GstElement) src = NULL;
+  g_autoptr (GstElement) pacer = NULL;
+  g_autoptr (GstElement) sink = NULL;
+  GstBufferList *list = gst_buffer_list_new ();
+  GstAppSinkCallbacks callbacks = { .new_sample = on_new_packet };
+
+  g_assert_true (vsa_pacer_register ());
+  pipeline = gst_parse_launch ("appsrc name=src format=time ! queue ! vsapacer name=pacer ! "
+                               "appsink name=sink sync=false",
+                               &error);
+  g_assert_no_error (error);
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  pacer = gst_bin_get_by_name (GST_BIN (pipeline), "pacer");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  g_object_set (pacer, "bitrate", kbps, NULL);
+  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, packets, NULL);
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+  for (guint i = 0; i < n; i++)
+    gst_buffer_list_add (list, gst_buffer_new_wrapped (g_malloc0 (PACKET_BYTES), PACKET_BYTES));
+  g_assert_cmpint (gst_app_src_push_buffer_list (GST_APP_SRC (src), list), ==, GST_FLOW_OK);
+  return pipeline;
+}
+
+/* A list of 50 packets at 960 kbit/s: the burst at once, the rest one by one, about
+ * 450 ms from the first to the last, not at once. */
+static void
+test_spreads_a_list (void)
+{
+  Packets packets;
+  Awaited awaited = { &packets, 50 };
+  g_autoptr (GstElement) pipeline = NULL;
+  gint64 spread;
+
+  packets_init (&packets);
+  pipeline = start_pipeline (PACKET_KBPS, 50, &packets);
+  g_assert_true (vsa_test_wait_until (packets_all_arrived, &awaited, 10000));
+  spread
+      = g_array_index (packets.arrivals, gint64, 49) - g_array_index (packets.arrivals, gint64, 0);
+  g_test_message ("50 packets over %" G_GINT64_FORMAT " ms", spread / 1000);
+  /* (at once, it would take under 1 ms) */
+  g_assert_cmpint (spread, >=, (49 * PACKET_US - VSA_PACER_BURST_US) * 9 / 10);
+  /* a busy machine sleeps longer, never shorter */
+  g_assert_cmpint (spread, <, 5 * G_USEC_PER_SEC);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  packets_clear (&packets);
+}
+
+/* At 1 kbit/s a packet waits about 10 s: stopping does not wait for it. */
+static void
+test_stops_while_waiting (void)
+{
+  Packets packets;
+  g_autoptr (GstElement) pipeline = NULL;
+  gint64 stop_started;
+
+  packets_init (&packets);
+  pipeline = start_pipeline (1, 20, &packets);
+  g_usleep (200 * 1000);
+  stop_started = g_get_monotonic_time ();
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_NULL), ==, GST_STATE_CHANGE_SUCCESS);
+  g_assert_cmpint (g_get_monotonic_time () - stop_started, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpuint (packets_arrived (&packets), <=, 1);
+  packets_clear (&packets);
+}
+
 static void
 push_media (GstElement *src, guint16 seq, gboolean frame_end)
 {
@@ -218,8 +197,7 @@ push_media (GstElement *src, guint16 seq, gboolean frame_end)
 static void
 test_probe (void)
 {
-  Packets packets = { .buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref),
-                      .arrivals = g_array_new (FALSE, FALSE, sizeof (gint64)) };
+  Packets packets;
   g_autoptr (GError) error = NULL;
   g_autoptr (GstElement) pipeline = NULL;
   g_autoptr (GstElement) src = NULL;
@@ -231,7 +209,7 @@ test_probe (void)
   const guint n_probe = 10, kbps = 896; /* a padding packet each 2 ms */
   gint64 frame_end, spread;
 
-  g_mutex_init (&packets.lock);
+  packets_init (&packets);
   g_assert_true (vsa_pacer_register ());
   pipeline = gst_parse_launch ("appsrc name=src format=time ! vsapacer name=pacer ! "
                                "appsink name=sink sync=false",
@@ -307,9 +285,7 @@ test_probe (void)
   g_assert_false (vsa_pacer_probe (VSA_PACER (pacer), kbps, n_probe));
 
   gst_element_set_state (pipeline, GST_STATE_NULL);
-  g_ptr_array_unref (packets.buffers);
-  g_array_unref (packets.arrivals);
-  g_mutex_clear (&packets.lock);
+  packets_clear (&packets);
 }
 
 int
