@@ -101,28 +101,39 @@ packets_all_arrived (gpointer data)
   return packets_arrived (awaited->packets) >= awaited->n;
 }
 
+/* appsrc → (queue, with @queued) → vsapacer → appsink recording into @packets, not
+ * started; *src and *pacer: its two ends to drive. */
+static GstElement *
+new_pipeline (gboolean queued, Packets *packets, GstElement **src, GstElement **pacer)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) sink = NULL;
+  GstAppSinkCallbacks callbacks = { .new_sample = on_new_packet };
+  g_autofree char *description = g_strdup_printf (
+      "appsrc name=src format=time ! %svsapacer name=pacer ! appsink name=sink sync=false",
+      queued ? "queue ! " : "");
+  GstElement *pipeline;
+
+  g_assert_true (vsa_pacer_register ());
+  pipeline = gst_parse_launch (description, &error);
+  g_assert_no_error (error);
+  *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  *pacer = gst_bin_get_by_name (GST_BIN (pipeline), "pacer");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, packets, NULL);
+  return pipeline;
+}
+
 /* appsrc → queue → vsapacer → appsink, sending one list of @n packets. */
 static GstElement *
 start_pipeline (guint kbps, guint n, Packets *packets)
 {
-  g_autoptr (GError) error = NULL;
-  GstElement *pipeline;
   g_autoptr (GstElement) src = NULL;
   g_autoptr (GstElement) pacer = NULL;
-  g_autoptr (GstElement) sink = NULL;
+  GstElement *pipeline = new_pipeline (TRUE, packets, &src, &pacer);
   GstBufferList *list = gst_buffer_list_new ();
-  GstAppSinkCallbacks callbacks = { .new_sample = on_new_packet };
 
-  g_assert_true (vsa_pacer_register ());
-  pipeline = gst_parse_launch ("appsrc name=src format=time ! queue ! vsapacer name=pacer ! "
-                               "appsink name=sink sync=false",
-                               &error);
-  g_assert_no_error (error);
-  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
-  pacer = gst_bin_get_by_name (GST_BIN (pipeline), "pacer");
-  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
   g_object_set (pacer, "bitrate", kbps, NULL);
-  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, packets, NULL);
   g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
                    GST_STATE_CHANGE_FAILURE);
   for (guint i = 0; i < n; i++)
@@ -198,27 +209,16 @@ static void
 test_probe (void)
 {
   Packets packets;
-  g_autoptr (GError) error = NULL;
   g_autoptr (GstElement) pipeline = NULL;
   g_autoptr (GstElement) src = NULL;
   g_autoptr (GstElement) pacer = NULL;
-  g_autoptr (GstElement) sink = NULL;
   g_autoptr (GstCaps) caps = NULL;
-  GstAppSinkCallbacks callbacks = { .new_sample = on_new_packet };
   Awaited awaited = { &packets, 0 };
   const guint n_probe = 10, kbps = 896; /* a padding packet each 2 ms */
   gint64 frame_end, spread;
 
   packets_init (&packets);
-  g_assert_true (vsa_pacer_register ());
-  pipeline = gst_parse_launch ("appsrc name=src format=time ! vsapacer name=pacer ! "
-                               "appsink name=sink sync=false",
-                               &error);
-  g_assert_no_error (error);
-  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
-  pacer = gst_bin_get_by_name (GST_BIN (pipeline), "pacer");
-  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, &packets, NULL);
+  pipeline = new_pipeline (FALSE, &packets, &src, &pacer);
   caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video", "payload",
                               G_TYPE_INT, 96, "clock-rate", G_TYPE_INT, 90000, "extmap-5",
                               G_TYPE_STRING, VSA_CODEC_TWCC_URI, NULL);
