@@ -126,6 +126,83 @@ follow_host (VsaSessionHost *host, const VsaConfig *config)
   update_log_context (host, config);
 }
 
+/* --- fresh-process: a new process image after each session ------------------------------ */
+
+typedef struct
+{
+  char **argv; /* as the process was started */
+  char **environment;
+  VsaSessionHost *host;
+  VsaAgent *agent; /* NULL in standalone mode */
+  guint idle_id;
+} FreshStart;
+
+/* The session is gone and nothing new began: the same program again, with what must
+ * outlive this image. Not when the configuration no longer loads (edited since): the new
+ * image would stop with it, so this one goes on as it is. */
+static gboolean
+start_afresh (gpointer data)
+{
+  FreshStart *fresh = data;
+  g_autoptr (VsaConfig) check = vsa_config_new ();
+  g_autoptr (GError) error = NULL;
+  GVariantDict handover;
+  g_autoptr (GVariant) sealed = NULL;
+
+  fresh->idle_id = 0;
+  if (vsa_session_host_get_state (fresh->host) != VSA_SESSION_HOST_WAITING)
+    return G_SOURCE_REMOVE;
+  if (!vsa_config_load (check, fresh->argv, fresh->environment, &error))
+    {
+      g_warning ("not starting afresh after the session, the configuration no longer loads: %s",
+                 error->message);
+      return G_SOURCE_REMOVE;
+    }
+  g_variant_dict_init (&handover, NULL);
+  g_variant_dict_insert_value (&handover, "host", vsa_session_host_hand_over (fresh->host));
+  if (fresh->agent != NULL)
+    g_variant_dict_insert_value (&handover, "agent", vsa_agent_hand_over (fresh->agent));
+  g_variant_dict_insert_value (&handover, "listeners", vsa_http_hand_over ());
+  sealed = g_variant_ref_sink (g_variant_dict_end (&handover));
+  g_message ("starting afresh after the session, to give its memory back");
+  if (!vsa_process_exec_fresh (fresh->argv, sealed, &error))
+    g_warning ("%s; going on in this process", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_session_released (VsaSessionHost *host, FreshStart *fresh)
+{
+  /* after whatever the main loop has pending: a newer offer polled meanwhile comes first */
+  if (fresh->idle_id == 0)
+    fresh->idle_id = g_idle_add_full (G_PRIORITY_LOW, start_afresh, fresh, NULL);
+}
+
+/* What the image before this one handed over: its counters, the offer it answered. */
+static void
+take_over (GVariant *handover, VsaSessionHost *host, VsaAgent *agent)
+{
+  g_autoptr (GVariant) host_state = NULL;
+  g_autoptr (GVariant) agent_state = NULL;
+
+  if (handover == NULL)
+    return;
+  host_state = g_variant_lookup_value (handover, "host", G_VARIANT_TYPE_VARDICT);
+  if (host_state != NULL)
+    vsa_session_host_take_over (host, host_state);
+  agent_state = g_variant_lookup_value (handover, "agent", G_VARIANT_TYPE_VARDICT);
+  if (agent_state != NULL && agent != NULL)
+    vsa_agent_take_over (agent, agent_state);
+  g_message ("started afresh after a session");
+}
+
+static void
+follow_sessions (FreshStart *fresh, const VsaConfig *config)
+{
+  if (config->fresh_process)
+    g_signal_connect (fresh->host, "session-released", G_CALLBACK (on_session_released), fresh);
+}
+
 /* metrics-listen: /metrics from the host's counters, /healthz. */
 static gboolean
 serve_metrics (const VsaConfig *config, VsaSessionHost *host, VsaMetrics **out, VsaNotify *notify,
@@ -155,7 +232,8 @@ serve_metrics (const VsaConfig *config, VsaSessionHost *host, VsaMetrics **out, 
 
 /* --listen: no controller; the browser brings its offer over WHEP (vsa-whep.h). */
 static int
-run_standalone (const VsaConfig *config, VsaNotify *notify, GMainLoop *loop)
+run_standalone (const VsaConfig *config, VsaNotify *notify, GMainLoop *loop, FreshStart *fresh,
+                GVariant *handover)
 {
   g_autoptr (VsaWhep) whep = vsa_whep_new (config);
   g_autoptr (VsaMetrics) metrics = NULL;
@@ -174,8 +252,12 @@ run_standalone (const VsaConfig *config, VsaNotify *notify, GMainLoop *loop)
     }
   if (!serve_metrics (config, host, &metrics, notify, &status))
     return status;
+  vsa_http_close_unclaimed ();
   url = vsa_http_url (config->listen_address, vsa_whep_get_port (whep));
   g_message ("standalone: viewer on %s/, WHEP endpoint %s/whep", url, url);
+  take_over (handover, host, NULL);
+  fresh->host = host;
+  follow_sessions (fresh, config);
   follow_host (host, config);
   g_signal_connect (host, "status-changed", G_CALLBACK (on_status_changed), notify);
   vsa_notify_start (notify);
@@ -190,10 +272,14 @@ main (int argc, char **argv)
 {
   g_autoptr (VsaConfig) config = vsa_config_new ();
   g_autoptr (GError) error = NULL;
+  /* first: its variable is not for the configuration, nor for any later image */
+  g_autoptr (GVariant) handover = vsa_process_take_handover ();
   g_auto (GStrv) environment = g_get_environ ();
   g_autoptr (GMainLoop) loop = NULL;
   /* Outlives the agent, whose signal handler and teardown may still use it. */
   g_autoptr (VsaNotify) notify = vsa_notify_new ((const char *const *) environment);
+  FreshStart fresh = { argv, environment, NULL, NULL, 0 };
+  g_autoptr (GVariant) listeners = NULL;
   g_autoptr (VsaAgent) agent = NULL;
   g_autoptr (VsaMetrics) metrics = NULL;
   int status = 0;
@@ -244,16 +330,24 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGTERM, on_quit_signal, &quit);
   g_unix_signal_add (SIGINT, on_quit_signal, &quit);
 
+  listeners = handover != NULL ? g_variant_lookup_value (handover, "listeners", NULL) : NULL;
+  if (listeners != NULL)
+    vsa_http_take_over (listeners);
   if (config->listen_address != NULL)
-    return run_standalone (config, notify, loop);
+    return run_standalone (config, notify, loop, &fresh, handover);
 
   agent = vsa_agent_new (config, &error);
   if (agent == NULL)
     return config_error (notify, error->message);
   g_signal_connect (agent, "status-changed", G_CALLBACK (on_status_changed), notify);
-  follow_host (vsa_agent_get_host (agent), config);
   if (!serve_metrics (config, vsa_agent_get_host (agent), &metrics, notify, &status))
     return status;
+  vsa_http_close_unclaimed ();
+  take_over (handover, vsa_agent_get_host (agent), agent);
+  fresh.host = vsa_agent_get_host (agent);
+  fresh.agent = agent;
+  follow_sessions (&fresh, config);
+  follow_host (vsa_agent_get_host (agent), config);
   vsa_notify_start (notify);
   vsa_agent_start (agent);
   g_main_loop_run (loop);

@@ -29,8 +29,8 @@ struct _VsaAgent
   char *controller_problem; /* why the last offer poll failed, until one succeeds */
   char *status;             /* vsa_agent_get_status() */
 
-  /* The offer being answered or streamed; never answered twice. */
-  char *offer_sdp;
+  /* The SHA-256 of the offer answered last: never answered twice. */
+  char *offer_checksum;
   VsaOffer *pending_offer; /* while its ICE servers are fetched */
   VsaIceServers *ice_servers;
   /* the host's current session, as the controller sees it */
@@ -77,7 +77,7 @@ vsa_agent_finalize (GObject *object)
   g_free (self->offer_problem);
   g_free (self->controller_problem);
   g_free (self->status);
-  g_free (self->offer_sdp);
+  g_free (self->offer_checksum);
   vsa_ice_servers_free (self->ice_servers);
   G_OBJECT_CLASS (vsa_agent_parent_class)->finalize (object);
 }
@@ -310,11 +310,22 @@ vsa_agent_post_answer (VsaAgent *self)
 
 static void vsa_agent_negotiate (VsaAgent *self, VsaOffer *offer);
 
+static char *
+vsa_agent_offer_checksum (const VsaOffer *offer)
+{
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, offer->sdp, -1);
+}
+
 /* An offer is answered once: the same SDP polled again is not new. */
 static gboolean
 vsa_agent_is_new_offer (VsaAgent *self, const VsaOffer *offer)
 {
-  return offer != NULL && g_strcmp0 (offer->sdp, self->offer_sdp) != 0;
+  g_autofree char *checksum = NULL;
+
+  if (offer == NULL)
+    return FALSE;
+  checksum = vsa_agent_offer_checksum (offer);
+  return g_strcmp0 (checksum, self->offer_checksum) != 0;
 }
 
 /* The controller gives a newer offer's page whatever answer it holds, so an answer to a
@@ -397,8 +408,8 @@ vsa_agent_on_ice_servers (GObject *source, GAsyncResult *result, gpointer data)
 static void
 vsa_agent_negotiate (VsaAgent *self, VsaOffer *offer)
 {
-  g_free (self->offer_sdp);
-  self->offer_sdp = g_strdup (offer->sdp);
+  g_free (self->offer_checksum);
+  self->offer_checksum = vsa_agent_offer_checksum (offer);
   g_clear_pointer (&self->last_problem, g_free);
   g_clear_pointer (&self->pending_offer, vsa_offer_free);
   vsa_session_host_begin (self->host, offer->sdp);
@@ -515,4 +526,26 @@ vsa_agent_stop (VsaAgent *self)
   vsa_agent_clear_session (self);
   if (self->host != NULL)
     vsa_session_host_stop (self->host);
+}
+
+GVariant *
+vsa_agent_hand_over (VsaAgent *self)
+{
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, NULL);
+  if (self->offer_checksum != NULL)
+    g_variant_dict_insert (&dict, "offer-sha256", "s", self->offer_checksum);
+  return g_variant_dict_end (&dict);
+}
+
+void
+vsa_agent_take_over (VsaAgent *self, GVariant *handover)
+{
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, handover);
+  g_clear_pointer (&self->offer_checksum, g_free);
+  g_variant_dict_lookup (&dict, "offer-sha256", "s", &self->offer_checksum);
+  g_variant_dict_clear (&dict);
 }

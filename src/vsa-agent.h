@@ -27,4 +27,10 @@ VsaSessionHost *vsa_agent_get_host (VsaAgent *self);
  * (vsa_session_host_get_status()), or "controller unreachable at URL: …". */
 const char *vsa_agent_get_status (VsaAgent *self);
 
+/* What a fresh image of the process keeps (a{sv}, floating): which offer was answered
+ * last, so that the new image does not answer it again; before vsa_agent_start(). The
+ * host's counters go separately (vsa_session_host_hand_over()). */
+GVariant *vsa_agent_hand_over (VsaAgent *self);
+void vsa_agent_take_over (VsaAgent *self, GVariant *handover);
+
 G_END_DECLS

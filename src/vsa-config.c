@@ -33,6 +33,7 @@ vsa_config_new (void)
   self->request_timeout_s = 5;
   self->ice_servers_max_age_s = 600;
   self->input = TRUE;
+  self->fresh_process = TRUE;
   return self;
 }
 
@@ -106,6 +107,7 @@ typedef struct
   char *listen;
   char *input;
   char *cursor;
+  char *fresh_process;
   char *allow_open_listen;
   char *allow_origins;
   char *ice_servers;
@@ -148,6 +150,7 @@ static const char *const layer_keys[] = {
   "listen",
   "input",
   "cursor",
+  "fresh-process",
   "allow-open-listen",
   "allow-origins",
   "ice-servers",
@@ -540,6 +543,8 @@ vsa_config_apply_layer (VsaConfig *self, const Layer *layer, GError **error)
     }
 
   return vsa_config_parse_bool ("input", layer->input, &self->input, error)
+         && vsa_config_parse_bool ("fresh-process", layer->fresh_process, &self->fresh_process,
+                                   error)
          && vsa_config_parse_bool ("allow-open-listen", layer->allow_open_listen,
                                    &self->allow_open_listen, error)
          && vsa_config_parse_uint ("fps", layer->fps, 1, 120, &self->fps, error)

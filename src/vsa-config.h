@@ -71,6 +71,9 @@ typedef struct
   gboolean allow_open_listen; /* standalone off loopback without a token */
   gboolean input;             /* FALSE: view only, the browser's input channel is ignored */
   VsaCursorMode cursor;
+  /* after each session the process image starts afresh (same PID), giving back the
+   * memory the session's libraries and threads kept */
+  gboolean fresh_process;
   /* standalone mode: the origins whose pages may call WHEP (CORS), "*" for any; NULL:
    * none, no CORS headers */
   char **allow_origins;

@@ -284,7 +284,7 @@ vsa_metrics_free (VsaMetrics *self)
 gboolean
 vsa_metrics_listen (VsaMetrics *self, const char *address, guint port, GError **error)
 {
-  return vsa_http_listen (self->server, address, port, &self->port, error);
+  return vsa_http_listen (self->server, "metrics-listen", address, port, &self->port, error);
 }
 
 guint

@@ -2,7 +2,9 @@
 #include "vsa-process.h"
 
 #include <gst/gst.h>
+#include <errno.h>
 #include <malloc.h>
+#include <unistd.h>
 
 void
 vsa_process_init_heap (void)
@@ -58,4 +60,36 @@ void
 vsa_process_release_memory_soon (void)
 {
   g_idle_add_full (G_PRIORITY_LOW, vsa_process_trim_heap, NULL, NULL);
+}
+
+#define HANDOVER_VARIABLE "VSA_HANDOVER"
+
+gboolean
+vsa_process_exec_fresh (char **argv, GVariant *handover, GError **error)
+{
+  g_autofree char *text = g_variant_print (handover, TRUE);
+  g_auto (GStrv) environment = g_environ_setenv (g_get_environ (), HANDOVER_VARIABLE, text, TRUE);
+  int saved_errno;
+
+  execve ("/proc/self/exe", argv, environment);
+  saved_errno = errno;
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "cannot start afresh: %s",
+               g_strerror (saved_errno));
+  return FALSE;
+}
+
+GVariant *
+vsa_process_take_handover (void)
+{
+  const char *text = g_getenv (HANDOVER_VARIABLE);
+  g_autoptr (GError) error = NULL;
+  GVariant *handover;
+
+  if (text == NULL)
+    return NULL;
+  handover = g_variant_parse (G_VARIANT_TYPE_VARDICT, text, NULL, NULL, &error);
+  if (handover == NULL)
+    g_warning ("ignoring what the previous process handed over: %s", error->message);
+  g_unsetenv (HANDOVER_VARIABLE);
+  return handover != NULL ? g_variant_ref_sink (handover) : NULL;
 }

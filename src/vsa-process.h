@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -26,5 +26,16 @@ void vsa_process_prepare_wait (void);
  * session to the next, would otherwise depend on how the last session's threads left them
  * (seen: 3 MB either way). */
 void vsa_process_release_memory_soon (void);
+
+/* After a session: the same program started afresh in this process (execve of
+ * /proc/self/exe with @argv, the environment kept), so the waiting agent holds what a
+ * new one does, not what the session's libraries and threads left (14 MB more, of which
+ * the heap was 3.6 MB: malloc_trim gave back 0.1 MB). @handover (a{sv}) goes to the new
+ * image through the environment, for vsa_process_take_handover(); it must be small
+ * (a few KiB). Returns only when the exec failed, with @error: the process goes on. */
+gboolean vsa_process_exec_fresh (char **argv, GVariant *handover, GError **error);
+/* What the image before this one handed over (a{sv}, owned), once; NULL
+ * when this is the first image. */
+GVariant *vsa_process_take_handover (void);
 
 G_END_DECLS

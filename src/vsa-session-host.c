@@ -37,6 +37,7 @@ enum
   SIGNAL_STATUS_CHANGED,
   SIGNAL_ANSWER_READY,
   SIGNAL_LOCAL_CANDIDATE,
+  SIGNAL_SESSION_RELEASED,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -77,10 +78,19 @@ vsa_session_host_leaving_free (gpointer data)
   g_free (leaving);
 }
 
+/* An ended session is gone, its goodbye sent: its memory can be given back. */
+static void
+vsa_session_host_released (VsaSessionHost *self)
+{
+  vsa_process_release_memory_soon ();
+  g_signal_emit (self, signals[SIGNAL_SESSION_RELEASED], 0);
+}
+
 static gboolean
 vsa_session_host_leaving_check (gpointer data)
 {
   Leaving *leaving = data;
+  VsaSessionHost *host = leaving->host;
   gint64 now = g_get_monotonic_time ();
 
   if (vsa_session_get_goodbye_buffered (leaving->session) == 0)
@@ -89,7 +99,7 @@ vsa_session_host_leaving_check (gpointer data)
     return G_SOURCE_CONTINUE;
   leaving->timeout_id = 0;
   g_ptr_array_remove (leaving->host->leaving, leaving);
-  vsa_process_release_memory_soon ();
+  vsa_session_host_released (host);
   return G_SOURCE_REMOVE;
 }
 
@@ -144,6 +154,9 @@ vsa_session_host_class_init (VsaSessionHostClass *klass)
   signals[SIGNAL_LOCAL_CANDIDATE]
       = g_signal_new ("local-candidate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                       NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SIGNAL_SESSION_RELEASED]
+      = g_signal_new ("session-released", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -385,7 +398,7 @@ vsa_session_host_clear (VsaSessionHost *self, gboolean said_goodbye)
         {
           vsa_session_stop (self->session);
           g_clear_object (&self->session);
-          vsa_process_release_memory_soon ();
+          vsa_session_host_released (self);
         }
     }
   g_clear_pointer (&self->choice, vsa_codec_choice_free);
@@ -479,4 +492,95 @@ vsa_session_host_get_stats (VsaSessionHost *self, VsaSessionHostStats *out)
   out->frames_sent += out->session.frames;
   out->keyframes_sent += out->session.keyframes;
   out->keyframe_requests += out->session.keyframe_requests;
+}
+
+/* --- across a fresh start of the process ------------------------------------------------ */
+
+/* The counters that outlive a process image, by name. */
+static const struct
+{
+  const char *name;
+  gsize offset;
+} counters[] = {
+  { "sessions-started", G_STRUCT_OFFSET (VsaSessionHostStats, sessions_started) },
+  { "sessions-answered", G_STRUCT_OFFSET (VsaSessionHostStats, sessions_answered) },
+  { "sessions-streamed", G_STRUCT_OFFSET (VsaSessionHostStats, sessions_streamed) },
+  { "offer-to-answer-count", G_STRUCT_OFFSET (VsaSessionHostStats, offer_to_answer_count) },
+  { "frames-sent", G_STRUCT_OFFSET (VsaSessionHostStats, frames_sent) },
+  { "keyframes-sent", G_STRUCT_OFFSET (VsaSessionHostStats, keyframes_sent) },
+  { "keyframe-requests", G_STRUCT_OFFSET (VsaSessionHostStats, keyframe_requests) },
+};
+
+static const struct
+{
+  const char *name;
+  gsize offset;
+  gsize length;
+} counter_arrays[] = {
+  { "sessions-ended", G_STRUCT_OFFSET (VsaSessionHostStats, sessions_ended), VSA_END_REASON_COUNT },
+  { "sessions-failed", G_STRUCT_OFFSET (VsaSessionHostStats, sessions_failed),
+    VSA_END_REASON_COUNT },
+  { "offer-to-answer-le", G_STRUCT_OFFSET (VsaSessionHostStats, offer_to_answer_le),
+    VSA_SESSION_HOST_ANSWER_BUCKETS },
+};
+
+GVariant *
+vsa_session_host_hand_over (VsaSessionHost *self)
+{
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (counters); i++)
+    g_variant_dict_insert (&dict, counters[i].name, "t",
+                           G_STRUCT_MEMBER (guint64, &self->stats, counters[i].offset));
+  for (gsize i = 0; i < G_N_ELEMENTS (counter_arrays); i++)
+    g_variant_dict_insert_value (
+        &dict, counter_arrays[i].name,
+        g_variant_new_fixed_array (G_VARIANT_TYPE_UINT64,
+                                   G_STRUCT_MEMBER_P (&self->stats, counter_arrays[i].offset),
+                                   counter_arrays[i].length, sizeof (guint64)));
+  g_variant_dict_insert (&dict, "offer-to-answer-sum-s", "d", self->stats.offer_to_answer_sum_s);
+  g_variant_dict_insert (&dict, "last-offer-to-answer-s", "d", self->stats.last_offer_to_answer_s);
+  if (self->last_end != NULL)
+    {
+      g_variant_dict_insert (&dict, "last-end", "s", self->last_end);
+      g_variant_dict_insert (&dict, "last-end-kind", "i", (gint32) self->last_end_kind);
+    }
+  return g_variant_dict_end (&dict);
+}
+
+void
+vsa_session_host_take_over (VsaSessionHost *self, GVariant *handover)
+{
+  GVariantDict dict;
+  gint32 kind;
+  char *last_end;
+
+  g_variant_dict_init (&dict, handover);
+  for (gsize i = 0; i < G_N_ELEMENTS (counters); i++)
+    g_variant_dict_lookup (&dict, counters[i].name, "t",
+                           G_STRUCT_MEMBER_P (&self->stats, counters[i].offset));
+  for (gsize i = 0; i < G_N_ELEMENTS (counter_arrays); i++)
+    {
+      g_autoptr (GVariant) array
+          = g_variant_dict_lookup_value (&dict, counter_arrays[i].name, G_VARIANT_TYPE ("at"));
+      gsize length = 0;
+      const guint64 *values
+          = array != NULL ? g_variant_get_fixed_array (array, &length, sizeof (guint64)) : NULL;
+
+      if (values != NULL)
+        memcpy (G_STRUCT_MEMBER_P (&self->stats, counter_arrays[i].offset), values,
+                MIN (length, counter_arrays[i].length) * sizeof (guint64));
+    }
+  g_variant_dict_lookup (&dict, "offer-to-answer-sum-s", "d", &self->stats.offer_to_answer_sum_s);
+  g_variant_dict_lookup (&dict, "last-offer-to-answer-s", "d", &self->stats.last_offer_to_answer_s);
+  if (g_variant_dict_lookup (&dict, "last-end-kind", "i", &kind) && kind >= 0
+      && kind < VSA_END_REASON_COUNT && g_variant_dict_lookup (&dict, "last-end", "s", &last_end))
+    {
+      g_free (self->last_end);
+      self->last_end = last_end;
+      self->last_end_kind = kind;
+    }
+  g_variant_dict_clear (&dict);
+  vsa_session_host_update_status (self);
 }

@@ -53,7 +53,9 @@ typedef struct
  *   "status-changed" (const char *): vsa_session_host_get_status() changed.
  *   "answer-ready" (const char *sdp, GPtrArray *candidates): the transport hands the
  *     answer to the browser, then calls vsa_session_host_answer_stored().
- *   "local-candidate" (VsaCandidate *): gathered after "answer-ready". */
+ *   "local-candidate" (VsaCandidate *): gathered after "answer-ready".
+ *   "session-released": an ended session is gone, its goodbye sent; the host may be
+ *     waiting or on a newer offer by then. */
 #define VSA_TYPE_SESSION_HOST (vsa_session_host_get_type ())
 G_DECLARE_FINAL_TYPE (VsaSessionHost, vsa_session_host, VSA, SESSION_HOST, GObject)
 
@@ -90,5 +92,10 @@ const char *vsa_session_host_get_last_end (VsaSessionHost *self, VsaEndReason *o
 /* The current session, NULL while there is none. */
 VsaSession *vsa_session_host_get_session (VsaSessionHost *self);
 void vsa_session_host_get_stats (VsaSessionHost *self, VsaSessionHostStats *out);
+
+/* What a fresh image of the process (vsa_process_exec_fresh()) keeps, while waiting: the
+ * counters and the last session's end (a{sv}, floating); and the new host takes it over. */
+GVariant *vsa_session_host_hand_over (VsaSessionHost *self);
+void vsa_session_host_take_over (VsaSessionHost *self, GVariant *handover);
 
 G_END_DECLS

@@ -511,7 +511,7 @@ vsa_whep_free (VsaWhep *self)
 gboolean
 vsa_whep_listen (VsaWhep *self, const char *address, guint port, GError **error)
 {
-  if (!vsa_http_listen (self->server, address, port, &self->port, error))
+  if (!vsa_http_listen (self->server, "listen", address, port, &self->port, error))
     return FALSE;
   /* what a player on another origin, or behind a NAT, will be told; never the credential */
   if (self->config->allow_origins != NULL)

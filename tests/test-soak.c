@@ -2,7 +2,8 @@
 /* Weeks of uptime, compressed: many sessions in one agent process (the real binary),
  * peers (in this process) that vanish, and a controller failing a fifth of the
  * requests. What a session takes in the agent (memory, threads, file descriptors) must
- * come back when it ends.
+ * come back when it ends: after each session the agent starts afresh (fresh-process),
+ * keeping its counters, its listening socket and the offer it answered.
  *
  * VSA_SOAK_SESSIONS sets the number of sessions of /vsa/soak/sessions (default 10; the
  * issue's full run is 50). */
@@ -26,8 +27,22 @@ typedef struct
 {
   VsaTestController *controller;
   GSubprocess *agent;
-  char *proc_dir; /* /proc/<agent's pid> */
+  char *proc_dir;     /* /proc/<agent's pid> */
+  guint metrics_port; /* the agent's metrics-listen port */
 } Fixture;
+
+/* A port free now on 127.0.0.1 (the test has its own network namespace). */
+static guint
+free_port (void)
+{
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr (GError) error = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return port;
+}
 
 static void
 fixture_set_up (Fixture *fixture, gconstpointer data)
@@ -35,17 +50,24 @@ fixture_set_up (Fixture *fixture, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
   g_autofree char *url_arg = NULL;
+  g_autofree char *metrics_arg = NULL;
   /* --verbose: a rare failure (an ICE failure once in sick-controller) shows its ICE
    * states and candidates in the log. */
-  const char *argv[] = {
-    g_getenv ("VSA_AGENT_BIN"), "--session-id=" SESSION, NULL, "--source=test", "--verbose", NULL
-  };
+  const char *argv[] = { g_getenv ("VSA_AGENT_BIN"),
+                         "--session-id=" SESSION,
+                         NULL,
+                         NULL,
+                         "--source=test",
+                         "--verbose",
+                         NULL };
 
   g_assert_nonnull (argv[0]);
   fixture->controller = vsa_test_controller_new ("127.0.0.1", 0, NULL, &error);
   g_assert_no_error (error);
   url = vsa_test_controller_get_url (fixture->controller);
   argv[2] = url_arg = g_strconcat ("--controller-url=", url, NULL);
+  fixture->metrics_port = free_port ();
+  argv[3] = metrics_arg = g_strdup_printf ("--metrics-listen=127.0.0.1:%u", fixture->metrics_port);
   /* Its log goes to the test's stderr. */
   fixture->agent = vsa_test_spawn (argv, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -286,6 +308,110 @@ test_sick_controller (Fixture *fixture, gconstpointer data)
     }
 }
 
+/* --- fresh-process ---------------------------------------------------------------------- */
+
+/* Whether the agent has a library mapped: libnice comes with a session's webrtcbin. */
+static gboolean
+has_mapped (Fixture *fixture, const char *library)
+{
+  g_autofree char *path = g_build_filename (fixture->proc_dir, "maps", NULL);
+  g_autofree char *maps = NULL;
+
+  return g_file_get_contents (path, &maps, NULL, NULL) && strstr (maps, library) != NULL;
+}
+
+static gboolean
+libnice_gone (gpointer data)
+{
+  return !has_mapped (data, "libnice");
+}
+
+/* Connects to the metrics port every 5 ms from a thread of its own, until stopped: a
+ * refused connection means the listening socket was closed at some moment. */
+typedef struct
+{
+  guint port;
+  gint stop;
+  guint tries;
+  guint refused;
+  GThread *thread;
+} Knocker;
+
+static gpointer
+knock (gpointer data)
+{
+  Knocker *knocker = data;
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+
+  while (!g_atomic_int_get (&knocker->stop))
+    {
+      g_autoptr (GSocketConnection) connection
+          = g_socket_client_connect_to_host (client, "127.0.0.1", knocker->port, NULL, NULL);
+
+      knocker->tries++;
+      if (connection == NULL)
+        knocker->refused++;
+      g_usleep (5000);
+    }
+  return NULL;
+}
+
+static char *
+scrape (Fixture *fixture)
+{
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/metrics", fixture->metrics_port);
+  g_autoptr (SoupMessage) message = soup_message_new ("GET", url);
+
+  return vsa_test_http_send (session, message, 5000);
+}
+
+/* After its session the agent is the same process (PID) in a fresh image: the
+ * session's libraries are gone and RSS is back to where it was before the session
+ * (it grew 14 MB without); its metrics port never refused a connection meanwhile, its
+ * counters went on, it did not answer the old offer again, and the next session
+ * streams. */
+static void
+test_fresh_process (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (VsaTestPeer) first = NULL;
+  g_autoptr (VsaTestPeer) second = NULL;
+  g_autofree char *metrics = NULL;
+  Knocker knocker = { fixture->metrics_port, 0, 0, 0, NULL };
+  PollWait polled = { fixture, 3 };
+  Usage before, after;
+
+  g_assert_true (vsa_test_wait_until (polled_fast, &polled, 10000));
+  before = measure (fixture);
+  first = stream_session (fixture);
+  g_assert_true (has_mapped (fixture, "libnice"));
+  knocker.thread = g_thread_new ("knocker", knock, &knocker);
+  vanish (fixture, first);
+  g_assert_true (vsa_test_wait_until (libnice_gone, fixture, 10000));
+  g_atomic_int_set (&knocker.stop, 1);
+  g_thread_join (knocker.thread);
+  g_assert_true (vsa_test_process_is_running (fixture->agent));
+  after = measure (fixture);
+  g_test_message ("metrics port: %u connections, %u refused; RSS %+" G_GINT64_FORMAT " kB",
+                  knocker.tries, knocker.refused, (gint64) after.rss_kb - (gint64) before.rss_kb);
+  g_assert_cmpuint (knocker.refused, ==, 0);
+  g_assert_cmpuint (after.rss_kb, <=, before.rss_kb + 3072);
+
+  metrics = scrape (fixture);
+  g_assert_nonnull (metrics);
+  g_assert_nonnull (strstr (metrics, "\nvm_stream_agent_sessions_streamed_total 1\n"));
+  /* the first offer is still stored: the new image polled it and left it */
+  polled.polls = vsa_test_controller_get_request_count (fixture->controller, "GET", "/offer") + 3;
+  g_assert_true (vsa_test_wait_until (polled_fast, &polled, 10000));
+  g_assert_cmpuint (vsa_test_controller_get_request_count (fixture->controller, "POST", "/answer"),
+                    ==, 1);
+
+  second = stream_session (fixture);
+  g_clear_pointer (&metrics, g_free);
+  metrics = scrape (fixture);
+  g_assert_nonnull (strstr (metrics, "\nvm_stream_agent_sessions_streamed_total 2\n"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -298,6 +424,8 @@ main (int argc, char **argv)
   g_test_add ("/vsa/soak/sick-controller", Fixture, NULL, fixture_set_up, test_sick_controller,
               fixture_tear_down);
   g_test_add ("/vsa/soak/sessions", Fixture, NULL, fixture_set_up, test_sessions,
+              fixture_tear_down);
+  g_test_add ("/vsa/soak/fresh-process", Fixture, NULL, fixture_set_up, test_fresh_process,
               fixture_tear_down);
   return g_test_run ();
 }
