@@ -5,11 +5,14 @@
  * (Chromium, Firefox) shows the page, driven by xdotool as a user would. Passes when what
  * xdotool clicks and types on :B arrives in the recorder on :A. The page's own controls
  * are checked on :B's screen; VSA_VIEWER_SCREENSHOT=FILE.png writes it (scripts/screenshot).
+ * Touch is Chromium's alone, sent through its DevTools protocol (Firefox has no way to
+ * send touches).
  *
  * Runs under tests/netns-run. Needs: xvfb, xdotool, xclip, chromium and/or firefox-esr. */
 
 #include "vsa-cursor.h"
 #include "vsa-test-browser.h"
+#include "vsa-test-cdp.h"
 #include "vsa-test-recorder.h"
 #include "vsa-test-util.h"
 
@@ -531,6 +534,152 @@ out:
   g_clear_pointer (&search.conn, xcb_disconnect);
 }
 
+/* ---- Chromium only: touch. ---- */
+
+/* The page's DevTools, for Chromium started by start_all(); NULL (and the test failed). */
+static VsaTestCdp *
+connect_cdp (Fixture *fixture)
+{
+  g_autofree char *profile = g_build_filename (fixture->tmp_dir, "browser", "profile", NULL);
+  g_autoptr (GError) error = NULL;
+  VsaTestCdp *cdp = vsa_test_cdp_connect (profile, EVENT_WAIT_MS, &error);
+
+  if (cdp == NULL)
+    g_test_fail_printf ("Chromium's DevTools: %s", error->message);
+  return cdp;
+}
+
+/* The numbers[n] a JavaScript expression in the page gives as an array; FALSE (and the test
+ * failed) otherwise. */
+static gboolean
+evaluate_numbers (VsaTestCdp *cdp, const char *expression, double *numbers, guint n)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) value = vsa_test_cdp_evaluate (cdp, expression, EVENT_WAIT_MS, &error);
+  g_autofree char *text = NULL;
+  JsonArray *array;
+
+  if (value == NULL)
+    {
+      g_test_fail_printf ("%s", error->message);
+      return FALSE;
+    }
+  text = json_to_string (value, FALSE);
+  g_test_message ("%s: %s", expression, text);
+  array = JSON_NODE_HOLDS_ARRAY (value) ? json_node_get_array (value) : NULL;
+  if (array == NULL || json_array_get_length (array) != n)
+    {
+      g_test_fail_printf ("%s gave %s", expression, text);
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    numbers[i] = json_array_get_double_element (array, i);
+  return TRUE;
+}
+
+/* Sends a touch event: type, and the fingers down as "[{\"x\":…,\"y\":…},…]". */
+static gboolean
+touch (VsaTestCdp *cdp, const char *type, const char *points)
+{
+  g_autofree char *params = g_strdup_printf ("{\"type\":\"%s\",\"touchPoints\":%s}", type, points);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) result
+      = vsa_test_cdp_call (cdp, "Input.dispatchTouchEvent", params, EVENT_WAIT_MS, &error);
+
+  if (result == NULL)
+    g_test_fail_printf ("%s", error->message);
+  return result != NULL;
+}
+
+/* Presses of button recorded on :A at index from or later. */
+static guint
+count_presses (Fixture *fixture, guint8 button, guint from)
+{
+  guint count = 0;
+
+  vsa_test_recorder_poll (fixture->recorder);
+  for (guint i = from; i < fixture->recorder->events->len; i++)
+    {
+      const VsaTestRecorded *event = &g_array_index (fixture->recorder->events, VsaTestRecorded, i);
+
+      count += event->type == XCB_BUTTON_PRESS && event->detail == button;
+    }
+  return count;
+}
+
+/* Two fingers 100 px apart, put down at y and dragged by dy in 10 steps, then lifted. */
+static gboolean
+two_finger_drag (VsaTestCdp *cdp, double x, double y, double dy)
+{
+  for (gint step = 0; step <= 10; step++)
+    {
+      double at = y + dy * step / 10;
+      g_autofree char *points
+          = g_strdup_printf ("[{\"x\":%.0f,\"y\":%.0f,\"id\":1},{\"x\":%.0f,\"y\":%.0f,\"id\":2}]",
+                             x - 50, at, x + 50, at);
+
+      if (!touch (cdp, step == 0 ? "touchStart" : "touchMove", points))
+        return FALSE;
+    }
+  return touch (cdp, "touchEnd", "[]");
+}
+
+/* Touch as a phone's browser sends it (Chromium's input pipeline, from DevTools): a tap at
+ * a quarter of the picture's width and three quarters of its height clicks button 1 there
+ * in the VM; two fingers dragged up scroll down (button 5), dragged down scroll up (4);
+ * neither clicks. */
+static void
+test_touch (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (VsaTestCdp) cdp = NULL;
+  g_autofree char *points = NULL;
+  const VsaTestRecorded *event;
+  VsaTestRecorded press;
+  double rect[4], left, top, width, height;
+  guint from = 0, scroll_from;
+
+  if (!start_and_click (fixture, VSA_TEST_BROWSER_CHROMIUM, &press, &from)
+      || (cdp = connect_cdp (fixture)) == NULL)
+    return;
+  /* the picture, in the page's pixels (the element is the picture's size) */
+  if (!evaluate_numbers (cdp,
+                         "(r => [r.left, r.top, r.width, r.height])"
+                         "(document.getElementById('video').getBoundingClientRect())",
+                         rect, 4))
+    return;
+  left = rect[0];
+  top = rect[1];
+  width = rect[2];
+  height = rect[3];
+  g_assert_cmpfloat (width, >, VM_WIDTH);
+
+  points = g_strdup_printf ("[{\"x\":%.0f,\"y\":%.0f}]", left + width / 4, top + height * 3 / 4);
+  if (!touch (cdp, "touchStart", points) || !touch (cdp, "touchEnd", "[]"))
+    return;
+  event = expect_event (fixture, XCB_BUTTON_PRESS, 1, 0, 0, &from);
+  if (event == NULL)
+    return;
+  g_test_message ("tap at %d,%d", event->x, event->y);
+  g_assert_cmpint (ABS (event->x - VM_WIDTH / 4), <=, 3);
+  g_assert_cmpint (ABS (event->y - VM_HEIGHT * 3 / 4), <=, 3);
+  if (expect_event (fixture, XCB_BUTTON_RELEASE, 1, 0, 0, &from) == NULL)
+    return;
+
+  /* 200 px of the fingers are two notches of the agent's (100 px each) */
+  scroll_from = from;
+  if (!two_finger_drag (cdp, left + width / 2, top + height * 3 / 4, -200)
+      || expect_event (fixture, XCB_BUTTON_PRESS, 5, 0, 0, &from) == NULL
+      || expect_event (fixture, XCB_BUTTON_PRESS, 5, 0, 0, &from) == NULL)
+    return;
+  g_assert_cmpuint (count_presses (fixture, 4, scroll_from), ==, 0);
+  if (!two_finger_drag (cdp, left + width / 2, top + height / 4, 200)
+      || expect_event (fixture, XCB_BUTTON_PRESS, 4, 0, 0, &from) == NULL
+      || expect_event (fixture, XCB_BUTTON_PRESS, 4, 0, 0, &from) == NULL)
+    return;
+  g_assert_cmpuint (count_presses (fixture, 5, scroll_from), ==, 2);
+  g_assert_cmpuint (count_presses (fixture, 1, scroll_from), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -548,5 +697,7 @@ main (int argc, char **argv)
               fixture_set_up, test_controls, fixture_tear_down);
   g_test_add ("/vsa/viewer/firefox/controls", Fixture, GINT_TO_POINTER (VSA_TEST_BROWSER_FIREFOX),
               fixture_set_up, test_controls, fixture_tear_down);
+  g_test_add ("/vsa/viewer/chromium/touch", Fixture, NULL, fixture_set_up, test_touch,
+              fixture_tear_down);
   return g_test_run ();
 }
