@@ -5,11 +5,15 @@
  * (Chromium, Firefox) shows the page, driven by xdotool as a user would. Passes when what
  * xdotool clicks and types on :B arrives in the recorder on :A. The page's own controls
  * are checked on :B's screen; VSA_VIEWER_SCREENSHOT=FILE.png writes it (scripts/screenshot).
+ * Touch and the keyboard lock in full screen are Chromium's alone, through its DevTools
+ * protocol (Firefox has neither navigator.keyboard.lock nor a way to send touches).
  *
- * Runs under tests/netns-run. Needs: xvfb, xdotool, xclip, chromium and/or firefox-esr. */
+ * Runs under tests/netns-run. Needs: xvfb, xdotool, xclip, openbox, chromium and/or
+ * firefox-esr. */
 
 #include "vsa-cursor.h"
 #include "vsa-test-browser.h"
+#include "vsa-test-cdp.h"
 #include "vsa-test-recorder.h"
 #include "vsa-test-util.h"
 
@@ -36,6 +40,8 @@ typedef struct
   GSubprocess *browser;
   char *browser_log;
   char *url;
+  gboolean window_manager; /* start_all() puts openbox on :B */
+  GSubprocess *openbox;
 } Fixture;
 
 /* Waits for an event on :A after index *from (moved past it); NULL (and the test failed)
@@ -106,6 +112,52 @@ video_is_shown (gpointer data)
 
 /* ---- Set-up. ---- */
 
+/* TRUE once a window manager runs on the display conn is connected to (it has set the
+ * root's _NET_SUPPORTING_WM_CHECK). */
+static gboolean
+window_manager_runs (gpointer data)
+{
+  xcb_connection_t *conn = data;
+  xcb_screen_t *screen = xcb_setup_roots_iterator (xcb_get_setup (conn)).data;
+  const char *name = "_NET_SUPPORTING_WM_CHECK";
+  g_autofree xcb_intern_atom_reply_t *atom
+      = xcb_intern_atom_reply (conn, xcb_intern_atom (conn, FALSE, strlen (name), name), NULL);
+  g_autofree xcb_get_property_reply_t *property
+      = atom == NULL ? NULL
+                     : xcb_get_property_reply (conn,
+                                               xcb_get_property (conn, FALSE, screen->root,
+                                                                 atom->atom, XCB_ATOM_WINDOW, 0, 1),
+                                               NULL);
+
+  return property != NULL && xcb_get_property_value_length (property) == 4;
+}
+
+/* openbox on :B, as on the demo's desktop and the image's; FALSE (failed) if it does not
+ * come up within 10 s. */
+static gboolean
+start_window_manager (Fixture *fixture)
+{
+  g_autofree char *home = g_build_filename (fixture->tmp_dir, "openbox", NULL);
+  g_autofree char *log = g_build_filename (fixture->tmp_dir, "openbox.log", NULL);
+  xcb_connection_t *conn = xcb_connect (fixture->user->display, NULL);
+  g_autoptr (GError) error = NULL;
+  gboolean runs;
+
+  g_assert_false (xcb_connection_has_error (conn));
+  g_assert_cmpint (g_mkdir_with_parents (home, 0700), ==, 0);
+  fixture->openbox = vsa_test_spawn ((const char *const[]){ "openbox", NULL },
+                                     (const VsaTestEnv[]){ { "DISPLAY", fixture->user->display },
+                                                           { "HOME", home },
+                                                           { NULL, NULL } },
+                                     log, &error);
+  g_assert_no_error (error);
+  runs = vsa_test_wait_until (window_manager_runs, conn, 10000);
+  xcb_disconnect (conn);
+  if (!runs)
+    g_test_fail_printf ("openbox did not come up on %s", fixture->user->display);
+  return runs;
+}
+
 static gboolean
 find_url (gpointer data)
 {
@@ -144,6 +196,8 @@ fixture_tear_down (Fixture *fixture, gconstpointer data)
   if (fixture->browser != NULL && (g_test_failed () || g_test_verbose ()))
     vsa_test_print_log_tail (fixture->browser_log, 4000);
   g_clear_object (&fixture->browser);
+  vsa_test_process_stop (fixture->openbox, 5000);
+  g_clear_object (&fixture->openbox);
   vsa_test_process_stop (fixture->agent, 5000);
   if (fixture->agent != NULL && (g_test_failed () || g_test_verbose ()))
     vsa_test_print_log_tail (fixture->agent_log, 8000);
@@ -174,9 +228,9 @@ start_all (Fixture *fixture, VsaTestBrowser browser, VideoSearch *search)
       g_test_skip_printf ("%s is not installed", vsa_test_browser_name (browser));
       return FALSE;
     }
-  if (!have_program ("xdotool"))
+  if (!have_program ("xdotool") || (fixture->window_manager && !have_program ("openbox")))
     {
-      g_test_skip ("xdotool is not installed");
+      g_test_skip ("xdotool or openbox is not installed");
       return FALSE;
     }
   if (agent_bin == NULL)
@@ -188,6 +242,8 @@ start_all (Fixture *fixture, VsaTestBrowser browser, VideoSearch *search)
   g_assert_no_error (error);
   fixture->user = vsa_test_xvfb_start (USER_WIDTH, USER_HEIGHT, &error);
   g_assert_no_error (error);
+  if (fixture->window_manager && !start_window_manager (fixture))
+    return FALSE;
   fixture->recorder
       = vsa_test_recorder_new (fixture->vm->display, VM_WIDTH, VM_HEIGHT, RECORDER_RGB);
 
@@ -531,6 +587,221 @@ out:
   g_clear_pointer (&search.conn, xcb_disconnect);
 }
 
+/* ---- Chromium only: touch, and the keyboard locked in full screen. ---- */
+
+#define XK_Escape 0xff1b
+
+/* The page's DevTools, for Chromium started by start_all(); NULL (and the test failed). */
+static VsaTestCdp *
+connect_cdp (Fixture *fixture)
+{
+  g_autofree char *profile = g_build_filename (fixture->tmp_dir, "browser", "profile", NULL);
+  g_autoptr (GError) error = NULL;
+  VsaTestCdp *cdp = vsa_test_cdp_connect (profile, EVENT_WAIT_MS, &error);
+
+  if (cdp == NULL)
+    g_test_fail_printf ("Chromium's DevTools: %s", error->message);
+  return cdp;
+}
+
+/* The numbers[n] a JavaScript expression in the page gives as an array; FALSE (and the test
+ * failed) otherwise. */
+static gboolean
+evaluate_numbers (VsaTestCdp *cdp, const char *expression, double *numbers, guint n)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) value = vsa_test_cdp_evaluate (cdp, expression, EVENT_WAIT_MS, &error);
+  g_autofree char *text = NULL;
+  JsonArray *array;
+
+  if (value == NULL)
+    {
+      g_test_fail_printf ("%s", error->message);
+      return FALSE;
+    }
+  text = json_to_string (value, FALSE);
+  g_test_message ("%s: %s", expression, text);
+  array = JSON_NODE_HOLDS_ARRAY (value) ? json_node_get_array (value) : NULL;
+  if (array == NULL || json_array_get_length (array) != n)
+    {
+      g_test_fail_printf ("%s gave %s", expression, text);
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    numbers[i] = json_array_get_double_element (array, i);
+  return TRUE;
+}
+
+/* Sends a touch event: type, and the fingers down as "[{\"x\":…,\"y\":…},…]". */
+static gboolean
+touch (VsaTestCdp *cdp, const char *type, const char *points)
+{
+  g_autofree char *params = g_strdup_printf ("{\"type\":\"%s\",\"touchPoints\":%s}", type, points);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) result
+      = vsa_test_cdp_call (cdp, "Input.dispatchTouchEvent", params, EVENT_WAIT_MS, &error);
+
+  if (result == NULL)
+    g_test_fail_printf ("%s", error->message);
+  return result != NULL;
+}
+
+/* Presses of button recorded on :A at index from or later. */
+static guint
+count_presses (Fixture *fixture, guint8 button, guint from)
+{
+  guint count = 0;
+
+  vsa_test_recorder_poll (fixture->recorder);
+  for (guint i = from; i < fixture->recorder->events->len; i++)
+    {
+      const VsaTestRecorded *event = &g_array_index (fixture->recorder->events, VsaTestRecorded, i);
+
+      count += event->type == XCB_BUTTON_PRESS && event->detail == button;
+    }
+  return count;
+}
+
+/* Two fingers 100 px apart, put down at y and dragged by dy in 10 steps, then lifted. */
+static gboolean
+two_finger_drag (VsaTestCdp *cdp, double x, double y, double dy)
+{
+  for (gint step = 0; step <= 10; step++)
+    {
+      double at = y + dy * step / 10;
+      g_autofree char *points
+          = g_strdup_printf ("[{\"x\":%.0f,\"y\":%.0f,\"id\":1},{\"x\":%.0f,\"y\":%.0f,\"id\":2}]",
+                             x - 50, at, x + 50, at);
+
+      if (!touch (cdp, step == 0 ? "touchStart" : "touchMove", points))
+        return FALSE;
+    }
+  return touch (cdp, "touchEnd", "[]");
+}
+
+/* Touch as a phone's browser sends it (Chromium's input pipeline, from DevTools): a tap at
+ * a quarter of the picture's width and three quarters of its height clicks button 1 there
+ * in the VM; two fingers dragged up scroll down (button 5), dragged down scroll up (4);
+ * neither clicks. */
+static void
+test_touch (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (VsaTestCdp) cdp = NULL;
+  g_autofree char *points = NULL;
+  const VsaTestRecorded *event;
+  VsaTestRecorded press;
+  double rect[4], left, top, width, height;
+  guint from = 0, scroll_from;
+
+  if (!start_and_click (fixture, VSA_TEST_BROWSER_CHROMIUM, &press, &from)
+      || (cdp = connect_cdp (fixture)) == NULL)
+    return;
+  /* the picture, in the page's pixels (the element is the picture's size) */
+  if (!evaluate_numbers (cdp,
+                         "(r => [r.left, r.top, r.width, r.height])"
+                         "(document.getElementById('video').getBoundingClientRect())",
+                         rect, 4))
+    return;
+  left = rect[0];
+  top = rect[1];
+  width = rect[2];
+  height = rect[3];
+  g_assert_cmpfloat (width, >, VM_WIDTH);
+
+  points = g_strdup_printf ("[{\"x\":%.0f,\"y\":%.0f}]", left + width / 4, top + height * 3 / 4);
+  if (!touch (cdp, "touchStart", points) || !touch (cdp, "touchEnd", "[]"))
+    return;
+  event = expect_event (fixture, XCB_BUTTON_PRESS, 1, 0, 0, &from);
+  if (event == NULL)
+    return;
+  g_test_message ("tap at %d,%d", event->x, event->y);
+  g_assert_cmpint (ABS (event->x - VM_WIDTH / 4), <=, 3);
+  g_assert_cmpint (ABS (event->y - VM_HEIGHT * 3 / 4), <=, 3);
+  if (expect_event (fixture, XCB_BUTTON_RELEASE, 1, 0, 0, &from) == NULL)
+    return;
+
+  /* 200 px of the fingers are two notches of the agent's (100 px each) */
+  scroll_from = from;
+  if (!two_finger_drag (cdp, left + width / 2, top + height * 3 / 4, -200)
+      || expect_event (fixture, XCB_BUTTON_PRESS, 5, 0, 0, &from) == NULL
+      || expect_event (fixture, XCB_BUTTON_PRESS, 5, 0, 0, &from) == NULL)
+    return;
+  g_assert_cmpuint (count_presses (fixture, 4, scroll_from), ==, 0);
+  if (!two_finger_drag (cdp, left + width / 2, top + height / 4, 200)
+      || expect_event (fixture, XCB_BUTTON_PRESS, 4, 0, 0, &from) == NULL
+      || expect_event (fixture, XCB_BUTTON_PRESS, 4, 0, 0, &from) == NULL)
+    return;
+  g_assert_cmpuint (count_presses (fixture, 5, scroll_from), ==, 2);
+  g_assert_cmpuint (count_presses (fixture, 1, scroll_from), ==, 0);
+}
+
+static gboolean
+is_fullscreen (gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) value
+      = vsa_test_cdp_evaluate (data, "document.fullscreenElement !== null", EVENT_WAIT_MS, &error);
+
+  if (value == NULL)
+    g_test_fail_printf ("%s", error->message);
+  return value != NULL && JSON_NODE_HOLDS_VALUE (value) && json_node_get_boolean (value);
+}
+
+static gboolean
+is_not_fullscreen (gpointer data)
+{
+  return !is_fullscreen (data);
+}
+
+/* Full screen from the page's button, clicked as a user does: the keyboard is locked, so
+ * Escape goes to the VM and the page stays full screen (unlocked, Chromium takes Escape to
+ * leave full screen, and the VM does not see it). With a window manager on :B: on a bare X
+ * server Chromium's full screen is half done (an Escape it takes shrinks the window, and
+ * the page may stay "full screen" for good). */
+static void
+test_keyboard_lock (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (VsaTestCdp) cdp = NULL;
+  g_autofree char *x = NULL, *y = NULL;
+  VsaTestRecorded press;
+  double button[3];
+  guint from = 0;
+
+  fixture->window_manager = TRUE;
+  if (!start_and_click (fixture, VSA_TEST_BROWSER_CHROMIUM, &press, &from)
+      || (cdp = connect_cdp (fixture)) == NULL)
+    return;
+  g_assert_false (is_fullscreen (cdp));
+  /* the button's centre on :B's screen: the page's pixels are the screen's (devicePixelRatio
+   * 1), moved by where the page sits in the window and the window on the screen */
+  if (!evaluate_numbers (cdp,
+                         "(b => [window.screenX + (window.outerWidth - window.innerWidth) / 2"
+                         " + b.left + b.width / 2, window.screenY + window.outerHeight"
+                         " - window.innerHeight + b.top + b.height / 2, devicePixelRatio])"
+                         "(document.getElementById('fullscreen-button').getBoundingClientRect())",
+                         button, 3))
+    return;
+  g_assert_cmpfloat (button[2], ==, 1);
+  x = g_strdup_printf ("%.0f", button[0]);
+  y = g_strdup_printf ("%.0f", button[1]);
+  if (!run_on (fixture->user->display,
+               (const char *const[]){ "xdotool", "mousemove", x, y, "click", "1", NULL }))
+    return;
+  if (!vsa_test_wait_until (is_fullscreen, cdp, EVENT_WAIT_MS))
+    {
+      g_test_fail_printf ("the page is not full screen after a click on its button");
+      return;
+    }
+
+  if (!run_on (fixture->user->display, (const char *const[]){ "xdotool", "key", "Escape", NULL })
+      || expect_event (fixture, XCB_KEY_PRESS, 0, XK_Escape, 0, &from) == NULL
+      || expect_event (fixture, XCB_KEY_RELEASE, 0, XK_Escape, 0, &from) == NULL)
+    return;
+  /* unlocked, Chromium leaves full screen within milliseconds of the Escape */
+  if (vsa_test_wait_until (is_not_fullscreen, cdp, 2000))
+    g_test_fail_printf ("Escape ended full screen: the keyboard is not locked");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -548,5 +819,9 @@ main (int argc, char **argv)
               fixture_set_up, test_controls, fixture_tear_down);
   g_test_add ("/vsa/viewer/firefox/controls", Fixture, GINT_TO_POINTER (VSA_TEST_BROWSER_FIREFOX),
               fixture_set_up, test_controls, fixture_tear_down);
+  g_test_add ("/vsa/viewer/chromium/touch", Fixture, NULL, fixture_set_up, test_touch,
+              fixture_tear_down);
+  g_test_add ("/vsa/viewer/chromium/keyboard-lock", Fixture, NULL, fixture_set_up,
+              test_keyboard_lock, fixture_tear_down);
   return g_test_run ();
 }

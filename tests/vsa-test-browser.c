@@ -191,6 +191,8 @@ browser_start (VsaTestBrowser browser, const char *program, const char *url, con
         {
           /* no "unsupported flag" bar (--no-sandbox) over a page seen on the screen */
           g_ptr_array_add (argv, "--test-type");
+          /* DevTools on a port of its own (vsa-test-cdp.h): touch, the page's state */
+          g_ptr_array_add (argv, "--remote-debugging-port=0");
           g_ptr_array_add (argv, window_size);
           g_ptr_array_add (argv, "--window-position=0,0");
           g_ptr_array_add (argv, app);

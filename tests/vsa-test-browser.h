@@ -32,7 +32,8 @@ GSubprocess *vsa_test_browser_start (VsaTestBrowser browser, const char *program
                                      const char *log_path, GError **error);
 
 /* The same browser with a window on X display (":N"): Chromium as an app window of width
- * x height at 0,0, Firefox in kiosk mode (the whole screen). Host addresses are plain. */
+ * x height at 0,0, Firefox in kiosk mode (the whole screen). Host addresses are plain.
+ * Chromium listens for DevTools on 127.0.0.1 (vsa_test_cdp_connect() on dir/profile). */
 GSubprocess *vsa_test_browser_start_windowed (VsaTestBrowser browser, const char *program,
                                               const char *url, const char *dir, const char *display,
                                               guint width, guint height, const char *log_path,
