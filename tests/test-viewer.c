@@ -4,14 +4,13 @@
  * test's own in a colour of its own; the user's X server (:B) where a windowed browser
  * (Chromium, Firefox) shows the page, driven by xdotool as a user would. Passes when what
  * xdotool clicks and types on :B arrives in the recorder on :A. The page's own controls
- * are checked on :B's screen; VSA_VIEWER_SCREENSHOT=FILE.png writes it (scripts/screenshot).
+ * are checked on :B's screen (the README's picture is tests/test-demo.c's).
  * Touch and the keyboard lock in full screen are Chromium's alone, through its DevTools
  * protocol (Firefox has neither navigator.keyboard.lock nor a way to send touches).
  *
  * Runs under tests/netns-run. Needs: xvfb, xdotool, xclip, openbox, chromium and/or
  * firefox-esr. */
 
-#include "vsa-cursor.h"
 #include "vsa-test-browser.h"
 #include "vsa-test-cdp.h"
 #include "vsa-test-recorder.h"
@@ -456,32 +455,6 @@ video_has_size (gpointer data)
   return ABS (width - wait->width) <= 4 && ABS (height - wait->height) <= 4;
 }
 
-/* :B's whole screen as a PNG at path. */
-static void
-write_screenshot (xcb_connection_t *conn, const char *path)
-{
-  xcb_screen_t *screen = xcb_setup_roots_iterator (xcb_get_setup (conn)).data;
-  g_autofree xcb_get_image_reply_t *image
-      = xcb_get_image_reply (conn,
-                             xcb_get_image (conn, XCB_IMAGE_FORMAT_Z_PIXMAP, screen->root, 0, 0,
-                                            USER_WIDTH, USER_HEIGHT, ~0u),
-                             NULL);
-  g_autofree guint32 *argb = g_new (guint32, USER_WIDTH * USER_HEIGHT);
-  g_autoptr (GBytes) png = NULL;
-  g_autoptr (GError) error = NULL;
-
-  g_assert_nonnull (image);
-  g_assert_cmpint (xcb_get_image_data_length (image), >=, USER_WIDTH * USER_HEIGHT * 4);
-  memcpy (argb, xcb_get_image_data (image), USER_WIDTH * USER_HEIGHT * 4);
-  for (guint i = 0; i < USER_WIDTH * USER_HEIGHT; i++)
-    argb[i] |= 0xff000000u; /* the screen is opaque; X leaves the byte undefined */
-  png = vsa_cursor_encode_png (argb, USER_WIDTH, USER_HEIGHT, USER_WIDTH);
-  g_assert_nonnull (png);
-  g_file_set_contents (path, g_bytes_get_data (png, NULL), (gssize) g_bytes_get_size (png), &error);
-  g_assert_no_error (error);
-  g_test_message ("screenshot in %s", path);
-}
-
 /* Pixels of the 40x40 square at x, y on :B that do not show the recorder's colour. */
 static guint
 count_not_recorder (xcb_connection_t *conn, gint x, gint y)
@@ -505,7 +478,6 @@ count_not_recorder (xcb_connection_t *conn, gint x, gint y)
 static void
 test_controls (Fixture *fixture, gconstpointer data)
 {
-  const char *screenshot = g_getenv ("VSA_VIEWER_SCREENSHOT");
   VideoSearch search = { 0 };
   SizeWait wait = { &search, 0, 0, 0 };
   g_autofree char *x = NULL, *y = NULL;
@@ -564,11 +536,6 @@ test_controls (Fixture *fixture, gconstpointer data)
     {
       g_test_fail_printf ("no stats panel at the picture's top right");
       goto out;
-    }
-  if (screenshot != NULL)
-    {
-      g_usleep (2 * G_USEC_PER_SEC); /* the panel's numbers, over a few samples */
-      write_screenshot (search.conn, screenshot);
     }
 
   /* full screen: the bar folds away (the pointer off the top edge), the fitted picture
