@@ -403,10 +403,11 @@ test_demo (Fixture *fixture, gconstpointer data)
   if (!expect_desktop (fixture, &seen))
     goto out;
 
-  /* a click on the root's blue at the picture's bottom right, where it does nothing */
+  /* a click on the page's bar, between its status and its buttons: the page has the
+   * keyboard after it as after a click on the picture */
   on_user = g_strconcat ("DISPLAY=", fixture->user->display, NULL);
-  x = g_strdup_printf ("%d", seen.x1 - 40);
-  y = g_strdup_printf ("%d", seen.y1 - 40);
+  x = g_strdup_printf ("%d", USER_WIDTH / 2);
+  y = g_strdup_printf ("%d", seen.y0 / 4);
   if (!vsa_test_run (
           (const char *const[]){ "env", on_user, "xdotool", "mousemove", x, y, "click", "1", NULL },
           10000, &error)
