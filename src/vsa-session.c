@@ -52,6 +52,8 @@ struct _VsaSession
   GPtrArray *gathered; /* local candidates before "answer-ready" */
 
   guint answer_timeout_id;
+  gint64 answer_stored_at; /* monotonic µs */
+  guint ice_failed_check_id;
   VsaLiveness *liveness;
   guint stats_id;
   GstPromise *stats_promise; /* the get-stats in flight, interrupted by stop */
@@ -318,6 +320,44 @@ vsa_session_handle_stats (VsaSession *self, const VsaRateControlStats *stats)
   vsa_rate_control_handle_stats (self->rate_control, self->pipeline, stats, sent_kbps);
 }
 
+/* The browser fetches a stored answer with its next poll (once a second, through a
+ * controller that may be slow or failing) and only then checks: ICE failing that soon after
+ * the answer was stored is given until then. */
+#define ICE_ANSWER_GRACE_S 10
+
+static gboolean
+vsa_session_check_ice_failed (gpointer data)
+{
+  VsaSession *self = data;
+  GstWebRTCICEConnectionState state;
+
+  self->ice_failed_check_id = 0;
+  g_object_get (self->webrtc, "ice-connection-state", &state, NULL);
+  if (state == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED)
+    vsa_session_end (self, VSA_END_REASON_ICE_FAILED, "ICE failed");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+vsa_session_on_ice_failed (VsaSession *self)
+{
+  gint64 grace_left_ms
+      = ICE_ANSWER_GRACE_S * 1000 - (g_get_monotonic_time () - self->answer_stored_at) / 1000;
+
+  if (grace_left_ms <= 0)
+    {
+      vsa_session_end (self, VSA_END_REASON_ICE_FAILED, "ICE failed");
+      return;
+    }
+  g_debug ("ICE failed %" G_GINT64_FORMAT
+           " ms after the answer was stored: waiting %" G_GINT64_FORMAT
+           " ms more for the browser's checks",
+           ICE_ANSWER_GRACE_S * 1000 - grace_left_ms, grace_left_ms);
+  if (self->ice_failed_check_id == 0)
+    self->ice_failed_check_id
+        = g_timeout_add ((guint) grace_left_ms, vsa_session_check_ice_failed, self);
+}
+
 static void
 vsa_session_handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState state)
 {
@@ -336,14 +376,15 @@ vsa_session_handle_ice_state (VsaSession *self, GstWebRTCICEConnectionState stat
       break;
     case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED:
       /* Our checks get no replies until the browser has our answer: a controller slow to
-       * take it (retries, Retry-After) outlasts them. The browser's own checks, once it
-       * has the answer, bring libnice back; the connect timeout bounds the wait. */
+       * take it (retries, Retry-After), or to give it, outlasts them. The browser's own
+       * checks, once it has the answer, bring libnice back; the connect timeout bounds the
+       * wait, and ICE_ANSWER_GRACE_S after the answer was stored. */
       if (self->negotiation < NEGOTIATION_STORED)
         {
           g_debug ("ICE failed before the answer was stored: waiting for the browser's checks");
           break;
         }
-      vsa_session_end (self, VSA_END_REASON_ICE_FAILED, "ICE failed");
+      vsa_session_on_ice_failed (self);
       break;
     case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
       vsa_liveness_disconnected (self->liveness);
@@ -764,8 +805,10 @@ vsa_session_get_end_reason (VsaSession *self)
 void
 vsa_session_set_answer_stored (VsaSession *self)
 {
-  if (self->negotiation == NEGOTIATION_ANSWERED)
-    self->negotiation = NEGOTIATION_STORED;
+  if (self->negotiation != NEGOTIATION_ANSWERED)
+    return;
+  self->negotiation = NEGOTIATION_STORED;
+  self->answer_stored_at = g_get_monotonic_time ();
 }
 
 gboolean
@@ -803,6 +846,7 @@ vsa_session_stop (VsaSession *self)
     return;
   self->negotiation = NEGOTIATION_STOPPED;
   g_clear_handle_id (&self->answer_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->ice_failed_check_id, g_source_remove);
   vsa_liveness_stop (self->liveness);
   g_clear_handle_id (&self->stats_id, g_source_remove);
   if (self->stats_promise != NULL)
