@@ -386,21 +386,6 @@ test_answer_refused (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (warnings->len, ==, 0);
 }
 
-static gboolean ice_failed_seen;
-
-static void
-note_ice_failed (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
-{
-  if (strstr (message, "ICE failed before the answer was stored") != NULL)
-    ice_failed_seen = TRUE;
-}
-
-static gboolean
-ice_failed (gpointer data)
-{
-  return ice_failed_seen;
-}
-
 /* The controller takes the answer only after the agent's own ICE checks gave up (the
  * browser, without the answer, could not reply): once the browser has it, its checks
  * connect the session all the same. */
@@ -408,7 +393,7 @@ static void
 test_answer_late (Fixture *fixture, gconstpointer data)
 {
   g_autoptr (VsaTestPeer) peer = NULL;
-  guint handler;
+  VsaTestLogWatch ice_failed = { 0 };
 
   /* Under valgrind one CI run connected ICE and then got nothing from the in-process peer
    * (not reproduced alone). */
@@ -416,17 +401,16 @@ test_answer_late (Fixture *fixture, gconstpointer data)
     return;
   /* after the skip: a peer freed at once fails its own offer in flight */
   peer = vsa_test_peer_new (VSA_TEST_PEER_H264);
-  handler = g_log_set_handler ("vsa", G_LOG_LEVEL_DEBUG, note_ice_failed, NULL);
-  ice_failed_seen = FALSE;
+  vsa_test_log_watch_start (&ice_failed, "ICE failed before the answer was stored");
   vsa_test_controller_set_answer_status (fixture->controller, 503);
   start_agent (fixture);
   vsa_test_peer_store_offer (peer, fixture->controller, SESSION);
-  g_assert_true (vsa_test_wait_until (ice_failed, NULL, 30000));
+  g_assert_true (vsa_test_wait_until (vsa_test_flag_is_set, &ice_failed.seen, 30000));
   vsa_test_controller_set_answer_status (fixture->controller, 0);
   vsa_test_peer_apply_answer (peer, fixture->controller, SESSION);
   g_assert_true (vsa_test_wait_until (vsa_test_peer_has_frames, peer, 20000));
   g_assert_cmpuint (vsa_test_controller_get_answer_count (fixture->controller, SESSION), ==, 1);
-  g_log_remove_handler ("vsa", handler);
+  vsa_test_log_watch_stop (&ice_failed);
 }
 
 /* Writes a self-signed certificate for 127.0.0.1 and its key into dir. */

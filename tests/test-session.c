@@ -5,7 +5,6 @@
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "vsa-process.h"
 #include "vsa-session.h"
@@ -257,33 +256,24 @@ test_end_ice_failed (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (fixture->end_text, ==, "ICE failed");
 }
 
-static gboolean ice_failed_after_stored;
-
-static void
-note_ice_failed (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
-{
-  if (strstr (message, "ICE connection state GST_WEBRTC_ICE_CONNECTION_STATE_FAILED") != NULL)
-    ice_failed_after_stored = TRUE;
-}
-
 /* The answer is stored but the browser has not fetched it yet (a slow controller), and
  * our ICE checks, unanswered, fail: once the browser applies it, its checks connect the
  * session all the same. */
 static void
 test_ice_failed_then_connected (Fixture *fixture, gconstpointer data)
 {
-  guint handler;
+  VsaTestLogWatch ice_failed = { 0 };
 
   /* paced by libnice's check timeouts */
   if (vsa_test_skipped_under_valgrind ())
     return;
-  handler = g_log_set_handler ("vsa", G_LOG_LEVEL_DEBUG, note_ice_failed, NULL);
-  ice_failed_after_stored = FALSE;
+  vsa_test_log_watch_start (&ice_failed,
+                            "ICE connection state GST_WEBRTC_ICE_CONNECTION_STATE_FAILED");
   start_session (fixture, 0);
   wait_answer (fixture);
   vsa_session_set_answer_stored (fixture->session);
-  g_assert_true (vsa_test_wait_until (vsa_test_flag_is_set, &ice_failed_after_stored, 10000));
-  g_log_remove_handler ("vsa", handler);
+  g_assert_true (vsa_test_wait_until (vsa_test_flag_is_set, &ice_failed.seen, 10000));
+  vsa_test_log_watch_stop (&ice_failed);
   vsa_test_peer_apply_answer_sdp (fixture->peer, fixture->answer);
   g_assert_true (vsa_test_wait_until (vsa_test_peer_has_frames, fixture->peer, 20000));
   g_assert_true (fixture->connected);

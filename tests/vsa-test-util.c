@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -58,6 +59,32 @@ gboolean
 vsa_test_flag_is_set (gpointer user_data)
 {
   return *(gboolean *) user_data;
+}
+
+static void
+vsa_test_log_watch_note (const char *domain, GLogLevelFlags level, const char *message,
+                         gpointer data)
+{
+  VsaTestLogWatch *watch = data;
+
+  if (strstr (message, watch->needle) != NULL)
+    watch->seen = TRUE;
+}
+
+void
+vsa_test_log_watch_start (VsaTestLogWatch *watch, const char *needle)
+{
+  watch->needle = needle;
+  watch->seen = FALSE;
+  watch->handler = g_log_set_handler ("vsa", G_LOG_LEVEL_DEBUG, vsa_test_log_watch_note, watch);
+}
+
+void
+vsa_test_log_watch_stop (VsaTestLogWatch *watch)
+{
+  if (watch->handler != 0)
+    g_log_remove_handler ("vsa", watch->handler);
+  watch->handler = 0;
 }
 
 typedef struct

@@ -24,6 +24,18 @@ gboolean vsa_test_wait_until (VsaTestDoneFunc done, gpointer user_data, guint ti
 /* A VsaTestDoneFunc: TRUE once *(gboolean *) user_data is. */
 gboolean vsa_test_flag_is_set (gpointer user_data);
 
+/* Watches the agent's ("vsa") debug messages, which it then swallows, for one containing
+ * needle: seen is set once one came (a flag for vsa_test_flag_is_set()). */
+typedef struct
+{
+  const char *needle;
+  gboolean seen;
+  guint handler;
+} VsaTestLogWatch;
+
+void vsa_test_log_watch_start (VsaTestLogWatch *watch, const char *needle);
+void vsa_test_log_watch_stop (VsaTestLogWatch *watch);
+
 /* Sends message on the thread-default context (which also runs the server under test)
  * and reads the whole response within timeout_ms; the body as text. */
 char *vsa_test_http_send (SoupSession *session, SoupMessage *message, guint timeout_ms);
