@@ -4,6 +4,7 @@
 #include <gst/gst.h>
 #include <errno.h>
 #include <malloc.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 void
@@ -87,6 +88,8 @@ vsa_process_take_handover (void)
 
   if (text == NULL)
     return NULL;
+  /* exec named the process "exe" after /proc/self/exe: ps, top and pgrep want its own */
+  prctl (PR_SET_NAME, "vm-stream-agent");
   handover = g_variant_parse (G_VARIANT_TYPE_VARDICT, text, NULL, NULL, &error);
   if (handover == NULL)
     g_warning ("ignoring what the previous process handed over: %s", error->message);

@@ -320,6 +320,16 @@ has_mapped (Fixture *fixture, const char *library)
   return g_file_get_contents (path, &maps, NULL, NULL) && strstr (maps, library) != NULL;
 }
 
+/* The process's name (its comm), as ps, top and pgrep show it. */
+static gboolean
+has_name (Fixture *fixture, const char *name)
+{
+  g_autofree char *path = g_build_filename (fixture->proc_dir, "comm", NULL);
+  g_autofree char *comm = NULL;
+
+  return g_file_get_contents (path, &comm, NULL, NULL) && g_strcmp0 (g_strchomp (comm), name) == 0;
+}
+
 static gboolean
 libnice_gone (gpointer data)
 {
@@ -368,7 +378,8 @@ scrape (Fixture *fixture)
 
 /* After its session the agent is the same process (PID) in a fresh image: the
  * session's libraries are gone and RSS is back to where it was before the session
- * (it grew 14 MB without); its metrics port never refused a connection meanwhile, its
+ * (it grew 14 MB without), under its own name; its metrics port never refused a
+ * connection meanwhile, its
  * counters went on, it did not answer the old offer again, and the next session
  * streams. */
 static void
@@ -391,6 +402,7 @@ test_fresh_process (Fixture *fixture, gconstpointer data)
   g_atomic_int_set (&knocker.stop, 1);
   g_thread_join (knocker.thread);
   g_assert_true (vsa_test_process_is_running (fixture->agent));
+  g_assert_true (has_name (fixture, "vm-stream-agent"));
   after = measure (fixture);
   g_test_message ("metrics port: %u connections, %u refused; RSS %+" G_GINT64_FORMAT " kB",
                   knocker.tries, knocker.refused, (gint64) after.rss_kb - (gint64) before.rss_kb);
