@@ -13,6 +13,8 @@
 #define READ_CHUNK_BYTES (16 * 1024)
 /* The longest Retry-After honoured: a controller asking for more is still polled. */
 #define MAX_RETRY_AFTER_S 60
+/* libsoup's default */
+#define POST_CONNECTIONS 2
 
 G_DEFINE_QUARK (vsa - controller - error - quark, vsa_controller_error)
 
@@ -20,8 +22,11 @@ struct _VsaController
 {
   GObject parent_instance;
 
-  SoupSession *soup;
-  char *session_url; /* <base>/api/webrtc/session/<escaped id> */
+  SoupSession *soup;          /* POSTs */
+  GHashTable *get_sessions;   /* source tag -> the SoupSession of that GET */
+  GProxyResolver *proxy;      /* NULL: none */
+  GTlsDatabase *tls_database; /* NULL: the system's */
+  char *session_url;          /* <base>/api/webrtc/session/<escaped id> */
   char *offer_url;
   VsaOfferProbe *probe; /* NULL for https or a proxy */
   gboolean probe_armed; /* the last offer poll was a 404: the next ones likely too */
@@ -41,6 +46,9 @@ vsa_controller_finalize (GObject *object)
   VsaController *self = VSA_CONTROLLER (object);
 
   g_clear_object (&self->soup);
+  g_clear_pointer (&self->get_sessions, g_hash_table_unref);
+  g_clear_object (&self->proxy);
+  g_clear_object (&self->tls_database);
   g_free (self->session_url);
   g_free (self->offer_url);
   g_clear_pointer (&self->probe, vsa_offer_probe_free);
@@ -89,35 +97,45 @@ vsa_controller_proxy_from_env (const char *url)
   return g_simple_proxy_resolver_new (proxy, ignore);
 }
 
+static SoupSession *
+vsa_controller_new_session (VsaController *self, guint max_connections)
+{
+  SoupSession *soup = soup_session_new_with_options (
+      "timeout", self->timeout_s, "idle-timeout", 60, "user-agent", "vm-stream-agent",
+      "proxy-resolver", self->proxy, "max-conns", max_connections, "max-conns-per-host",
+      max_connections, NULL);
+
+  if (self->tls_database != NULL)
+    soup_session_set_tls_database (soup, self->tls_database);
+  return soup;
+}
+
 VsaController *
 vsa_controller_new (const VsaConfig *config, GError **error)
 {
   g_autoptr (VsaController) self = g_object_new (VSA_TYPE_CONTROLLER, NULL);
   g_autofree char *escaped = g_uri_escape_string (config->session_id, NULL, FALSE);
-  g_autoptr (GProxyResolver) proxy = vsa_controller_proxy_from_env (config->controller_url);
 
   self->timeout_s = config->request_timeout_s;
-  self->soup = soup_session_new_with_options ("timeout", config->request_timeout_s, "idle-timeout",
-                                              60, "user-agent", "vm-stream-agent", "proxy-resolver",
-                                              proxy, NULL);
+  self->proxy = vsa_controller_proxy_from_env (config->controller_url);
   /* https certificates are verified against the system's CAs, or only this file's. */
   if (config->ca_file != NULL)
     {
-      g_autoptr (GTlsDatabase) database = g_tls_file_database_new (config->ca_file, error);
-
-      if (database == NULL)
+      self->tls_database = g_tls_file_database_new (config->ca_file, error);
+      if (self->tls_database == NULL)
         {
           g_prefix_error (error, "ca-file: %s: ", config->ca_file);
           return NULL;
         }
-      soup_session_set_tls_database (self->soup, database);
     }
+  self->soup = vsa_controller_new_session (self, POST_CONNECTIONS);
+  self->get_sessions = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   if (config->token != NULL)
     self->authorization = g_strconcat ("Bearer ", config->token, NULL);
   self->session_url = g_strdup_printf ("%s/api/webrtc/session/%s", config->controller_url, escaped);
   self->offer_url = g_strconcat (self->session_url, "/offer", NULL);
   /* the probe speaks to the controller itself: not through a proxy */
-  if (proxy == NULL)
+  if (self->proxy == NULL)
     self->probe
         = vsa_offer_probe_new (self->offer_url, self->authorization, config->request_timeout_s);
   self->ice_servers_url = g_strdup_printf ("%s/api/webrtc/ice-servers", config->controller_url);
@@ -327,6 +345,32 @@ vsa_controller_on_sent (GObject *source, GAsyncResult *result, gpointer user_dat
   vsa_controller_read_next_chunk (g_steal_pointer (&task));
 }
 
+/* libsoup 3.2 resends a GET whose kept-alive connection closed before any reply. When
+ * the close is seen in the main-loop turn that sent the GET (a controller or proxy on
+ * loopback resetting it at once) and the resend goes out at once on another idle
+ * connection, the first try's completion, deferred to an idle, ends the message under
+ * the resend, and the resend's own completion then reads the freed message: the agent
+ * crashed (SIGSEGV in run_until_read_done) in about one soak run in ten. A session of
+ * one connection has no other idle connection: the resend waits for a new one, and by
+ * then the first try's completion has seen the restart. So each GET, sent one at a time,
+ * has a session of its own; POSTs are never resent and share one. */
+static SoupSession *
+vsa_controller_session_for (VsaController *self, GTask *task, const char *method)
+{
+  gpointer tag = g_task_get_source_tag (task);
+  SoupSession *soup;
+
+  if (!g_str_equal (method, "GET"))
+    return self->soup;
+  soup = g_hash_table_lookup (self->get_sessions, tag);
+  if (soup == NULL)
+    {
+      soup = vsa_controller_new_session (self, 1);
+      g_hash_table_insert (self->get_sessions, tag, soup);
+    }
+  return soup;
+}
+
 /* Sends the request whose result task gives. */
 static void
 vsa_controller_send (VsaController *self, GTask *task, const char *method, const char *url,
@@ -357,8 +401,8 @@ vsa_controller_send (VsaController *self, GTask *task, const char *method, const
 
       soup_message_set_request_body_from_bytes (exchange->message, "application/json", bytes);
     }
-  soup_session_send_async (self->soup, exchange->message, G_PRIORITY_DEFAULT, exchange->cancellable,
-                           vsa_controller_on_sent, task);
+  soup_session_send_async (vsa_controller_session_for (self, task, method), exchange->message,
+                           G_PRIORITY_DEFAULT, exchange->cancellable, vsa_controller_on_sent, task);
 }
 
 /* With the caller's cancellable, a request it cancelled finishes as cancelled even when

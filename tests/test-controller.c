@@ -387,6 +387,80 @@ test_proxy_from_env (Fixture *fixture, gconstpointer data)
   g_unsetenv ("no_proxy");
 }
 
+static void
+post_answer (Fixture *fixture)
+{
+  g_autoptr (GPtrArray) candidates
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_candidate_free);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  vsa_controller_post_answer_async (fixture->controller, "v=0\r\ns=answer\r\n", candidates, NULL,
+                                    on_result, fixture);
+  result = wait_result (fixture);
+  g_assert_true (vsa_controller_post_answer_finish (fixture->controller, result, &error));
+  g_assert_no_error (error);
+}
+
+static void
+get_browser_candidates (Fixture *fixture)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) candidates = NULL;
+
+  vsa_controller_get_browser_candidates_async (fixture->controller, NULL, on_result, fixture);
+  result = wait_result (fixture);
+  candidates = vsa_controller_get_browser_candidates_finish (fixture->controller, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (candidates);
+}
+
+static guint
+client_port (Fixture *fixture, const char *method, const char *path_suffix)
+{
+  guint port = vsa_test_controller_get_client_port (fixture->server, method, path_suffix);
+
+  g_assert_cmpuint (port, !=, 0);
+  return port;
+}
+
+/* Each GET keeps a connection of its own, and a GET reset on it (a proxy closing a kept
+ * connection) is sent again on a new one, where it succeeds. On a connection shared with
+ * other requests, libsoup 3.2 crashed resending it (see vsa-controller.c). */
+static void
+test_get_connections (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (VsaOffer) offer = NULL;
+  g_autoptr (GError) error = NULL;
+  guint answer_port, candidates_port, offer_port;
+
+  store_fixture_offer (fixture);
+  post_answer (fixture);
+  answer_port = client_port (fixture, "POST", "/answer");
+  get_browser_candidates (fixture);
+  candidates_port = client_port (fixture, "GET", "/candidates/browser");
+  offer = get_offer (fixture, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (offer);
+  offer_port = client_port (fixture, "GET", "/offer");
+  g_assert_cmpuint (candidates_port, !=, answer_port);
+  g_assert_cmpuint (offer_port, !=, answer_port);
+  g_assert_cmpuint (offer_port, !=, candidates_port);
+
+  /* kept between its requests */
+  get_browser_candidates (fixture);
+  g_assert_cmpuint (client_port (fixture, "GET", "/candidates/browser"), ==, candidates_port);
+
+  vsa_test_controller_reset_next (fixture->server, "GET", "/candidates/browser");
+  get_browser_candidates (fixture);
+  g_assert_cmpuint (
+      vsa_test_controller_get_request_count (fixture->server, "GET", "/candidates/browser"), ==, 4);
+  g_assert_cmpuint (client_port (fixture, "GET", "/candidates/browser"), !=, candidates_port);
+  g_assert_cmpuint (client_port (fixture, "GET", "/candidates/browser"), !=, answer_port);
+  g_assert_cmpuint (client_port (fixture, "GET", "/candidates/browser"), !=, offer_port);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -409,5 +483,7 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/vsa/controller/proxy-from-env", Fixture, NULL, fixture_set_up, test_proxy_from_env,
               fixture_tear_down);
+  g_test_add ("/vsa/controller/get-connections", Fixture, NULL, fixture_set_up,
+              test_get_connections, fixture_tear_down);
   return g_test_run ();
 }

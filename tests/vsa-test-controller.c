@@ -28,6 +28,9 @@ struct _VsaTestController
   GHashTable *sessions;       /* id -> Session */
   GHashTable *reports;        /* id -> JsonNode */
   GHashTable *request_counts; /* "METHOD path" -> count */
+  GHashTable *client_ports;   /* "METHOD path" -> the client's port in its latest request */
+  char *reset_method;         /* the next such request's connection is closed unanswered */
+  char *reset_path_suffix;
   JsonArray *ice_servers;
 
   char *authorization; /* "Bearer <token>" every /api/ request must carry, or NULL */
@@ -470,6 +473,16 @@ end_stall (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Closes the request's connection with no reply. */
+static void
+reset_connection (SoupServerMessage *msg)
+{
+  GIOStream *stream = soup_server_message_steal_connection (msg);
+
+  g_io_stream_close (stream, NULL, NULL);
+  g_object_unref (stream);
+}
+
 /* Maybe fails the request as a sick controller or proxy would: 5xx, 429 with
  * Retry-After, a connection reset, or an answer sent only after 1 to 7 s (the agent's
  * timeout is 5 s). TRUE when the request must not be handled. A stalled request is
@@ -478,7 +491,6 @@ static gboolean
 inject_fault (VsaTestController *self, SoupServerMessage *msg)
 {
   static const guint statuses[] = { 500, 502, 503, 504 };
-  GIOStream *stream;
   Stall *stall;
 
   if (self->fault_rand == NULL || g_rand_double (self->fault_rand) >= self->fault_rate)
@@ -497,9 +509,7 @@ inject_fault (VsaTestController *self, SoupServerMessage *msg)
                                     "1");
       return TRUE;
     case 2:
-      stream = soup_server_message_steal_connection (msg);
-      g_io_stream_close (stream, NULL, NULL);
-      g_object_unref (stream);
+      reset_connection (msg);
       return TRUE;
     default:
       stall = g_new0 (Stall, 1);
@@ -512,12 +522,30 @@ inject_fault (VsaTestController *self, SoupServerMessage *msg)
 }
 
 static void
-count_request (VsaTestController *self, const char *method, const char *path)
+count_request (VsaTestController *self, SoupServerMessage *msg, const char *method,
+               const char *path)
 {
   char *key = g_strdup_printf ("%s %s", method, path);
   guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->request_counts, key));
+  GSocketAddress *client = soup_server_message_get_remote_address (msg);
+  guint16 port = G_IS_INET_SOCKET_ADDRESS (client)
+                     ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (client))
+                     : 0;
 
+  g_hash_table_replace (self->client_ports, g_strdup (key), GUINT_TO_POINTER (port));
   g_hash_table_replace (self->request_counts, key, GUINT_TO_POINTER (count + 1));
+}
+
+/* TRUE (once) for the request vsa_test_controller_reset_next named. */
+static gboolean
+take_reset (VsaTestController *self, const char *method, const char *path)
+{
+  if (self->reset_method == NULL || !g_str_equal (method, self->reset_method)
+      || !g_str_has_suffix (path, self->reset_path_suffix))
+    return FALSE;
+  g_clear_pointer (&self->reset_method, g_free);
+  g_clear_pointer (&self->reset_path_suffix, g_free);
+  return TRUE;
 }
 
 static void
@@ -530,10 +558,15 @@ server_callback (SoupServer *server, SoupServerMessage *msg, const char *path, G
   g_autoptr (JsonObject) reply = NULL;
   guint status;
 
-  count_request (self, method, path);
+  count_request (self, msg, method, path);
   if (!g_str_has_prefix (path, REPORT_PREFIX)) /* four a second: too many to log */
     g_debug ("controller: %s %s", method, path);
 
+  if (take_reset (self, method, path))
+    {
+      reset_connection (msg);
+      return;
+    }
   if (g_str_has_prefix (path, "/api/") && inject_fault (self, msg))
     return;
   if (g_str_has_prefix (path, "/api/") && self->authorization != NULL
@@ -661,6 +694,7 @@ controller_new (const char *address, guint port, const char *static_dir,
   self->reports
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_node_unref);
   self->request_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->client_ports = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->ice_servers = json_array_new ();
 
   soup_server_add_handler (self->server, NULL, server_callback, self, NULL);
@@ -700,6 +734,9 @@ vsa_test_controller_free (VsaTestController *self)
   g_hash_table_unref (self->sessions);
   g_hash_table_unref (self->reports);
   g_hash_table_unref (self->request_counts);
+  g_hash_table_unref (self->client_ports);
+  g_free (self->reset_method);
+  g_free (self->reset_path_suffix);
   json_array_unref (self->ice_servers);
   g_free (self->authorization);
   g_free (self->raw_offer_type);
@@ -814,15 +851,15 @@ vsa_test_controller_dup_vm_candidates (VsaTestController *self, const char *sess
   return json_to_string (node, FALSE);
 }
 
-guint
-vsa_test_controller_get_request_count (VsaTestController *self, const char *method,
-                                       const char *path_suffix)
+/* Calls func on each "METHOD path" key of table that matches method and path_suffix. */
+static void
+foreach_request (GHashTable *table, const char *method, const char *path_suffix, GHFunc func,
+                 gpointer data)
 {
   GHashTableIter iter;
   gpointer key, value;
-  guint total = 0;
 
-  g_hash_table_iter_init (&iter, self->request_counts);
+  g_hash_table_iter_init (&iter, table);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       const char *space = strchr (key, ' ');
@@ -830,9 +867,50 @@ vsa_test_controller_get_request_count (VsaTestController *self, const char *meth
 
       if ((method == NULL || g_str_equal (method, key_method))
           && (path_suffix == NULL || g_str_has_suffix (space + 1, path_suffix)))
-        total += GPOINTER_TO_UINT (value);
+        func (key, value, data);
     }
+}
+
+static void
+add_count (gpointer key, gpointer value, gpointer data)
+{
+  *(guint *) data += GPOINTER_TO_UINT (value);
+}
+
+guint
+vsa_test_controller_get_request_count (VsaTestController *self, const char *method,
+                                       const char *path_suffix)
+{
+  guint total = 0;
+
+  foreach_request (self->request_counts, method, path_suffix, add_count, &total);
   return total;
+}
+
+static void
+take_port (gpointer key, gpointer value, gpointer data)
+{
+  *(guint *) data = GPOINTER_TO_UINT (value);
+}
+
+guint
+vsa_test_controller_get_client_port (VsaTestController *self, const char *method,
+                                     const char *path_suffix)
+{
+  guint port = 0;
+
+  foreach_request (self->client_ports, method, path_suffix, take_port, &port);
+  return port;
+}
+
+void
+vsa_test_controller_reset_next (VsaTestController *self, const char *method,
+                                const char *path_suffix)
+{
+  g_free (self->reset_method);
+  g_free (self->reset_path_suffix);
+  self->reset_method = g_strdup (method);
+  self->reset_path_suffix = g_strdup (path_suffix);
 }
 
 typedef struct

@@ -70,6 +70,12 @@ char *vsa_test_controller_dup_vm_candidates (VsaTestController *self, const char
  * ends with path_suffix (NULL: any), e.g. ("GET", "/offer"). */
 guint vsa_test_controller_get_request_count (VsaTestController *self, const char *method,
                                              const char *path_suffix);
+/* The client's port in the latest such request (0: none): which connection it came on. */
+guint vsa_test_controller_get_client_port (VsaTestController *self, const char *method,
+                                           const char *path_suffix);
+/* The next such request's connection is closed with no reply, as a proxy's reset. */
+void vsa_test_controller_reset_next (VsaTestController *self, const char *method,
+                                     const char *path_suffix);
 /* Iterates the main context until more than count such requests were served, at most
  * timeout_ms (as vsa_test_wait_until); FALSE on timeout. */
 gboolean vsa_test_controller_wait_requests (VsaTestController *self, const char *method,
