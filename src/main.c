@@ -302,6 +302,7 @@ main (int argc, char **argv)
   /* the lines before the agent's first state carry the session too */
   vsa_journal_set_context (&(VsaJournalContext){ .session_id = config->session_id });
 
+  vsa_process_init_plugins ();
   gst_init (NULL, NULL);
   missing = vsa_pipeline_missing_elements (config);
   if (missing != NULL)

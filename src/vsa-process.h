@@ -13,6 +13,12 @@ G_BEGIN_DECLS
  * main(). */
 void vsa_process_init_heap (void);
 
+/* Before gst_init(): GStreamer scans and registers only the plugins the agent uses,
+ * through a directory of links to them and a registry of its own, beside GST_REGISTRY
+ * or in the user's cache directory (vm-stream-agent/). All of them, as GStreamer would,
+ * when GST_PLUGIN_SYSTEM_PATH(_1_0) is set or that directory cannot be made. */
+void vsa_process_init_plugins (void);
+
 /* Starts doing, on a worker thread, what the first session would otherwise do on its
  * critical path (libsrtp's start, the process's DTLS certificate); again only after
  * vsa_process_prepare_wait(). */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* vsa-process: the warm-up ahead of the first session, and the heap given back after
- * one. */
+/* vsa-process: the warm-up ahead of the first session, the heap given back after one,
+ * and the agent binary registering only the GStreamer plugins it uses. */
+#define _GNU_SOURCE /* memmem */
 #include "vsa-process.h"
 #include "vsa-test-util.h"
 
@@ -98,6 +99,82 @@ test_release_memory (void)
                   freed_kb, rss_kb ());
 }
 
+/* --- the plugins: only the agent's own ------------------------------------------------- */
+
+static gboolean
+logged_waiting (gpointer data)
+{
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents (data, &text, NULL, NULL)
+         && strstr (text, "waiting for an offer") != NULL;
+}
+
+/* Runs the agent binary with XDG_CACHE_HOME=cache until it waits for an offer (it polls
+ * a closed port meanwhile); log_path gets its output. */
+static void
+run_agent_until_waiting (const char *cache, const char *log_path)
+{
+  const char *argv[] = { g_getenv ("VSA_AGENT_BIN"), "--session-id=plugins",
+                         "--controller-url=http://127.0.0.1:9", "--source=test", NULL };
+  const VsaTestEnv env[] = { { "XDG_CACHE_HOME", cache }, { NULL, NULL } };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) agent = vsa_test_spawn (argv, env, log_path, &error);
+  gboolean waiting;
+
+  g_assert_no_error (error);
+  waiting = vsa_test_wait_until (logged_waiting, (gpointer) log_path, 30000);
+  vsa_test_process_stop (agent, 5000);
+  g_assert_true (waiting);
+}
+
+static gboolean
+file_has (const char *path, const char *text)
+{
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  return g_file_get_contents (path, &contents, &length, NULL)
+         && memmem (contents, length, text, strlen (text)) != NULL;
+}
+
+/* The agent's registry, in its cache directory, has webrtcbin and the encoders but none
+ * of the other installed plugins' elements (playbin, from the same package as
+ * videoconvert); where that directory cannot be made, the agent starts all the same. */
+static void
+test_plugins (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vsa-test-plugins-XXXXXX", &error);
+  g_autofree char *log_path = g_build_filename (dir, "agent.log", NULL);
+  g_autofree char *registry
+      = g_build_filename (dir, "vm-stream-agent", "gstreamer-registry.bin", NULL);
+  g_autofree char *link
+      = g_build_filename (dir, "vm-stream-agent", "gst-plugins", "libgstwebrtc.so", NULL);
+  g_autofree char *not_a_dir = g_build_filename (dir, "agent.log", NULL);
+  const char *rm[] = { "rm", "-rf", dir, NULL };
+
+  g_assert_no_error (error);
+  if (g_getenv ("GST_PLUGIN_SYSTEM_PATH_1_0") != NULL || g_getenv ("GST_PLUGIN_SYSTEM_PATH") != NULL
+      || g_getenv ("GST_REGISTRY_1_0") != NULL || g_getenv ("GST_REGISTRY") != NULL)
+    {
+      g_test_skip ("GStreamer's plugin path or registry set in this environment");
+      return;
+    }
+  run_agent_until_waiting (dir, log_path);
+  g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (file_has (registry, "webrtcbin"));
+  g_assert_true (file_has (registry, "nicesrc"));
+  g_assert_true (file_has (registry, "sctpenc"));
+  g_assert_true (file_has (registry, "videoconvert"));
+  g_assert_false (file_has (registry, "playbin"));
+
+  /* XDG_CACHE_HOME a file: no directory under it */
+  run_agent_until_waiting (not_a_dir, log_path);
+  g_assert_true (vsa_test_run (rm, 10000, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -105,5 +182,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/vsa/process/prepare", test_prepare);
   g_test_add_func ("/vsa/process/release-memory", test_release_memory);
+  g_test_add_func ("/vsa/process/plugins", test_plugins);
   return g_test_run ();
 }
