@@ -304,20 +304,22 @@ typedef struct
   guint8 rgb[3];
 } VideoCheck;
 
-/* Frames come from the video element, the pair from the page's next getStats: a loaded
- * machine can report the one before the other. */
+/* Frames come from the video element, the pair and the inbound counters from the page's
+ * next getStats: a loaded machine can report the one before the other. */
 static gboolean
 report_shows_video (JsonObject *report, gpointer user_data)
 {
   VideoCheck *check = user_data;
   JsonNode *pair = json_object_get_member (report, "selectedPair");
+  JsonNode *inbound = json_object_get_member (report, "inbound");
 
   return json_object_get_int_member_with_default (report, "frames", 0) >= check->min_frames
          && vsa_test_report_shows_color (report, check->rgb) && pair != NULL
-         && JSON_NODE_HOLDS_OBJECT (pair);
+         && JSON_NODE_HOLDS_OBJECT (pair) && inbound != NULL && JSON_NODE_HOLDS_OBJECT (inbound);
 }
 
-/* At least 3 frames of rgb and the selected pair: a still screen is sent once a second. */
+/* At least 3 frames of rgb, the selected pair and the inbound counters: a still screen is
+ * sent once a second. */
 static gboolean
 expect_video (Fixture *fixture, const guint8 rgb[3], guint timeout_ms, JsonNode **report)
 {
@@ -335,8 +337,9 @@ expect_video (Fixture *fixture, const guint8 rgb[3], guint timeout_ms, JsonNode 
                   last_text != NULL ? last_text : "none");
   if (!done)
     {
-      g_test_fail_printf ("no 3 frames of #%02x%02x%02x and a selected pair within %u s", rgb[0],
-                          rgb[1], rgb[2], timeout_ms / 1000);
+      g_test_fail_printf ("no 3 frames of #%02x%02x%02x, a selected pair and inbound counters "
+                          "within %u s",
+                          rgb[0], rgb[1], rgb[2], timeout_ms / 1000);
       return FALSE;
     }
   if (report != NULL)
@@ -484,9 +487,9 @@ expect_firewall_used (Fixture *fixture, const TurnCase *turn, const char *iptabl
   g_autofree char *dport = g_strdup_printf ("--dport %u", turn->port);
   const char *const to_turn[] = { "-A OUTPUT", dport, NULL };
   const char *const dropped_out[] = { ":OUTPUT DROP", NULL };
-  JsonObject *inbound = json_object_get_object_member (json_node_get_object (report), "inbound");
-  gint64 received
-      = inbound != NULL ? json_object_get_int_member_with_default (inbound, "bytesReceived", 0) : 0;
+  JsonObject *inbound = json_node_get_object (
+      json_object_get_member (json_node_get_object (report), "inbound")); /* expect_video's */
+  gint64 received = json_object_get_int_member_with_default (inbound, "bytesReceived", 0);
   gint64 sent_packets = 0, sent_bytes = 0, dropped_packets = 0, dropped_bytes = 0;
 
   if (save == NULL)
