@@ -536,12 +536,21 @@ count_request (VsaTestController *self, SoupServerMessage *msg, const char *meth
   g_hash_table_replace (self->request_counts, key, GUINT_TO_POINTER (count + 1));
 }
 
+/* Whether a request is one that method (NULL: any) and path_suffix (NULL: any) name. */
+static gboolean
+request_matches (const char *method, const char *path, const char *want_method,
+                 const char *want_path_suffix)
+{
+  return (want_method == NULL || g_str_equal (method, want_method))
+         && (want_path_suffix == NULL || g_str_has_suffix (path, want_path_suffix));
+}
+
 /* TRUE (once) for the request vsa_test_controller_reset_next named. */
 static gboolean
 take_reset (VsaTestController *self, const char *method, const char *path)
 {
-  if (self->reset_method == NULL || !g_str_equal (method, self->reset_method)
-      || !g_str_has_suffix (path, self->reset_path_suffix))
+  if (self->reset_method == NULL
+      || !request_matches (method, path, self->reset_method, self->reset_path_suffix))
     return FALSE;
   g_clear_pointer (&self->reset_method, g_free);
   g_clear_pointer (&self->reset_path_suffix, g_free);
@@ -865,8 +874,7 @@ foreach_request (GHashTable *table, const char *method, const char *path_suffix,
       const char *space = strchr (key, ' ');
       g_autofree char *key_method = g_strndup (key, space - (const char *) key);
 
-      if ((method == NULL || g_str_equal (method, key_method))
-          && (path_suffix == NULL || g_str_has_suffix (space + 1, path_suffix)))
+      if (request_matches (key_method, space + 1, method, path_suffix))
         func (key, value, data);
     }
 }
