@@ -297,7 +297,7 @@ vsa_bench_plan_description (const VsaBenchPlan *plan)
 {
   return g_strdup_printf ("Windows: waiting %u s, streaming and bare pipeline %u s each, after "
                           "%u s to settle. Waiting: fast-poll-window=0 (steady state, a poll "
-                          "every 1000 ms); streaming: the agent's defaults.",
+                          "every poll-interval); streaming: the agent's defaults.",
                           plan->waiting, plan->streaming, plan->settle);
 }
 

@@ -325,7 +325,7 @@ agent_args (Run *run, const VsaBenchSetup *setup, const char *config_file)
 }
 
 /* The agent waiting for an offer, in the steady state: without the first minute of fast
- * polls (fast-poll-window=0, so it polls every poll-interval, 1 s). */
+ * polls (fast-poll-window=0, so it polls every poll-interval). */
 static gboolean
 measure_waiting (Run *run, const VsaBenchPlan *plan, VsaBenchResult *result, GError **error)
 {

@@ -27,7 +27,9 @@ vsa_config_new (void)
   self->min_bitrate_kbps = 300;
   self->start_bitrate_kbps = 800;
   self->poll_fast_ms = 100;
-  self->poll_slow_ms = 1000;
+  /* Half the browser's once-a-second answer poll, so an answer is there by its next poll;
+   * 0.07-0.09 % of a core while waiting (BENCHMARKS.md, Poll cost). */
+  self->poll_slow_ms = 500;
   self->fast_window_s = 60;
   self->answer_window_ms = 300;
   self->request_timeout_s = 5;
@@ -666,7 +668,7 @@ vsa_config_load (VsaConfig *self, char **args, char **envp, GError **error)
       "feedback, ramped up from there while the delay stays flat (default 800)",
       "KBPS" },
     { "poll-interval", 0, 0, G_OPTION_ARG_STRING, &flags.poll_interval,
-      "Offer poll interval after the first minute and while streaming (default 1000)", "MS" },
+      "Offer poll interval after the first minute and while streaming (default 500)", "MS" },
     { "fast-poll-interval", 0, 0, G_OPTION_ARG_STRING, &flags.fast_poll_interval,
       "Offer poll interval in the first minute after start or a session end (default 100)", "MS" },
     { "answer-window", 0, 0, G_OPTION_ARG_STRING, &flags.answer_window,

@@ -182,7 +182,7 @@ test_defaults (void)
   g_assert_cmpuint (config->bitrate_kbps, ==, 2500);
   g_assert_cmpuint (config->min_bitrate_kbps, ==, 300);
   g_assert_cmpuint (config->poll_fast_ms, ==, 100);
-  g_assert_cmpuint (config->poll_slow_ms, ==, 1000);
+  g_assert_cmpuint (config->poll_slow_ms, ==, 500);
   g_assert_cmpuint (config->fast_window_s, ==, 60);
   g_assert_cmpuint (config->answer_window_ms, ==, 300);
   g_assert_cmpuint (config->request_timeout_s, ==, 5);
