@@ -261,7 +261,7 @@ vsa_agent_on_host_state (VsaSessionHost *host, int state, VsaAgent *self)
     }
 }
 
-static void vsa_agent_post_answer (VsaAgent *self);
+static void vsa_agent_store_answer (VsaAgent *self);
 
 static gboolean
 vsa_agent_retry_answer (gpointer data)
@@ -269,8 +269,23 @@ vsa_agent_retry_answer (gpointer data)
   VsaAgent *self = data;
 
   self->answer_retry_id = 0;
-  vsa_agent_post_answer (self);
+  vsa_agent_store_answer (self);
   return G_SOURCE_REMOVE;
+}
+
+/* A try at storing the answer failed: another after a delay while the deadline allows,
+ * else the session ends. */
+static void
+vsa_agent_answer_try_failed (VsaAgent *self, const char *what, const GError *error)
+{
+  vsa_agent_report_problem (self, what, error);
+  if (vsa_controller_error_is_transient (error)
+      && g_get_monotonic_time () - self->answer_first_try < ANSWER_POST_DEADLINE_S * G_USEC_PER_SEC)
+    self->answer_retry_id
+        = g_timeout_add (vsa_agent_retry_delay_ms (self), vsa_agent_retry_answer, self);
+  else
+    vsa_session_host_end (self->host, VSA_END_REASON_ANSWER_REFUSED,
+                          "the controller did not take the answer");
 }
 
 static void
@@ -281,31 +296,13 @@ vsa_agent_on_answer_posted (GObject *source, GAsyncResult *result, gpointer data
 
   if (!vsa_controller_post_answer_finish (VSA_CONTROLLER (source), result, &error))
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      vsa_agent_report_problem (self, "posting the answer", error);
-      if (vsa_controller_error_is_transient (error)
-          && g_get_monotonic_time () - self->answer_first_try
-                 < ANSWER_POST_DEADLINE_S * G_USEC_PER_SEC)
-        self->answer_retry_id
-            = g_timeout_add (vsa_agent_retry_delay_ms (self), vsa_agent_retry_answer, self);
-      else
-        vsa_session_host_end (self->host, VSA_END_REASON_ANSWER_REFUSED,
-                              "the controller did not take the answer");
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        vsa_agent_answer_try_failed (self, "posting the answer", error);
       return;
     }
   vsa_session_host_answer_stored (self->host);
   /* The answer replaced the controller's VM candidates: only now do later ones stick. */
   vsa_trickle_answer_stored (self->trickle);
-}
-
-static void
-vsa_agent_post_answer (VsaAgent *self)
-{
-  if (self->answer_first_try == 0)
-    self->answer_first_try = g_get_monotonic_time ();
-  vsa_controller_post_answer_async (self->controller, self->answer_sdp, self->answer_candidates,
-                                    self->session_cancellable, vsa_agent_on_answer_posted, self);
 }
 
 static void vsa_agent_negotiate (VsaAgent *self, VsaOffer *offer);
@@ -328,8 +325,6 @@ vsa_agent_is_new_offer (VsaAgent *self, const VsaOffer *offer)
   return g_strcmp0 (checksum, self->offer_checksum) != 0;
 }
 
-/* The controller gives a newer offer's page whatever answer it holds, so an answer to a
- * replaced offer must not be posted: look once more just before posting. */
 static void
 vsa_agent_on_offer_rechecked (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -340,10 +335,25 @@ vsa_agent_on_offer_rechecked (GObject *source, GAsyncResult *result, gpointer da
   offer = vsa_controller_get_offer_finish (VSA_CONTROLLER (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  if (vsa_agent_is_new_offer (self, offer))
+  if (error != NULL && vsa_controller_error_is_transient (error))
+    vsa_agent_answer_try_failed (self, "looking at the offer before the answer", error);
+  else if (vsa_agent_is_new_offer (self, offer))
     vsa_agent_negotiate (self, g_steal_pointer (&offer));
   else
-    vsa_agent_post_answer (self);
+    vsa_controller_post_answer_async (self->controller, self->answer_sdp, self->answer_candidates,
+                                      self->session_cancellable, vsa_agent_on_answer_posted, self);
+}
+
+/* The controller gives a newer offer's page whatever answer it holds, so an answer to a
+ * replaced offer must not be posted: each try looks at the offer once more first (a retry
+ * comes seconds later, maybe after a page reload stored a new offer). */
+static void
+vsa_agent_store_answer (VsaAgent *self)
+{
+  if (self->answer_first_try == 0)
+    self->answer_first_try = g_get_monotonic_time ();
+  vsa_controller_get_offer_async (self->controller, self->session_cancellable,
+                                  vsa_agent_on_offer_rechecked, self);
 }
 
 static void
@@ -353,8 +363,7 @@ vsa_agent_on_answer_ready (VsaSessionHost *host, const char *sdp, GPtrArray *can
   self->answer_sdp = g_strdup (sdp);
   self->answer_candidates = g_ptr_array_ref (candidates);
   vsa_backoff_reset (&self->backoff);
-  vsa_controller_get_offer_async (self->controller, self->session_cancellable,
-                                  vsa_agent_on_offer_rechecked, self);
+  vsa_agent_store_answer (self);
 }
 
 static void

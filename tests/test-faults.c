@@ -413,6 +413,51 @@ test_answer_late (Fixture *fixture, gconstpointer data)
   vsa_test_log_watch_stop (&ice_failed);
 }
 
+static gboolean
+answer_posted (gpointer fixture)
+{
+  return vsa_test_controller_get_request_count (((Fixture *) fixture)->controller, "POST",
+                                                "/answer")
+         > 0;
+}
+
+static gboolean
+has_answer (gpointer fixture)
+{
+  return vsa_test_controller_get_answer_count (((Fixture *) fixture)->controller, SESSION) > 0;
+}
+
+/* The controller refuses the first answer (to a VP8 offer), and before its retry the page
+ * stores a newer offer (H264), as a reload does. The controller hands a page whatever
+ * answer it holds, so the retry must not post the old answer over the new offer: the
+ * answer the page gets is to its own offer, and it streams. The agent's polls are 10 s
+ * apart here: only the retry can see the new offer in time. */
+static void
+test_answer_retry_after_new_offer (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (VsaTestPeer) first = vsa_test_peer_new (
+      "application/x-rtp,media=video,encoding-name=VP8,payload=120,clock-rate=90000");
+  g_autoptr (VsaTestPeer) second = vsa_test_peer_new (VSA_TEST_PEER_H264);
+  g_autofree char *second_sdp = vsa_test_peer_dup_offer_sdp (second); /* gathered now */
+  g_autofree char *answer = NULL;
+
+  fixture->config->poll_fast_ms = fixture->config->poll_slow_ms = 10000;
+  vsa_test_controller_set_answer_status (fixture->controller, 503);
+  vsa_test_peer_store_offer (first, fixture->controller, SESSION);
+  start_agent (fixture);
+  /* the retry comes 125-250 ms after the refusal */
+  g_assert_true (vsa_test_wait_until (answer_posted, fixture, 20000));
+  vsa_test_peer_store_offer (second, fixture->controller, SESSION);
+  vsa_test_controller_set_answer_status (fixture->controller, 0);
+
+  g_assert_true (vsa_test_wait_until (has_answer, fixture, 20000));
+  answer = vsa_test_controller_dup_answer (fixture->controller, SESSION);
+  g_assert_null (strstr (answer, "VP8/90000"));
+  g_assert_nonnull (strstr (answer, "H264/90000"));
+  vsa_test_peer_apply_answer (second, fixture->controller, SESSION);
+  g_assert_true (vsa_test_wait_until (vsa_test_peer_has_frames, second, 20000));
+}
+
 /* Writes a self-signed certificate for 127.0.0.1 and its key into dir. */
 static void
 make_certificate (const char *dir, char **cert_file, char **key_file)
@@ -591,6 +636,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/vsa/faults/answer-refused", Fixture, NULL, fixture_set_up, test_answer_refused,
               fixture_tear_down);
+  g_test_add ("/vsa/faults/answer-retry-after-new-offer", Fixture, NULL, fixture_set_up,
+              test_answer_retry_after_new_offer, fixture_tear_down);
   g_test_add ("/vsa/faults/https", Fixture, NULL, fixture_set_up, test_https, fixture_tear_down);
   g_test_add ("/vsa/faults/display-gone", Fixture, NULL, fixture_set_up, test_display_gone,
               fixture_tear_down);
