@@ -728,6 +728,7 @@ test_phases (Fixture *fixture, gconstpointer user_data)
   g_autofree char *program = vsa_test_browser_find (browser);
   g_autoptr (JsonNode) fit = NULL;
   g_autoptr (JsonNode) one_to_one = NULL;
+  g_autoptr (JsonNode) first_end = NULL;
   JsonObject *stats;
   gint64 size[4];
   guint load;
@@ -764,8 +765,12 @@ test_phases (Fixture *fixture, gconstpointer user_data)
   load = load_page (fixture, browser, FALSE, "&scale=1:1");
   if (load == 0 || !expect_video (fixture, load, red, default_codec (browser), 30000)
       || !expect_report (fixture, load, report_says, "Live", "Live at 1:1", &one_to_one)
-      || !expect_report (fixture, load - 1, report_says, "Ended: ", "the first page's end", NULL))
+      || !expect_report (fixture, load - 1, report_says, "Ended: ", "the first page's end",
+                         &first_end))
     return;
+  /* the agent's goodbye names the reason; "the connection was lost" means it never came */
+  g_test_message ("the first page: %s",
+                  json_object_get_string_member (json_node_get_object (first_end), "shown"));
   report_video_box (one_to_one, size);
   g_assert_cmpint (size[0], ==, 1280);
   g_assert_cmpint (size[1], ==, 720);
