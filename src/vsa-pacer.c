@@ -33,6 +33,7 @@ struct _VsaPacer
   guint probe_left;
   gint64 probe_next_us;
   gint64 probe_gap_us;
+  gboolean probe_held;   /* by a frame: the spacing counts from when the next one leaves */
   GThread *probe_thread; /* sends them, from READY to PAUSED until back */
   gboolean probe_thread_stop;
 
@@ -233,12 +234,20 @@ vsa_pacer_probe_loop (gpointer data)
           g_mutex_unlock (&self->lock);
           sent = vsa_pacer_push_padding (self, twcc_id);
           g_mutex_lock (&self->lock);
-          /* in the middle of a frame the probe pauses until its end */
-          if (self->probe_left > 0)
+          /* In the middle of a frame the probe pauses until its end. A late packet lets
+           * the next go sooner, but not one held by a frame: the time it waited (its
+           * last look may be a while before the frame ended) is not made up in a burst. */
+          if (self->probe_left > 0 && sent)
             {
-              self->probe_left -= sent ? 1 : 0;
+              self->probe_left--;
               self->probe_next_us
-                  = sent ? self->probe_next_us + self->probe_gap_us : now + PROBE_FRAME_WAIT_US;
+                  = (self->probe_held ? now : self->probe_next_us) + self->probe_gap_us;
+              self->probe_held = FALSE;
+            }
+          else if (self->probe_left > 0)
+            {
+              self->probe_next_us = now + PROBE_FRAME_WAIT_US;
+              self->probe_held = TRUE;
             }
         }
     }
@@ -259,6 +268,7 @@ vsa_pacer_probe (VsaPacer *self, guint kbps, guint n_packets)
       self->probe_left = n_packets;
       self->probe_gap_us = (gint64) VSA_BWE_PROBE_PADDING * 8000 / kbps;
       self->probe_next_us = g_get_monotonic_time ();
+      self->probe_held = FALSE;
       g_cond_broadcast (&self->cond);
       started = TRUE;
     }
