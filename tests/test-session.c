@@ -284,11 +284,16 @@ test_ice_failed_then_connected (Fixture *fixture, gconstpointer data)
 static void
 test_end_webrtc_error (Fixture *fixture, gconstpointer data)
 {
+  /* Under valgrind one full run ended it as a pipeline error before webrtcbin's refusal
+   * came (the video's 5 s deadline for its first caps, most likely; alone it passes in
+   * 31 s): like the other sessions here, not a run for a slow machine. */
+  if (vsa_test_skipped_under_valgrind ())
+    return;
   start_session (fixture, 121); /* the peer offers VP8 as 120 only */
   g_assert_true (vsa_test_wait_until (ended, fixture, 20000));
+  g_test_message ("ended: %s", fixture->end_text);
   g_assert_null (fixture->answer);
   g_assert_cmpint (vsa_session_get_end_reason (fixture->session), ==, VSA_END_REASON_WEBRTC_ERROR);
-  g_test_message ("ended: %s", fixture->end_text);
 }
 
 int
